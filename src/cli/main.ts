@@ -1,0 +1,70 @@
+import { pathToFileURL } from "node:url";
+import { realpathSync } from "node:fs";
+import { processIo, EXIT_USAGE, type CliCommand, type CliIo } from "./io.js";
+
+export { processIo };
+
+/**
+ * Subcommands are loaded lazily so `simgate decode` does not pay for serialport, and a
+ * broken optional part cannot stop the others from starting.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
+  simulate: {
+    summary: "run simulated GSM modems on pseudo-terminals",
+    load: async () => (await import("./commands/simulate.js")).simulateCommand,
+  },
+  probe: {
+    summary: "identify the modem and SIM on one serial port",
+    load: async () => (await import("./commands/probe.js")).probeCommand,
+  },
+  scan: {
+    summary: "probe every modem of a pool (or N simulated ones) and print the port map",
+    load: async () => (await import("./commands/scan.js")).scanCommand,
+  },
+  decode: {
+    summary: "decode an SMS PDU or a +CUSD line",
+    load: async () => (await import("./commands/decode.js")).decodeCommand,
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: simgate <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'simgate <command> --help' for a command's options.\n`;
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(usage());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    io.stderr.write(`simgate: unknown command '${name}'\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  const command = await entry.load();
+  return command(rest, io);
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  runCli(process.argv.slice(2), processIo()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`simgate: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * One error class for all of simgate, with stable numeric codes grouped in ranges
+ * (transport 100s, AT 200s, modem 300s, codec 400s, simulator 500s, CLI 600s).
+ * The code is appended to the message ("(SG201)") so it survives log scraping.
+ * Callers branch on `code` or the guards below, never on message text.
+ */
+export enum ErrorCode {
+  // Transport: bytes only.
+  TransportOpenFailed = 100,
+  TransportNotOpen = 101,
+  TransportWriteFailed = 102,
+  /** The device went away (unplug, USB reset, pty closed). */
+  TransportDisconnected = 103,
+  TransportClosed = 104,
+
+  // AT protocol.
+  /** No final result within the command's timeout (timer starts at write). */
+  AtTimeout = 200,
+  /** Final result `ERROR` or a vendor equivalent (`COMMAND NOT SUPPORT`, `TOO MANY PARAMETERS`). */
+  AtError = 201,
+  /** `+CME ERROR: <n|text>`. */
+  AtCmeError = 202,
+  /** `+CMS ERROR: <n|text>`. */
+  AtCmsError = 203,
+  AtNoCarrier = 204,
+  AtBusy = 205,
+  AtNoAnswer = 206,
+  AtNoDialtone = 207,
+  /** The channel was closed (or the port vanished) while the command was queued or in flight. */
+  AtChannelClosed = 208,
+  /** After a timeout the channel could not get a clean `OK` to a bare `AT`. */
+  AtResyncFailed = 209,
+  /** The command text is not a single AT command line (contains CR/LF, or is empty). */
+  AtInvalidCommand = 210,
+
+  // Modem (probe, identity, lifecycle).
+  /** The port opened but nothing on it answers `AT` with `OK`. */
+  ModemNotResponding = 300,
+  ModemUnexpectedResponse = 301,
+
+  // Codecs.
+  CodecMalformed = 400,
+
+  // Simulator.
+  SimulatorPtyFailed = 500,
+  SimulatorBadOption = 501,
+
+  // CLI.
+  CliUsage = 600,
+}
+
+export type ErrorContext = Record<string, unknown>;
+
+export class SimgateError extends Error {
+  override readonly name = "SimgateError";
+
+  constructor(
+    message: string,
+    readonly code: ErrorCode,
+    readonly context: ErrorContext = {},
+    options?: { cause?: unknown },
+  ) {
+    super(`${message} (SG${code})`, options);
+  }
+
+  /** The message without the trailing code, for one-line CLI output that prints the code separately. */
+  get plainMessage(): string {
+    return this.message.replace(/ \(SG\d+\)$/, "");
+  }
+}
+
+export function isSimgateError(err: unknown, code?: ErrorCode): err is SimgateError {
+  return err instanceof SimgateError && (code === undefined || err.code === code);
+}
+
+/** The modem or its port is gone: retrying on this port is pointless until it comes back. */
+export function isModemGone(err: unknown): boolean {
+  return (
+    isSimgateError(err) &&
+    (err.code === ErrorCode.TransportDisconnected ||
+      err.code === ErrorCode.TransportClosed ||
+      err.code === ErrorCode.AtChannelClosed)
+  );
+}
+
+/** Worth retrying on the same port after a pause (timeouts, busy SIM, initialising module). */
+export function isTransient(err: unknown): boolean {
+  if (!isSimgateError(err)) return false;
+  if (err.code === ErrorCode.AtTimeout) return true;
+  if (err.code === ErrorCode.AtCmeError) {
+    // 14 = SIM busy, 515 = device busy / still initialising (27.007 §9.2; Wavecom after CFUN=1).
+    const cme = err.context["cme"];
+    return cme === 14 || cme === 515;
+  }
+  return false;
+}
