@@ -1,0 +1,125 @@
+import { EventEmitter } from "node:events";
+import { SerialPortStream } from "@serialport/stream";
+import { autoDetect } from "@serialport/bindings-cpp";
+import { ErrorCode, SimgateError } from "../errors.js";
+import type { BytePort, BytePortEvents } from "./byte-port.js";
+
+/** node-serialport's binding contract (its own package's typings do not resolve under NodeNext). */
+export type BindingInterface = ConstructorParameters<typeof SerialPortStream>[0]["binding"];
+
+export interface OpenBytePortOptions {
+  path: string;
+  /** 115200 is what most pools ship with; USB-native modules ignore it. */
+  baudRate?: number;
+  /**
+   * The binding to use. Omit for the native one (real ttys, pseudo-terminals); inject
+   * `SimulatedBinding` or serialport's MockBinding to run the same code in-process.
+   */
+  binding?: BindingInterface;
+  /**
+   * Take an exclusive lock on the tty (flock). On by default so two owners can never
+   * drive one modem; the lock is per open file, so a second open by us fails too.
+   */
+  lock?: boolean;
+}
+
+let nativeBinding: BindingInterface | undefined;
+function defaultBinding(): BindingInterface {
+  nativeBinding ??= autoDetect() as BindingInterface;
+  return nativeBinding;
+}
+
+/** The only place that turns node-serialport's callback/stream API into a BytePort. */
+class SerialBytePort extends EventEmitter<BytePortEvents> implements BytePort {
+  #closedByUs = false;
+  #closeSignalled = false;
+
+  constructor(private readonly stream: SerialPortStream) {
+    super();
+    stream.on("data", (chunk: Buffer) => this.emit("data", chunk));
+    stream.on("close", (err?: Error & { disconnected?: boolean }) => this.#signalClose(err));
+    // Errors after open are reported through `close` (disconnect) or the failing call;
+    // a listener is needed so an 'error' event never becomes an uncaught exception.
+    stream.on("error", () => undefined);
+  }
+
+  get path(): string {
+    return this.stream.path;
+  }
+
+  get isOpen(): boolean {
+    return this.stream.isOpen;
+  }
+
+  #signalClose(err?: Error & { disconnected?: boolean }): void {
+    if (this.#closeSignalled) return;
+    this.#closeSignalled = true;
+    if (this.#closedByUs && !err?.disconnected) {
+      this.emit("close");
+      return;
+    }
+    this.emit(
+      "close",
+      new SimgateError(`port ${this.path} disconnected`, ErrorCode.TransportDisconnected, { path: this.path }, {
+        cause: err,
+      }),
+    );
+  }
+
+  write(data: Buffer | string): Promise<void> {
+    if (!this.stream.isOpen) {
+      return Promise.reject(new SimgateError(`port ${this.path} is not open`, ErrorCode.TransportNotOpen, { path: this.path }));
+    }
+    return new Promise((resolve, reject) => {
+      this.stream.write(data, (err) => {
+        if (err) {
+          reject(
+            new SimgateError(`write to ${this.path} failed: ${err.message}`, ErrorCode.TransportWriteFailed, { path: this.path }, { cause: err }),
+          );
+          return;
+        }
+        // The write callback fires when the stream accepted the bytes; drain resolves
+        // when the binding has written them.
+        this.stream.drain(() => resolve());
+      });
+    });
+  }
+
+  flushInput(): Promise<void> {
+    if (!this.stream.isOpen) return Promise.resolve();
+    return new Promise((resolve) => this.stream.flush(() => resolve()));
+  }
+
+  close(): Promise<void> {
+    this.#closedByUs = true;
+    if (!this.stream.isOpen) {
+      this.#signalClose();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.stream.close(() => {
+        this.#signalClose();
+        resolve();
+      });
+    });
+  }
+}
+
+/** Open a serial port (real or injected binding). Rejects with TransportOpenFailed. */
+export function openBytePort(options: OpenBytePortOptions): Promise<BytePort> {
+  const binding = options.binding ?? defaultBinding();
+  return new Promise((resolve, reject) => {
+    const stream = new SerialPortStream(
+      { binding, path: options.path, baudRate: options.baudRate ?? 115200, autoOpen: false, lock: options.lock ?? true },
+    );
+    stream.open((err) => {
+      if (err) {
+        reject(
+          new SimgateError(`cannot open ${options.path}: ${err.message}`, ErrorCode.TransportOpenFailed, { path: options.path }, { cause: err }),
+        );
+        return;
+      }
+      resolve(new SerialBytePort(stream));
+    });
+  });
+}
