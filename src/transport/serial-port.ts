@@ -33,6 +33,7 @@ function defaultBinding(): BindingInterface {
 class SerialBytePort extends EventEmitter<BytePortEvents> implements BytePort {
   #closedByUs = false;
   #closeSignalled = false;
+  #hungUp = false;
 
   constructor(private readonly stream: SerialPortStream) {
     super();
@@ -54,7 +55,7 @@ class SerialBytePort extends EventEmitter<BytePortEvents> implements BytePort {
   #signalClose(err?: Error & { disconnected?: boolean }): void {
     if (this.#closeSignalled) return;
     this.#closeSignalled = true;
-    if (this.#closedByUs && !err?.disconnected) {
+    if (this.#closedByUs && !err?.disconnected && !this.#hungUp) {
       this.emit("close");
       return;
     }
@@ -64,6 +65,18 @@ class SerialBytePort extends EventEmitter<BytePortEvents> implements BytePort {
         cause: err,
       }),
     );
+  }
+
+  /**
+   * The device hung up (USB unplug, pty master closed). node-serialport's Linux binding
+   * does not watch for this itself: a hung-up tty reads 0 bytes forever, which its read
+   * loop retries at once. We close the port so the loop ends, and report a disconnect.
+   */
+  hangUp(): void {
+    if (this.#hungUp || this.#closeSignalled) return;
+    this.#hungUp = true;
+    this.#closedByUs = true;
+    this.stream.close(() => this.#signalClose());
   }
 
   write(data: Buffer | string): Promise<void> {
@@ -105,6 +118,21 @@ class SerialBytePort extends EventEmitter<BytePortEvents> implements BytePort {
   }
 }
 
+/** The native Linux/Darwin port binding exposes its fd poller; injected bindings may not. */
+interface HangupPoller {
+  once(event: "disconnect", callback: (err: (Error & { canceled?: boolean }) | null) => void): unknown;
+}
+
+function watchForHangup(stream: SerialPortStream, onHangup: () => void): void {
+  const poller = (stream.port as { poller?: HangupPoller } | undefined)?.poller;
+  if (!poller || typeof poller.once !== "function") return;
+  poller.once("disconnect", (err) => {
+    // A canceled event means we closed the port ourselves.
+    if (err?.canceled) return;
+    onHangup();
+  });
+}
+
 /** Open a serial port (real or injected binding). Rejects with TransportOpenFailed. */
 export function openBytePort(options: OpenBytePortOptions): Promise<BytePort> {
   const binding = options.binding ?? defaultBinding();
@@ -119,7 +147,9 @@ export function openBytePort(options: OpenBytePortOptions): Promise<BytePort> {
         );
         return;
       }
-      resolve(new SerialBytePort(stream));
+      const port = new SerialBytePort(stream);
+      watchForHangup(stream, () => port.hangUp());
+      resolve(port);
     });
   });
 }
