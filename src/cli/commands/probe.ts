@@ -1,0 +1,94 @@
+import { parseArgs } from "node:util";
+import { AtChannel } from "../../at/index.js";
+import { openBytePort } from "../../transport/serial-port.js";
+import { probeModem, type ProbeResult } from "../../modem/probe.js";
+import { genericDriver } from "../../../drivers/generic/index.js";
+import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
+import { cliLogger, keyValueBlock, oneLineError } from "../format.js";
+
+const HELP = `usage: simgate probe <path> [--json] [--baud B] [--verbose]
+
+Open one serial port, identify the module and its SIM with the generic 3GPP driver,
+and print what was found. Exit 1 when the port cannot be opened or does not speak AT.
+
+  --json       one JSON object instead of a table
+  --baud B     line speed (default 115200; USB-native modules ignore it)
+  --verbose    log the AT traffic to stderr
+`;
+
+export interface ProbeOutput extends ProbeResult {
+  path: string;
+}
+
+export const probeCommand: CliCommand = async (argv, io) => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: "boolean", default: false },
+        baud: { type: "string", default: "115200" },
+        verbose: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    io.stderr.write(`simgate probe: ${oneLineError(err)}\n${HELP}`);
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const path = positionals[0];
+  if (!path || positionals.length > 1) {
+    io.stderr.write(`simgate probe: expected exactly one port path\n${HELP}`);
+    return EXIT_USAGE;
+  }
+  const baudRate = Number(values.baud);
+  if (!Number.isInteger(baudRate) || baudRate <= 0) {
+    io.stderr.write(`simgate probe: --baud must be a positive integer, got '${values.baud}'\n`);
+    return EXIT_USAGE;
+  }
+
+  const logger = cliLogger(values.verbose);
+  let port;
+  try {
+    port = await openBytePort({ path, baudRate });
+  } catch (err) {
+    io.stderr.write(`simgate probe: ${oneLineError(err)}\n`);
+    return EXIT_FAILURE;
+  }
+  const channel = new AtChannel(port, { logger: logger.child({ port: path }) });
+  try {
+    const result: ProbeOutput = { path, ...(await probeModem(channel, genericDriver)) };
+    io.stdout.write(values.json ? `${JSON.stringify(result)}\n` : formatProbe(result));
+    return 0;
+  } catch (err) {
+    io.stderr.write(`simgate probe: ${path}: ${oneLineError(err)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    await channel.close();
+  }
+};
+
+function formatProbe(r: ProbeOutput): string {
+  const block = keyValueBlock([
+    ["port", r.path],
+    ["manufacturer", r.manufacturer],
+    ["model", r.model],
+    ["revision", r.revision],
+    ["IMEI", r.imei],
+    ["SIM", r.sim],
+    ["ICCID", r.iccid],
+    ["IMSI", r.imsi],
+    ["home network", r.mcc && r.mnc ? `${r.mcc}/${r.mnc}` : null],
+    ["registered on", r.networkOperator],
+    ["registration", r.registration],
+    ["signal", r.signal === null ? null : `${r.signal} dBm`],
+    ["number", r.number],
+  ]);
+  return r.warnings.length > 0 ? `${block}\nwarnings:\n${r.warnings.map((w) => `  ${w}`).join("\n")}\n` : block;
+}
