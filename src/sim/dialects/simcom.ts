@@ -1,0 +1,60 @@
+/**
+ * SIMCom SIM800L-like: a 2G UART module, in pools usually behind a CH340 bridge, so the
+ * tty stays when the module restarts (modems.md §2.14, §3).
+ */
+import { ok, parseIntArg, cme, CME, type CommandTable, type SimContext } from "../commands/types.js";
+import { cpinUrc, plainUssdRequest, textOrUcs2 } from "./common.js";
+import { baseCommands } from "./generic.js";
+import type { DialectSpec } from "./types.js";
+
+/** Call Ready / SMS Ready follow a ready SIM (SIM800 manual V1.09 p.351–352, modems.md §2.11). */
+const readyUrcs = (m: SimContext): string[] => (m.sim?.state === "ready" ? ["Call Ready", "SMS Ready"] : []);
+
+const commands: CommandTable = {
+  ...baseCommands,
+  // SIM800 prints its revision with a prefix.
+  "+CGMR": { exec: (m) => ok([`Revision:${m.profile.revision}`]) },
+  // AT+CCID: bare digits on SIM800 (modems.md §2.4, "SIMCom SIM800/SIM900" row). Readable before the PIN.
+  "+CCID": { exec: (m) => (m.sim ? ok([m.sim.profile.iccid]) : cme(CME.simNotInserted)) },
+  // AT+CSMINS=1 enables +CSMINS: <n>,<inserted> on hot-swap (SIM800 manual, modems.md §2.11).
+  "+CSMINS": {
+    read: (m) => ok([`+CSMINS: ${m.settings.simDetectUrc ? 1 : 0},${m.sim ? 1 : 0}`]),
+    test: () => ok(["+CSMINS: (0,1)"]),
+    set: (m, c) => {
+      const n = parseIntArg(c.args[0]);
+      if (n === null || n > 1) return cme(CME.notSupported);
+      m.settings.simDetectUrc = n === 1;
+      return ok();
+    },
+  },
+  "+CIURC": { read: () => ok(["+CIURC: 1"]), set: () => ok() },
+  "+CSPN": {
+    read: (m) => (m.sim?.state === "ready" ? ok([`+CSPN: "${m.sim.profile.operatorName}",0`]) : cme(CME.simNotInserted)),
+  },
+};
+
+export const simcomDialect: DialectSpec = {
+  name: "simcom",
+  commands,
+  unsupportedText: "ERROR",
+  defaults: { cnmi: [2, 1, 0, 0, 0], cscs: "IRA", curc: 0, ussdMode: 0 },
+  charsets: ["IRA", "GSM", "UCS2", "HEX", "8859-1"],
+  memories: ["SM", "ME"],
+  resetDropsUsb: false,
+  // Boot: RDY, +CPIN, Call Ready, SMS Ready (modems.md §2.11, §2.12). `RDY` is printed at a fixed baud.
+  bootUrcs: (m) => ["RDY", cpinUrc(m), ...readyUrcs(m)],
+  simRemovedUrcs: (m) => [...(m.settings.simDetectUrc ? ["+CSMINS: 1,0"] : []), "+CPIN: NOT INSERTED"],
+  simInsertedUrcs: (m) => [...(m.settings.simDetectUrc ? ["+CSMINS: 1,1"] : []), cpinUrc(m), ...readyUrcs(m)],
+  simReadyUrcs: (m) => ["+CPIN: READY", ...readyUrcs(m)],
+  memoryFullUrcs: () => [],
+  statusUrcs: () => [],
+  copsAct: null,
+  csqBer: 0,
+  cregUnquoted: false,
+  decodeUssdRequest: (m, raw) => plainUssdRequest(m, raw),
+  encodeUssdReply: textOrUcs2,
+  ati: (m) => [`SIM800 R${m.profile.revision.slice(0, 2)}.${m.profile.revision.slice(2, 4)}`],
+  crsmNeedsPin: false,
+  // CH340 USB-UART bridge (modems.md §3: pools feed one bridge per UART module).
+  usb: { vendorId: "1a86", productId: "7523", manufacturer: "1a86" },
+};

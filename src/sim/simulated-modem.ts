@@ -1,0 +1,341 @@
+/**
+ * One simulated GSM module on a serial line. It plays the device side of a DeviceWire:
+ * bytes typed by the host arrive in `receiveFromHost`, replies and URCs leave through
+ * the `output` event, framed like real firmware (echo when E1, `\r\n` blocks).
+ *
+ * Idle cost: a few small objects and no timers. Timers exist only while something is
+ * due (latency, USSD answer, reset) and all of them die with close()/unplug().
+ */
+import { EventEmitter } from "node:events";
+import type { DeviceWireEvents, DeviceWire } from "../transport/device-wire.js";
+import { executeLine, formatInfo, parseCommandLine, type LineOutcome } from "./at-interpreter.js";
+import { registrationUrcs } from "./commands/network.js";
+import type { InjectedSms, SimContext } from "./commands/types.js";
+import { getDialect, type DialectSpec } from "./dialects/index.js";
+import { FaultSwitchboard, type FaultState } from "./faults.js";
+import type { RegistrationStat, SimCardProfile, SimModemProfile } from "./profile.js";
+import { createRng, seedFrom } from "./rng.js";
+import { defaultSettings, type ModemSettings } from "./settings.js";
+import { SimCard } from "./sim-card.js";
+import { SmsInbox } from "./sms-inbox.js";
+import { SmsStorage } from "./sms-storage.js";
+
+export interface SimulatedModemOptions {
+  /** Delay between `AT+CUSD=1,...` and the `+CUSD:` answer. Default 150 ms. */
+  ussdDelayMs?: number;
+  /** How long AT+CFUN=1,1 keeps the module away. Default 400 ms. */
+  resetMs?: number;
+}
+
+/** What the module did, for tests and traces (kept off the DeviceWire event map). */
+export interface SimulatedModemActivity {
+  /** A command line the module received. */
+  command: [line: string];
+  /** A PDU the host sent with AT+CMGS. */
+  smsSent: [pdu: string];
+}
+
+export interface SimulatedModemSnapshot {
+  profile: SimModemProfile;
+  present: boolean;
+  settings: ModemSettings;
+  faults: FaultState;
+  storage: { SM: ReturnType<SmsStorage["snapshot"]> | null; ME: ReturnType<SmsStorage["snapshot"]> };
+  heldSms: number;
+  sent: string[];
+}
+
+const MAX_LINE = 4096;
+const CTRL_Z = 0x1a;
+const ESC = 0x1b;
+
+export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements DeviceWire {
+  readonly faults: FaultSwitchboard;
+  readonly activity = new EventEmitter<SimulatedModemActivity>();
+  /** PDUs the host sent (AT+CMGS), oldest first. */
+  readonly sent: string[] = [];
+  readonly #base: SimModemProfile;
+  readonly #dialect: DialectSpec;
+  readonly #settings: ModemSettings;
+  readonly #me: SmsStorage;
+  readonly #inbox: SmsInbox;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #ctx: SimContext;
+  readonly #ussdDelayMs: number;
+  readonly #resetMs: number;
+  #sim: SimCard | null;
+  #ejected: SimCard | null = null;
+  #present = true;
+  #booting = false;
+  #closed = false;
+  #line = "";
+  #queue: string[] = [];
+  #busy = false;
+  #prompt: ((body: string | null) => LineOutcome) | null = null;
+  #promptBody = "";
+  #messageRef = 0;
+
+  constructor(profile: SimModemProfile, options: SimulatedModemOptions = {}) {
+    super();
+    this.#base = structuredClone(profile);
+    this.#dialect = getDialect(profile.dialect);
+    this.#settings = defaultSettings(this.#dialect.defaults);
+    this.#me = new SmsStorage("ME", profile.meSmsCapacity);
+    const card = new SimCard(this.#base.sim);
+    if (profile.sim.state === "absent") this.#ejected = card;
+    this.#sim = profile.sim.state === "absent" ? null : card;
+    const rng = createRng(seedFrom(profile.imei));
+    this.faults = new FaultSwitchboard(rng);
+    this.#inbox = new SmsInbox(rng.int(0, 255));
+    this.#ussdDelayMs = options.ussdDelayMs ?? 150;
+    this.#resetMs = options.resetMs ?? 400;
+    this.#ctx = this.#makeContext();
+  }
+
+  /** The module's profile as it is now (SIM state, swapped SIM, network changes). */
+  get profile(): SimModemProfile {
+    const card = this.#sim ?? this.#ejected;
+    const sim = card ? { ...card.snapshot(), state: this.#sim ? card.state : ("absent" as const) } : this.#base.sim;
+    return { ...structuredClone(this.#base), sim };
+  }
+
+  get present(): boolean {
+    return this.#present;
+  }
+
+  get sim(): SimCard | null {
+    return this.#sim;
+  }
+
+  /** Bytes from the host program. A hung, unplugged or rebooting module ignores them. */
+  receiveFromHost(data: Buffer): void {
+    if (!this.#present || this.#closed || this.#booting || this.faults.hang) return;
+    for (const byte of data) {
+      if (this.#prompt) {
+        this.#promptByte(byte);
+        continue;
+      }
+      // Echo is the module typing back what it got (ATE1), before any processing.
+      if (this.#settings.echo && byte !== ESC) this.#emit(Buffer.of(byte));
+      if (byte === this.#settings.sRegisters[3]) {
+        this.#queue.push(this.#line);
+        this.#line = "";
+      } else if (byte === this.#settings.sRegisters[5]) {
+        this.#line = this.#line.slice(0, -1);
+      } else if (byte === ESC) {
+        this.#line = "";
+      } else if (byte !== 0x0a && this.#line.length < MAX_LINE) {
+        this.#line += String.fromCharCode(byte);
+      }
+    }
+    this.#drain();
+  }
+
+  /** Deliver an SMS from the network; returns the storage indexes it got (empty for +CMT or when held). */
+  injectSms(sms: InjectedSms): number[] {
+    return this.#inbox.inject(this.#ctx, sms);
+  }
+
+  /** SIM pulled out of the slot: URCs per dialect, registration lost, SM storage leaves with the card. */
+  pullSim(): void {
+    if (!this.#sim) return;
+    this.#ejected = this.#sim;
+    this.#sim = null;
+    this.#ctx.cancelUssd?.();
+    this.#urc(...this.#dialect.simRemovedUrcs(this.#ctx), ...registrationUrcs(this.#ctx));
+  }
+
+  /** Insert a SIM: the one pulled earlier, or a new card. */
+  insertSim(sim?: SimCardProfile): void {
+    if (this.#sim) this.pullSim();
+    const card = sim ? new SimCard(structuredClone(sim)) : this.#ejected;
+    if (!card) throw new Error("no SIM to insert: pass a SimCardProfile");
+    this.#ejected = null;
+    this.#sim = card;
+    this.#urc(...this.#dialect.simInsertedUrcs(this.#ctx), ...registrationUrcs(this.#ctx));
+    this.#inbox.retry(this.#ctx);
+  }
+
+  /** Network side: registration state changes (roaming, denied, searching); raises +CREG/+CGREG URCs. */
+  setRegistration(stat: RegistrationStat): void {
+    this.#base.network.registration = stat;
+    this.#urc(...registrationUrcs(this.#ctx), ...this.#dialect.statusUrcs(this.#ctx));
+    this.#inbox.retry(this.#ctx);
+  }
+
+  setSignal(rssi: number): void {
+    this.#base.network.signalRssi = rssi;
+    this.#urc(...this.#dialect.statusUrcs(this.#ctx));
+  }
+
+  /** The port disappears (USB unplug): attached ports hang up. */
+  unplug(): void {
+    if (!this.#present) return;
+    this.#present = false;
+    this.#stopActivity();
+    this.emit("unplug");
+  }
+
+  /** Back on the bus: a power-on (faults.hang clears, settings reset, boot URCs shortly after). */
+  replug(): void {
+    if (this.#present || this.#closed) return;
+    this.#present = true;
+    this.faults.hang = false;
+    this.#booting = false;
+    Object.assign(this.#settings, defaultSettings(this.#dialect.defaults));
+    this.emit("replug");
+    this.#schedule(Math.min(100, this.#resetMs), () => this.#urc(...this.#dialect.bootUrcs(this.#ctx)));
+  }
+
+  /** What AT+CFUN=1,1 does: USB modules leave the bus and come back; UART modules go quiet and reboot. */
+  powerCycle(): void {
+    this.#stopActivity();
+    if (this.#dialect.resetDropsUsb) {
+      // The OK has gone out; the module drops off the bus a moment later.
+      this.#schedule(30, () => {
+        this.unplug();
+        this.#schedule(this.#resetMs, () => this.replug());
+      });
+      return;
+    }
+    this.#booting = true;
+    this.#schedule(this.#resetMs, () => {
+      this.#booting = false;
+      this.faults.hang = false;
+      Object.assign(this.#settings, defaultSettings(this.#dialect.defaults));
+      this.#urc(...this.#dialect.bootUrcs(this.#ctx));
+    });
+  }
+
+  storage(mem: "SM" | "ME"): SmsStorage | null {
+    return mem === "ME" ? this.#me : (this.#sim?.sm ?? null);
+  }
+
+  snapshot(): SimulatedModemSnapshot {
+    return {
+      profile: this.profile,
+      present: this.#present,
+      settings: structuredClone(this.#settings),
+      faults: this.faults.snapshot(),
+      storage: { SM: this.#sim?.sm.snapshot() ?? null, ME: this.#me.snapshot() },
+      heldSms: this.#inbox.heldCount,
+      sent: [...this.sent],
+    };
+  }
+
+  /** Stop for good: timers cleared, no more output. */
+  close(): void {
+    this.#closed = true;
+    this.#stopActivity();
+    this.activity.removeAllListeners();
+  }
+
+  #stopActivity(): void {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    this.#ctx.cancelUssd = null;
+    this.#queue = [];
+    this.#line = "";
+    this.#busy = false;
+    this.#prompt = null;
+  }
+
+  #schedule(ms: number, fn: () => void): () => void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      fn();
+    }, ms);
+    this.#timers.add(timer);
+    return () => {
+      clearTimeout(timer);
+      this.#timers.delete(timer);
+    };
+  }
+
+  #emit(bytes: Buffer | string): void {
+    if (!this.#present || this.#closed) return;
+    this.emit("output", typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes);
+  }
+
+  /** Each URC is its own `\r\n<urc>\r\n` block. Silent while hung or rebooting. */
+  #urc(...lines: string[]): void {
+    if (lines.length === 0 || this.faults.hang || this.#booting) return;
+    this.#emit(lines.map((l) => formatInfo(this.#ctx, [l])).join(""));
+  }
+
+  #promptByte(byte: number): void {
+    if (byte === CTRL_Z || byte === ESC) {
+      const onBody = this.#prompt;
+      const body = this.#promptBody;
+      this.#prompt = null;
+      this.#promptBody = "";
+      if (onBody) this.#reply(onBody(byte === ESC ? null : body));
+      return;
+    }
+    if (this.#settings.echo) this.#emit(Buffer.of(byte));
+    if (this.#promptBody.length < MAX_LINE) this.#promptBody += String.fromCharCode(byte);
+  }
+
+  #drain(): void {
+    while (!this.#busy && !this.#prompt && this.#queue.length > 0) {
+      const line = this.#queue.shift() ?? "";
+      this.activity.emit("command", line);
+      const parsed = parseCommandLine(line);
+      if (parsed) this.#reply(executeLine(this.#ctx, parsed));
+    }
+  }
+
+  /** Send one reply, through the latency / drop / garbage faults; then run its after-hooks. */
+  #reply(outcome: LineOutcome): void {
+    const send = () => {
+      this.#busy = false;
+      if (this.faults.hang) return;
+      if (outcome.prompt) this.#prompt = outcome.prompt;
+      if (!this.faults.takeDrop()) {
+        const junk = this.faults.takeGarbage();
+        if (junk) this.#emit(junk);
+        this.#emit(outcome.output);
+      }
+      for (const after of outcome.after) after();
+      this.#drain();
+    };
+    if (this.faults.latencyMs > 0) {
+      this.#busy = true;
+      this.#schedule(this.faults.latencyMs, send);
+    } else {
+      send();
+    }
+  }
+
+  #makeContext(): SimContext {
+    const self = this;
+    return {
+      profile: this.#base,
+      dialect: this.#dialect,
+      settings: this.#settings,
+      get sim() {
+        return self.#sim;
+      },
+      me: this.#me,
+      storage: (mem) => (mem === "SM" || mem === "ME" ? self.storage(mem) : null),
+      urc: (...lines) => self.#urc(...lines),
+      schedule: (ms, fn) => self.#schedule(ms, fn),
+      powerCycle: () => self.powerCycle(),
+      setRadio: (on) => {
+        self.#settings.cfun = on ? 1 : 0;
+        self.#urc(...registrationUrcs(self.#ctx));
+        if (on) self.#inbox.retry(self.#ctx);
+      },
+      retryPendingSms: () => self.#inbox.retry(self.#ctx),
+      injectSms: (sms) => self.injectSms(sms),
+      recordSent: (pdu) => {
+        self.sent.push(pdu);
+        self.activity.emit("smsSent", pdu);
+        self.#messageRef = (self.#messageRef + 1) & 0xff;
+        return self.#messageRef;
+      },
+      ussdDelayMs: this.#ussdDelayMs,
+      cancelUssd: null,
+    };
+  }
+}
