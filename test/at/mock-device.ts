@@ -13,6 +13,7 @@ import type { ScriptedDevice } from "../helpers/transcript.js";
 export class MockDevice implements ScriptedDevice {
   readonly #writes = new EventEmitter<{ write: [Buffer] }>();
   readonly #readRejecters = new Set<(err: Error) => void>();
+  #unplugged: Error | undefined;
   /** How far `waitForWrite` has consumed the recording. */
   #cursor = 0;
 
@@ -25,6 +26,10 @@ export class MockDevice implements ScriptedDevice {
     const read = binding.read.bind(binding);
     binding.read = (buffer: Buffer, offset: number, length: number) =>
       new Promise((resolve, reject) => {
+        if (this.#unplugged) {
+          reject(this.#unplugged);
+          return;
+        }
         this.#readRejecters.add(reject);
         read(buffer, offset, length)
           .then(resolve, reject)
@@ -69,9 +74,13 @@ export class MockDevice implements ScriptedDevice {
     });
   }
 
-  /** USB unplug: the pending read fails with a non-canceled error, which node-serialport treats as a disconnect. */
+  /**
+   * USB unplug: the pending read (and any later one) fails with a non-canceled error,
+   * which node-serialport treats as a disconnect.
+   */
   unplug(): void {
     const err = Object.assign(new Error("EIO: device unplugged"), { code: "EIO" });
+    this.#unplugged = err;
     for (const reject of this.#readRejecters) reject(err);
   }
 }
