@@ -1,10 +1,9 @@
 import { once } from "node:events";
-import { MockBinding } from "@serialport/binding-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AtChannel, AtChannelOptions } from "../../src/at/index.js";
 import { ErrorCode, isModemGone, type SimgateError } from "../../src/errors.js";
 import { hostBytes, loadTranscript, playDevice } from "../helpers/transcript.js";
-import { openMockChannel, type MockChannel } from "./mock-device.js";
+import { MockBinding, openMockChannel, type MockChannel } from "./mock-device.js";
 
 const FAST: AtChannelOptions = { defaultTimeoutMs: 1000, resyncTimeoutMs: 100, resyncSettleMs: 10, idleFlushMs: 20 };
 const opened: AtChannel[] = [];
@@ -160,7 +159,7 @@ describe("AtChannel faults: the port goes away", () => {
     await device.waitForWrite("AT+CSQ\r");
     device.say("\r\n+CSQ: 1"); // a truncated line, then the device vanishes
     device.unplug();
-    const [inflightErr, queuedErr] = (await Promise.all([inflight, queued])) as SimgateError[];
+    const [inflightErr, queuedErr] = (await Promise.all([inflight, queued])) as [SimgateError, SimgateError];
     expect(inflightErr).toMatchObject({ code: ErrorCode.AtChannelClosed, context: { command: "AT+CSQ" } });
     expect(inflightErr.cause).toMatchObject({ code: ErrorCode.TransportDisconnected });
     expect(queuedErr).toMatchObject({ code: ErrorCode.AtChannelClosed, context: { command: "AT+CGSN" } });

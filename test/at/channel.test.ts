@@ -1,10 +1,9 @@
 import { once } from "node:events";
-import { MockBinding } from "@serialport/binding-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AtChannel, AtChannelOptions } from "../../src/at/index.js";
 import { ErrorCode } from "../../src/errors.js";
 import { hostBytes, loadTranscript, playDevice } from "../helpers/transcript.js";
-import { openMockChannel, type MockChannel } from "./mock-device.js";
+import { MockBinding, openMockChannel, type MockChannel } from "./mock-device.js";
 
 const FAST: AtChannelOptions = { defaultTimeoutMs: 1000, resyncTimeoutMs: 200, resyncSettleMs: 10, idleFlushMs: 20 };
 const opened: AtChannel[] = [];

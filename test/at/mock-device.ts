@@ -4,11 +4,24 @@
  * under test talks to exactly the stack it uses in production, minus the kernel.
  */
 import { EventEmitter, once } from "node:events";
-import { MockBinding, type MockPortBinding } from "@serialport/binding-mock";
+import { createRequire } from "node:module";
+import type * as BindingMockModule from "../../node_modules/@serialport/binding-mock/dist/index.js";
 import { AtChannel, type AtChannelOptions } from "../../src/at/index.js";
 import type { BytePort } from "../../src/transport/byte-port.js";
 import { openBytePort, type BindingInterface } from "../../src/transport/serial-port.js";
 import type { ScriptedDevice } from "../helpers/transcript.js";
+
+type MockPortBinding = BindingMockModule.MockPortBinding;
+
+/**
+ * serialport's MockBinding. Loaded through require because the package's exports map
+ * has no "types" condition, so NodeNext cannot see its typings on a plain import. Tests
+ * import it from here so that every test and the channel share ONE instance (its port
+ * table is module state).
+ */
+export const MockBinding: BindingMockModule.MockBindingInterface = (
+  createRequire(import.meta.url)("@serialport/binding-mock") as typeof BindingMockModule
+).MockBinding;
 
 export class MockDevice implements ScriptedDevice {
   readonly #writes = new EventEmitter<{ write: [Buffer] }>();

@@ -14,7 +14,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export type TranscriptStep =
-  | { dir: "host" | "device"; data: Buffer; note: string; line: number }
+  | { dir: "host"; data: Buffer; note: string; line: number }
+  | { dir: "device"; data: Buffer; note: string; line: number }
   | { dir: "event"; name: string; note: string; line: number };
 
 /** The device end of a port, as the replay needs it. */
