@@ -1,10 +1,10 @@
-import { pino } from "pino";
+import { pino, destination } from "pino";
 import { isSimgateError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 
 /** CLI diagnostics go to stderr so `--json` output on stdout stays machine-readable. */
 export function cliLogger(verbose: boolean): Logger {
-  return pino({ level: verbose ? "trace" : "silent", base: undefined }, pino.destination(2));
+  return pino({ level: verbose ? "trace" : "silent", base: undefined }, destination(2));
 }
 
 /** One line, no stack: what the user needs to act on. */

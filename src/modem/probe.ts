@@ -50,17 +50,27 @@ export interface ProbeResult {
 }
 
 export interface ProbeOptions {
-  /** Bare `AT` attempts before giving up: modules can miss the first AT after idle (smstools3 needs_wakeup_at). */
+  /**
+   * Bare `AT` attempts before giving up: modules can miss the first AT after idle
+   * (smstools3 needs_wakeup_at). After a timeout the channel resyncs with bare `AT`s of its
+   * own before the next attempt, so two attempts already mean several `AT`s on the wire.
+   */
   atAttempts?: number;
   atTimeoutMs?: number;
 }
+
+/**
+ * Channel settings for probing a port that may not be a modem at all: a short resync
+ * budget keeps "this port does not speak AT" to a few seconds instead of a quarter minute.
+ */
+export const PROBE_CHANNEL_OPTIONS = { resyncTimeoutMs: 1000, resyncAttempts: 2 } as const;
 
 export async function probeModem(
   runner: CommandRunner,
   driver: DriverDescriptor,
   options: ProbeOptions = {},
 ): Promise<ProbeResult> {
-  await expectAt(runner, options.atAttempts ?? 3, options.atTimeoutMs ?? 1500);
+  await expectAt(runner, options.atAttempts ?? 2, options.atTimeoutMs ?? 1500);
   const warnings: string[] = [];
 
   /** Run one step; a failure becomes a warning unless the port is gone. */

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { AtChannel } from "../../at/index.js";
 import { openBytePort } from "../../transport/serial-port.js";
-import { probeModem, type ProbeResult } from "../../modem/probe.js";
+import { PROBE_CHANNEL_OPTIONS, probeModem, type ProbeResult } from "../../modem/probe.js";
 import { genericDriver } from "../../../drivers/generic/index.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { cliLogger, keyValueBlock, oneLineError } from "../format.js";
@@ -61,7 +61,7 @@ export const probeCommand: CliCommand = async (argv, io) => {
     io.stderr.write(`simgate probe: ${oneLineError(err)}\n`);
     return EXIT_FAILURE;
   }
-  const channel = new AtChannel(port, { logger: logger.child({ port: path }) });
+  const channel = new AtChannel(port, { ...PROBE_CHANNEL_OPTIONS, logger: logger.child({ port: path }) });
   try {
     const result: ProbeOutput = { path, ...(await probeModem(channel, genericDriver)) };
     io.stdout.write(values.json ? `${JSON.stringify(result)}\n` : formatProbe(result));

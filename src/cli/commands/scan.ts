@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { AtChannel } from "../../at/index.js";
 import { openBytePort, type BindingInterface } from "../../transport/serial-port.js";
-import { probeModem, type ProbeResult } from "../../modem/probe.js";
+import { PROBE_CHANNEL_OPTIONS, probeModem, type ProbeResult } from "../../modem/probe.js";
 import { stateFromProbe, type PortState } from "../../modem/port-state.js";
 import { genericDriver } from "../../../drivers/generic/index.js";
 import { startSimulatedPool } from "../../sim/pool.js";
@@ -117,7 +117,7 @@ async function scanOne(path: string, logger: Logger, binding?: BindingInterface)
   let error: string | undefined;
   try {
     const port = await openBytePort(binding ? { path, binding } : { path });
-    const channel = new AtChannel(port, { logger });
+    const channel = new AtChannel(port, { ...PROBE_CHANNEL_OPTIONS, logger });
     try {
       probe = await probeModem(channel, genericDriver);
     } finally {
