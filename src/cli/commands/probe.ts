@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
-import { AtChannel } from "../../at/index.js";
-import { openBytePort } from "../../transport/serial-port.js";
-import { PROBE_CHANNEL_OPTIONS, probeModem, type ProbeResult } from "../../modem/probe.js";
+import type { ProbeResult } from "../../modem/probe.js";
+import { ErrorCode, isSimgateError } from "../../errors.js";
+import { probePort } from "../../modem/probe-port.js";
 import { genericDriver } from "../../../drivers/generic/index.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { cliLogger, keyValueBlock, oneLineError } from "../format.js";
@@ -53,24 +53,16 @@ export const probeCommand: CliCommand = async (argv, io) => {
     return EXIT_USAGE;
   }
 
-  const logger = cliLogger(values.verbose);
-  let port;
+  const logger = cliLogger(values.verbose).child({ port: path });
   try {
-    port = await openBytePort({ path, baudRate });
-  } catch (err) {
-    io.stderr.write(`simgate probe: ${oneLineError(err)}\n`);
-    return EXIT_FAILURE;
-  }
-  const channel = new AtChannel(port, { ...PROBE_CHANNEL_OPTIONS, logger: logger.child({ port: path }) });
-  try {
-    const result: ProbeOutput = { path, ...(await probeModem(channel, genericDriver)) };
+    const result: ProbeOutput = { path, ...(await probePort({ path, baudRate, driver: genericDriver, logger })) };
     io.stdout.write(values.json ? `${JSON.stringify(result)}\n` : formatProbe(result));
     return 0;
   } catch (err) {
-    io.stderr.write(`simgate probe: ${path}: ${oneLineError(err)}\n`);
+    // Open failures already name the port; other errors need it.
+    const where = isSimgateError(err, ErrorCode.TransportOpenFailed) ? "" : `${path}: `;
+    io.stderr.write(`simgate probe: ${where}${oneLineError(err)}\n`);
     return EXIT_FAILURE;
-  } finally {
-    await channel.close();
   }
 };
 

@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
 import { readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { AtChannel } from "../../at/index.js";
-import { openBytePort, type BindingInterface } from "../../transport/serial-port.js";
-import { PROBE_CHANNEL_OPTIONS, probeModem, type ProbeResult } from "../../modem/probe.js";
+import type { BindingInterface } from "../../transport/serial-port.js";
+import type { ProbeResult } from "../../modem/probe.js";
+import { probePort } from "../../modem/probe-port.js";
 import { stateFromProbe, type PortState } from "../../modem/port-state.js";
 import { genericDriver } from "../../../drivers/generic/index.js";
 import { startSimulatedPool } from "../../sim/pool.js";
@@ -116,13 +116,7 @@ async function scanOne(path: string, logger: Logger, binding?: BindingInterface)
   let probe: ProbeResult | null = null;
   let error: string | undefined;
   try {
-    const port = await openBytePort(binding ? { path, binding } : { path });
-    const channel = new AtChannel(port, { ...PROBE_CHANNEL_OPTIONS, logger });
-    try {
-      probe = await probeModem(channel, genericDriver);
-    } finally {
-      await channel.close();
-    }
+    probe = await probePort({ path, driver: genericDriver, logger, ...(binding ? { binding } : {}) });
   } catch (err) {
     error = oneLineError(err);
   }
