@@ -130,7 +130,7 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
         this.#dirty = true;
         this.#abortPromptOnResync = cmd.body !== undefined;
         logTimeout(this.#log, cmd.text, cmd.timeoutMs, consecutive);
-        this.emit("timeout", { command: redactCommand(cmd.text), consecutive });
+        this.#emitSafe("timeout", { command: redactCommand(cmd.text), consecutive });
         throw timeoutError(cmd.text, cmd.timeoutMs, state.lines, this.path);
       }
       default:
@@ -211,7 +211,7 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
     const f = this.#inflight?.active ? this.#inflight : undefined;
     if (f?.isEcho(text)) return;
     // The command's own prefix wins over URC patterns: "+CPIN: READY" answers AT+CPIN?.
-    const own = f !== undefined && f.cmd.expectPrefix !== "" && text.trimStart().toUpperCase().startsWith(f.cmd.expectPrefix);
+    const own = f !== undefined && f.cmd.expectPrefix !== "" && text.trimStart().toUpperCase().startsWith(f.cmd.expectPrefix.toUpperCase());
     if (!own && this.#urcs.offer(text)) return;
     if (f) {
       const final = classifyFinal(text);
@@ -226,7 +226,20 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
   #unhandled(line: string, why: string): void {
     this.#stats.unhandledLines++;
     logUnhandled(this.#log, line, why);
-    this.emit("unhandled", line);
+    this.#emitSafe("unhandled", line);
+  }
+
+  /**
+   * Emit without letting a listener's exception escape: these events fire from the port's
+   * data/close callbacks and from command settlement, where a throw would crash the
+   * daemon or replace the command's real error.
+   */
+  #emitSafe<K extends keyof AtChannelEvents>(event: K, ...args: AtChannelEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: AtChannelEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.#log.error({ err, event }, "AtChannel listener threw");
+    }
   }
 
   #closedError(command: string, cause: unknown = this.#closeCause): SimgateError {
@@ -246,6 +259,6 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
     this.#port.off("close", this.#onPortClose);
     if (cause) this.#log.warn({ err: cause }, "port vanished; channel closed");
     else this.#log.debug("channel closed");
-    this.emit("closed", cause);
+    this.#emitSafe("closed", cause);
   }
 }

@@ -209,6 +209,24 @@ describe("AtChannel faults: the port goes away", () => {
   });
 });
 
+describe("AtChannel faults: listeners that throw", () => {
+  it("a throwing unhandled/timeout listener neither crashes the channel nor replaces the command's error", async () => {
+    const { channel, device } = await open();
+    channel.on("unhandled", () => {
+      throw new Error("listener bug");
+    });
+    channel.on("timeout", () => {
+      throw new Error("listener bug");
+    });
+    const unhandledSeen = new Promise<void>((resolve) => channel.prependListener("unhandled", () => resolve()));
+    device.say("\r\n^MODE:5,4\r\n");
+    await unhandledSeen;
+    await expect(channel.run({ text: "AT+CSQ", timeoutMs: 10 })).rejects.toMatchObject({ code: ErrorCode.AtTimeout });
+    device.autoReply(() => "\r\nOK\r\n");
+    await expect(channel.run("AT")).resolves.toMatchObject({ final: "OK" });
+  });
+});
+
 describe("AtChannel faults: one hung modem costs its own port only", () => {
   it("two channels on two mock ports: one never answers, the other keeps working", async () => {
     const hung = await open({ ...FAST, defaultTimeoutMs: 200 });
