@@ -163,6 +163,8 @@ export function expandPorts(args: readonly string[]): string[] {
 
 function formatScan(entries: readonly ScanEntry[]): string {
   const ready = entries.filter((e) => e.state === "ready").length;
+  const noNumber = entries.filter((e) => e.state === "degraded" && e.number === null).length;
+  const why = noNumber > 0 ? `, ${noNumber} not sellable until their own number is known (AT+CNUM empty)` : "";
   return (
     table(
       ["port", "state", "model", "IMEI", "ICCID", "IMSI", "MCC/MNC", "number", "signal"],
@@ -177,6 +179,6 @@ function formatScan(entries: readonly ScanEntry[]): string {
         e.number,
         e.signal === null ? null : `${e.signal} dBm`,
       ]),
-    ) + `\n${entries.length} ports, ${ready} ready\n`
+    ) + `\n${entries.length} ports, ${ready} ready${why}\n`
   );
 }
