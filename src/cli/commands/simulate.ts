@@ -117,6 +117,8 @@ export const simulateCommand: CliCommand = async (argv, io) => {
     io.stderr.write(`simgate simulate: ${oneLineError(err)}\n`);
     return EXIT_FAILURE;
   }
+  // Listen for SIGINT/SIGTERM before printing: a caller may signal as soon as it has read the lines.
+  const stopped = io.untilStopped();
   try {
     for (const m of pool.modems) m.modem.faults.latencyMs = latency;
     const lines = pool.modems.map(describeModem);
@@ -131,7 +133,7 @@ export const simulateCommand: CliCommand = async (argv, io) => {
       );
       io.stderr.write(`${lines.length} simulated modem(s) running; Ctrl-C to stop.\n`);
     }
-    await io.untilStopped();
+    await stopped;
     return 0;
   } finally {
     await pool.close();

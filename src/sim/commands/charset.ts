@@ -3,6 +3,7 @@
  * go out as UCS2 hex (modems.md §2.5: `0056006500720069007A006F006E` = "Verizon"), and
  * strings the host sends are read the same way.
  */
+import { isGsm7 } from "../../codec/index.js";
 import { fromUcs2Hex, toUcs2Hex } from "../identifiers.js";
 import type { SimContext } from "./types.js";
 
@@ -20,13 +21,9 @@ export function decodeFromHost(m: SimContext, text: string): string {
 /** GSM 03.38 default alphabet in septet order (0x1B is the escape to the extension table). */
 const GSM7_BASIC =
   "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
-const GSM7_EXTENSION = "\f^{}\\[~]|€";
 
-/** Whether the text fits the GSM default alphabet (+ extension table), i.e. needs no UCS2 (modems.md §2.9). */
-export function isGsm7Text(text: string): boolean {
-  for (const c of text) if (c === "\x1b" || (!GSM7_BASIC.includes(c) && !GSM7_EXTENSION.includes(c))) return false;
-  return true;
-}
+/** Whether the text fits the GSM default alphabet + extension table, i.e. needs no UCS2 (modems.md §2.9). */
+export const isGsm7Text = (text: string): boolean => isGsm7(text);
 
 /**
  * Unpack a packed-7-bit hex string (how Huawei sticks take USSD requests: `*100#` is

@@ -1,7 +1,8 @@
 /** Small pieces several dialects share. */
 import { encodeForHost, isGsm7Text } from "../commands/charset.js";
 import type { SimContext } from "../commands/types.js";
-import { fromUcs2Hex, toUcs2Hex } from "../identifiers.js";
+import { fromUcs2Hex } from "../identifiers.js";
+import { encodeUssdResponse } from "../../codec/index.js";
 import type { UssdWire } from "./types.js";
 
 /** The +CPIN URC for the current SIM (27.007 §8.3 codes, unsolicited on many modules: modems.md §2.11). */
@@ -17,7 +18,7 @@ export function cpinUrc(m: SimContext): string {
  */
 export function textOrUcs2(m: SimContext, text: string): UssdWire {
   if (m.settings.cscs !== "UCS2" && isGsm7Text(text)) return { payload: encodeForHost(m, text), dcs: 15 };
-  return { payload: toUcs2Hex(text), dcs: 72 };
+  return { payload: encodeUssdResponse(text, "ucs2-hex"), dcs: 72 };
 }
 
 /** Requests are strings in the TE character set (UCS2 hex after AT+CSCS="UCS2"). */

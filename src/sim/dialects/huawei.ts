@@ -6,9 +6,10 @@
 import { isRegistered } from "../commands/network.js";
 import { unpackGsm7Hex } from "../commands/charset.js";
 import { cme, CME, ok, parseIntArg, type CommandTable, type SimContext } from "../commands/types.js";
-import { swapNibbles, toUcs2Hex } from "../identifiers.js";
+import { swapNibbles } from "../identifiers.js";
 import { plainUssdRequest, qualcommAti, textOrUcs2 } from "./common.js";
 import { baseCommands } from "./generic.js";
+import { encodeUssdResponse } from "../../codec/index.js";
 import type { DialectSpec, UssdWire } from "./types.js";
 
 const { "+CLAC": _clac, ...withoutClac } = baseCommands;
@@ -59,7 +60,7 @@ function decodeUssdRequest(m: SimContext, raw: string): string | null {
 /** Encoded mode (default): UCS2 hex with DCS 72 (gammu tests/at-ussd issue109-E3276; modems.md §2.7). */
 function encodeUssdReply(m: SimContext, text: string): UssdWire {
   if (m.settings.ussdMode === 0) return textOrUcs2(m, text);
-  return { payload: toUcs2Hex(text), dcs: 72 };
+  return { payload: encodeUssdResponse(text, "ucs2-hex"), dcs: 72 };
 }
 
 export const huaweiDialect: DialectSpec = {

@@ -6,9 +6,9 @@ import { ceregCommand } from "../commands/network.js";
 import { isRegistered } from "../commands/network.js";
 import { cme, CME, ok, parseIntArg, type CommandTable, type SimContext } from "../commands/types.js";
 import { isGsm7Text } from "../commands/charset.js";
-import { toUcs2Hex } from "../identifiers.js";
 import { cpinUrc, plainUssdRequest, textOrUcs2 } from "./common.js";
 import { baseCommands } from "./generic.js";
+import { encodeUssdResponse } from "../../codec/index.js";
 import type { DialectSpec, UssdWire } from "./types.js";
 
 const commands: CommandTable = {
@@ -40,7 +40,7 @@ const commands: CommandTable = {
 
 /** Quectel family quirk: non-GSM replies come as UCS2 hex while the DCS still says 15 (gammu Uissue358-Quectel_M35, modems.md §2.7). */
 function encodeUssdReply(m: SimContext, text: string): UssdWire {
-  if (m.settings.cscs !== "UCS2" && !isGsm7Text(text)) return { payload: toUcs2Hex(text), dcs: 15 };
+  if (m.settings.cscs !== "UCS2" && !isGsm7Text(text)) return { payload: encodeUssdResponse(text, "ucs2-hex"), dcs: 15 };
   return textOrUcs2(m, text);
 }
 
