@@ -29,6 +29,7 @@ import tty
 import pty
 import errno
 import fcntl
+import resource
 
 HEADER = struct.Struct(">cHI")
 MAX_CHUNK = 4096
@@ -85,7 +86,18 @@ def close_channel(ch):
             pass
 
 
+def raise_fd_limit():
+    # Two descriptors per pty (master + the slave we hold): a 256-modem pool needs > 512.
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or hard > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
+    except (ValueError, OSError):
+        pass
+
+
 def main():
+    raise_fd_limit()
     stdin = sys.stdin.buffer.raw
     out = sys.stdout.buffer
     os.set_blocking(stdin.fileno(), False)
@@ -93,12 +105,17 @@ def main():
     inbuf = bytearray()
     running = True
     while running:
-        readers = [stdin.fileno()] + [c.master for c in channels.values()]
-        writers = [c.master for c in channels.values() if c.pending]
+        # poll, not select: select() stops at FD_SETSIZE (1024 fds, ~500 ptys).
+        poller = select.poll()
+        poller.register(stdin.fileno(), select.POLLIN)
+        for c in channels.values():
+            poller.register(c.master, select.POLLIN | (select.POLLOUT if c.pending else 0))
         try:
-            r, w, _ = select.select(readers, writers, [], 1.0)
+            events = poller.poll(1000)
         except InterruptedError:
             continue
+        r = [fd for fd, ev in events if ev & (select.POLLIN | select.POLLHUP | select.POLLERR)]
+        w = [fd for fd, ev in events if ev & select.POLLOUT]
         by_fd = {c.master: c for c in channels.values()}
         for fd in w:
             ch = by_fd.get(fd)
