@@ -9,6 +9,7 @@
 import { EventEmitter } from "node:events";
 import type { DeviceWireEvents, DeviceWire } from "../transport/device-wire.js";
 import { executeLine, formatInfo, parseCommandLine, type LineOutcome } from "./at-interpreter.js";
+import { LineInput } from "./line-input.js";
 import { registrationUrcs } from "./commands/network.js";
 import type { InjectedSms, SimContext } from "./commands/types.js";
 import { getDialect, type DialectSpec } from "./dialects/index.js";
@@ -45,10 +46,6 @@ export interface SimulatedModemSnapshot {
   sent: string[];
 }
 
-const MAX_LINE = 4096;
-const CTRL_Z = 0x1a;
-const ESC = 0x1b;
-
 export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements DeviceWire {
   readonly faults: FaultSwitchboard;
   readonly activity = new EventEmitter<SimulatedModemActivity>();
@@ -68,11 +65,10 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
   #present = true;
   #booting = false;
   #closed = false;
-  #line = "";
+  readonly #input: LineInput;
   #queue: string[] = [];
   #busy = false;
   #prompt: ((body: string | null) => LineOutcome) | null = null;
-  #promptBody = "";
   #messageRef = 0;
 
   constructor(profile: SimModemProfile, options: SimulatedModemOptions = {}) {
@@ -90,6 +86,15 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     this.#ussdDelayMs = options.ussdDelayMs ?? 150;
     this.#resetMs = options.resetMs ?? 400;
     this.#ctx = this.#makeContext();
+    this.#input = new LineInput(this.#settings, {
+      echo: (bytes) => this.#emit(bytes),
+      line: (text) => this.#queue.push(text),
+      body: (text) => {
+        const onBody = this.#prompt;
+        this.#prompt = null;
+        if (onBody) this.#reply(onBody(text));
+      },
+    });
   }
 
   /** The module's profile as it is now (SIM state, swapped SIM, network changes). */
@@ -110,24 +115,7 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
   /** Bytes from the host program. A hung, unplugged or rebooting module ignores them. */
   receiveFromHost(data: Buffer): void {
     if (!this.#present || this.#closed || this.#booting || this.faults.hang) return;
-    for (const byte of data) {
-      if (this.#prompt) {
-        this.#promptByte(byte);
-        continue;
-      }
-      // Echo is the module typing back what it got (ATE1), before any processing.
-      if (this.#settings.echo && byte !== ESC) this.#emit(Buffer.of(byte));
-      if (byte === this.#settings.sRegisters[3]) {
-        this.#queue.push(this.#line);
-        this.#line = "";
-      } else if (byte === this.#settings.sRegisters[5]) {
-        this.#line = this.#line.slice(0, -1);
-      } else if (byte === ESC) {
-        this.#line = "";
-      } else if (byte !== 0x0a && this.#line.length < MAX_LINE) {
-        this.#line += String.fromCharCode(byte);
-      }
-    }
+    this.#input.feed(data);
     this.#drain();
   }
 
@@ -235,7 +223,7 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     this.#timers.clear();
     this.#ctx.cancelUssd = null;
     this.#queue = [];
-    this.#line = "";
+    this.#input.reset();
     this.#busy = false;
     this.#prompt = null;
   }
@@ -263,19 +251,6 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     this.#emit(lines.map((l) => formatInfo(this.#ctx, [l])).join(""));
   }
 
-  #promptByte(byte: number): void {
-    if (byte === CTRL_Z || byte === ESC) {
-      const onBody = this.#prompt;
-      const body = this.#promptBody;
-      this.#prompt = null;
-      this.#promptBody = "";
-      if (onBody) this.#reply(onBody(byte === ESC ? null : body));
-      return;
-    }
-    if (this.#settings.echo) this.#emit(Buffer.of(byte));
-    if (this.#promptBody.length < MAX_LINE) this.#promptBody += String.fromCharCode(byte);
-  }
-
   #drain(): void {
     while (!this.#busy && !this.#prompt && this.#queue.length > 0) {
       const line = this.#queue.shift() ?? "";
@@ -289,8 +264,15 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
   #reply(outcome: LineOutcome): void {
     const send = () => {
       this.#busy = false;
-      if (this.faults.hang) return;
-      if (outcome.prompt) this.#prompt = outcome.prompt;
+      if (this.faults.hang) {
+        // A hung firmware loses what it was working on and what was typed ahead.
+        this.#queue = [];
+        return;
+      }
+      if (outcome.prompt) {
+        this.#prompt = outcome.prompt;
+        this.#input.dataEntry = true;
+      }
       if (!this.faults.takeDrop()) {
         const junk = this.faults.takeGarbage();
         if (junk) this.#emit(junk);
