@@ -1,18 +1,92 @@
+import type { Registration, SimState } from "../../drivers/generic/index.js";
 import type { ProbeResult } from "./probe.js";
 
 /**
- * Per-port states, named as in the lifecycle the port map will run (issue 4):
- * a port is `ready` (sellable) only with a ready SIM whose ICCID, IMSI and own number are
- * known and that is registered (home or roaming).
+ * Per-port lifecycle states (issue 4):
+ *
+ *   absent → probing → no-sim | sim-locked | sim-error | registering → ready ↔ degraded → gone
+ *
+ * plus `no-number` (registered and identified, but the SIM's own number is not known yet:
+ * not sellable, and the user should see why) and `unresponsive` (the port exists but the
+ * module does not answer).
+ *
+ * The state is never stored on its own: it is derived from the facts we hold about the
+ * port, so it cannot drift from them. A port is `ready` (sellable) only when its SIM is
+ * ready, ICCID and IMSI are known, it is registered (home, or roaming when allowed) and
+ * its own number is known.
  */
-export type PortState = "ready" | "registering" | "degraded" | "no-sim" | "sim-locked" | "sim-error" | "unresponsive";
+export type PortState =
+  | "absent"
+  | "probing"
+  | "no-sim"
+  | "sim-locked"
+  | "sim-error"
+  | "registering"
+  | "no-number"
+  | "ready"
+  | "degraded"
+  | "unresponsive"
+  | "gone";
 
-export function stateFromProbe(probe: ProbeResult, allowRoaming = true): PortState {
-  if (probe.sim === "absent") return "no-sim";
-  if (probe.sim === "pin" || probe.sim === "puk") return "sim-locked";
-  if (probe.sim !== "ready") return "sim-error";
-  const registered = probe.registration === "home" || (allowRoaming && probe.registration === "roaming");
-  if (!registered) return "registering";
-  if (!probe.iccid || !probe.imsi || !probe.number) return "degraded";
-  return "ready";
+export interface PortFacts {
+  /** The tty exists right now. */
+  present: boolean;
+  /** We have seen this port before (distinguishes `gone` from `absent`). */
+  everSeen: boolean;
+  /** The first probe has finished (answered AT and was identified). */
+  probed: boolean;
+  /** The module answers; false after the recovery ladder gave up for now. */
+  responsive: boolean;
+  sim: SimState | "unknown";
+  iccid: string | null;
+  imsi: string | null;
+  registration: Registration;
+  number: string | null;
+  /** The port was ready with this SIM before: losing a requirement now is `degraded`, not `registering`. */
+  wasReady: boolean;
+}
+
+export interface StatePolicy {
+  /** Sell SIMs that are registered on a foreign network (default true). */
+  allowRoaming: boolean;
+}
+
+export const DEFAULT_STATE_POLICY: StatePolicy = { allowRoaming: true };
+
+export function isRegistered(registration: Registration, policy: StatePolicy = DEFAULT_STATE_POLICY): boolean {
+  return registration === "home" || (policy.allowRoaming && registration === "roaming");
+}
+
+export function deriveState(f: PortFacts, policy: StatePolicy = DEFAULT_STATE_POLICY): PortState {
+  if (!f.present) return f.everSeen ? "gone" : "absent";
+  if (!f.probed) return f.responsive ? "probing" : "unresponsive";
+  if (!f.responsive) return f.wasReady ? "degraded" : "unresponsive";
+  if (f.sim === "absent") return "no-sim";
+  if (f.sim === "pin" || f.sim === "puk") return "sim-locked";
+  if (f.sim !== "ready") return "sim-error";
+  const registered = isRegistered(f.registration, policy);
+  const identified = f.iccid !== null && f.imsi !== null;
+  if (registered && identified && f.number !== null) return "ready";
+  if (f.wasReady) return "degraded";
+  if (registered && identified) return "no-number";
+  return "registering";
+}
+
+/** State of a port after one probe (used by `simgate scan`). */
+export function stateFromProbe(probe: ProbeResult, policy: StatePolicy = DEFAULT_STATE_POLICY): PortState {
+  return deriveState(
+    {
+      present: true,
+      everSeen: true,
+      probed: true,
+      responsive: true,
+      sim: probe.sim,
+      iccid: probe.iccid,
+      imsi: probe.imsi,
+      registration: probe.registration,
+      number: probe.number,
+      wasReady: false,
+    },
+    policy,
+  );
 }

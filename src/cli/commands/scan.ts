@@ -163,7 +163,7 @@ export function expandPorts(args: readonly string[]): string[] {
 
 function formatScan(entries: readonly ScanEntry[]): string {
   const ready = entries.filter((e) => e.state === "ready").length;
-  const noNumber = entries.filter((e) => e.state === "degraded" && e.number === null).length;
+  const noNumber = entries.filter((e) => e.state === "no-number").length;
   const why = noNumber > 0 ? `, ${noNumber} not sellable until their own number is known (AT+CNUM empty)` : "";
   return (
     table(

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { deriveState, type PortFacts } from "../../src/modem/port-state.js";
+
+const readyFacts: PortFacts = {
+  present: true,
+  everSeen: true,
+  probed: true,
+  responsive: true,
+  sim: "ready",
+  iccid: "89701010050687591034",
+  imsi: "250011234567890",
+  registration: "home",
+  number: "+79161234567",
+  wasReady: false,
+};
+
+describe("deriveState", () => {
+  it.each<[string, Partial<PortFacts>, string]>([
+    ["everything known and registered at home", {}, "ready"],
+    ["roaming is sellable by default", { registration: "roaming" }, "ready"],
+    ["no SIM", { sim: "absent" }, "no-sim"],
+    ["PIN lock", { sim: "pin" }, "sim-locked"],
+    ["PUK lock", { sim: "puk" }, "sim-locked"],
+    ["SIM failure", { sim: "error" }, "sim-error"],
+    ["not registered yet", { registration: "searching" }, "registering"],
+    ["registration denied", { registration: "denied" }, "registering"],
+    ["number unknown", { number: null }, "no-number"],
+    ["IMSI unknown", { imsi: null }, "registering"],
+    ["not probed yet", { probed: false }, "probing"],
+    ["never answered", { probed: false, responsive: false }, "unresponsive"],
+    ["tty vanished", { present: false }, "gone"],
+    ["never seen", { present: false, everSeen: false }, "absent"],
+    ["lost registration after being ready", { wasReady: true, registration: "searching" }, "degraded"],
+    ["stopped answering after being ready", { wasReady: true, responsive: false }, "degraded"],
+  ])("%s → %s", (_why, patch, expected) => {
+    expect(deriveState({ ...readyFacts, ...patch })).toBe(expected);
+  });
+
+  it("keeps roaming SIMs unsellable when the policy says so", () => {
+    expect(deriveState({ ...readyFacts, registration: "roaming" }, { allowRoaming: false })).toBe("registering");
+  });
+});
