@@ -74,7 +74,7 @@ ${table}
 ## Reproduce
 
 \`\`\`sh
-npm ci
+npm install
 npm run bench            # print only
 npm run bench -- --write # also rewrite this file
 npm run bench -- --only at

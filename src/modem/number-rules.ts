@@ -1,0 +1,43 @@
+/**
+ * Operator "show my number" USSD codes, keyed by the SIM's home MCC/MNC.
+ *
+ * Codes change and differ per tariff: every shipped default is marked `verified: false`
+ * until someone confirms it on a live SIM (modems.md §2.6 lists them as unverified).
+ * Users add or override rules in config. `answer: "sms"` marks operators that reply to the
+ * request with an SMS instead of USSD text (MTS Russia in at least one public
+ * implementation).
+ */
+export interface NumberUssdRule {
+  mcc: string;
+  mnc: string;
+  code: string;
+  answer: "ussd" | "sms";
+  /** Where the number is in the reply; default: the first run of 10-15 digits (with an optional +). */
+  pattern?: RegExp;
+  verified: boolean;
+  note?: string;
+}
+
+export const DEFAULT_NUMBER_RULES: readonly NumberUssdRule[] = [
+  { mcc: "250", mnc: "01", code: "*111*0887#", answer: "sms", verified: false, note: "MTS RU" },
+  { mcc: "250", mnc: "02", code: "*205#", answer: "ussd", verified: false, note: "MegaFon RU" },
+  { mcc: "250", mnc: "99", code: "*110*10#", answer: "ussd", verified: false, note: "Beeline RU" },
+  { mcc: "250", mnc: "20", code: "*201#", answer: "ussd", verified: false, note: "Tele2 RU" },
+];
+
+export function ruleFor(rules: readonly NumberUssdRule[], mcc: string | null, mnc: string | null): NumberUssdRule | undefined {
+  if (!mcc || !mnc) return undefined;
+  return rules.find((r) => r.mcc === mcc && r.mnc === mnc);
+}
+
+/** The phone number inside an operator's reply text, as written (normalise with toE164). */
+export function extractNumber(text: string, pattern?: RegExp): string | null {
+  if (pattern) {
+    const m = pattern.exec(text);
+    return m ? (m[1] ?? m[0]) : null;
+  }
+  const m = /\+?\d[\d\s-]{8,18}\d/.exec(text);
+  if (!m) return null;
+  const digits = m[0].replace(/[\s-]/g, "");
+  return /^\+?\d{10,15}$/.test(digits) ? digits : null;
+}

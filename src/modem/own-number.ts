@@ -1,0 +1,128 @@
+/**
+ * Learn the SIM's own phone number, cheapest and most trustworthy source first:
+ *
+ *   manual ICCID → number map (the user said so) → per-ICCID cache (asked once per SIM,
+ *   not once per restart) → `AT+CNUM` (often empty) → the operator's "my number" USSD
+ *   code, answered as USSD text or by SMS.
+ *
+ * Every number is normalised to E.164 with the country from the SIM's MCC. A number that
+ * came from the modem or the network is cached; the manual map is never overwritten.
+ */
+import { decodeUssd, encodeUssdRequest, parseCusd } from "../codec/index.js";
+import { parseCnum, toE164 } from "../../drivers/generic/index.js";
+import type { UrcHandle, UrcSpec } from "../at/index.js";
+import { extractNumber, ruleFor, type NumberUssdRule } from "./number-rules.js";
+
+export type NumberSource = "manual" | "cache" | "cnum" | "ussd" | "sms";
+
+export interface NumberCache {
+  get(iccid: string): string | undefined;
+  set(iccid: string, number: string): void;
+}
+
+export interface OwnNumberDeps {
+  channel: {
+    run(cmd: { text: string; timeoutMs?: number }): Promise<{ lines: string[] }>;
+    registerUrc(spec: UrcSpec): UrcHandle;
+  };
+  /** How this module wants USSD requests (Huawei sticks: packed 7-bit hex, modems.md §2.7). */
+  ussdForm: "text" | "gsm7-packed-hex";
+  rules: readonly NumberUssdRule[];
+  manual: Readonly<Record<string, string>>;
+  cache: NumberCache;
+  /** Text of the next SMS this SIM receives, or null when none arrives in time. */
+  nextSmsText?: (timeoutMs: number) => Promise<string | null>;
+  /** The network may take a while; gammu waits 30 s, ModemManager 10 s for OK then the URC (modems.md §2.13). */
+  ussdTimeoutMs?: number;
+  smsTimeoutMs?: number;
+}
+
+export interface SimIdentity {
+  iccid: string;
+  mcc: string | null;
+  mnc: string | null;
+}
+
+export type OwnNumberResult =
+  | { number: string; source: NumberSource }
+  | { number: null; tried: string[] };
+
+export async function discoverOwnNumber(sim: SimIdentity, deps: OwnNumberDeps): Promise<OwnNumberResult> {
+  const tried: string[] = [];
+  const normalise = (raw: string | null | undefined) => (raw ? toE164(raw, sim.mcc ?? undefined) : null);
+
+  const manual = normalise(deps.manual[sim.iccid]);
+  if (manual) return { number: manual, source: "manual" };
+  const cached = normalise(deps.cache.get(sim.iccid));
+  if (cached) return { number: cached, source: "cache" };
+
+  const learned = (number: string, source: NumberSource): OwnNumberResult => {
+    deps.cache.set(sim.iccid, number);
+    return { number, source };
+  };
+
+  try {
+    const entry = parseCnum((await deps.channel.run({ text: "AT+CNUM", timeoutMs: 10_000 })).lines)[0];
+    const number = normalise(entry?.number);
+    if (number) return learned(number, "cnum");
+    tried.push("AT+CNUM: empty");
+  } catch (err) {
+    tried.push(`AT+CNUM: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  const rule = ruleFor(deps.rules, sim.mcc, sim.mnc);
+  if (!rule) {
+    tried.push(`no "my number" USSD rule for ${sim.mcc ?? "?"}/${sim.mnc ?? "?"}`);
+    return { number: null, tried };
+  }
+  const text = await askUssd(rule, deps, tried);
+  if (rule.answer === "ussd") {
+    const number = normalise(text === null ? null : extractNumber(text, rule.pattern));
+    if (number) return learned(number, "ussd");
+    if (text !== null) tried.push(`USSD ${rule.code}: no number in reply "${text}"`);
+    return { number: null, tried };
+  }
+  if (!deps.nextSmsText) {
+    tried.push(`USSD ${rule.code} answers by SMS, and no SMS feed is attached`);
+    return { number: null, tried };
+  }
+  const smsText = await deps.nextSmsText(deps.smsTimeoutMs ?? 60_000);
+  const number = normalise(smsText === null ? null : extractNumber(smsText, rule.pattern));
+  if (number) return learned(number, "sms");
+  tried.push(smsText === null ? `USSD ${rule.code}: no SMS with the number arrived` : `SMS after ${rule.code} had no number`);
+  return { number: null, tried };
+}
+
+/** Send the USSD request and wait for the network's `+CUSD` answer; its decoded text or null. */
+async function askUssd(rule: NumberUssdRule, deps: OwnNumberDeps, tried: string[]): Promise<string | null> {
+  const timeoutMs = deps.ussdTimeoutMs ?? 30_000;
+  let handle: UrcHandle | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const reply = new Promise<string | null>((resolve) => {
+    timer = setTimeout(() => resolve(null), timeoutMs);
+    handle = deps.channel.registerUrc({ name: "cusd-own-number", pattern: /^\+CUSD\s*:/i, handler: ([line]) => resolve(line ?? null) });
+  });
+  try {
+    const payload = encodeUssdRequest(rule.code, deps.ussdForm);
+    await deps.channel.run({ text: `AT+CUSD=1,"${payload}",15`, timeoutMs: 10_000 });
+    const line = await reply;
+    if (line === null) {
+      tried.push(`USSD ${rule.code}: no answer in ${timeoutMs} ms`);
+      // Close the session so the module accepts the next USSD request.
+      await deps.channel.run({ text: "AT+CUSD=2", timeoutMs: 5_000 }).catch(() => undefined);
+      return null;
+    }
+    const parsed = parseCusd(line);
+    if (!parsed.ok || parsed.raw === null) {
+      tried.push(`USSD ${rule.code}: unreadable answer "${line}"`);
+      return null;
+    }
+    return decodeUssd(parsed.raw, parsed.dcs).text;
+  } catch (err) {
+    tried.push(`USSD ${rule.code}: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  } finally {
+    clearTimeout(timer);
+    handle?.remove();
+  }
+}
