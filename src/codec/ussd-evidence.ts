@@ -55,6 +55,8 @@ export interface Ucs2Evidence {
   units: number;
   /** Share of units in U+0000..U+00FF. */
   latinShare: number;
+  /** Whether the octets (after a language prefix) pair up evenly. */
+  even: boolean;
   text: string;
   warnings: string[];
   language?: string;
@@ -72,7 +74,8 @@ export function scoreUcs2(input: Uint8Array, languagePrefix: boolean): Ucs2Evide
       bytes = bytes.subarray(2);
     }
   }
-  if (bytes.length % 2 === 1) {
+  const even = bytes.length % 2 === 0;
+  if (!even) {
     warnings.push("UCS2 hex has an odd number of octets; last octet ignored");
     bytes = bytes.subarray(0, bytes.length - 1);
   }
@@ -115,6 +118,7 @@ export function scoreUcs2(input: Uint8Array, languagePrefix: boolean): Ucs2Evide
     coherent: nonNeutral === 0 || top / nonNeutral >= 0.8,
     units: kept.length,
     latinShare: kept.length === 0 ? 0 : latin / kept.length,
+    even,
     text: decodeUcs2(toBytes(kept), warnings),
     warnings,
   };
@@ -131,7 +135,8 @@ function toBytes(units: number[]): Uint8Array {
   return b;
 }
 
-const COMMON = /[A-Za-z0-9 .,:;!?\-+*/#()'"%&=<>@_\n\r]/;
+// '@' (septet 0x00) is left out: zero octets of UCS2 text unpack to runs of '@'.
+const COMMON = /[A-Za-z0-9 .,:;!?\-+*/#()'"%&=<>_\n\r]/;
 
 export function scoreGsm7(bytes: Uint8Array): { score: number; text: string } {
   const count = Math.floor((bytes.length * 8) / 7);
@@ -145,7 +150,7 @@ export function scoreGsm7(bytes: Uint8Array): { score: number; text: string } {
   for (const ch of text) {
     n++;
     if (COMMON.test(ch) || ch === "€" || "{}[]~^|\\".includes(ch)) sum += 1;
-    else if (/[£¥èéùìòÇØøÅåÆæßÉÄÖÑÜ§¿äöñüà¡]/.test(ch)) sum += 0.5;
+    else if (/[@£¥èéùìòÇØøÅåÆæßÉÄÖÑÜ§¿äöñüà¡]/.test(ch)) sum += 0.5;
     else if (ch === "\uFFFD") sum += 0;
     else sum += 0.15; // Greek capitals, ¤, ESC leftovers: valid GSM but rare in real replies
   }

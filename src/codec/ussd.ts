@@ -172,7 +172,13 @@ export function decodeUssd(raw: string, dcs: number | null): UssdDecoded {
     // A reply that is only decimal digits is more likely a number than hex (e.g. "100"),
     // unless it reads as UCS2 of mostly Latin-1 ("0031003200330034" = "1234").
     const digitsOnly = /^[0-9]+$/.test(compact);
-    if (ucs2.score >= 0.9 && ucs2.coherent && ucs2.units >= 2 && (!digitsOnly || ucs2.latinShare >= 0.5)) return takeUcs2();
+    // Printable-ASCII bytes pair up into CJK-looking units, so 8-bit ASCII hex always "reads"
+    // as UCS2; real Latin/Cyrillic/CJK UCS2 text has 0x00/0x04/... octets that ASCII never has.
+    const asciiBytes = latin.score >= 0.9;
+    // An odd octet count rules UCS2 out unless the DCS says so; and a clean packed 7-bit
+    // reading beats a non-Latin UCS2 one when the DCS says GSM 7-bit.
+    const gsm7Clean = claimed === "gsm7" && gsm7.score >= 0.95 && ucs2.latinShare < 0.3;
+    if (ucs2.score >= 0.9 && ucs2.coherent && ucs2.units >= 2 && ucs2.even && (!digitsOnly || ucs2.latinShare >= 0.5) && !asciiBytes && !gsm7Clean) return takeUcs2();
     if (!(digitsOnly && claimed !== "8bit")) {
       const preferLatin = latin.score > gsm7.score || (latin.score === gsm7.score && claimed === "8bit");
       const best = preferLatin ? latin.score : gsm7.score;
