@@ -1,6 +1,7 @@
 /**
  * One error class for all of simgate, with stable numeric codes grouped in ranges
- * (transport 100s, AT 200s, modem 300s, codec 400s, simulator 500s, CLI 600s).
+ * (transport 100s, AT 200s, modem 300s, codec 400s, simulator 500s, CLI 600s,
+ * discovery 700s).
  * The code is appended to the message ("(SG201)") so it survives log scraping.
  * Callers branch on `code` or the guards below, never on message text.
  */
@@ -47,6 +48,10 @@ export enum ErrorCode {
 
   // CLI.
   CliUsage = 600,
+
+  // Discovery and port ownership.
+  /** The tty already has an owner in this process (another lease on the same device node). */
+  DiscoveryPortOwned = 700,
 }
 
 export type ErrorContext = Record<string, unknown>;
