@@ -57,6 +57,8 @@ export interface Ucs2Evidence {
   latinShare: number;
   /** Whether the octets (after a language prefix) pair up evenly. */
   even: boolean;
+  /** The one non-zero high octet the units use (0 if all are Latin-1), null if several. */
+  commonPage: number | null;
   text: string;
   warnings: string[];
   language?: string;
@@ -119,11 +121,18 @@ export function scoreUcs2(input: Uint8Array, languagePrefix: boolean): Ucs2Evide
     units: kept.length,
     latinShare: kept.length === 0 ? 0 : latin / kept.length,
     even,
+    commonPage: onePage(kept),
     text: decodeUcs2(toBytes(kept), warnings),
     warnings,
   };
   if (language) out.language = language;
   return out;
+}
+
+function onePage(units: number[]): number | null {
+  const pages = new Set(units.map((u) => u >> 8).filter((p) => p !== 0));
+  if (pages.size > 1) return null;
+  return pages.size === 0 ? 0 : [...pages][0]!;
 }
 
 function toBytes(units: number[]): Uint8Array {
@@ -135,8 +144,11 @@ function toBytes(units: number[]): Uint8Array {
   return b;
 }
 
-// '@' (septet 0x00) is left out: zero octets of UCS2 text unpack to runs of '@'.
-const COMMON = /[A-Za-z0-9 .,:;!?\-+*/#()'"%&=<>_\n\r]/;
+// Letters, digits and blanks are what real replies are mostly made of; punctuation counts a
+// little less, so two readings of the same octets rarely tie. '@' (septet 0x00) is not
+// "common": zero octets of UCS2 text unpack to runs of '@'.
+const WORD = /[A-Za-z0-9 \n\r]/;
+const PUNCT = /[.,:;!?\-+*/#()'"%&=<>_€{}[\]~^|\\$]/;
 
 export function scoreGsm7(bytes: Uint8Array): { score: number; text: string } {
   const count = Math.floor((bytes.length * 8) / 7);
@@ -149,10 +161,11 @@ export function scoreGsm7(bytes: Uint8Array): { score: number; text: string } {
   let n = 0;
   for (const ch of text) {
     n++;
-    if (COMMON.test(ch) || ch === "€" || "{}[]~^|\\".includes(ch)) sum += 1;
+    if (WORD.test(ch)) sum += 1;
+    else if (PUNCT.test(ch)) sum += 0.8;
     else if (/[@£¥èéùìòÇØøÅåÆæßÉÄÖÑÜ§¿äöñüà¡]/.test(ch)) sum += 0.5;
     else if (ch === "\uFFFD") sum += 0;
-    else sum += 0.15; // Greek capitals, ¤, ESC leftovers: valid GSM but rare in real replies
+    else sum += 0.15; // Greek capitals, ¤, control leftovers: valid GSM but rare in real replies
   }
   return { score: sum / n, text };
 }
@@ -175,7 +188,9 @@ export function scoreLatin(input: Uint8Array): { score: number; text: string } {
   let text = "";
   for (const b of bytes) {
     text += String.fromCharCode(b);
-    if ((b >= 0x20 && b <= 0x7e) || b === 0x0a || b === 0x0d || b === 0x09) sum += 1;
+    const c = String.fromCharCode(b);
+    if (WORD.test(c) || b === 0x09) sum += 1;
+    else if (b >= 0x20 && b <= 0x7e) sum += 0.8;
     else if (b >= 0xa0) sum += 0.3;
   }
   return { score: sum / bytes.length, text };

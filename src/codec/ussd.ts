@@ -177,8 +177,11 @@ export function decodeUssd(raw: string, dcs: number | null): UssdDecoded {
     const asciiBytes = latin.score >= 0.9;
     // An odd octet count rules UCS2 out unless the DCS says so; and a clean packed 7-bit
     // reading beats a non-Latin UCS2 one when the DCS says GSM 7-bit.
-    const gsm7Clean = claimed === "gsm7" && gsm7.score >= 0.95 && ucs2.latinShare < 0.3;
-    if (ucs2.score >= 0.9 && ucs2.coherent && ucs2.units >= 2 && ucs2.even && (!digitsOnly || ucs2.latinShare >= 0.5) && !asciiBytes && !gsm7Clean) return takeUcs2();
+    const gsm7Clean = (claimed === "gsm7" || claimed === null) && gsm7.score >= 0.95 && ucs2.latinShare < 0.3;
+    // Digits-only hex is UCS2 only if it reads as Latin-1 or as one alphabetic page
+    // (Latin ext., Greek, Cyrillic, Hebrew/Armenian, Arabic, Devanagari): "04390411" = "йБ".
+    const digitsUcs2 = ucs2.latinShare >= 0.5 || (ucs2.commonPage !== null && [0x01, 0x03, 0x04, 0x05, 0x06, 0x09].includes(ucs2.commonPage));
+    if (ucs2.score >= 0.9 && ucs2.coherent && ucs2.units >= 2 && ucs2.even && (!digitsOnly || digitsUcs2) && !asciiBytes && !gsm7Clean) return takeUcs2();
     if (!(digitsOnly && claimed !== "8bit")) {
       const preferLatin = latin.score > gsm7.score || (latin.score === gsm7.score && claimed === "8bit");
       const best = preferLatin ? latin.score : gsm7.score;
