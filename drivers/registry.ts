@@ -174,8 +174,7 @@ function usbEntryFor(vid: string, pid: string | undefined, drivers: readonly Dri
 /**
  * The role of one USB interface of a multi-interface modem, from the per-model tables
  * (and Huawei's bInterfaceProtocol convention), so discovery can open the AT port first.
- * Undefined when we do not know: probe it. "none" marks compositions without any AT port
- * (Huawei HiLink, CD-ROM mode).
+ * Undefined when we do not know: probe it. Fits src/pool InterfaceRoleFn.
  */
 export function atInterfaceFor(
   vendorId: string | null | undefined,
@@ -183,21 +182,37 @@ export function atInterfaceFor(
   interfaceNumber: string | number | null | undefined,
   interfaceProtocol?: string | number | null,
   drivers: readonly DriverDescriptor[] = DRIVERS,
-): UsbInterfaceRole | "none" | undefined {
+): UsbInterfaceRole | undefined {
   const vid = normaliseUsbId(vendorId);
   if (!vid) return undefined;
   const entry = usbEntryFor(vid, normaliseUsbId(productId), drivers);
-  if (!entry) return undefined;
-  if (entry.noAt) return "none";
-  const two = (v: string | number | null | undefined) =>
-    v === null || v === undefined || !/^(0x)?[0-9a-f]{1,2}$/i.test(String(v).trim())
-      ? undefined
-      : (typeof v === "number" ? v.toString(16) : String(v).trim().replace(/^0x/i, "")).toLowerCase().padStart(2, "0");
-  const ifnum = two(interfaceNumber);
+  if (!entry || entry.noAt) return undefined;
+  const ifnum = twoHex(interfaceNumber);
   if (ifnum !== undefined && entry.interfaces?.[ifnum]) return entry.interfaces[ifnum];
-  const proto = two(interfaceProtocol);
+  const proto = twoHex(interfaceProtocol);
   if (proto !== undefined && entry.protocols?.[proto]) return entry.protocols[proto];
   return undefined;
+}
+
+/** Why a USB composition has no AT port at all (Huawei HiLink, CD-ROM mode), or undefined. */
+export function usbCompositionWithoutAt(
+  vendorId: string | null | undefined,
+  productId: string | null | undefined,
+  drivers: readonly DriverDescriptor[] = DRIVERS,
+): string | undefined {
+  const vid = normaliseUsbId(vendorId);
+  const pid = normaliseUsbId(productId);
+  if (!vid || !pid) return undefined;
+  for (const d of drivers) for (const u of d.match.usb ?? []) if (u.vendorId === vid && u.productId === pid && u.noAt) return u.noAt;
+  return undefined;
+}
+
+/** bInterfaceNumber/Protocol as sysfs prints them: two hex digits. Numbers are taken as values. */
+function twoHex(v: string | number | null | undefined): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === "number") return Number.isInteger(v) && v >= 0 && v < 256 ? v.toString(16).padStart(2, "0") : undefined;
+  const t = v.trim().toLowerCase().replace(/^0x/, "");
+  return /^[0-9a-f]{1,2}$/.test(t) ? t.padStart(2, "0") : undefined;
 }
 
 /** Whether the port will vanish on the driver's soft reset (USB-native module vs UART behind a bridge). */
