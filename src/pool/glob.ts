@@ -99,14 +99,21 @@ export async function expandGlob(pattern: string, fs: GlobFs, options: ExpandOpt
   let current = [absolute ? "/" : "."];
   if (absolute) segments.shift();
 
+  // Literal segments before the first magic one are taken on trust (the caller's realpath
+  // checks the result); after it, they must exist in each expanded directory.
+  let expanded = false;
   for (const [index, segment] of segments.entries()) {
     const last = index === segments.length - 1;
     const next: string[] = [];
     if (segment === "**") {
+      expanded = true;
       for (const dir of current) next.push(...(await descendants(dir, fs, maxDepth, maxResults, last)));
     } else if (!hasGlobMagic(segment)) {
-      for (const dir of current) next.push(join(dir, segment));
+      for (const dir of current) {
+        if (!expanded || (await safeReaddir(fs, dir)).includes(segment)) next.push(join(dir, segment));
+      }
     } else {
+      expanded = true;
       const re = globToRegExp(segment);
       for (const dir of current) {
         for (const name of await safeReaddir(fs, dir)) if (re.test(name)) next.push(join(dir, name));
