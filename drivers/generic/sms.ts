@@ -75,7 +75,7 @@ export interface StoredIndication {
 
 /** `+CMTI: "SM",3` (new SMS stored) or `+CDSI: "SR",1` (status report stored), 27.005 §3.4.1. */
 export function parseStoredIndication(line: string): Parsed<StoredIndication> {
-  const m = /^\s*\+(CMTI|CDSI)\s*:\s*(.*)$/i.exec(line);
+  const m = /^\+(CMTI|CDSI)\s*:\s*(.*)$/i.exec(line.trim());
   if (!m) return fail("not a +CMTI/+CDSI line", line);
   const [memory, index] = splitParams(m[2]!);
   if (!memory || !/^[A-Z]{2}$/i.test(memory)) return fail("memory name missing", line);
