@@ -97,7 +97,8 @@ export async function discover(deps: DiscoveryDeps, options: DiscoveryOptions = 
   skipped.push(...selected.skipped);
   const ports = selected.keep.sort(comparePorts);
   for (const s of skipped) deps.logger?.debug({ port: s.port.id, path: s.port.path, reason: s.reason }, "port skipped");
-  for (const w of warnings) deps.logger?.warn(w);
+  // debug, not warn: the watcher rescans every few seconds and reports warnings once when they first appear.
+  for (const w of warnings) deps.logger?.debug(w);
   return { ports, skipped: skipped.sort((a, b) => comparePorts(a.port, b.port)), warnings, udev: udev.available };
 }
 

@@ -110,6 +110,7 @@ export class PortWatcher extends EventEmitter<PortWatcherEvents> {
   /** Bumped on every immediate removal: a scan that started earlier must not resurrect the port. */
   #removals = 0;
   #running = false;
+  #warned = new Set<string>();
 
   constructor(deps: PortWatcherDeps, options: PortWatcherOptions = {}) {
     super();
@@ -194,6 +195,7 @@ export class PortWatcher extends EventEmitter<PortWatcherEvents> {
       return;
     }
     this.#apply(result.ports);
+    this.#logNewWarnings(result.warnings);
     if (result.skipped.some((s) => s.reason === "udev-not-settled")) this.#rescanWanted = true;
   }
 
@@ -211,6 +213,12 @@ export class PortWatcher extends EventEmitter<PortWatcherEvents> {
     }
     for (const [id, port] of next) if (!previous.has(id)) added.push(port);
     for (const port of added) this.emit("added", port);
+  }
+
+  /** A lasting condition (no udevadm, colliding by-id links) is logged once, not on every rescan. */
+  #logNewWarnings(warnings: readonly string[]): void {
+    for (const w of warnings) if (!this.#warned.has(w)) this.#deps.logger?.warn(w);
+    this.#warned = new Set(warnings);
   }
 
   async #refreshWatchers(): Promise<void> {
