@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { discover, discoverPorts, type DiscoveredPort, type InterfaceRoleFn, type PortRole } from "../../src/pool/discovery.js";
+import { atInterfaceFor } from "../../drivers/registry.js";
 import { startSimulatedPool } from "../../src/sim/pool.js";
 import { fakeSpawn, FakeFs, fsFromUdev } from "./fakes.js";
 import { EC25_ID, EC25_USB, HOST_DB, UNSETTLED_TTY } from "./fixtures/udev-db.js";
@@ -83,6 +84,14 @@ describe("discover over a host with udev", () => {
     expect(set).toHaveLength(9);
     // Single-interface bridges are untouched by the tables.
     expect(r.ports.filter((p) => p.vendorId === "1a86")).toHaveLength(8);
+  });
+
+  it("takes drivers/registry atInterfaceFor as the role function (the wiring the pool uses)", async () => {
+    const r = await discover({ ...host(), interfaceRole: atInterfaceFor });
+    expect(r.ports.filter((p) => p.vendorId === "2c7c").map((p) => p.devName)).toEqual(["/dev/ttyUSB2"]);
+    expect(r.ports.filter((p) => p.vendorId === "1e0e").map((p) => p.devName)).toEqual(["/dev/ttyUSB9"]);
+    // Huawei roles come from bInterfaceProtocol, which a tty's udev record does not carry: all three are probed.
+    expect(r.ports.filter((p) => p.vendorId === "12d1")).toHaveLength(3);
   });
 
   it("falls back to ModemManager's port-type tags when the tables do not know the device", async () => {
