@@ -1,0 +1,550 @@
+/**
+ * The SMS receive path of one port. Every SMS is money, so the rules are:
+ * - act on `+CMTI` at once (read from the memory the URC names, bg111/asterisk-chan-dongle #31);
+ * - sweep with `AT+CMGL=4` as a safety net: URCs get lost, CNMI gets forgotten, and full
+ *   storage stops `+CMTI` altogether (modems.md §1.9, wdoekes/asterisk-chan-dongle #47);
+ * - delete from the modem only after `accept` resolved (the store has it durably); a failed
+ *   hand-off leaves the SMS on the modem for the next sweep;
+ * - never drop what we cannot decode: hand off the raw PDU.
+ * The durable unit is the part; whole messages (reassembled) are only for the live view.
+ */
+import { EventEmitter } from "node:events";
+import type { AtChannel } from "../at/index.js";
+import { cpmsCommand, parseCmgl, parseCmgr, parseCpmsSupported, parseCpmsUsage, parseStoredIndication } from "../../drivers/generic/sms.js";
+import type { DriverDescriptor } from "../../drivers/types.js";
+import { ErrorCode, isModemGone, isSimgateError } from "../errors.js";
+import { silentLogger, type Logger } from "../log/logger.js";
+import { AcceptedPdus, buildPart, DirectHandoff, MessageAssembler, parseDirectHeader, type CompleteSms, type ReceivedPart } from "./sms-handoff.js";
+
+export type { CompleteSms, ReceivedPart } from "./sms-handoff.js";
+
+export interface SmsReceiverOptions {
+  portId: string;
+  iccid: () => string | null;
+  driver: DriverDescriptor;
+  /** Durable hand-off of ONE part. Resolve = stored durably → the receiver deletes it from the modem. Reject = keep it on the modem and retry later. */
+  accept: (part: ReceivedPart) => Promise<void>;
+  /** A whole message (after reassembly) for the live port map / logs. */
+  onMessage?: (sms: CompleteSms) => void;
+  logger?: Logger;
+  /** 60 s: peers poll every 5 s (gateway-soft) or 10 s (smstools3), but we act on +CMTI; the sweep is only a safety net. */
+  sweepIntervalMs?: number;
+  /** 0.8: SIM memories can hold as few as 10 SMS (lkiuyu/DbusSmsForwardCPlus #10), so warn early. */
+  storageWarnRatio?: number;
+  /** 5 s: after a failed read or hand-off, sweep this soon instead of waiting a full interval (doubles per failure, capped at the interval). */
+  retryDelayMs?: number;
+  /** 1 s: first retry of a `+CMT` hand-off (doubles, capped at 60 s). */
+  directRetryMs?: number;
+  /** How long a multipart message waits for its missing parts; the codec's default (10 min) when omitted. */
+  reassemblyTimeoutMs?: number;
+  /** 20 s for `AT+CMGL=4`: a full 255-slot memory is ~40 KB of hex, slow on 9600-baud UART modules. */
+  listTimeoutMs?: number;
+  now?: () => number;
+}
+
+export interface StorageUsage {
+  memory: string;
+  used: number;
+  total: number;
+}
+
+export interface SmsReceiverEvents {
+  message: [CompleteSms];
+  "storage-warning": [StorageUsage];
+  error: [Error];
+}
+
+export interface SmsReceiverStats {
+  /** Parts read from the modem or taken from `+CMT` (a re-read after a failed hand-off counts again). */
+  received: number;
+  accepted: number;
+  acceptFailures: number;
+  deleted: number;
+  undecodable: number;
+  /** Parts accepted before and seen again (delete failed): handed off again, not reassembled again. */
+  duplicatesSkipped: number;
+  /** `+CMT` parts held only in memory until `accept` resolves. */
+  directUnacked: number;
+}
+
+interface StoredEntry {
+  memory: string;
+  index: number;
+  stat: number;
+  length: number;
+  pdu: string;
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new TypeError(`"${name}" must be a positive number`);
+  return v;
+}
+
+/** Thrown inside the receiver once stop() ran: no new AT commands. */
+class Stopped extends Error {}
+
+/** 27.005 `<stat>` 0/1 = received; 2/3 are outgoing messages someone stored, not ours to take. */
+const isReceived = (stat: number, memory: string) => stat === 0 || stat === 1 || memory === "SR";
+/** `+CMS ERROR: 322` memory full (27.005 §3.2.5). */
+const CMS_MEMORY_FULL = 322;
+
+export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
+  readonly #channel: AtChannel;
+  readonly #o: Required<Omit<SmsReceiverOptions, "onMessage" | "logger" | "reassemblyTimeoutMs">> & Pick<SmsReceiverOptions, "onMessage">;
+  readonly #log: Logger;
+  readonly #stats: Omit<SmsReceiverStats, "directUnacked"> = { received: 0, accepted: 0, acceptFailures: 0, deleted: 0, undecodable: 0, duplicatesSkipped: 0 };
+  readonly #assembler: MessageAssembler;
+  readonly #direct: DirectHandoff;
+  readonly #acceptedPdus = new AcceptedPdus();
+  /** "<mem>:<index>" being read, handed off or deleted: never two at once for one slot. */
+  readonly #inFlight = new Set<string>();
+  readonly #handles: { remove(): void }[] = [];
+  /** Serialises our "select memory, then command" pairs, so a sweep cannot switch memory under a read. */
+  #chain: Promise<unknown> = Promise.resolve();
+  /** What `AT+CPMS` <mem1> (read/delete) is, as far as we know; null = unknown, select before use. */
+  #readMemory: string | null = null;
+  /** Memories the sweep lists: every readable one we know of (messages may sit in SM from before, or after a modem reset). */
+  readonly #sweepMemories = new Set<string>();
+  readonly #warned = new Set<string>();
+  #started = false;
+  #stopped = false;
+  #sweeping: Promise<void> | null = null;
+  #sweepQueued: Promise<void> | null = null;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #sweepDue = Infinity;
+  #retryDelay: number;
+  #expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(channel: AtChannel, options: SmsReceiverOptions) {
+    super();
+    this.#channel = channel;
+    // `??` per field, not a spread: an explicit `undefined` must not erase a default.
+    this.#o = {
+      portId: options.portId,
+      iccid: options.iccid,
+      driver: options.driver,
+      accept: options.accept,
+      onMessage: options.onMessage,
+      sweepIntervalMs: positive(options.sweepIntervalMs, 60_000, "sweepIntervalMs"),
+      storageWarnRatio: options.storageWarnRatio ?? 0.8,
+      retryDelayMs: positive(options.retryDelayMs, 5_000, "retryDelayMs"),
+      directRetryMs: positive(options.directRetryMs, 1_000, "directRetryMs"),
+      listTimeoutMs: positive(options.listTimeoutMs, 20_000, "listTimeoutMs"),
+      now: options.now ?? Date.now,
+    };
+    this.#retryDelay = this.#o.retryDelayMs;
+    this.#log = (options.logger ?? silentLogger()).child({ component: "sms-receiver", port: options.portId });
+    this.#assembler = new MessageAssembler(options.portId, options.reassemblyTimeoutMs ?? 10 * 60_000, this.#log);
+    this.#direct = new DirectHandoff({
+      accept: (part) => this.#o.accept(part),
+      onAccepted: (part) => this.#afterAccept(part),
+      onFailure: () => this.#stats.acceptFailures++,
+      log: this.#log,
+      baseDelayMs: this.#o.directRetryMs,
+      maxDelayMs: 60_000,
+    });
+  }
+
+  get stats(): Readonly<SmsReceiverStats> {
+    return { ...this.#stats, directUnacked: this.#direct.size };
+  }
+
+  /** False before start(), after stop(), and after the modem went away. */
+  get running(): boolean {
+    return this.#started && !this.#stopped;
+  }
+
+  /** `+CMT` parts not accepted yet: the only copy. An owner can rescue them after stop(). */
+  get pendingDirect(): readonly ReceivedPart[] {
+    return this.#direct.parts;
+  }
+
+  /** Register +CMTI/+CMT URC handlers, choose storage (AT+CPMS=? → cpmsCommand), run a first sweep. */
+  async start(): Promise<void> {
+    if (this.#started) throw new Error("SmsReceiver.start() called twice");
+    this.#started = true;
+    this.#registerUrcs();
+    this.#channel.once("closed", this.#onChannelClosed);
+    if (this.#channel.isClosed) return this.#gone(undefined);
+    try {
+      await this.#exclusive(() => this.#chooseStorage());
+    } catch (err) {
+      if (this.#quietFailure(err)) return;
+      this.#log.warn({ err }, "could not choose SMS storage; reading whatever the modem uses");
+    }
+    if (this.#sweepMemories.size === 0) for (const m of this.#o.driver.storage.preferred) this.#sweepMemories.add(m);
+    await this.sweep();
+  }
+
+  /** List everything stored (AT+CMGL=4), hand off what is not already in flight, delete what was accepted. */
+  sweep(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    if (!this.#sweeping) {
+      this.#sweeping = this.#runSweep().finally(() => {
+        this.#sweeping = null;
+      });
+      return this.#sweeping;
+    }
+    // One sweep at a time; callers during a sweep share the next one (it sees what arrived meanwhile).
+    this.#sweepQueued ??= this.#sweeping.then(() => {
+      this.#sweepQueued = null;
+      return this.sweep();
+    });
+    return this.#sweepQueued;
+  }
+
+  /** Remove handlers, clear timers; in-flight hand-offs finish but no new commands are sent. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const h of this.#handles.splice(0)) h.remove();
+    this.#channel.off("closed", this.#onChannelClosed);
+    clearTimeout(this.#sweepTimer);
+    clearTimeout(this.#expiryTimer);
+    this.#sweepTimer = this.#expiryTimer = undefined;
+    this.#direct.stop();
+  }
+
+  // ---- URCs ---------------------------------------------------------------------------
+
+  #registerUrcs(): void {
+    const ch = this.#channel;
+    this.#handles.push(
+      ch.registerUrc({ name: "sms-cmti", pattern: /^\s*\+(CMTI|CDSI)\s*:/i, handler: ([line]) => this.#onStoredIndication(line ?? "") }),
+      // +CMT/+CDS carry the PDU on the next line. We leave AT+CSMS at 0: with CSMS=1, 27.005
+      // §3.4.1 wants AT+CNMA for every +CMT or the network resends it and the module may stop
+      // routing; with 0 the module acknowledges itself (unverified on our modules, modems.md §2.8).
+      ch.registerUrc({ name: "sms-cmt", pattern: /^\s*\+(CMT|CDS)\s*:/i, followLines: 1, handler: (lines) => this.#onDirect(lines) }),
+      // Huawei reports full storage with ^SMMEMFULL and stops +CMTI (modems.md §1.9, chan_dongle #47).
+      ch.registerUrc({ name: "sms-memfull", pattern: /^\s*\^SMMEMFULL\s*:/i, handler: ([line]) => this.#onStorageFull(line ?? "^SMMEMFULL") }),
+    );
+  }
+
+  #onStoredIndication(line: string): void {
+    const ind = parseStoredIndication(line);
+    if (!ind.ok) {
+      this.#log.warn({ line }, "unreadable +CMTI/+CDSI; sweeping soon");
+      this.#sweepSoon(0);
+      return;
+    }
+    // Status reports (+CDSI) are read and deleted too, so SR memory never fills (modems.md §2.10).
+    const { memory, index } = ind.value;
+    this.#sweepMemories.add(memory);
+    void this.#readAndHandOff(memory, index);
+  }
+
+  #onDirect(lines: string[]): void {
+    const [header = "", pduLine = ""] = lines;
+    if (!/^[0-9A-Fa-f]+$/.test(pduLine.trim())) {
+      this.#log.error({ lines }, "+CMT without a PDU line (text mode?); the SMS is lost unless the modem also stored it");
+      this.#safeEmit("error", new Error(`+CMT without a PDU line on ${this.#o.portId}: ${JSON.stringify(lines)}`));
+      this.#sweepSoon(0);
+      return;
+    }
+    const part = this.#part({ memory: "direct", index: null, pdu: pduLine, tpduLength: parseDirectHeader(header) });
+    this.#direct.add(part);
+  }
+
+  #onStorageFull(why: string): void {
+    this.#log.warn({ why }, "SMS storage full: the modem stops indicating new SMS; sweeping now");
+    this.#sweepSoon(0);
+  }
+
+  readonly #onChannelClosed = (): void => this.#gone(undefined);
+
+  // ---- Reading, hand-off, deleting -------------------------------------------------------
+
+  async #readAndHandOff(memory: string, index: number): Promise<void> {
+    const key = `${memory}:${index}`;
+    if (this.#inFlight.has(key)) {
+      this.#log.debug({ memory, index }, "slot already in flight; indication ignored");
+      return;
+    }
+    this.#inFlight.add(key);
+    try {
+      const reply = await this.#exclusive(async () => {
+        await this.#select(memory);
+        return (await this.#at(`AT+CMGR=${index}`)).lines;
+      });
+      const read = parseCmgr(reply);
+      if (!read.ok) {
+        this.#log.warn({ memory, index, lines: reply }, "unreadable +CMGR reply; the sweep will pick the SMS up");
+        this.#sweepSoon(this.#retryDelay);
+        return;
+      }
+      if (!isReceived(read.value.stat, memory)) return;
+      await this.#handOffStored({ memory, index, stat: read.value.stat, length: read.value.length, pdu: read.value.pdu });
+    } catch (err) {
+      if (this.#quietFailure(err)) return;
+      this.#log.warn({ err, memory, index }, "reading an indicated SMS failed; it stays on the modem for the sweep");
+      this.#sweepSoon(this.#retryDelay);
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+
+  /** Hand off one stored part; delete it only when `accept` resolved. Caller holds the in-flight key. */
+  async #handOffStored(e: StoredEntry): Promise<void> {
+    const part = this.#part({ memory: e.memory, index: e.index, pdu: e.pdu, tpduLength: e.length });
+    if (!(await this.#handOff(part))) return;
+    if (this.#stopped) {
+      this.#log.info({ memory: e.memory, index: e.index }, "accepted after stop; left on the modem (the next owner hands it off again, the store dedups)");
+      return;
+    }
+    // A SIM swapped while `accept` ran would make this index point at another card's SMS.
+    if (e.memory === "SM" && this.#o.iccid() !== part.iccid) {
+      this.#log.warn({ index: e.index, was: part.iccid, now: this.#o.iccid() }, "SIM changed during hand-off; not deleting");
+      return;
+    }
+    try {
+      await this.#exclusive(async () => {
+        await this.#select(e.memory);
+        await this.#at(`AT+CMGD=${e.index}`);
+      });
+      this.#stats.deleted++;
+    } catch (err) {
+      if (this.#quietFailure(err)) return;
+      // Accepted but still stored: the next sweep hands it off again and the store dedups by (iccid, pdu).
+      this.#log.warn({ err, memory: e.memory, index: e.index }, "delete after accept failed; it will be seen again");
+    }
+  }
+
+  /** `accept` one part (stored or not). True when it resolved. */
+  async #handOff(part: ReceivedPart): Promise<boolean> {
+    try {
+      await this.#o.accept(part);
+    } catch (err) {
+      this.#stats.acceptFailures++;
+      this.#log.warn({ err, memory: part.memory, index: part.index }, "hand-off failed; the SMS stays on the modem and is retried");
+      this.#sweepSoon(this.#retryDelay);
+      this.#retryDelay = Math.min(this.#retryDelay * 2, this.#o.sweepIntervalMs);
+      return false;
+    }
+    this.#retryDelay = this.#o.retryDelayMs;
+    this.#afterAccept(part);
+    return true;
+  }
+
+  #afterAccept(part: ReceivedPart): void {
+    this.#stats.accepted++;
+    if (this.#acceptedPdus.has(part)) {
+      this.#stats.duplicatesSkipped++;
+      this.#log.info({ memory: part.memory, index: part.index }, "SMS part accepted again (an earlier delete failed); not reassembled twice");
+      return;
+    }
+    this.#acceptedPdus.add(part);
+    if (this.#stopped) return;
+    const done = this.#assembler.add(part, this.#o.now());
+    if (done) this.#deliver(done);
+    this.#armExpiry();
+  }
+
+  #part(src: { memory: string; index: number | null; pdu: string; tpduLength: number | null }): ReceivedPart {
+    const { part, problem } = buildPart({ ...src, portId: this.#o.portId, iccid: this.#o.iccid(), receivedAt: new Date(this.#o.now()) });
+    this.#stats.received++;
+    if (problem) {
+      this.#stats.undecodable++;
+      this.#log.warn({ problem, memory: src.memory, index: src.index, pdu: part.pdu }, "SMS part not decodable; handing off the raw PDU");
+    }
+    return part;
+  }
+
+  #deliver(sms: CompleteSms): void {
+    if (sms.missingParts.length > 0) this.#log.warn({ sender: sms.sender, missing: sms.missingParts }, "multipart SMS delivered incomplete after its timeout");
+    for (const listener of [() => this.#o.onMessage?.(sms), () => this.emit("message", sms)]) {
+      try {
+        listener();
+      } catch (err) {
+        this.#log.error({ err }, "SMS message listener threw");
+      }
+    }
+  }
+
+  #armExpiry(): void {
+    clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    const due = this.#assembler.nextDeadline();
+    if (due === null || this.#stopped) return;
+    this.#expiryTimer = setTimeout(() => {
+      for (const sms of this.#assembler.expire(this.#o.now())) this.#deliver(sms);
+      this.#armExpiry();
+    }, Math.max(0, due - this.#o.now()));
+  }
+
+  // ---- Sweep ------------------------------------------------------------------------------
+
+  async #runSweep(): Promise<void> {
+    try {
+      await this.#sweepOnce();
+    } catch (err) {
+      // Only a bug gets here (every AT failure is handled below); sweeps run from timers, so never reject.
+      this.#log.error({ err }, "SMS sweep failed unexpectedly");
+      this.#safeEmit("error", err instanceof Error ? err : new Error(String(err)));
+      this.#sweepSoon(this.#o.sweepIntervalMs);
+    }
+  }
+
+  async #sweepOnce(): Promise<void> {
+    clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+    this.#sweepDue = Infinity;
+    let wasFull = false;
+    const deletedBefore = this.#stats.deleted;
+    try {
+      wasFull = await this.#exclusive(() => this.#checkUsage());
+    } catch (err) {
+      if (this.#quietFailure(err)) return;
+      this.#log.warn({ err }, "AT+CPMS? failed; listing anyway");
+    }
+    const work: Promise<void>[] = [];
+    for (const memory of this.#sweepMemories) {
+      let claimed: StoredEntry[];
+      try {
+        claimed = await this.#exclusive(() => this.#listAndClaim(memory));
+      } catch (err) {
+        if (this.#quietFailure(err)) break;
+        // SM without a SIM answers +CMS ERROR 310; the other memories are still worth listing.
+        this.#log.warn({ err, memory }, "listing SMS memory failed");
+        continue;
+      }
+      for (const e of claimed) work.push(this.#handOffStored(e).finally(() => this.#inFlight.delete(`${e.memory}:${e.index}`)));
+    }
+    await Promise.all(work);
+    if (this.#stopped) return;
+    // Freed room after a full memory: held SMS arrive now, and +CMTI may not come for them.
+    if (wasFull && this.#stats.deleted > deletedBefore) this.#sweepSoon(0);
+    else this.#sweepSoon(this.#o.sweepIntervalMs);
+  }
+
+  async #listAndClaim(memory: string): Promise<StoredEntry[]> {
+    await this.#select(memory);
+    const reply = await this.#at({ text: "AT+CMGL=4", timeoutMs: this.#o.listTimeoutMs });
+    const listed = parseCmgl(reply.lines);
+    if (!listed.ok) throw new Error(`unreadable +CMGL reply: ${listed.reason}`);
+    if (listed.value.skipped.length > 0) this.#log.warn({ memory, skipped: listed.value.skipped }, "+CMGL lines not understood");
+    const claimed: StoredEntry[] = [];
+    for (const e of listed.value.entries) {
+      const key = `${memory}:${e.index}`;
+      if (!isReceived(e.stat, memory) || this.#inFlight.has(key)) continue;
+      // Claimed here, inside the lock, so a +CMTI for the same slot cannot start a second read.
+      this.#inFlight.add(key);
+      claimed.push({ memory, index: e.index, stat: e.stat, length: e.length, pdu: e.pdu });
+    }
+    return claimed;
+  }
+
+  /** `AT+CPMS?` → warn when a memory is nearly full; true when one is full. */
+  async #checkUsage(): Promise<boolean> {
+    const reply = await this.#at("AT+CPMS?");
+    const usage = parseCpmsUsage(reply.lines);
+    if (!usage.ok) {
+      this.#log.warn({ lines: reply.lines }, "unreadable +CPMS? reply");
+      return false;
+    }
+    let full = false;
+    const seen = new Set<string>();
+    usage.value.forEach((u, slot) => {
+      const memory = u.memory ?? `mem${slot + 1}`;
+      if (seen.has(memory) || u.total <= 0) return;
+      seen.add(memory);
+      if (u.used >= u.total) full = true;
+      // Warn once per crossing, not on every sweep; re-armed when usage drops below the ratio.
+      if (u.used / u.total < this.#o.storageWarnRatio) {
+        this.#warned.delete(memory);
+        return;
+      }
+      if (this.#warned.has(memory)) return;
+      this.#warned.add(memory);
+      this.#log.warn({ memory, used: u.used, total: u.total }, "SMS storage nearly full");
+      this.#safeEmit("storage-warning", { memory, used: u.used, total: u.total });
+    });
+    return full;
+  }
+
+  /** Run the next sweep within `delayMs` (keeps an earlier one if already due sooner). */
+  #sweepSoon(delayMs: number): void {
+    if (this.#stopped || !this.#started) return;
+    const due = this.#o.now() + delayMs;
+    if (due >= this.#sweepDue) return;
+    clearTimeout(this.#sweepTimer);
+    this.#sweepDue = due;
+    this.#sweepTimer = setTimeout(() => {
+      this.#sweepTimer = undefined;
+      this.#sweepDue = Infinity;
+      void this.sweep();
+    }, delayMs);
+  }
+
+  // ---- Storage selection and the AT plumbing ------------------------------------------------
+
+  async #chooseStorage(): Promise<void> {
+    const supported = parseCpmsSupported((await this.#at("AT+CPMS=?")).lines);
+    if (!supported.ok) {
+      this.#log.warn({ reason: supported.reason }, "unreadable AT+CPMS=? reply; keeping the modem's memories");
+      return;
+    }
+    const readable = supported.value[0] ?? [];
+    // Only real memories: "MT" is SM+ME combined (listing it too would read each SMS twice), "BM" is cell broadcast.
+    for (const m of [...this.#o.driver.storage.preferred, "SM", "ME"]) if (readable.includes(m)) this.#sweepMemories.add(m);
+    const command = cpmsCommand(this.#o.driver.storage.preferred, supported.value);
+    if (!command) {
+      this.#log.warn({ supported: supported.value }, "none of the driver's SMS memories is offered; keeping the modem's");
+      return;
+    }
+    await this.#at(command);
+    this.#readMemory = /"([^"]+)"/.exec(command)?.[1] ?? null;
+  }
+
+  /** Make `memory` the read/delete memory (<mem1>) unless it already is; <mem2>/<mem3> stay as chosen. */
+  async #select(memory: string): Promise<void> {
+    if (this.#readMemory === memory) return;
+    this.#readMemory = null;
+    await this.#at(`AT+CPMS="${memory}"`);
+    this.#readMemory = memory;
+  }
+
+  async #at(cmd: string | { text: string; timeoutMs: number }): Promise<{ lines: string[] }> {
+    if (this.#stopped) throw new Stopped();
+    try {
+      return await this.#channel.run(cmd);
+    } catch (err) {
+      // After a timeout or an error we cannot know what <mem1> is (the reply may have been lost).
+      this.#readMemory = null;
+      if (isSimgateError(err, ErrorCode.AtCmsError) && err.context["cms"] === CMS_MEMORY_FULL) this.#onStorageFull("+CMS ERROR: 322");
+      if (isModemGone(err)) this.#gone(err);
+      throw err;
+    }
+  }
+
+  /** Run `fn` with no other receiver command sequence interleaved. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(() => {
+      if (this.#stopped) throw new Stopped();
+      return fn();
+    });
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Failures that need no log line: we stopped, or the modem is gone (already logged once). */
+  #quietFailure(err: unknown): boolean {
+    return err instanceof Stopped || isModemGone(err) || this.#stopped;
+  }
+
+  #gone(err: unknown): void {
+    if (this.#stopped) return;
+    this.#log.info({ err }, "modem gone; SMS receiver stops (undeleted SMS stay on the SIM)");
+    this.stop();
+  }
+
+  #safeEmit<K extends "storage-warning" | "error">(event: K, ...args: SmsReceiverEvents[K]): void {
+    // An "error" with no listener would throw out of a timer callback and crash the daemon.
+    if (event === "error" && this.listenerCount("error") === 0) return;
+    try {
+      (this.emit as (e: K, ...a: SmsReceiverEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.#log.error({ err, event }, "SmsReceiver listener threw");
+    }
+  }
+}
