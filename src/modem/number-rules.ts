@@ -23,6 +23,11 @@ export const DEFAULT_NUMBER_RULES: readonly NumberUssdRule[] = [
   { mcc: "250", mnc: "02", code: "*205#", answer: "ussd", verified: false, note: "MegaFon RU" },
   { mcc: "250", mnc: "99", code: "*110*10#", answer: "ussd", verified: false, note: "Beeline RU" },
   { mcc: "250", mnc: "20", code: "*201#", answer: "ussd", verified: false, note: "Tele2 RU" },
+  // Commonly cited codes outside Russia; none confirmed on a live SIM yet.
+  { mcc: "262", mnc: "01", code: "*135#", answer: "ussd", verified: false, note: "Telekom DE" },
+  { mcc: "234", mnc: "15", code: "*#100#", answer: "ussd", verified: false, note: "Vodafone UK" },
+  { mcc: "310", mnc: "260", code: "#686#", answer: "ussd", verified: false, note: "T-Mobile US" },
+  { mcc: "405", mnc: "840", code: "*1#", answer: "ussd", verified: false, note: "Jio IN" },
 ];
 
 export function ruleFor(rules: readonly NumberUssdRule[], mcc: string | null, mnc: string | null): NumberUssdRule | undefined {

@@ -32,6 +32,8 @@ export interface OwnNumberDeps {
   cache: NumberCache;
   /** Text of the next SMS this SIM receives, or null when none arrives in time. */
   nextSmsText?: (timeoutMs: number) => Promise<string | null>;
+  /** Only the manual map and the cache: the modem and the network were asked recently. */
+  offline?: boolean;
   /** The network may take a while; gammu waits 30 s, ModemManager 10 s for OK then the URC (modems.md §2.13). */
   ussdTimeoutMs?: number;
   smsTimeoutMs?: number;
@@ -55,6 +57,7 @@ export async function discoverOwnNumber(sim: SimIdentity, deps: OwnNumberDeps): 
   if (manual) return { number: manual, source: "manual" };
   const cached = normalise(deps.cache.get(sim.iccid));
   if (cached) return { number: cached, source: "cache" };
+  if (deps.offline) return { number: null, tried: ["not in the manual map or the cache; the modem was asked recently"] };
 
   const learned = (number: string, source: NumberSource): OwnNumberResult => {
     deps.cache.set(sim.iccid, number);

@@ -4,7 +4,7 @@
  * warning (unless the port is gone), because a half-identified modem is still worth
  * showing. Only `expectAt` is fatal.
  */
-import { ErrorCode, SimgateError, isModemGone } from "../errors.js";
+import { ErrorCode, SimgateError, isModemGone, isSimgateError } from "../errors.js";
 import {
   iccidStrategyFor,
   parseCnum,
@@ -84,20 +84,28 @@ export async function runInitSequence(runner: CommandRunner, driver: DriverDescr
   for (const init of driver.initSequence) await log.step(init, async () => lines(runner, init));
 }
 
+/** The module did not answer (as opposed to answering with an error): the port, not the SIM, is the problem. */
+export function isNoAnswer(err: unknown): boolean {
+  return isSimgateError(err, ErrorCode.AtTimeout) || isSimgateError(err, ErrorCode.AtResyncFailed);
+}
+
+/**
+ * `AT+CPIN?` → SIM state. A module that does not answer throws (the port is unresponsive,
+ * the SIM is not in error); an answer we cannot read is a warning and "error".
+ */
 export async function readSimState(runner: CommandRunner, log: StepLog): Promise<SimState> {
-  const state = await log.step("SIM state", async () => {
-    try {
-      // Wavecom answers AT+CPIN? without a final OK (gammu F_CPIN_NO_OK).
-      return value(parseCpin((await runner.run({ text: "AT+CPIN?", timeoutMs: 10_000, allowMissingFinal: true })).lines));
-    } catch (err) {
-      // +CME ERROR: 10 = SIM not inserted, 13 = SIM failure (27.007 §9.2.1).
-      const cme = err instanceof SimgateError ? err.context["cme"] : undefined;
-      if (cme === 10) return "absent" as const;
-      if (cme === 13) return "error" as const;
-      throw err;
-    }
-  });
-  return state ?? "error";
+  try {
+    // Wavecom answers AT+CPIN? without a final OK (gammu F_CPIN_NO_OK).
+    return value(parseCpin((await runner.run({ text: "AT+CPIN?", allowMissingFinal: true })).lines));
+  } catch (err) {
+    // +CME ERROR: 10 = SIM not inserted, 13 = SIM failure (27.007 §9.2.1).
+    const cme = err instanceof SimgateError ? err.context["cme"] : undefined;
+    if (cme === 10) return "absent";
+    if (cme === 13) return "error";
+    if (isModemGone(err) || isNoAnswer(err)) throw err;
+    log.warnings.push(`SIM state: ${err instanceof Error ? err.message : String(err)}`);
+    return "error";
+  }
 }
 
 /** ICCID through the driver's strategies in order; only the last failure is reported. */

@@ -64,12 +64,12 @@ export const OPERATORS: readonly OperatorInfo[] = [
   {
     mcc: "262", mnc: "01", name: "Telekom.de", shortName: "Telekom", iccidPrefix: "894901", iccidLength: 20,
     msisdnPrefix: "+49151", msisdnDigits: 13, smsc: "+491710760000", tzQuarterHours: 4,
-    ussd: { "*100#": { text: "Ihr Guthaben: 12,34 EUR" } },
+    ussd: { "*100#": { text: "Ihr Guthaben: 12,34 EUR" }, "*135#": { text: "Ihre Rufnummer: {number}" } },
   },
   {
     mcc: "234", mnc: "15", name: "vodafone UK", shortName: "voda UK", iccidPrefix: "894415", iccidLength: 20,
     msisdnPrefix: "+4477", msisdnDigits: 12, smsc: "+447785016005", tzQuarterHours: 0,
-    ussd: { "*#1345#": { text: "Your balance is 5.00 GBP" } },
+    ussd: { "*#1345#": { text: "Your balance is 5.00 GBP" }, "*#100#": { text: "Your number is {number}" } },
   },
   {
     mcc: "310", mnc: "260", name: "T-Mobile", shortName: "T-Mobile", iccidPrefix: "8901260", iccidLength: 20,

@@ -1,11 +1,13 @@
 import { parseArgs } from "node:util";
 import { readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { BindingInterface } from "../../transport/serial-port.js";
-import type { ProbeResult } from "../../modem/probe.js";
-import { probePort } from "../../modem/probe-port.js";
-import { stateFromProbe, type PortState } from "../../modem/port-state.js";
-import { genericDriver } from "../../../drivers/generic/index.js";
+import { openBytePort, type BindingInterface } from "../../transport/serial-port.js";
+import type { PortState } from "../../modem/port-state.js";
+import { PinGuard } from "../../modem/sim-unlock.js";
+import { DEFAULT_NUMBER_RULES } from "../../modem/number-rules.js";
+import { PortMap, type PortView } from "../../pool/port-map.js";
+import { ModemPool } from "../../pool/pool.js";
+import { selectDriver } from "../../../drivers/registry.js";
 import { startSimulatedPool } from "../../sim/pool.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { cliLogger, oneLineError, table } from "../format.js";
@@ -107,36 +109,67 @@ export const scanCommand: CliCommand = async (argv, io) => {
   return 0;
 };
 
-/** Probe every path at once: one channel per port, so a dead port only costs its own time. */
+/** Settle budget for one scan: bring-up includes the ICCID read and a possible "my number" USSD. */
+const SETTLE_TIMEOUT_MS = 60_000;
+
+/**
+ * Bring every path up at once through the real port sessions (driver selection, init,
+ * PIN, identity, own-number chain) and return the port map once every port has settled.
+ * One session per port, so a dead port only costs its own time.
+ */
 export async function scanPaths(paths: readonly string[], logger: Logger, binding?: BindingInterface): Promise<ScanEntry[]> {
-  return Promise.all(paths.map((path) => scanOne(path, logger.child({ port: path }), binding)));
+  const map = new PortMap();
+  const pool = new ModemPool({
+    map,
+    logger,
+    openPort: (path) => openBytePort(binding ? { path, binding } : { path }),
+    session: {
+      chooseDriver: (evidence) => selectDriver(evidence).driver,
+      pins: {},
+      pinGuard: new PinGuard(),
+      numbers: { rules: DEFAULT_NUMBER_RULES, manual: {}, cache: new Map<string, string>() },
+    },
+  });
+  const taken = new Set<string>();
+  const ids = paths.map((path) => {
+    const id = uniqueId(basename(path), taken);
+    pool.addPort(id, path);
+    return id;
+  });
+  try {
+    await pool.waitSettled(SETTLE_TIMEOUT_MS);
+    return ids.map((id) => toEntry(map.get(id)!, pool.session(id)?.lastError ?? undefined));
+  } finally {
+    await pool.close();
+  }
 }
 
-async function scanOne(path: string, logger: Logger, binding?: BindingInterface): Promise<ScanEntry> {
-  let probe: ProbeResult | null = null;
-  let error: string | undefined;
-  try {
-    probe = await probePort({ path, driver: genericDriver, logger, ...(binding ? { binding } : {}) });
-  } catch (err) {
-    error = oneLineError(err);
-  }
+/** Two paths with the same base name (by-path links of two hubs) must not share an id. */
+function uniqueId(base: string, taken: Set<string>): string {
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  taken.add(id);
+  return id;
+}
+
+function toEntry(p: PortView, error: string | undefined): ScanEntry {
   return {
-    port: basename(path),
-    path,
-    state: probe ? stateFromProbe(probe) : "unresponsive",
-    driver: genericDriver.name,
-    manufacturer: probe?.manufacturer ?? null,
-    model: probe?.model ?? null,
-    imei: probe?.imei ?? null,
-    iccid: probe?.iccid ?? null,
-    imsi: probe?.imsi ?? null,
-    mcc: probe?.mcc ?? null,
-    mnc: probe?.mnc ?? null,
-    operator: probe?.networkOperator ?? null,
-    registration: probe?.registration ?? null,
-    number: probe?.number ?? null,
-    signal: probe?.signal ?? null,
-    ...(error ? { error } : {}),
+    port: p.id,
+    path: p.path,
+    state: p.state,
+    driver: p.driver ?? "none",
+    manufacturer: p.manufacturer,
+    model: p.model,
+    imei: p.imei,
+    iccid: p.iccid,
+    imsi: p.imsi,
+    mcc: p.mcc,
+    mnc: p.mnc,
+    operator: p.networkOperator,
+    registration: p.present && p.probed ? p.registration : null,
+    number: p.number,
+    signal: p.signal,
+    ...(p.state === "unresponsive" && error ? { error } : {}),
   };
 }
 

@@ -1,0 +1,107 @@
+/**
+ * The SIM half of a port session: state, PIN, ICCID, IMSI, network and own number,
+ * written into the port map. Run at bring-up, on every health poll and whenever a SIM
+ * URC says the card changed. Cheap when nothing changed: the IMSI and the number are
+ * only asked for a SIM we have not identified yet.
+ */
+import { splitImsi, type DriverDescriptor, type SimState } from "../../drivers/generic/index.js";
+import type { Logger } from "../log/logger.js";
+import type { PortMap } from "../pool/port-map.js";
+import type { AtChannel } from "../at/index.js";
+import { discoverOwnNumber, type NumberCache } from "./own-number.js";
+import type { NumberUssdRule } from "./number-rules.js";
+import { unlockSim, type PinGuard } from "./sim-unlock.js";
+import { readIccid, readImsi, readNetwork, readSimState, StepLog } from "./steps.js";
+
+export interface SimContext {
+  channel: AtChannel;
+  driver: DriverDescriptor;
+  manufacturer: string | null;
+  map: PortMap;
+  id: string;
+  pins: Readonly<Record<string, string>>;
+  pinGuard: PinGuard;
+  numbers: { rules: readonly NumberUssdRule[]; manual: Readonly<Record<string, string>>; cache: NumberCache };
+  /** ICCID → when its number was last looked for (so the operator's USSD is not asked every poll). */
+  numberAttempts: Map<string, number>;
+  /** Ask again for a number that could not be learned after this long. */
+  numberRetryMs: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** After `AT+CPIN=` the SIM needs a moment before it reports READY (27.007 allows it to be "NOT READY" meanwhile). */
+async function waitForSimReady(ctx: SimContext, log: StepLog, attempts = 20): Promise<SimState> {
+  let state = await readSimState(ctx.channel, log);
+  for (let i = 0; i < attempts && state !== "ready" && state !== "absent"; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    state = await readSimState(ctx.channel, log);
+  }
+  return state;
+}
+
+export async function bringUpSim(ctx: SimContext): Promise<void> {
+  const { channel, map, id } = ctx;
+  const log = new StepLog();
+  const before = map.get(id);
+  let sim: SimState = await readSimState(channel, log);
+
+  if (sim === "pin") {
+    // Huawei's ^ICCID? works before the PIN (mm-sim-huawei.c), so the per-ICCID PIN can be found.
+    const lockedIccid = await readIccid(channel, ctx.driver, ctx.manufacturer, log);
+    const outcome = await unlockSim(channel, lockedIccid, ctx.pins, ctx.pinGuard);
+    if (outcome === "rejected") ctx.logger.error({ iccid: lockedIccid }, "configured SIM PIN was rejected; not retrying (a PUK lock is one mistake away)");
+    if (outcome === "unlocked") {
+      ctx.logger.info({ iccid: lockedIccid }, "SIM PIN accepted");
+      sim = await waitForSimReady(ctx, log);
+    }
+    if (sim !== "ready") {
+      map.update(id, { probed: true, sim, iccid: lockedIccid });
+      return;
+    }
+  }
+  if (sim !== "ready") {
+    map.update(id, { probed: true, sim });
+    return;
+  }
+
+  // A read that fails once must not make a known SIM look unknown; a different ICCID is a new SIM.
+  const iccid = (await readIccid(channel, ctx.driver, ctx.manufacturer, log)) ?? before?.iccid ?? null;
+  const known = before?.sim === "ready" && before.iccid === iccid && before.imsi !== null;
+  const imsi = known ? before.imsi : await readImsi(channel, log);
+  const network = await readNetwork(channel, log, true);
+  const home = imsi ? splitImsi(imsi, network.networkOperator ?? undefined) : null;
+  map.update(id, {
+    probed: true,
+    sim: "ready",
+    iccid,
+    imsi,
+    mcc: home?.mcc ?? null,
+    mnc: home?.mnc ?? null,
+    networkOperator: network.networkOperator,
+    registration: network.registration,
+    signal: network.signal,
+  });
+  if (iccid && map.get(id)?.number === null) await learnNumber(ctx, iccid, home?.mcc ?? null, home?.mnc ?? null);
+  if (log.warnings.length > 0) ctx.logger.debug({ warnings: log.warnings }, "SIM refresh warnings");
+}
+
+async function learnNumber(ctx: SimContext, iccid: string, mcc: string | null, mnc: string | null): Promise<void> {
+  const now = (ctx.now ?? Date.now)();
+  const last = ctx.numberAttempts.get(iccid);
+  // The manual map and the cache are always consulted; the modem and the operator's USSD
+  // only once per numberRetryMs for a SIM that could not tell us.
+  const offline = last !== undefined && now - last < ctx.numberRetryMs;
+  if (!offline) ctx.numberAttempts.set(iccid, now);
+  const result = await discoverOwnNumber(
+    { iccid, mcc, mnc },
+    { channel: ctx.channel, ussdForm: ctx.driver.ussd?.request ?? "text", ...ctx.numbers, offline },
+  );
+  if (offline && result.number === null) return;
+  if (result.number !== null) {
+    ctx.logger.info({ iccid, number: result.number, source: result.source }, "own number learned");
+    ctx.map.update(ctx.id, { number: result.number });
+  } else {
+    ctx.logger.warn({ iccid, tried: result.tried }, "own number unknown; the SIM cannot be sold until it is set in config");
+  }
+}

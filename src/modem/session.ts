@@ -1,0 +1,249 @@
+/**
+ * One port's life: open it, bring the module up (identify, pick the driver, init, SIM,
+ * identity, registration, own number), keep the port map true by polling and by acting
+ * on URCs, and climb the recovery ladder when the module stops answering:
+ *
+ *   resync (the channel does it after every timeout) → driver soft reset → reopen the
+ *   port → full re-probe, with a growing pause for ports that keep failing.
+ *
+ * Every port has its own session, queue and timers: a hung or unplugged module costs
+ * only its own port.
+ */
+import { EventEmitter } from "node:events";
+import { AtChannel, type AtChannelOptions } from "../at/index.js";
+import { SimgateError, isModemGone } from "../errors.js";
+import { silentLogger, type Logger } from "../log/logger.js";
+import type { BytePort } from "../transport/byte-port.js";
+import type { PortMap, PortView } from "../pool/port-map.js";
+import type { DriverDescriptor } from "../../drivers/generic/index.js";
+import { bringUpSim, type SimContext } from "./session-sim.js";
+import { expectAt, isNoAnswer, readModuleIdentity, runInitSequence, StepLog } from "./steps.js";
+import { PROBE_CHANNEL_OPTIONS } from "./probe.js";
+import { Wakeable } from "./wakeable.js";
+import type { PinGuard } from "./sim-unlock.js";
+import type { NumberCache } from "./own-number.js";
+import type { NumberUssdRule } from "./number-rules.js";
+
+export interface DriverEvidence {
+  manufacturer: string | null;
+  model: string | null;
+}
+
+/** Something started per channel (the SMS receiver); stopped when the channel goes. */
+export interface ChannelAttachment {
+  start(): Promise<void>;
+  stop(): void;
+}
+
+export interface PortSessionOptions {
+  id: string;
+  openPort: () => Promise<BytePort>;
+  map: PortMap;
+  chooseDriver: (evidence: DriverEvidence) => DriverDescriptor;
+  pins: Readonly<Record<string, string>>;
+  pinGuard: PinGuard;
+  numbers: { rules: readonly NumberUssdRule[]; manual: Readonly<Record<string, string>>; cache: NumberCache };
+  attach?: (channel: AtChannel, driver: DriverDescriptor, iccid: () => string | null) => ChannelAttachment | undefined;
+  logger?: Logger;
+  /** Health poll (SIM, registration, signal). Peers poll every 5-60 s (modems.md §5); URCs make changes faster. */
+  pollIntervalMs?: number;
+  /** Consecutive health polls without an answer before the driver's soft reset (ModemManager escalates after repeated timeouts too). */
+  timeoutsBeforeReset?: number;
+  /** Pause before reopening after a failure: doubles per consecutive failure, up to the max. */
+  backoffMs?: { initial: number; max: number };
+  /** How long a reset module gets before we reopen (USB modules re-enumerate). */
+  resetSettleMs?: number;
+  /** Ask the operator again for a number it could not tell us after this long (USSD costs the operator's patience). */
+  numberRetryMs?: number;
+  /** Command timeout and resync budget of the port's channel (defaults: 5 s commands, the probe's short resync). */
+  channel?: Omit<AtChannelOptions, "logger">;
+}
+
+export interface PortSessionEvents {
+  /** The first bring-up finished (ready or not): what `simgate scan` waits for. */
+  settled: [port: PortView];
+  /** A recovery step was taken. */
+  recovery: [step: "soft-reset" | "reopen", reason: string];
+}
+
+export class PortSession extends EventEmitter<PortSessionEvents> {
+  readonly #o: Required<Omit<PortSessionOptions, "attach" | "logger" | "channel">> & Pick<PortSessionOptions, "attach" | "channel">;
+  readonly #log: Logger;
+  readonly #wake = new Wakeable();
+  #stopping = false;
+  #running: Promise<void> | undefined;
+  #channel: AtChannel | undefined;
+  #settled = false;
+  #resets = 0;
+  #lastError: string | null = null;
+  readonly #numberAttempts = new Map<string, number>();
+
+  constructor(options: PortSessionOptions) {
+    super();
+    this.#o = {
+      pollIntervalMs: 15_000,
+      timeoutsBeforeReset: 3,
+      backoffMs: { initial: 1_000, max: 60_000 },
+      resetSettleMs: 3_000,
+      numberRetryMs: 30 * 60_000,
+      ...options,
+    };
+    this.#log = options.logger ?? silentLogger();
+  }
+
+  get id(): string {
+    return this.#o.id;
+  }
+
+  get resets(): number {
+    return this.#resets;
+  }
+
+  /** Why the last bring-up failed (null after a good one). */
+  get lastError(): string | null {
+    return this.#lastError;
+  }
+
+  /** The live channel, for raw commands interleaved with the session's own (`simgate at`). */
+  get channel(): AtChannel | undefined {
+    return this.#channel;
+  }
+
+  start(): void {
+    this.#running ??= this.#loop();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake.abort();
+    await this.#channel?.close();
+    await this.#running;
+  }
+
+  async #loop(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopping) {
+      let channel: AtChannel | undefined;
+      let attachment: ChannelAttachment | undefined;
+      try {
+        channel = new AtChannel(await this.#o.openPort(), { ...PROBE_CHANNEL_OPTIONS, ...this.#o.channel, logger: this.#log });
+        this.#channel = channel;
+        const driver = await this.#bringUp(channel);
+        failures = 0;
+        this.#lastError = null;
+        attachment = this.#o.attach?.(channel, driver, () => this.#o.map.get(this.#o.id)?.iccid ?? null);
+        await attachment?.start();
+        this.#markSettled();
+        await this.#monitor(channel, driver);
+      } catch (err) {
+        failures++;
+        this.#lastError = err instanceof SimgateError ? err.plainMessage : String(err);
+        if (!this.#stopping) {
+          this.#log.warn({ err, failures }, isModemGone(err) ? "port went away" : "port bring-up failed");
+          if (this.#o.map.get(this.#o.id)?.present) this.#o.map.update(this.#o.id, { responsive: false });
+        }
+        this.#markSettled();
+      } finally {
+        attachment?.stop();
+        await channel?.close();
+        this.#channel = undefined;
+      }
+      if (this.#stopping) break;
+      const pause = Math.min(this.#o.backoffMs.max, this.#o.backoffMs.initial * 2 ** Math.max(0, failures - 1));
+      this.emit("recovery", "reopen", failures > 0 ? `after ${failures} failed attempt(s)` : "after reset");
+      await this.#wake.sleep(pause);
+    }
+  }
+
+  async #bringUp(channel: AtChannel): Promise<DriverDescriptor> {
+    await expectAt(channel, 2, 1500);
+    const log = new StepLog();
+    const identity = await readModuleIdentity(channel, log);
+    const driver = this.#o.chooseDriver({ manufacturer: identity.manufacturer, model: identity.model });
+    this.#o.map.update(this.#o.id, { responsive: true, driver: driver.name, ...identity });
+    await runInitSequence(channel, driver, log);
+    await this.#enableIndications(channel, driver, log);
+    for (const urc of driver.simUrcs) {
+      channel.registerUrc({ name: urc.name, pattern: urc.pattern, handler: () => this.#wake.wake() });
+    }
+    // Registration changes as URCs (+CREG: <stat>) so a lost network is seen at once, not at the next poll.
+    channel.registerUrc({ name: "creg", pattern: /^\+CREG:\s*\d+\s*(,.*)?$/i, handler: () => this.#wake.wake() });
+    await this.#refreshSim(channel, driver, identity.manufacturer);
+    if (log.warnings.length > 0) this.#log.debug({ warnings: log.warnings }, "bring-up warnings");
+    return driver;
+  }
+
+  /** `+CNMI` fallback chain (first OK wins) and `+CREG=1`; both re-sent on every bring-up (modems.md §1.9). */
+  async #enableIndications(channel: AtChannel, driver: DriverDescriptor, log: StepLog): Promise<void> {
+    for (const cnmi of driver.cnmiChain ?? []) {
+      if ((await log.step(cnmi, async () => channel.run(cnmi))) !== null) break;
+    }
+    await log.step("AT+CREG=1", async () => channel.run("AT+CREG=1"));
+  }
+
+  #simContext(channel: AtChannel, driver: DriverDescriptor, manufacturer: string | null): SimContext {
+    return {
+      channel,
+      driver,
+      manufacturer,
+      map: this.#o.map,
+      id: this.#o.id,
+      pins: this.#o.pins,
+      pinGuard: this.#o.pinGuard,
+      numbers: this.#o.numbers,
+      numberAttempts: this.#numberAttempts,
+      numberRetryMs: this.#o.numberRetryMs,
+      logger: this.#log,
+    };
+  }
+
+  async #refreshSim(channel: AtChannel, driver: DriverDescriptor, manufacturer: string | null): Promise<void> {
+    await bringUpSim(this.#simContext(channel, driver, manufacturer));
+  }
+
+  async #monitor(channel: AtChannel, driver: DriverDescriptor): Promise<void> {
+    const manufacturer = this.#o.map.get(this.#o.id)?.manufacturer ?? null;
+    // Counted here rather than from the channel: once a timeout has made the channel dirty,
+    // every later command fails at its resync, which the channel does not count as a timeout.
+    let silentPolls = 0;
+    while (!this.#stopping && !channel.isClosed) {
+      await this.#wake.sleep(this.#o.pollIntervalMs);
+      if (this.#stopping || channel.isClosed) return;
+      try {
+        await this.#refreshSim(channel, driver, manufacturer);
+        if (silentPolls > 0) this.#o.map.update(this.#o.id, { responsive: true });
+        silentPolls = 0;
+      } catch (err) {
+        if (isModemGone(err)) return;
+        if (!isNoAnswer(err)) {
+          this.#log.warn({ err }, "health poll failed");
+          continue;
+        }
+        silentPolls++;
+        // A module that does not answer cannot receive an SMS either: not sellable from now.
+        this.#o.map.update(this.#o.id, { responsive: false });
+        if (silentPolls >= this.#o.timeoutsBeforeReset) {
+          await this.#softReset(channel, driver, `${silentPolls} health polls without an answer`);
+          return;
+        }
+      }
+    }
+  }
+
+  async #softReset(channel: AtChannel, driver: DriverDescriptor, reason: string): Promise<void> {
+    this.#resets++;
+    this.#log.warn({ reason, command: driver.softReset }, "module stopped answering; soft reset");
+    this.emit("recovery", "soft-reset", reason);
+    this.#o.map.update(this.#o.id, { responsive: false });
+    await channel.run({ text: driver.softReset, timeoutMs: 5_000 }).catch(() => undefined);
+    await channel.close();
+    await this.#wake.sleep(this.#o.resetSettleMs);
+  }
+
+  #markSettled(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    const view = this.#o.map.get(this.#o.id);
+    if (view) this.emit("settled", view);
+  }
+}

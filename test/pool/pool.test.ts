@@ -1,0 +1,165 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { once } from "node:events";
+import { openBytePort } from "../../src/transport/serial-port.js";
+import { startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";
+import { PortMap, type PortView } from "../../src/pool/port-map.js";
+import { ModemPool, type SharedSessionOptions } from "../../src/pool/pool.js";
+import { PinGuard } from "../../src/modem/sim-unlock.js";
+import { DEFAULT_NUMBER_RULES } from "../../src/modem/number-rules.js";
+import { selectDriver } from "../../drivers/registry.js";
+import type { PoolVariation } from "../../src/sim/profile.js";
+
+/** Resolve when `predicate` holds for port `id` (checked at once and on every change), or fail after `ms`. */
+function waitFor(map: PortMap, id: string, predicate: (p: PortView) => boolean, ms = 5000): Promise<PortView> {
+  return new Promise((resolve, reject) => {
+    const check = (p: PortView | undefined) => {
+      if (p && p.id === id && predicate(p)) {
+        map.off("changed", check);
+        clearTimeout(timer);
+        resolve(p);
+      }
+    };
+    const timer = setTimeout(() => {
+      map.off("changed", check);
+      reject(new Error(`port ${id} never matched; last state ${map.get(id)?.state}`));
+    }, ms);
+    map.on("changed", check);
+    check(map.get(id));
+  });
+}
+
+describe("ModemPool with port sessions over simulated modems (in-process)", () => {
+  let sim: SimulatedPool | undefined;
+  let pool: ModemPool | undefined;
+  afterEach(async () => {
+    await pool?.close();
+    await sim?.close();
+    pool = undefined;
+    sim = undefined;
+  });
+
+  async function start(count: number, variation: PoolVariation & { seed?: string } = {}, session: Partial<SharedSessionOptions> = {}) {
+    sim = await startSimulatedPool({ count, dialect: "mixed", seed: variation.seed ?? "pool", attach: "in-process", ...variation, modem: { ussdDelayMs: 10 } });
+    const map = new PortMap();
+    const binding = sim.binding!;
+    pool = new ModemPool({
+      map,
+      openPort: (path) => openBytePort({ path, binding }),
+      session: {
+        chooseDriver: (e) => selectDriver(e).driver,
+        pins: {},
+        pinGuard: new PinGuard(),
+        numbers: { rules: DEFAULT_NUMBER_RULES, manual: {}, cache: new Map() },
+        pollIntervalMs: 60_000,
+        ...session,
+      },
+    });
+    for (const m of sim.modems) pool.addPort(m.path, m.path);
+    expect(await pool.waitSettled(15_000)).toBe(true);
+    return { map, sim, pool };
+  }
+
+  it("settles 16 mixed modems with every SIM's number, operator, driver and state right", async () => {
+    const { map, sim } = await start(16, { noNumberRatio: 0.25 });
+    let unlearnable = 0;
+    for (const m of sim.modems) {
+      const p = map.get(m.path)!;
+      // A SIM that does not store its number is sellable only when its operator has a "my number" rule.
+      const learnable = m.profile.sim.msisdn !== null || DEFAULT_NUMBER_RULES.some((r) => r.mcc === m.profile.sim.mcc && r.mnc === m.profile.sim.mnc);
+      if (!learnable) unlearnable++;
+      expect(p).toMatchObject({
+        state: learnable ? "ready" : "no-number",
+        driver: m.profile.dialect,
+        imei: m.profile.imei,
+        iccid: m.profile.sim.iccid,
+        imsi: m.profile.sim.imsi,
+        mcc: m.profile.sim.mcc,
+        mnc: m.profile.sim.mnc,
+        networkOperator: `${m.profile.network.mcc}${m.profile.network.mnc}`,
+        number: m.profile.sim.msisdn ?? (learnable ? m.profile.sim.subscriberNumber : null),
+      });
+    }
+    expect(map.sellable()).toHaveLength(16 - unlearnable);
+  });
+
+  it("leaves ready at once when the module reports the SIM pulled (URC), without waiting for the poll", async () => {
+    const { map, sim } = await start(4);
+    const victim = sim.modems[1]!;
+    expect(map.get(victim.path)?.state).toBe("ready");
+    const started = Date.now();
+    victim.modem.pullSim();
+    const p = await waitFor(map, victim.path, (v) => v.state === "no-sim", 2000);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(p.iccid).toBeNull();
+    expect(map.sellable().map((s) => s.id)).not.toContain(victim.path);
+    // The other ports did not notice.
+    for (const m of sim.modems) if (m !== victim) expect(map.get(m.path)?.state).toBe("ready");
+    // Put a SIM back: the port is identified again and sellable.
+    victim.modem.insertSim();
+    await waitFor(map, victim.path, (v) => v.state === "ready", 3000);
+  });
+
+  it("notices a pulled SIM within one poll interval when the module raises no URC", async () => {
+    const { map, sim } = await start(1, {}, { pollIntervalMs: 200 });
+    const m = sim.modems[0]!;
+    // Silence the SIM URCs: take the SIM out behind the module's back.
+    m.modem.faults.dropNext(0);
+    m.modem.pullSim();
+    await waitFor(map, m.path, (v) => v.state === "no-sim", 1500);
+  });
+
+  it("a hung module goes degraded on its own, the rest stay ready, and it comes back when it answers again", async () => {
+    const { map, sim, pool } = await start(3, {}, { pollIntervalMs: 100, timeoutsBeforeReset: 2, resetSettleMs: 50, backoffMs: { initial: 50, max: 200 }, channel: { defaultTimeoutMs: 300, resyncTimeoutMs: 150, resyncAttempts: 1 } });
+    const hung = sim.modems[0]!;
+    const session = pool.session(hung.path)!;
+    const softReset = new Promise<string>((resolve) => session.on("recovery", (step, reason) => step === "soft-reset" && resolve(reason)));
+    hung.modem.faults.hang = true;
+    await waitFor(map, hung.path, (v) => v.state === "degraded", 8000);
+    expect(map.sellable().map((p) => p.id)).not.toContain(hung.path);
+    // The ladder climbs to the driver's soft reset while the module stays silent.
+    expect(await softReset).toMatch(/health polls without an answer/);
+    expect(map.get(sim.modems[1]!.path)?.state).toBe("ready");
+    expect(map.get(sim.modems[2]!.path)?.state).toBe("ready");
+    hung.modem.faults.hang = false;
+    await waitFor(map, hung.path, (v) => v.state === "ready", 8000);
+    expect(session.resets).toBeGreaterThanOrEqual(1);
+  });
+
+  it("marks a vanished port gone at once and takes it out of the sellable set", async () => {
+    const { map, sim, pool } = await start(2);
+    const removed = once(map, "port-removed");
+    await pool.removePort(sim.modems[0]!.path);
+    const [view] = (await removed) as [PortView];
+    expect(view.state).toBe("gone");
+    expect(map.sellable().map((p) => p.id)).toEqual([sim.modems[1]!.path]);
+  });
+
+  it("enters the configured PIN once, and never retries a wrong one", async () => {
+    sim = await startSimulatedPool({ count: 2, dialect: "huawei", seed: "pins", attach: "in-process", pinLockedRatio: 1 });
+    const [good, bad] = sim.modems;
+    const commands: string[] = [];
+    bad!.modem.activity.on("command", (line) => commands.push(line));
+    const map = new PortMap();
+    const binding = sim.binding!;
+    pool = new ModemPool({
+      map,
+      openPort: (path) => openBytePort({ path, binding }),
+      session: {
+        chooseDriver: (e) => selectDriver(e).driver,
+        pins: { [good!.profile.sim.iccid]: good!.profile.sim.pin, [bad!.profile.sim.iccid]: "0000" },
+        pinGuard: new PinGuard(),
+        numbers: { rules: DEFAULT_NUMBER_RULES, manual: {}, cache: new Map() },
+        pollIntervalMs: 50,
+      },
+    });
+    pool.addPort(good!.path, good!.path);
+    pool.addPort(bad!.path, bad!.path);
+    await pool.waitSettled(10_000);
+    await waitFor(map, good!.path, (v) => v.state === "ready");
+    expect(map.get(bad!.path)?.state).toBe("sim-locked");
+    // Several polls later the wrong PIN has still been sent exactly once.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(commands.filter((c) => c.startsWith("AT+CPIN=")).length).toBe(1);
+    expect(map.get(bad!.path)?.state).toBe("sim-locked");
+  });
+});
