@@ -23,10 +23,11 @@ export interface OpenBytePortOptions {
   lock?: boolean;
 }
 
-let nativeBinding: BindingInterface | undefined;
-function defaultBinding(): BindingInterface {
-  nativeBinding ??= autoDetect() as BindingInterface;
-  return nativeBinding;
+let native: BindingInterface | undefined;
+/** node-serialport's native binding for this OS (real ttys and pseudo-terminals). */
+export function nativeBinding(): BindingInterface {
+  native ??= autoDetect() as BindingInterface;
+  return native;
 }
 
 /** The only place that turns node-serialport's callback/stream API into a BytePort. */
@@ -135,7 +136,7 @@ function watchForHangup(stream: SerialPortStream, onHangup: () => void): void {
 
 /** Open a serial port (real or injected binding). Rejects with TransportOpenFailed. */
 export function openBytePort(options: OpenBytePortOptions): Promise<BytePort> {
-  const binding = options.binding ?? defaultBinding();
+  const binding = options.binding ?? nativeBinding();
   return new Promise((resolve, reject) => {
     const stream = new SerialPortStream(
       { binding, path: options.path, baudRate: options.baudRate ?? 115200, autoOpen: false, lock: options.lock ?? true },

@@ -4,7 +4,7 @@ import { openBytePort } from "../../src/transport/serial-port.js";
 import { PROBE_CHANNEL_OPTIONS, probeModem } from "../../src/modem/probe.js";
 import { genericDriver } from "../../drivers/generic/index.js";
 import { startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";
-import { scanPaths } from "../../src/cli/commands/scan.js";
+import { scanPorts } from "../../src/cli/commands/scan.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { SIM_DIALECTS } from "../../src/sim/profile.js";
 import { ErrorCode } from "../../src/errors.js";
@@ -115,7 +115,7 @@ describe("probe against every simulated dialect (in-process binding)", () => {
   it("a hung modem costs only its own port: the rest of the pool scans normally", async () => {
     pool = await startSimulatedPool({ count: 6, dialect: "mixed", seed: "hang", attach: "in-process", noNumberRatio: 0 });
     pool.modems[2]!.modem.faults.hang = true;
-    const entries = await scanPaths(pool.modems.map((m) => m.path), silentLogger(), pool.binding);
+    const entries = await scanPorts(pool.modems.map((m) => ({ id: m.path, path: m.path })), silentLogger(), pool.binding);
     expect(entries.map((e) => e.state)).toEqual(["ready", "ready", "unresponsive", "ready", "ready", "ready"]);
     expect(entries[2]!.error).toMatch(/no answer to AT/);
     expect(entries.map((e) => e.imei)).toEqual(pool.modems.map((m, i) => (i === 2 ? null : m.profile.imei)));

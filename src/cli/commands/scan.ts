@@ -1,6 +1,5 @@
 import { parseArgs } from "node:util";
-import { readdirSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename } from "node:path";
 import { openBytePort, type BindingInterface } from "../../transport/serial-port.js";
 import type { PortState } from "../../modem/port-state.js";
 import { PinGuard } from "../../modem/sim-unlock.js";
@@ -9,14 +8,18 @@ import { PortMap, type PortView } from "../../pool/port-map.js";
 import { ModemPool } from "../../pool/pool.js";
 import { selectDriver } from "../../../drivers/registry.js";
 import { startSimulatedPool } from "../../sim/pool.js";
+import { isPoolDialect } from "../../sim/profile.js";
+import { discover } from "../../pool/discovery.js";
+import { hostDiscoveryDeps } from "../../pool/host-discovery.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { cliLogger, oneLineError, table } from "../format.js";
 import type { Logger } from "../../log/logger.js";
 
 const HELP = `usage: simgate scan [--json] [--simulate N [--dialect D] [--seed S]] [--ports PATH_OR_GLOB ...]
 
-Probe every given port at once (or N simulated modems on pseudo-terminals) and print
-the port map.
+Discover the host's serial ports (or take the given ones, or start N simulated modems
+on pseudo-terminals), bring every modem up at once, wait until all have settled and
+print the port map.
 
   --simulate N   start N simulated modems and scan them over their pseudo-terminals
   --dialect D    generic|simcom|quectel|huawei|mixed (with --simulate; default mixed)
@@ -79,15 +82,19 @@ export const scanCommand: CliCommand = async (argv, io) => {
       io.stderr.write(`simgate scan: --simulate takes a whole number from 1 to 512, got '${values.simulate}'\n`);
       return EXIT_USAGE;
     }
+    if (!isPoolDialect(values.dialect)) {
+      io.stderr.write(`simgate scan: --dialect must be generic, simcom, quectel, huawei or mixed, got '${values.dialect}'\n`);
+      return EXIT_USAGE;
+    }
     let pool;
     try {
-      pool = await startSimulatedPool({ count, dialect: values.dialect as never, seed: Number(values.seed), attach: "pty" });
+      pool = await startSimulatedPool({ count, dialect: values.dialect, seed: values.seed, attach: "pty" });
     } catch (err) {
       io.stderr.write(`simgate scan: cannot start the simulated pool: ${oneLineError(err)}\n`);
       return EXIT_FAILURE;
     }
     try {
-      const entries = await scanPaths(pool.modems.map((m) => m.path), logger);
+      const entries = await scanPorts(pool.modems.map((m) => ({ id: basename(m.path), path: m.path })), logger);
       io.stdout.write(values.json ? `${JSON.stringify(entries, null, 2)}\n` : formatScan(entries));
       return 0;
     } finally {
@@ -95,16 +102,15 @@ export const scanCommand: CliCommand = async (argv, io) => {
     }
   }
 
-  if (portArgs.length === 0) {
-    io.stderr.write(`simgate scan: give --simulate N or --ports PATH...\n${HELP}`);
-    return EXIT_USAGE;
-  }
-  const paths = expandPorts(portArgs);
-  if (paths.length === 0) {
-    io.stderr.write(`simgate scan: no port matches ${portArgs.join(" ")}\n`);
+  // Without --ports every serial port of the host; with it only the given paths and globs.
+  const found = await discover(hostDiscoveryDeps({ logger }), portArgs.length > 0 ? { paths: portArgs, include: portArgs } : {});
+  for (const warning of found.warnings) logger.warn(warning);
+  if (found.ports.length === 0) {
+    const what = portArgs.length > 0 ? `no port matches ${portArgs.join(" ")}` : "no serial ports found on this host";
+    io.stderr.write(`simgate scan: ${what}\n`);
     return EXIT_FAILURE;
   }
-  const entries = await scanPaths(paths, logger);
+  const entries = await scanPorts(found.ports, logger);
   io.stdout.write(values.json ? `${JSON.stringify(entries, null, 2)}\n` : formatScan(entries));
   return 0;
 };
@@ -117,7 +123,11 @@ const SETTLE_TIMEOUT_MS = 60_000;
  * PIN, identity, own-number chain) and return the port map once every port has settled.
  * One session per port, so a dead port only costs its own time.
  */
-export async function scanPaths(paths: readonly string[], logger: Logger, binding?: BindingInterface): Promise<ScanEntry[]> {
+export async function scanPorts(
+  ports: ReadonlyArray<{ id: string; path: string }>,
+  logger: Logger,
+  binding?: BindingInterface,
+): Promise<ScanEntry[]> {
   const map = new PortMap();
   const pool = new ModemPool({
     map,
@@ -130,9 +140,7 @@ export async function scanPaths(paths: readonly string[], logger: Logger, bindin
       numbers: { rules: DEFAULT_NUMBER_RULES, manual: {}, cache: new Map<string, string>() },
     },
   });
-  const taken = new Set<string>();
-  const ids = paths.map((path) => {
-    const id = uniqueId(basename(path), taken);
+  const ids = ports.map(({ id, path }) => {
     pool.addPort(id, path);
     return id;
   });
@@ -142,14 +150,6 @@ export async function scanPaths(paths: readonly string[], logger: Logger, bindin
   } finally {
     await pool.close();
   }
-}
-
-/** Two paths with the same base name (by-path links of two hubs) must not share an id. */
-function uniqueId(base: string, taken: Set<string>): string {
-  let id = base;
-  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-  taken.add(id);
-  return id;
 }
 
 function toEntry(p: PortView, error: string | undefined): ScanEntry {
@@ -171,27 +171,6 @@ function toEntry(p: PortView, error: string | undefined): ScanEntry {
     signal: p.signal,
     ...(p.state === "unresponsive" && error ? { error } : {}),
   };
-}
-
-/** Expand simple globs (`*`, `?` in the last path component), keep plain paths as given. */
-export function expandPorts(args: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const arg of args) {
-    const name = basename(arg);
-    if (!/[*?]/.test(name)) {
-      out.add(arg);
-      continue;
-    }
-    const pattern = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
-    let names: string[] = [];
-    try {
-      names = readdirSync(dirname(arg));
-    } catch {
-      names = [];
-    }
-    for (const entry of names.sort()) if (pattern.test(entry)) out.add(join(dirname(arg), entry));
-  }
-  return [...out];
 }
 
 function formatScan(entries: readonly ScanEntry[]): string {
