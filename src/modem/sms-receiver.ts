@@ -102,8 +102,6 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
   readonly #handles: { remove(): void }[] = [];
   /** Serialises our "select memory, then command" pairs, so a sweep cannot switch memory under a read. */
   #chain: Promise<unknown> = Promise.resolve();
-  /** What `AT+CPMS` <mem1> (read/delete) is, as far as we know; null = unknown, select before use. */
-  #readMemory: string | null = null;
   /** Memories the sweep lists: every readable one we know of (messages may sit in SM from before, or after a modem reset). */
   readonly #sweepMemories = new Set<string>();
   readonly #warned = new Set<string>();
@@ -493,15 +491,18 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       return;
     }
     await this.#at(command);
-    this.#readMemory = /"([^"]+)"/.exec(command)?.[1] ?? null;
   }
 
-  /** Make `memory` the read/delete memory (<mem1>) unless it already is; <mem2>/<mem3> stay as chosen. */
+  /**
+   * Make `memory` the read/delete memory (<mem1>); <mem2>/<mem3> stay as chosen. Sent before
+   * EVERY read, list and delete, never cached: a module reset or another component's
+   * `AT+CPMS` changes <mem1> behind our back, and `AT+CMGD=<i>` in the wrong memory deletes
+   * an SMS nobody accepted (bg111/asterisk-chan-dongle #31). One extra command per SMS is cheap.
+   * Not atomic against OTHER callers of the channel: code that changes CPMS on a port with
+   * a running receiver must stop it first.
+   */
   async #select(memory: string): Promise<void> {
-    if (this.#readMemory === memory) return;
-    this.#readMemory = null;
     await this.#at(`AT+CPMS="${memory}"`);
-    this.#readMemory = memory;
   }
 
   async #at(cmd: string | { text: string; timeoutMs: number }): Promise<{ lines: string[] }> {
@@ -509,8 +510,6 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     try {
       return await this.#channel.run(cmd);
     } catch (err) {
-      // After a timeout or an error we cannot know what <mem1> is (the reply may have been lost).
-      this.#readMemory = null;
       if (isSimgateError(err, ErrorCode.AtCmsError) && err.context["cms"] === CMS_MEMORY_FULL) this.#onStorageFull("+CMS ERROR: 322");
       if (isModemGone(err)) this.#gone(err);
       throw err;
