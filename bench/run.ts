@@ -17,6 +17,7 @@ interface Suite {
 const SUITES: Suite[] = [
   { name: "at", run: async () => (await import("./at-roundtrip.js")).benchAtRoundTrips() },
   { name: "memory", run: async () => (await import("./memory.js")).benchMemory() },
+  { name: "settle", run: async () => (await import("./settle.js")).benchSettle() },
   { name: "codec", run: async () => (await import("./codec.js")).benchCodec() },
 ];
 

@@ -69,7 +69,8 @@ export async function bringUpSim(ctx: SimContext): Promise<void> {
   const iccid = (await readIccid(channel, ctx.driver, ctx.manufacturer, log)) ?? before?.iccid ?? null;
   const known = before?.sim === "ready" && before.iccid === iccid && before.imsi !== null;
   const imsi = known ? before.imsi : await readImsi(channel, log);
-  const network = await readNetwork(channel, log, true);
+  // The numeric operator format only needs setting once per SIM (the module keeps it).
+  const network = await readNetwork(channel, log, true, !known);
   const home = imsi ? splitImsi(imsi, network.networkOperator ?? undefined) : null;
   map.update(id, {
     probed: true,

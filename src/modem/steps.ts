@@ -131,10 +131,15 @@ export interface NetworkStatus {
   signal: number | null;
 }
 
-export async function readNetwork(runner: CommandRunner, log: StepLog, withOperator = true): Promise<NetworkStatus> {
+/**
+ * Registration, signal and (optionally) the registered network. `setOperatorFormat`
+ * sends `AT+COPS=3,2` first (numeric names); the module keeps that setting, so a health
+ * poll can skip it.
+ */
+export async function readNetwork(runner: CommandRunner, log: StepLog, withOperator = true, setOperatorFormat = true): Promise<NetworkStatus> {
   const networkOperator = withOperator
     ? await log.step("operator", async () => {
-        await lines(runner, "AT+COPS=3,2");
+        if (setOperatorFormat) await lines(runner, "AT+COPS=3,2");
         const info = value(parseCops(await lines(runner, "AT+COPS?")));
         return info.operator && /^\d{5,6}$/.test(info.operator) ? info.operator : null;
       })
