@@ -10,13 +10,15 @@
  */
 import { EventEmitter } from "node:events";
 import type { AtChannel } from "../at/index.js";
-import { cpmsCommand, parseCmgl, parseCmgr, parseCpmsSupported, parseCpmsUsage, parseStoredIndication } from "../../drivers/generic/sms.js";
+import { parseStoredIndication } from "../../drivers/generic/sms.js";
 import type { DriverDescriptor } from "../../drivers/types.js";
-import { ErrorCode, isModemGone, isSimgateError } from "../errors.js";
+import { isModemGone } from "../errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 import { AcceptedPdus, buildPart, DirectHandoff, MessageAssembler, parseDirectHeader, type CompleteSms, type ReceivedPart } from "./sms-handoff.js";
+import { isReceived, SmsMemoryAccess, StorageWatch, Stopped, type StorageUsage, type StoredEntry } from "./sms-memory.js";
 
 export type { CompleteSms, ReceivedPart } from "./sms-handoff.js";
+export type { StorageUsage } from "./sms-memory.js";
 
 export interface SmsReceiverOptions {
   portId: string;
@@ -42,12 +44,6 @@ export interface SmsReceiverOptions {
   now?: () => number;
 }
 
-export interface StorageUsage {
-  memory: string;
-  used: number;
-  total: number;
-}
-
 export interface SmsReceiverEvents {
   message: [CompleteSms];
   "storage-warning": [StorageUsage];
@@ -67,44 +63,27 @@ export interface SmsReceiverStats {
   directUnacked: number;
 }
 
-interface StoredEntry {
-  memory: string;
-  index: number;
-  stat: number;
-  length: number;
-  pdu: string;
-}
-
 function positive(value: number | undefined, fallback: number, name: string): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v <= 0) throw new TypeError(`"${name}" must be a positive number`);
   return v;
 }
 
-/** Thrown inside the receiver once stop() ran: no new AT commands. */
-class Stopped extends Error {}
-
-/** 27.005 `<stat>` 0/1 = received; 2/3 are outgoing messages someone stored, not ours to take. */
-const isReceived = (stat: number, memory: string) => stat === 0 || stat === 1 || memory === "SR";
-/** `+CMS ERROR: 322` memory full (27.005 §3.2.5). */
-const CMS_MEMORY_FULL = 322;
-
 export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
   readonly #channel: AtChannel;
-  readonly #o: Required<Omit<SmsReceiverOptions, "onMessage" | "logger" | "reassemblyTimeoutMs">> & Pick<SmsReceiverOptions, "onMessage">;
+  readonly #o: Required<Omit<SmsReceiverOptions, "onMessage" | "logger" | "reassemblyTimeoutMs" | "listTimeoutMs">> & Pick<SmsReceiverOptions, "onMessage">;
   readonly #log: Logger;
   readonly #stats: Omit<SmsReceiverStats, "directUnacked"> = { received: 0, accepted: 0, acceptFailures: 0, deleted: 0, undecodable: 0, duplicatesSkipped: 0 };
+  readonly #memory: SmsMemoryAccess;
+  readonly #watch: StorageWatch;
   readonly #assembler: MessageAssembler;
   readonly #direct: DirectHandoff;
   readonly #acceptedPdus = new AcceptedPdus();
-  /** "<mem>:<index>" being read, handed off or deleted: never two at once for one slot. */
+  /** "<mem>:<index>" being read, handed off or deleted: never two reads of one slot at once. */
   readonly #inFlight = new Set<string>();
   readonly #handles: { remove(): void }[] = [];
-  /** Serialises our "select memory, then command" pairs, so a sweep cannot switch memory under a read. */
-  #chain: Promise<unknown> = Promise.resolve();
-  /** Memories the sweep lists: every readable one we know of (messages may sit in SM from before, or after a modem reset). */
+  /** What the sweep lists: every readable memory we know of (SMS may sit in SM from before us, or after a module reset). */
   readonly #sweepMemories = new Set<string>();
-  readonly #warned = new Set<string>();
   #started = false;
   #stopped = false;
   #sweeping: Promise<void> | null = null;
@@ -128,11 +107,17 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       storageWarnRatio: options.storageWarnRatio ?? 0.8,
       retryDelayMs: positive(options.retryDelayMs, 5_000, "retryDelayMs"),
       directRetryMs: positive(options.directRetryMs, 1_000, "directRetryMs"),
-      listTimeoutMs: positive(options.listTimeoutMs, 20_000, "listTimeoutMs"),
       now: options.now ?? Date.now,
     };
     this.#retryDelay = this.#o.retryDelayMs;
     this.#log = (options.logger ?? silentLogger()).child({ component: "sms-receiver", port: options.portId });
+    this.#memory = new SmsMemoryAccess(channel, {
+      log: this.#log,
+      listTimeoutMs: positive(options.listTimeoutMs, 20_000, "listTimeoutMs"),
+      onStorageFull: (why) => this.#onStorageFull(why),
+      onGone: (err) => this.#gone(err),
+    });
+    this.#watch = new StorageWatch(this.#o.storageWarnRatio);
     this.#assembler = new MessageAssembler(options.portId, options.reassemblyTimeoutMs ?? 10 * 60_000, this.#log);
     this.#direct = new DirectHandoff({
       accept: (part) => this.#o.accept(part),
@@ -158,7 +143,11 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     return this.#direct.parts;
   }
 
-  /** Register +CMTI/+CMT URC handlers, choose storage (AT+CPMS=? → cpmsCommand), run a first sweep. */
+  /**
+   * Register +CMTI/+CMT URC handlers, choose storage (AT+CPMS=? → cpmsCommand), run a first
+   * sweep (messages that arrived while we were away). Resolves also when the modem is gone
+   * (then `running` is false).
+   */
   async start(): Promise<void> {
     if (this.#started) throw new Error("SmsReceiver.start() called twice");
     this.#started = true;
@@ -166,7 +155,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     this.#channel.once("closed", this.#onChannelClosed);
     if (this.#channel.isClosed) return this.#gone(undefined);
     try {
-      await this.#exclusive(() => this.#chooseStorage());
+      for (const m of (await this.#memory.chooseStorage(this.#o.driver.storage.preferred)) ?? []) this.#sweepMemories.add(m);
     } catch (err) {
       if (this.#quietFailure(err)) return;
       this.#log.warn({ err }, "could not choose SMS storage; reading whatever the modem uses");
@@ -175,7 +164,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     await this.sweep();
   }
 
-  /** List everything stored (AT+CMGL=4), hand off what is not already in flight, delete what was accepted. */
+  /** List everything stored (AT+CMGL=4), hand off what is not already in flight, delete what was accepted. Never rejects. */
   sweep(): Promise<void> {
     if (this.#stopped) return Promise.resolve();
     if (!this.#sweeping) {
@@ -196,6 +185,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#memory.stop();
     for (const h of this.#handles.splice(0)) h.remove();
     this.#channel.off("closed", this.#onChannelClosed);
     clearTimeout(this.#sweepTimer);
@@ -222,14 +212,17 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
   #onStoredIndication(line: string): void {
     const ind = parseStoredIndication(line);
     if (!ind.ok) {
-      this.#log.warn({ line }, "unreadable +CMTI/+CDSI; sweeping soon");
+      this.#log.warn({ line }, "unreadable +CMTI/+CDSI; sweeping now");
       this.#sweepSoon(0);
       return;
     }
     // Status reports (+CDSI) are read and deleted too, so SR memory never fills (modems.md §2.10).
     const { memory, index } = ind.value;
     this.#sweepMemories.add(memory);
-    void this.#readAndHandOff(memory, index);
+    const key = `${memory}:${index}`;
+    if (this.#inFlight.has(key)) return;
+    this.#inFlight.add(key);
+    void this.#readAndHandOff(memory, index).finally(() => this.#inFlight.delete(key));
   }
 
   #onDirect(lines: string[]): void {
@@ -240,8 +233,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       this.#sweepSoon(0);
       return;
     }
-    const part = this.#part({ memory: "direct", index: null, pdu: pduLine, tpduLength: parseDirectHeader(header) });
-    this.#direct.add(part);
+    this.#direct.add(this.#part({ memory: "direct", index: null, pdu: pduLine, tpduLength: parseDirectHeader(header) }));
   }
 
   #onStorageFull(why: string): void {
@@ -253,41 +245,25 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
 
   // ---- Reading, hand-off, deleting -------------------------------------------------------
 
+  /** Caller holds the in-flight key. Failures leave the SMS on the modem for a sweep. */
   async #readAndHandOff(memory: string, index: number): Promise<void> {
-    const key = `${memory}:${index}`;
-    if (this.#inFlight.has(key)) {
-      this.#log.debug({ memory, index }, "slot already in flight; indication ignored");
-      return;
-    }
-    this.#inFlight.add(key);
     try {
-      const reply = await this.#exclusive(async () => {
-        await this.#select(memory);
-        return (await this.#at(`AT+CMGR=${index}`)).lines;
-      });
-      const read = parseCmgr(reply);
-      if (!read.ok) {
-        this.#log.warn({ memory, index, lines: reply }, "unreadable +CMGR reply; the sweep will pick the SMS up");
-        this.#sweepSoon(this.#retryDelay);
-        return;
-      }
-      if (!isReceived(read.value.stat, memory)) return;
-      await this.#handOffStored({ memory, index, stat: read.value.stat, length: read.value.length, pdu: read.value.pdu });
+      const read = await this.#memory.read(memory, index);
+      if (read === null) this.#sweepSoon(this.#retryDelay);
+      else if (isReceived(read.stat, memory)) await this.#handOffStored({ memory, index, stat: read.stat, length: read.length, pdu: read.pdu });
     } catch (err) {
       if (this.#quietFailure(err)) return;
       this.#log.warn({ err, memory, index }, "reading an indicated SMS failed; it stays on the modem for the sweep");
       this.#sweepSoon(this.#retryDelay);
-    } finally {
-      this.#inFlight.delete(key);
     }
   }
 
-  /** Hand off one stored part; delete it only when `accept` resolved. Caller holds the in-flight key. */
+  /** Hand off one stored part; delete it only when `accept` resolved. Caller holds the in-flight key. Never rejects. */
   async #handOffStored(e: StoredEntry): Promise<void> {
     const part = this.#part({ memory: e.memory, index: e.index, pdu: e.pdu, tpduLength: e.length });
     if (!(await this.#handOff(part))) return;
     if (this.#stopped) {
-      this.#log.info({ memory: e.memory, index: e.index }, "accepted after stop; left on the modem (the next owner hands it off again, the store dedups)");
+      this.#log.info({ memory: e.memory, index: e.index }, "accepted after stop; left on the modem (handed off again later, the store dedups)");
       return;
     }
     // A SIM swapped while `accept` ran would make this index point at another card's SMS.
@@ -296,10 +272,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       return;
     }
     try {
-      await this.#exclusive(async () => {
-        await this.#select(e.memory);
-        await this.#at(`AT+CMGD=${e.index}`);
-      });
+      await this.#memory.delete(e.memory, e.index);
       this.#stats.deleted++;
     } catch (err) {
       if (this.#quietFailure(err)) return;
@@ -308,7 +281,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     }
   }
 
-  /** `accept` one part (stored or not). True when it resolved. */
+  /** `accept` one stored part. True when it resolved. */
   async #handOff(part: ReceivedPart): Promise<boolean> {
     try {
       await this.#o.accept(part);
@@ -390,7 +363,12 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     let wasFull = false;
     const deletedBefore = this.#stats.deleted;
     try {
-      wasFull = await this.#exclusive(() => this.#checkUsage());
+      const { full, warnings } = this.#watch.check((await this.#memory.usage()) ?? []);
+      wasFull = full;
+      for (const w of warnings) {
+        this.#log.warn(w, "SMS storage nearly full");
+        this.#safeEmit("storage-warning", w);
+      }
     } catch (err) {
       if (this.#quietFailure(err)) return;
       this.#log.warn({ err }, "AT+CPMS? failed; listing anyway");
@@ -399,7 +377,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     for (const memory of this.#sweepMemories) {
       let claimed: StoredEntry[];
       try {
-        claimed = await this.#exclusive(() => this.#listAndClaim(memory));
+        claimed = await this.#memory.list(memory, (entries) => this.#claim(entries));
       } catch (err) {
         if (this.#quietFailure(err)) break;
         // SM without a SIM answers +CMS ERROR 310; the other memories are still worth listing.
@@ -410,54 +388,18 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     }
     await Promise.all(work);
     if (this.#stopped) return;
-    // Freed room after a full memory: held SMS arrive now, and +CMTI may not come for them.
-    if (wasFull && this.#stats.deleted > deletedBefore) this.#sweepSoon(0);
-    else this.#sweepSoon(this.#o.sweepIntervalMs);
+    // Room freed after a full memory: held SMS arrive now, and +CMTI may not come for them.
+    this.#sweepSoon(wasFull && this.#stats.deleted > deletedBefore ? 0 : this.#o.sweepIntervalMs);
   }
 
-  async #listAndClaim(memory: string): Promise<StoredEntry[]> {
-    await this.#select(memory);
-    const reply = await this.#at({ text: "AT+CMGL=4", timeoutMs: this.#o.listTimeoutMs });
-    const listed = parseCmgl(reply.lines);
-    if (!listed.ok) throw new Error(`unreadable +CMGL reply: ${listed.reason}`);
-    if (listed.value.skipped.length > 0) this.#log.warn({ memory, skipped: listed.value.skipped }, "+CMGL lines not understood");
-    const claimed: StoredEntry[] = [];
-    for (const e of listed.value.entries) {
-      const key = `${memory}:${e.index}`;
-      if (!isReceived(e.stat, memory) || this.#inFlight.has(key)) continue;
-      // Claimed here, inside the lock, so a +CMTI for the same slot cannot start a second read.
+  /** Runs inside the memory lock: mark what this sweep hands off, skip what a +CMTI read holds. */
+  #claim(entries: StoredEntry[]): StoredEntry[] {
+    return entries.filter((e) => {
+      const key = `${e.memory}:${e.index}`;
+      if (!isReceived(e.stat, e.memory) || this.#inFlight.has(key)) return false;
       this.#inFlight.add(key);
-      claimed.push({ memory, index: e.index, stat: e.stat, length: e.length, pdu: e.pdu });
-    }
-    return claimed;
-  }
-
-  /** `AT+CPMS?` → warn when a memory is nearly full; true when one is full. */
-  async #checkUsage(): Promise<boolean> {
-    const reply = await this.#at("AT+CPMS?");
-    const usage = parseCpmsUsage(reply.lines);
-    if (!usage.ok) {
-      this.#log.warn({ lines: reply.lines }, "unreadable +CPMS? reply");
-      return false;
-    }
-    let full = false;
-    const seen = new Set<string>();
-    usage.value.forEach((u, slot) => {
-      const memory = u.memory ?? `mem${slot + 1}`;
-      if (seen.has(memory) || u.total <= 0) return;
-      seen.add(memory);
-      if (u.used >= u.total) full = true;
-      // Warn once per crossing, not on every sweep; re-armed when usage drops below the ratio.
-      if (u.used / u.total < this.#o.storageWarnRatio) {
-        this.#warned.delete(memory);
-        return;
-      }
-      if (this.#warned.has(memory)) return;
-      this.#warned.add(memory);
-      this.#log.warn({ memory, used: u.used, total: u.total }, "SMS storage nearly full");
-      this.#safeEmit("storage-warning", { memory, used: u.used, total: u.total });
+      return true;
     });
-    return full;
   }
 
   /** Run the next sweep within `delayMs` (keeps an earlier one if already due sooner). */
@@ -474,66 +416,16 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     }, delayMs);
   }
 
-  // ---- Storage selection and the AT plumbing ------------------------------------------------
+  // ---- Lifecycle ---------------------------------------------------------------------------
 
-  async #chooseStorage(): Promise<void> {
-    const supported = parseCpmsSupported((await this.#at("AT+CPMS=?")).lines);
-    if (!supported.ok) {
-      this.#log.warn({ reason: supported.reason }, "unreadable AT+CPMS=? reply; keeping the modem's memories");
-      return;
-    }
-    const readable = supported.value[0] ?? [];
-    // Only real memories: "MT" is SM+ME combined (listing it too would read each SMS twice), "BM" is cell broadcast.
-    for (const m of [...this.#o.driver.storage.preferred, "SM", "ME"]) if (readable.includes(m)) this.#sweepMemories.add(m);
-    const command = cpmsCommand(this.#o.driver.storage.preferred, supported.value);
-    if (!command) {
-      this.#log.warn({ supported: supported.value }, "none of the driver's SMS memories is offered; keeping the modem's");
-      return;
-    }
-    await this.#at(command);
-  }
-
-  /**
-   * Make `memory` the read/delete memory (<mem1>); <mem2>/<mem3> stay as chosen. Sent before
-   * EVERY read, list and delete, never cached: a module reset or another component's
-   * `AT+CPMS` changes <mem1> behind our back, and `AT+CMGD=<i>` in the wrong memory deletes
-   * an SMS nobody accepted (bg111/asterisk-chan-dongle #31). One extra command per SMS is cheap.
-   * Not atomic against OTHER callers of the channel: code that changes CPMS on a port with
-   * a running receiver must stop it first.
-   */
-  async #select(memory: string): Promise<void> {
-    await this.#at(`AT+CPMS="${memory}"`);
-  }
-
-  async #at(cmd: string | { text: string; timeoutMs: number }): Promise<{ lines: string[] }> {
-    if (this.#stopped) throw new Stopped();
-    try {
-      return await this.#channel.run(cmd);
-    } catch (err) {
-      if (isSimgateError(err, ErrorCode.AtCmsError) && err.context["cms"] === CMS_MEMORY_FULL) this.#onStorageFull("+CMS ERROR: 322");
-      if (isModemGone(err)) this.#gone(err);
-      throw err;
-    }
-  }
-
-  /** Run `fn` with no other receiver command sequence interleaved. */
-  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(() => {
-      if (this.#stopped) throw new Stopped();
-      return fn();
-    });
-    this.#chain = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Failures that need no log line: we stopped, or the modem is gone (already logged once). */
+  /** Failures that need no log line: we stopped, or the modem is gone (logged once in #gone). */
   #quietFailure(err: unknown): boolean {
     return err instanceof Stopped || isModemGone(err) || this.#stopped;
   }
 
   #gone(err: unknown): void {
     if (this.#stopped) return;
-    this.#log.info({ err }, "modem gone; SMS receiver stops (undeleted SMS stay on the SIM)");
+    this.#log.info({ err }, "modem gone; SMS receiver stops (undeleted SMS stay on the modem)");
     this.stop();
   }
 

@@ -177,6 +177,22 @@ describe("SmsReceiver", () => {
     expect(sm(modem)).toBe(0);
   });
 
+  it("a sweep skips the slot a +CMTI read is handing off: one accept, one delete", async () => {
+    const [p] = await rig();
+    const { modem, store, receiver, commands } = p!;
+    store.mode = "defer";
+    const [index] = modem.injectSms({ sender: "+79161234567", text: "only once" });
+    await until(() => store.calls.length === 1, "the +CMTI hand-off");
+    await receiver.sweep(); // lists the same slot while its hand-off is pending
+    expect(commands.filter((c) => c === "AT+CMGL=4").length).toBeGreaterThan(1);
+    expect(store.calls).toHaveLength(1);
+    store.deferred[0]!.resolve();
+    await until(() => receiver.stats.deleted === 1, "the delete");
+    await receiver.sweep();
+    expect(store.calls).toHaveLength(1);
+    expect(commands.filter((c) => c === `AT+CMGD=${index}`)).toHaveLength(1);
+  });
+
   it("picks up SMS stored while nobody listened, reassembling parts stored out of order", async () => {
     const [p] = await rig({ start: false });
     const { modem, store, receiver, messages } = p!;
