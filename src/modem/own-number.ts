@@ -78,6 +78,8 @@ export async function discoverOwnNumber(sim: SimIdentity, deps: OwnNumberDeps): 
     tried.push(`no "my number" USSD rule for ${sim.mcc ?? "?"}/${sim.mnc ?? "?"}`);
     return { number: null, tried };
   }
+  // Listen for the operator's SMS before asking: the SMS can arrive together with the USSD reply.
+  const sms = rule.answer === "sms" && deps.nextSmsText ? deps.nextSmsText(deps.smsTimeoutMs ?? 60_000) : null;
   const text = await askUssd(rule, deps, tried);
   if (rule.answer === "ussd") {
     const number = normalise(text === null ? null : extractNumber(text, rule.pattern));
@@ -85,11 +87,11 @@ export async function discoverOwnNumber(sim: SimIdentity, deps: OwnNumberDeps): 
     if (text !== null) tried.push(`USSD ${rule.code}: no number in reply "${text}"`);
     return { number: null, tried };
   }
-  if (!deps.nextSmsText) {
+  if (!sms) {
     tried.push(`USSD ${rule.code} answers by SMS, and no SMS feed is attached`);
     return { number: null, tried };
   }
-  const smsText = await deps.nextSmsText(deps.smsTimeoutMs ?? 60_000);
+  const smsText = await sms;
   const number = normalise(smsText === null ? null : extractNumber(smsText, rule.pattern));
   if (number) return learned(number, "sms");
   tried.push(smsText === null ? `USSD ${rule.code}: no SMS with the number arrived` : `SMS after ${rule.code} had no number`);

@@ -27,6 +27,8 @@ export interface SimContext {
   /** Ask again for a number that could not be learned after this long. */
   numberRetryMs: number;
   logger: Logger;
+  /** The next SMS text on this port (operators that answer "my number" by SMS); absent until the receiver runs. */
+  nextSmsText?: (timeoutMs: number) => Promise<string | null>;
   now?: () => number;
 }
 
@@ -40,7 +42,8 @@ async function waitForSimReady(ctx: SimContext, log: StepLog, attempts = 20): Pr
   return state;
 }
 
-export async function bringUpSim(ctx: SimContext): Promise<void> {
+/** Refresh the SIM facts; with `learn`, also look for the own number of a SIM that has none yet. */
+export async function bringUpSim(ctx: SimContext, learn = true): Promise<void> {
   const { channel, map, id } = ctx;
   const log = new StepLog();
   const before = map.get(id);
@@ -83,11 +86,12 @@ export async function bringUpSim(ctx: SimContext): Promise<void> {
     registration: network.registration,
     signal: network.signal,
   });
-  if (iccid && map.get(id)?.number === null) await learnNumber(ctx, iccid, home?.mcc ?? null, home?.mnc ?? null);
+  if (learn && iccid && map.get(id)?.number === null) await learnNumber(ctx, iccid, home?.mcc ?? null, home?.mnc ?? null);
   if (log.warnings.length > 0) ctx.logger.debug({ warnings: log.warnings }, "SIM refresh warnings");
 }
 
-async function learnNumber(ctx: SimContext, iccid: string, mcc: string | null, mnc: string | null): Promise<void> {
+/** Look for the own number of a SIM that has none (manual map, cache, then the modem and the network, rate-limited). */
+export async function learnNumber(ctx: SimContext, iccid: string, mcc: string | null, mnc: string | null): Promise<void> {
   const now = (ctx.now ?? Date.now)();
   const last = ctx.numberAttempts.get(iccid);
   // The manual map and the cache are always consulted; the modem and the operator's USSD
@@ -96,7 +100,13 @@ async function learnNumber(ctx: SimContext, iccid: string, mcc: string | null, m
   if (!offline) ctx.numberAttempts.set(iccid, now);
   const result = await discoverOwnNumber(
     { iccid, mcc, mnc },
-    { channel: ctx.channel, ussdForm: ctx.driver.ussd?.request ?? "text", ...ctx.numbers, offline },
+    {
+      channel: ctx.channel,
+      ussdForm: ctx.driver.ussd?.request ?? "text",
+      ...ctx.numbers,
+      offline,
+      ...(ctx.nextSmsText ? { nextSmsText: ctx.nextSmsText } : {}),
+    },
   );
   if (offline && result.number === null) return;
   if (result.number !== null) {

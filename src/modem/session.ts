@@ -16,7 +16,9 @@ import { silentLogger, type Logger } from "../log/logger.js";
 import type { BytePort } from "../transport/byte-port.js";
 import type { PortMap, PortView } from "../pool/port-map.js";
 import type { DriverDescriptor } from "../../drivers/generic/index.js";
-import { bringUpSim, type SimContext } from "./session-sim.js";
+import { bringUpSim, learnNumber, type SimContext } from "./session-sim.js";
+import { SmsReceiver } from "./sms-receiver.js";
+import type { ReceivedPart } from "./sms-handoff.js";
 import { expectAt, isNoAnswer, readModuleIdentity, runInitSequence, StepLog } from "./steps.js";
 import { PROBE_CHANNEL_OPTIONS } from "./probe.js";
 import { Wakeable } from "./wakeable.js";
@@ -29,10 +31,10 @@ export interface DriverEvidence {
   model: string | null;
 }
 
-/** Something started per channel (the SMS receiver); stopped when the channel goes. */
-export interface ChannelAttachment {
-  start(): Promise<void>;
-  stop(): void;
+export interface SessionSmsOptions {
+  /** Durable hand-off of one received part: resolve once it is stored (then it is deleted from the modem). */
+  accept: (part: ReceivedPart) => Promise<void>;
+  sweepIntervalMs?: number;
 }
 
 export interface PortSessionOptions {
@@ -43,7 +45,8 @@ export interface PortSessionOptions {
   pins: Readonly<Record<string, string>>;
   pinGuard: PinGuard;
   numbers: { rules: readonly NumberUssdRule[]; manual: Readonly<Record<string, string>>; cache: NumberCache };
-  attach?: (channel: AtChannel, driver: DriverDescriptor, iccid: () => string | null) => ChannelAttachment | undefined;
+  /** Receive SMS on this port (omit for identification only, as `simgate probe` does). */
+  sms?: SessionSmsOptions;
   logger?: Logger;
   /** Health poll (SIM, registration, signal). Peers poll every 5-60 s (modems.md §5); URCs make changes faster. */
   pollIntervalMs?: number;
@@ -67,7 +70,7 @@ export interface PortSessionEvents {
 }
 
 export class PortSession extends EventEmitter<PortSessionEvents> {
-  readonly #o: Required<Omit<PortSessionOptions, "attach" | "logger" | "channel">> & Pick<PortSessionOptions, "attach" | "channel">;
+  readonly #o: Required<Omit<PortSessionOptions, "sms" | "logger" | "channel">> & Pick<PortSessionOptions, "sms" | "channel">;
   readonly #log: Logger;
   readonly #wake = new Wakeable();
   #stopping = false;
@@ -77,6 +80,8 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
   #resets = 0;
   #lastError: string | null = null;
   readonly #numberAttempts = new Map<string, number>();
+  #receiver: SmsReceiver | undefined;
+  readonly #smsWaiters = new Set<(text: string) => void>();
 
   constructor(options: PortSessionOptions) {
     super();
@@ -124,15 +129,12 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
     let failures = 0;
     while (!this.#stopping) {
       let channel: AtChannel | undefined;
-      let attachment: ChannelAttachment | undefined;
       try {
         channel = new AtChannel(await this.#o.openPort(), { ...PROBE_CHANNEL_OPTIONS, ...this.#o.channel, logger: this.#log });
         this.#channel = channel;
         const driver = await this.#bringUp(channel);
         failures = 0;
         this.#lastError = null;
-        attachment = this.#o.attach?.(channel, driver, () => this.#o.map.get(this.#o.id)?.iccid ?? null);
-        await attachment?.start();
         this.#markSettled();
         await this.#monitor(channel, driver);
       } catch (err) {
@@ -144,7 +146,8 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
         }
         this.#markSettled();
       } finally {
-        attachment?.stop();
+        this.#receiver?.stop();
+        this.#receiver = undefined;
         await channel?.close();
         this.#channel = undefined;
       }
@@ -168,7 +171,14 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
     }
     // Registration changes as URCs (+CREG: <stat>) so a lost network is seen at once, not at the next poll.
     channel.registerUrc({ name: "creg", pattern: /^\+CREG:\s*\d+\s*(,.*)?$/i, handler: () => this.#wake.wake() });
-    await this.#refreshSim(channel, driver, identity.manufacturer);
+    // SIM first, then the receiver (SIM storage needs a ready SIM), then the own number:
+    // some operators answer "my number" by SMS, which only a running receiver can read.
+    await bringUpSim(this.#simContext(channel, driver, identity.manufacturer), false);
+    await this.#ensureReceiver(channel, driver);
+    const port = this.#o.map.get(this.#o.id);
+    if (port?.iccid && port.sim === "ready" && port.number === null) {
+      await learnNumber(this.#simContext(channel, driver, identity.manufacturer), port.iccid, port.mcc, port.mnc);
+    }
     if (log.warnings.length > 0) this.#log.debug({ warnings: log.warnings }, "bring-up warnings");
     return driver;
   }
@@ -180,6 +190,45 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
     }
     await log.step("AT+CREG=1", async () => channel.run("AT+CREG=1"));
   }
+
+  /** Start the SMS receiver once the SIM is ready (idempotent; a later SIM insert starts it too). */
+  async #ensureReceiver(channel: AtChannel, driver: DriverDescriptor): Promise<void> {
+    if (this.#receiver || !this.#o.sms || this.#o.map.get(this.#o.id)?.sim !== "ready") return;
+    const receiver = new SmsReceiver(channel, {
+      portId: this.#o.id,
+      iccid: () => this.#o.map.get(this.#o.id)?.iccid ?? null,
+      driver,
+      accept: this.#o.sms.accept,
+      logger: this.#log,
+      ...(this.#o.sms.sweepIntervalMs !== undefined ? { sweepIntervalMs: this.#o.sms.sweepIntervalMs } : {}),
+    });
+    receiver.on("message", (sms) => {
+      this.#o.map.smsReceived(this.#o.id, sms);
+      for (const waiter of [...this.#smsWaiters]) waiter(sms.text);
+    });
+    receiver.on("error", (err) => this.#log.warn({ err }, "SMS receiver error"));
+    receiver.on("storage-warning", (usage) => this.#log.warn(usage, "SMS storage nearly full"));
+    this.#receiver = receiver;
+    try {
+      await receiver.start();
+    } catch (err) {
+      if (isModemGone(err)) throw err;
+      this.#log.warn({ err }, "SMS receiver did not start; the periodic sweep will retry");
+    }
+  }
+
+  /** Resolves with the next SMS text on this port, or null after `timeoutMs`. */
+  #nextSmsText = (timeoutMs: number): Promise<string | null> =>
+    new Promise((resolve) => {
+      const done = (text: string | null) => {
+        clearTimeout(timer);
+        this.#smsWaiters.delete(waiter);
+        resolve(text);
+      };
+      const waiter = (text: string) => done(text);
+      const timer = setTimeout(() => done(null), timeoutMs);
+      this.#smsWaiters.add(waiter);
+    });
 
   #simContext(channel: AtChannel, driver: DriverDescriptor, manufacturer: string | null): SimContext {
     return {
@@ -194,6 +243,7 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       numberAttempts: this.#numberAttempts,
       numberRetryMs: this.#o.numberRetryMs,
       logger: this.#log,
+      ...(this.#receiver ? { nextSmsText: this.#nextSmsText } : {}),
     };
   }
 
@@ -211,6 +261,7 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       if (this.#stopping || channel.isClosed) return;
       try {
         await this.#refreshSim(channel, driver, manufacturer);
+        await this.#ensureReceiver(channel, driver);
         if (silentPolls > 0) this.#o.map.update(this.#o.id, { responsive: true });
         silentPolls = 0;
       } catch (err) {

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { deriveState, DEFAULT_STATE_POLICY, type PortFacts, type PortState, type StatePolicy } from "../modem/port-state.js";
+import type { CompleteSms } from "../modem/sms-handoff.js";
 
 /** Everything the pool knows about one port. The state is derived, never set directly. */
 export interface PortRecord extends PortFacts {
@@ -36,6 +37,8 @@ export interface PortMapEvents {
   /** A different SIM (or none) is in the port now. */
   "sim-changed": [port: PortView, previousIccid: string | null];
   "number-learned": [port: PortView];
+  /** A whole SMS (all parts, or the parts that came before reassembly gave up) arrived on the port. */
+  "sms-received": [port: PortView, sms: CompleteSms];
   /** Any change at all (after the specific events). */
   changed: [port: PortView];
 }
@@ -144,6 +147,12 @@ export class PortMap extends EventEmitter<PortMapEvents> {
       record.wasReady = false;
     }
     return this.#commit(record, existing, false);
+  }
+
+  /** Tell subscribers a whole SMS arrived (the parts were already handed off durably). */
+  smsReceived(id: string, sms: CompleteSms): void {
+    const port = this.#ports.get(id);
+    if (port) this.emit("sms-received", Object.freeze({ ...port }), sms);
   }
 
   remove(id: string): void {

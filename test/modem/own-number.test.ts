@@ -127,11 +127,11 @@ describe("own-number discovery chain", () => {
   });
 
   it("says what it tried when nothing works", async () => {
-    const profile = profileFor("generic", "262", "01", false);
+    const profile = profileFor("generic", "310", "410", false);
     const { channel } = await channelFor(profile);
-    const result = await discoverOwnNumber({ iccid: profile.sim.iccid, mcc: "262", mnc: "01" }, deps(channel, new MemoryCache()));
+    const result = await discoverOwnNumber({ iccid: profile.sim.iccid, mcc: "310", mnc: "410" }, deps(channel, new MemoryCache()));
     expect(result.number).toBeNull();
-    expect("tried" in result && result.tried.join("; ")).toMatch(/AT\+CNUM: empty; no "my number" USSD rule for 262\/01/);
+    expect("tried" in result && result.tried.join("; ")).toMatch(/AT\+CNUM: empty; no "my number" USSD rule for 310\/410/);
     await channel.close();
   });
 });

@@ -65,7 +65,7 @@ describe("ModemPool with port sessions over simulated modems (in-process)", () =
     for (const m of sim.modems) {
       const p = map.get(m.path)!;
       // A SIM that does not store its number is sellable only when its operator has a "my number" rule.
-      const learnable = m.profile.sim.msisdn !== null || DEFAULT_NUMBER_RULES.some((r) => r.mcc === m.profile.sim.mcc && r.mnc === m.profile.sim.mnc);
+      const learnable = m.profile.sim.msisdn !== null || DEFAULT_NUMBER_RULES.some((r) => r.mcc === m.profile.sim.mcc && r.mnc === m.profile.sim.mnc && r.answer === "ussd");
       if (!learnable) unlearnable++;
       expect(p).toMatchObject({
         state: learnable ? "ready" : "no-number",
@@ -161,5 +161,34 @@ describe("ModemPool with port sessions over simulated modems (in-process)", () =
     await new Promise((r) => setTimeout(r, 300));
     expect(commands.filter((c) => c.startsWith("AT+CPIN=")).length).toBe(1);
     expect(map.get(bad!.path)?.state).toBe("sim-locked");
+  });
+
+  it("delivers SMS from every port to the map after a durable accept, and learns a number the operator sends by SMS", async () => {
+    const accepted: string[] = [];
+    const { map, sim } = await start(
+      8,
+      { seed: "sms", noNumberRatio: 1 },
+      { sms: { accept: async (part) => void accepted.push(part.pdu), sweepIntervalMs: 60_000 } },
+    );
+    // MTS (250/01) answers "my number" by SMS: the receiver must have fed it to the number chain.
+    for (const m of sim.modems.filter((x) => x.profile.sim.mcc === "250" && x.profile.sim.mnc === "01")) {
+      expect(map.get(m.path)?.number).toBe(m.profile.sim.subscriberNumber);
+    }
+    const target = sim.modems[3]!;
+    const received = new Promise<[PortView, { sender: string; text: string }]>((resolve) =>
+      map.on("sms-received", (port, sms) => port.id === target.path && sms.sender === "Telegram" && resolve([port, sms])),
+    );
+    const text = "Telegram code: 48213. Не сообщайте код никому! 🔐 " + "x".repeat(120);
+    target.modem.injectSms({ sender: "Telegram", text });
+    const [port, sms] = await received;
+    expect(sms.text).toBe(text);
+    expect(port.iccid).toBe(target.profile.sim.iccid);
+    expect(accepted.length).toBeGreaterThanOrEqual(3);
+    // Deleted from the modem only after the accept: nothing of it is left on the SIM or in ME.
+    const stored = () => (target.modem.storage("ME")?.used ?? 0) + (target.modem.storage("SM")?.used ?? 0);
+    // The deletes follow the accept through the port's queue: wait for the modem's own command log.
+    const deadline = Date.now() + 3000;
+    while (stored() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(stored()).toBe(0);
   });
 });
