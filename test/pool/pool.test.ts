@@ -191,4 +191,33 @@ describe("ModemPool with port sessions over simulated modems (in-process)", () =
     while (stored() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(stored()).toBe(0);
   });
+
+  it("garbage bytes, dropped replies and latency slow a port down but it still ends ready with the right identity", async () => {
+    sim = await startSimulatedPool({ count: 4, dialect: "mixed", seed: "faults", attach: "in-process", noNumberRatio: 0 });
+    for (const m of sim.modems) {
+      m.modem.faults.garbageProbability = 0.2;
+      m.modem.faults.dropReplyProbability = 0.05;
+      m.modem.faults.latencyMs = 15;
+    }
+    const map = new PortMap();
+    const binding = sim.binding!;
+    pool = new ModemPool({
+      map,
+      openPort: (path) => openBytePort({ path, binding }),
+      session: {
+        chooseDriver: (e) => selectDriver(e).driver,
+        pins: {},
+        pinGuard: new PinGuard(),
+        numbers: { rules: DEFAULT_NUMBER_RULES, manual: {}, cache: new Map() },
+        pollIntervalMs: 100,
+        backoffMs: { initial: 50, max: 200 },
+        channel: { defaultTimeoutMs: 400, resyncTimeoutMs: 200 },
+      },
+    });
+    for (const m of sim.modems) pool.addPort(m.path, m.path);
+    for (const m of sim.modems) {
+      const p = await waitFor(map, m.path, (v) => v.state === "ready" && v.number !== null, 15_000);
+      expect([p.imei, p.iccid, p.imsi, p.number]).toEqual([m.profile.imei, m.profile.sim.iccid, m.profile.sim.imsi, m.profile.sim.msisdn]);
+    }
+  });
 });
