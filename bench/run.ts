@@ -5,6 +5,8 @@
  * machines (or on a busy shared one) compare the ratios, not the absolute values.
  */
 import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { cpus, totalmem, release } from "node:os";
 import { parseArgs } from "node:util";
 import type { BenchResult } from "./result.js";
@@ -30,13 +32,31 @@ function formatValue(v: number): string {
   return v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(2);
 }
 
+/**
+ * Each suite runs in a fresh child process, so one suite's heap and open handles cannot
+ * inflate another's memory numbers.
+ */
+function runSuiteInChild(name: string): BenchResult[] {
+  const out = execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--suite", name], {
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(out.toString()) as BenchResult[];
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { write: { type: "boolean", default: false }, only: { type: "string" } } });
+  const { values } = parseArgs({ options: { write: { type: "boolean", default: false }, only: { type: "string" }, suite: { type: "string" } } });
+  if (values.suite) {
+    const suite = SUITES.find((s) => s.name === values.suite);
+    if (!suite) throw new Error(`unknown suite ${values.suite}`);
+    process.stdout.write(JSON.stringify(await suite.run()));
+    return;
+  }
   const rows: BenchResult[] = [];
   for (const suite of SUITES) {
     if (values.only && suite.name !== values.only) continue;
     process.stderr.write(`bench: ${suite.name}…\n`);
-    const results = await suite.run();
+    const results = runSuiteInChild(suite.name);
     for (const r of results) process.stderr.write(`  ${r.name}: ${formatValue(r.value)} ${r.unit}${r.note ? ` (${r.note})` : ""}\n`);
     rows.push(...results);
   }
@@ -58,6 +78,14 @@ The machines here are shared and noisy: compare numbers from the same run with e
 
 ${table}
 
+## Targets from the issues
+
+| target | source |
+| --- | --- |
+| 64 modems at 20–80 ms per command settle (ICCID and number included) in ≤ 2.5 s; ratio to the slowest modem alone close to 1 | issue 4 |
+| idle CPU ≤ 1 % of one core at 64 modems (established SMS daemons: 1.4 % polling slowly, 12 % polling fast) | issue 4 |
+| marginal memory ≤ 0.3 MB per modem; 256 modems in one process | issue 4 |
+
 ## What each number means
 
 - **AT round trips**: a bare \`AT\` → \`OK\` through the whole host stack (AtChannel → SerialPortStream
@@ -66,9 +94,18 @@ ${table}
   binding and the simulator's pty host process. *64 ports* runs one command loop per port
   at the same time and reports the total; the ratio to one port shows how well ports run
   in parallel on one event loop.
-- **RSS with 64 modems**: resident memory of the simgate process after 64 simulated modems
+- **RSS with 64 modems**: resident memory of a fresh process after 64 simulated modems
   are started on pseudo-terminals and a channel is open to each (both sides live in this
-  process; the pty host is a separate python process, reported on its own line).
+  process; the pty host is a separate python process, reported on its own line). Every
+  suite runs in its own process.
+- **Settle time**: from adding the ports to the pool until every port finished its
+  bring-up (identity, driver choice, init, SIM, ICCID, IMSI, network, own number), over
+  real pseudo-terminals with the modems answering each command after a fixed delay spread
+  evenly from 20 to 80 ms across the pool. Compared with the slowest modem (80 ms) alone:
+  the ideal is full parallelism, a ratio of 1. "Sellable" excludes SIMs whose own number
+  cannot be learned (no stored number and no known "my number" code for the operator).
+- **Idle CPU**: simgate's own CPU over one full 15 s health-poll cycle after the pool
+  settled, with the simulated modems in a separate \`simgate simulate\` process.
 - **PDU decode**: \`decodePdu\` over a mixed corpus (GSM 7-bit, UCS2, alphanumeric senders,
   concatenated parts, status reports), single core.
 
