@@ -1,3 +1,4 @@
+import { sessionDefaults } from "../src/pool/session-defaults.js";
 /**
  * Time until every port of a simulated pool has settled (bring-up complete: identity,
  * SIM, ICCID, IMSI, network, own number), over real pseudo-terminals, with a per-command
@@ -10,9 +11,6 @@ import { openBytePort } from "../src/transport/serial-port.js";
 import { startSimulatedPool, type SimulatedPool } from "../src/sim/pool.js";
 import { PortMap } from "../src/pool/port-map.js";
 import { ModemPool } from "../src/pool/pool.js";
-import { PinGuard } from "../src/modem/sim-unlock.js";
-import { DEFAULT_NUMBER_RULES } from "../src/modem/number-rules.js";
-import { selectDriver } from "../drivers/registry.js";
 import type { BenchResult } from "./result.js";
 
 const MIN_LATENCY_MS = 20;
@@ -40,12 +38,7 @@ async function settle(count: number, latencyOverride?: number): Promise<SettleRu
   const pool = new ModemPool({
     map,
     openPort: (path) => openBytePort({ path }),
-    session: {
-      chooseDriver: (e) => selectDriver(e).driver,
-      pins: {},
-      pinGuard: new PinGuard(),
-      numbers: { rules: DEFAULT_NUMBER_RULES, manual: {}, cache: new Map() },
-    },
+    session: sessionDefaults(),
   });
   const start = performance.now();
   for (const m of sim.modems) pool.addPort(m.path, m.path);
@@ -97,7 +90,7 @@ async function idleCpu(count: number): Promise<BenchResult[]> {
     const pool = new ModemPool({
       map,
       openPort: (path) => openBytePort({ path }),
-      session: { chooseDriver: (e) => selectDriver(e).driver, pins: {}, pinGuard: new PinGuard(), numbers: { rules: DEFAULT_NUMBER_RULES, manual: {}, cache: new Map() } },
+      session: sessionDefaults(),
     });
     for (const path of paths) pool.addPort(path, path);
     await pool.waitSettled(120_000);

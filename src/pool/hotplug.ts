@@ -101,6 +101,8 @@ export class PortWatcher extends EventEmitter<PortWatcherEvents> {
   readonly #debounceMs: number;
   readonly #rescanMs: number;
   readonly #settleRetryMs: number;
+  /** Delay for the rescan the current scan asked for (the settle retry), when not the debounce. */
+  #retryDelayMs: number | undefined;
   readonly #watchers = new Map<string, WatchHandle>();
   #ports = new Map<string, DiscoveredPort>();
   #timer: NodeJS.Timeout | undefined;
@@ -171,8 +173,9 @@ export class PortWatcher extends EventEmitter<PortWatcherEvents> {
       this.#scanning = undefined;
       if (this.#rescanWanted) {
         this.#rescanWanted = false;
-        this.#request(this.#debounceMs);
+        this.#request(this.#retryDelayMs ?? this.#debounceMs);
       }
+      this.#retryDelayMs = undefined;
     });
     this.#scanning = run;
     return run;
@@ -196,7 +199,11 @@ export class PortWatcher extends EventEmitter<PortWatcherEvents> {
     }
     this.#apply(result.ports);
     this.#logNewWarnings(result.warnings);
-    if (result.skipped.some((s) => s.reason === "udev-not-settled")) this.#rescanWanted = true;
+    if (result.skipped.some((s) => s.reason === "udev-not-settled")) {
+      // udevd is still working on a new device: look again once it has had a moment.
+      this.#rescanWanted = true;
+      this.#retryDelayMs = this.#settleRetryMs;
+    }
   }
 
   #apply(found: readonly DiscoveredPort[]): void {

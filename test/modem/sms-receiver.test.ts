@@ -309,7 +309,7 @@ describe("SmsReceiver", () => {
 
   it("recovers a dropped AT+CMGR reply through the retry sweep", async () => {
     const [p] = await rig({ receiver: { retryDelayMs: 20 }, channel: { defaultTimeoutMs: 200 } });
-    const { modem, channel, store, receiver } = p!;
+    const { modem, channel, store } = p!;
     modem.faults.dropNext(1);
     modem.injectSms({ sender: "+79161234567", text: "reply dropped" });
     await until(() => store.stored.size === 1, "the hand-off after the timeout");

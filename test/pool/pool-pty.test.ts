@@ -1,11 +1,10 @@
+import { sessionDefaults } from "../../src/pool/session-defaults.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { openBytePort } from "../../src/transport/serial-port.js";
 import { startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";
 import { PortMap } from "../../src/pool/port-map.js";
 import { ModemPool } from "../../src/pool/pool.js";
-import { PinGuard } from "../../src/modem/sim-unlock.js";
 import { DEFAULT_NUMBER_RULES } from "../../src/modem/number-rules.js";
-import { selectDriver } from "../../drivers/registry.js";
 
 /** The whole stack over real pseudo-terminals and the native serialport binding. */
 describe("a 64-modem mixed pool over pseudo-terminals", () => {
@@ -22,12 +21,7 @@ describe("a 64-modem mixed pool over pseudo-terminals", () => {
     pool = new ModemPool({
       map,
       openPort: (path) => openBytePort({ path }),
-      session: {
-        chooseDriver: (e) => selectDriver(e).driver,
-        pins: Object.fromEntries(sim.modems.map((m) => [m.profile.sim.iccid, m.profile.sim.pin])),
-        pinGuard: new PinGuard(),
-        numbers: { rules: DEFAULT_NUMBER_RULES, manual: {}, cache: new Map() },
-      },
+      session: sessionDefaults({ pins: Object.fromEntries(sim.modems.map((m) => [m.profile.sim.iccid, m.profile.sim.pin])) }),
     });
     for (const m of sim.modems) pool.addPort(m.path, m.path);
     expect(await pool.waitSettled(30_000)).toBe(true);

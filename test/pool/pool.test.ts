@@ -1,12 +1,11 @@
+import { sessionDefaults } from "../../src/pool/session-defaults.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { once } from "node:events";
 import { openBytePort } from "../../src/transport/serial-port.js";
 import { startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";
 import { PortMap, type PortView } from "../../src/pool/port-map.js";
 import { ModemPool, type SharedSessionOptions } from "../../src/pool/pool.js";
-import { PinGuard } from "../../src/modem/sim-unlock.js";
 import { DEFAULT_NUMBER_RULES } from "../../src/modem/number-rules.js";
-import { selectDriver } from "../../drivers/registry.js";
 import type { PoolVariation } from "../../src/sim/profile.js";
 
 /** Resolve when `predicate` holds for port `id` (checked at once and on every change), or fail after `ms`. */
@@ -45,14 +44,10 @@ describe("ModemPool with port sessions over simulated modems (in-process)", () =
     pool = new ModemPool({
       map,
       openPort: (path) => openBytePort({ path, binding }),
-      session: {
-        chooseDriver: (e) => selectDriver(e).driver,
-        pins: {},
-        pinGuard: new PinGuard(),
-        numbers: { rules: DEFAULT_NUMBER_RULES, manual: {}, cache: new Map() },
+      session: sessionDefaults({
         pollIntervalMs: 60_000,
-        ...session,
-      },
+        ...session
+      }),
     });
     for (const m of sim.modems) pool.addPort(m.path, m.path);
     expect(await pool.waitSettled(15_000)).toBe(true);
@@ -144,13 +139,10 @@ describe("ModemPool with port sessions over simulated modems (in-process)", () =
     pool = new ModemPool({
       map,
       openPort: (path) => openBytePort({ path, binding }),
-      session: {
-        chooseDriver: (e) => selectDriver(e).driver,
+      session: sessionDefaults({
         pins: { [good!.profile.sim.iccid]: good!.profile.sim.pin, [bad!.profile.sim.iccid]: "0000" },
-        pinGuard: new PinGuard(),
-        numbers: { rules: DEFAULT_NUMBER_RULES, manual: {}, cache: new Map() },
         pollIntervalMs: 50,
-      },
+      }),
     });
     pool.addPort(good!.path, good!.path);
     pool.addPort(bad!.path, bad!.path);
@@ -204,15 +196,11 @@ describe("ModemPool with port sessions over simulated modems (in-process)", () =
     pool = new ModemPool({
       map,
       openPort: (path) => openBytePort({ path, binding }),
-      session: {
-        chooseDriver: (e) => selectDriver(e).driver,
-        pins: {},
-        pinGuard: new PinGuard(),
-        numbers: { rules: DEFAULT_NUMBER_RULES, manual: {}, cache: new Map() },
+      session: sessionDefaults({
         pollIntervalMs: 100,
         backoffMs: { initial: 50, max: 200 },
-        channel: { defaultTimeoutMs: 400, resyncTimeoutMs: 200 },
-      },
+        channel: { defaultTimeoutMs: 400, resyncTimeoutMs: 200 }
+      }),
     });
     for (const m of sim.modems) pool.addPort(m.path, m.path);
     for (const m of sim.modems) {

@@ -1,3 +1,4 @@
+import { sessionDefaults } from "../../src/pool/session-defaults.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { readdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
@@ -7,9 +8,6 @@ import { PortMap, type PortView } from "../../src/pool/port-map.js";
 import { ModemPool } from "../../src/pool/pool.js";
 import { PoolSupervisor } from "../../src/pool/supervisor.js";
 import { createPortWatcher, nodeExists, nodeWatch } from "../../src/pool/hotplug.js";
-import { PinGuard } from "../../src/modem/sim-unlock.js";
-import { DEFAULT_NUMBER_RULES } from "../../src/modem/number-rules.js";
-import { selectDriver } from "../../drivers/registry.js";
 
 function waitFor(map: PortMap, predicate: (ports: readonly PortView[]) => boolean, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -44,12 +42,7 @@ describe("hot-plug over real pseudo-terminals: discovery → pool → port map",
     const pool = new ModemPool({
       map,
       openPort: (path) => openBytePort({ path }),
-      session: {
-        chooseDriver: (e) => selectDriver(e).driver,
-        pins: {},
-        pinGuard: new PinGuard(),
-        numbers: { rules: DEFAULT_NUMBER_RULES, manual: {}, cache: new Map() },
-      },
+      session: sessionDefaults(),
     });
     const watcher = createPortWatcher(
       { fs: { readdir: (p) => readdir(p), realpath: (p) => realpath(p) }, watch: nodeWatch, exists: nodeExists },

@@ -1,12 +1,10 @@
+import { sessionDefaults } from "../../pool/session-defaults.js";
 import { parseArgs } from "node:util";
 import { basename } from "node:path";
 import { openBytePort, type BindingInterface } from "../../transport/serial-port.js";
 import type { PortState } from "../../modem/port-state.js";
-import { PinGuard } from "../../modem/sim-unlock.js";
-import { DEFAULT_NUMBER_RULES } from "../../modem/number-rules.js";
 import { PortMap, type PortView } from "../../pool/port-map.js";
 import { ModemPool } from "../../pool/pool.js";
-import { selectDriver } from "../../../drivers/registry.js";
 import { startSimulatedPool } from "../../sim/pool.js";
 import { isPoolDialect } from "../../sim/profile.js";
 import { discover } from "../../pool/discovery.js";
@@ -133,12 +131,7 @@ export async function scanPorts(
     map,
     logger,
     openPort: (path) => openBytePort(binding ? { path, binding } : { path }),
-    session: {
-      chooseDriver: (evidence) => selectDriver(evidence).driver,
-      pins: {},
-      pinGuard: new PinGuard(),
-      numbers: { rules: DEFAULT_NUMBER_RULES, manual: {}, cache: new Map<string, string>() },
-    },
+    session: sessionDefaults(),
   });
   const ids = ports.map(({ id, path }) => {
     pool.addPort(id, path);

@@ -66,7 +66,7 @@ function smscOctets(hex: string): number {
   return parseInt(hex.slice(0, 2), 16) + 1;
 }
 
-function pduBody(m: SimContext, length: number, onValid: (hex: string) => AtResult): AtResult {
+function pduBody(length: number, onValid: (hex: string) => AtResult): AtResult {
   return {
     lines: [],
     final: {
@@ -178,7 +178,7 @@ export const smsCommands: CommandTable = {
       }
       const length = parseIntArg(c.args[0]);
       if (length === null || length < 7 || length > 164) return cms(CMS.invalidPduParam);
-      return pduBody(m, length, (hex) => ok([`+CMGS: ${m.recordSent(hex)}`]));
+      return pduBody(length, (hex) => ok([`+CMGS: ${m.recordSent(hex)}`]));
     },
   },
   "+CMGW": {
@@ -189,7 +189,7 @@ export const smsCommands: CommandTable = {
       const length = parseIntArg(c.args[0]);
       const stat = parseIntArg(c.args[1] || "2");
       if (length === null || length > 164 || stat === null || stat > 3) return cms(CMS.invalidPduParam);
-      return pduBody(m, length, (hex) => {
+      return pduBody(length, (hex) => {
         const index = mem.store({ stat: stat as SmsStat, pdu: hex, tpduLength: length });
         return index === null ? cms(CMS.memoryFull) : ok([`+CMGW: ${index}`]);
       });
