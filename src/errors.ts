@@ -1,7 +1,7 @@
 /**
  * One error class for all of simgate, with stable numeric codes grouped in ranges
  * (transport 100s, AT 200s, modem 300s, codec 400s, simulator 500s, CLI 600s,
- * discovery 700s).
+ * discovery 700s, engine 800s).
  * The code is appended to the message ("(SG201)") so it survives log scraping.
  * Callers branch on `code` or the guards below, never on message text.
  */
@@ -52,6 +52,14 @@ export enum ErrorCode {
   // Discovery and port ownership.
   /** The tty already has an owner in this process (another lease on the same device node). */
   DiscoveryPortOwned = 700,
+
+  // Activation engine (inventory, assignment, lifecycle, SMS routing).
+  /** A number or ICCID already has an open activation (store-level guard; the engine never asks for it). */
+  EngineNumberBusy = 800,
+  /** An `exceptionPhoneSet` item is not a digit prefix (protocol doc Q8). */
+  EngineBadPrefix = 801,
+  /** The engine part of the config does not validate. */
+  EngineConfigInvalid = 802,
 }
 
 export type ErrorContext = Record<string, unknown>;
