@@ -22,7 +22,7 @@ export class PoolSupervisor {
   async start(): Promise<void> {
     this.watcher.on("added", (port) => {
       this.#log.info({ port: port.id, path: port.path }, "port appeared");
-      this.pool.addPort(port.id, port.path);
+      this.pool.addPort(port.id, port.path, port.usbDevice);
     });
     this.watcher.on("removed", (port) => {
       this.#log.warn({ port: port.id, path: port.path }, "port vanished");

@@ -208,4 +208,31 @@ describe("ModemPool with port sessions over simulated modems (in-process)", () =
       expect([p.imei, p.iccid, p.imsi, p.number]).toEqual([m.profile.imei, m.profile.sim.iccid, m.profile.sim.imsi, m.profile.sim.msisdn]);
     }
   });
+
+  it("runs one session per USB modem: a tty that does not answer AT gives way to the next, and a second AT tty never doubles the SIM", async () => {
+    sim = await startSimulatedPool({ count: 4, dialect: "huawei", seed: "groups", attach: "in-process", noNumberRatio: 0 });
+    const [voice, pcui, first, second] = sim.modems;
+    voice!.modem.faults.hang = true; // a Huawei voice port: opens, never answers AT
+    const map = new PortMap();
+    const binding = sim.binding!;
+    pool = new ModemPool({
+      map,
+      openPort: (path) => openBytePort({ path, binding }),
+      session: sessionDefaults({ backoffMs: { initial: 50, max: 100 }, channel: { defaultTimeoutMs: 300, resyncTimeoutMs: 150, resyncAttempts: 1 } }),
+    });
+    pool.addPort(voice!.path, voice!.path, "stick-1");
+    pool.addPort(pcui!.path, pcui!.path, "stick-1");
+    pool.addPort(first!.path, first!.path, "stick-2");
+    pool.addPort(second!.path, second!.path, "stick-2");
+    expect(await pool.waitSettled(10_000)).toBe(true);
+    expect(map.snapshot().map((p) => [p.id, p.state])).toEqual([
+      [first!.path, "ready"],
+      [pcui!.path, "ready"],
+    ]);
+    expect(map.sellable()).toHaveLength(2);
+    // The active tty of stick-2 vanishes: its standby takes over.
+    await pool.removePort(first!.path);
+    await waitFor(map, second!.path, (v) => v.state === "ready", 5000);
+    expect(map.sellable().map((p) => p.id)).toEqual([pcui!.path, second!.path]);
+  });
 });

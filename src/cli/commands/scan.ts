@@ -122,7 +122,7 @@ const SETTLE_TIMEOUT_MS = 60_000;
  * One session per port, so a dead port only costs its own time.
  */
 export async function scanPorts(
-  ports: ReadonlyArray<{ id: string; path: string }>,
+  ports: ReadonlyArray<{ id: string; path: string; usbDevice?: string }>,
   logger: Logger,
   binding?: BindingInterface,
 ): Promise<ScanEntry[]> {
@@ -133,13 +133,16 @@ export async function scanPorts(
     openPort: (path) => openBytePort(binding ? { path, binding } : { path }),
     session: sessionDefaults(),
   });
-  const ids = ports.map(({ id, path }) => {
-    pool.addPort(id, path);
-    return id;
-  });
+  // ttys of one USB modem share a group: only one of them carries the session (see ModemPool).
+  const shared = new Set(ports.map((p) => p.usbDevice).filter((d, i, all) => d !== undefined && all.indexOf(d) !== i));
+  for (const { id, path, usbDevice } of ports) pool.addPort(id, path, usbDevice !== undefined && shared.has(usbDevice) ? usbDevice : undefined);
   try {
     await pool.waitSettled(SETTLE_TIMEOUT_MS);
-    return ids.map((id) => toEntry(map.get(id)!, pool.session(id)?.lastError ?? undefined));
+    // Ports of a group that turned out not to be the AT port are no longer on the map.
+    return ports.flatMap(({ id }) => {
+      const view = map.get(id);
+      return view ? [toEntry(view, pool.session(id)?.lastError ?? undefined)] : [];
+    });
   } finally {
     await pool.close();
   }
