@@ -1,0 +1,73 @@
+/**
+ * The engine part of simgate's config: one zod schema, every default and range with the
+ * reason for it (style.md rule 10). The config loader (src/config/, not here) parses the
+ * whole file once and hands this part to the engine frozen.
+ */
+import { z } from "zod";
+import { ErrorCode, SimgateError } from "../errors.js";
+
+const MINUTE = 60_000;
+
+/** Onlinesim names are lowercase words (`germany`, `any`, `facebook`, §2.3); we compare lowercase. */
+const name = z.string().trim().min(1).max(64).transform((s) => s.toLowerCase());
+
+export const engineConfigSchema = z
+  .object({
+    /**
+     * Onlinesim service names we sell (`facebook`, `telegram`, …). Their list is not public
+     * (Q4 [U]); ask partner support. Empty = sell nothing (GET_SERVICES answers an empty list).
+     */
+    services: z.array(name).default([]),
+    /**
+     * Idle modules held back from sale (never counted, never assigned): headroom for
+     * maintenance or an operator's own use. The most recently used idle SIMs are the
+     * ones held, so they rest. Default 0: report every usable module (§2.1 rule 1).
+     */
+    reserveModules: z.number().int().min(0).max(10_000).default(0),
+    /**
+     * After this many status-4 (cancelled) closes for one (number, service) the number is
+     * no longer offered for that service. Default 4 in total: SMSHUB re-offers a cancelled
+     * number "up to 3 more times" ([R], §2.5, §4; Onlinesim says nothing, Q17).
+     */
+    cancelLimit: z.number().int().min(1).max(1_000).default(4),
+    /** Expected length of a single-service activation: 15 minutes ([C] §2.3, §4). */
+    activationLifeMs: z.number().int().min(MINUTE).max(24 * 60 * MINUTE).default(15 * MINUTE),
+    /**
+     * An open activation older than life × this factor is reported as stale (error log +
+     * metric). simgate never closes it itself: only FINISH_ACTIVATION closes (§2.5 [C]).
+     * Default 4 (one hour) leaves room for Onlinesim's 10 s re-send cycle and our own
+     * downtime before anyone is paged.
+     */
+    staleFactor: z.number().min(1).max(1_000).default(4),
+    /**
+     * FINISH_ACTIVATION for an id we never issued: "success" answers SUCCESS and logs a
+     * warning so Onlinesim stops re-sending (Q11 [I]); "error" answers ERROR.
+     */
+    unknownActivation: z.enum(["success", "error"]).default("success"),
+    /** Name overrides on top of catalog.ts (Q4): MCC → country, MCC+MNC (5 or 6 digits) → operator. */
+    names: z
+      .object({
+        countries: z.record(z.string().regex(/^\d{3}$/), name).default({}),
+        operators: z.record(z.string().regex(/^\d{5,6}$/), name).default({}),
+      })
+      .default({ countries: {}, operators: {} }),
+  })
+  .refine((c) => new Set(c.services).size === c.services.length, { message: "services must not repeat", path: ["services"] })
+  .refine((c) => !c.services.includes("any") && !c.services.includes("rent"), {
+    message: "'any' and 'rent' are reserved keys of operatorMap, not services (§2.1, §2.2)",
+    path: ["services"],
+  });
+
+export type EngineConfig = z.output<typeof engineConfigSchema>;
+export type EngineConfigInput = z.input<typeof engineConfigSchema>;
+
+/** Parse and freeze; a clear SG802 error naming the bad fields otherwise. */
+export function parseEngineConfig(input: unknown): Readonly<EngineConfig> {
+  const result = engineConfigSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const detail = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new SimgateError(`invalid engine config: ${detail}`, ErrorCode.EngineConfigInvalid, { issues: result.error.issues });
+  }
+  const c = result.data;
+  return Object.freeze({ ...c, services: Object.freeze([...c.services]) as string[], names: Object.freeze(c.names) });
+}

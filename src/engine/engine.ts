@@ -1,0 +1,255 @@
+/**
+ * ActivationEngine: the v1 partner protocol's business core (GET_SERVICES counts,
+ * GET_NUMBER, FINISH_ACTIVATION, SMS → outbox), independent of HTTP and of modem code.
+ * Its input is the port map's snapshot; its durable side is an EnginePersistence.
+ *
+ * Concurrency: every public method is synchronous from start to end, including the
+ * durable commit (persistence.ts is synchronous, better-sqlite3). Node runs one JS turn at
+ * a time, so no other request can run between "pick a free SIM", "commit the activation"
+ * and "mark it busy in memory": hundreds of concurrent GET_NUMBER requests are serialised
+ * by the event loop itself and can never get the same number (§2.3 [C]: a number in an
+ * operation is not given out again until FINISH_ACTIVATION). Do not add an `await` inside
+ * getNumber/finishActivation; if the store ever becomes asynchronous, put a mutex here.
+ *
+ * Memory changes only after the durable write returned: if the store throws, the request
+ * fails and memory is as before; if the process dies after the commit, `load()` rebuilds
+ * exactly the committed state.
+ */
+import { isSimgateError } from "../errors.js";
+import { silentLogger, type Logger } from "../log/logger.js";
+import { pickSim } from "./assignment.js";
+import { Catalog } from "./catalog.js";
+import type { EngineConfig } from "./config.js";
+import { Inventory, type CountryCounts, type PortInput } from "./inventory.js";
+import { isKnownStatus, isStale, usageAfterClose } from "./lifecycle.js";
+import type { ActivationRecord, EnginePersistence } from "./persistence.js";
+import { parseExceptionPhoneSet } from "./prefixes.js";
+import { routeSms, type RouteOutcome, type SmsToRoute } from "./sms-routing.js";
+import { EngineState } from "./state.js";
+
+export interface GetServicesResponse {
+  /** Entry key `country` (Q3: the doc's `#countryname#` is a placeholder; SMSHUB uses `country`). */
+  countryList: CountryCounts[];
+  status: "SUCCESS";
+}
+
+export interface GetNumberRequest {
+  country: unknown;
+  operator: unknown;
+  service: unknown;
+  /** RUB credited on success (§2.3). */
+  sum?: unknown;
+  /** Integers or digit strings (Q8). */
+  exceptionPhoneSet?: unknown;
+}
+
+/** §2.3 [R] (the [C] schema is cut off): number = digits with country code as a JSON number (Q7). */
+export type GetNumberResponse =
+  | { status: "SUCCESS"; number: number; activationId: number }
+  | { status: "NO_NUMBERS" }
+  | { status: "ERROR"; error: string };
+
+export interface FinishRequest {
+  activationId: unknown;
+  status: unknown;
+  sum?: unknown;
+}
+
+export type FinishResponse = { status: "SUCCESS" } | { status: "ERROR"; error: string };
+
+export interface EngineStats {
+  /** Ready modules (present ports with a ready SIM). */
+  modules: number;
+  /** Of those, SIMs with an Onlinesim name (offerable). */
+  namedSims: number;
+  openActivations: number;
+  /** Gauge: open activations older than life × staleFactor at the last check. */
+  staleActivations: number;
+  assigned: number;
+  noNumbers: number;
+  finished: number;
+  repeatedFinish: number;
+  unknownFinish: number;
+  smsQueued: number;
+  smsUnrouted: number;
+}
+
+export interface EngineOptions {
+  persistence: EnginePersistence;
+  config: Readonly<EngineConfig>;
+  logger?: Logger;
+  clock?: () => number;
+}
+
+export class ActivationEngine {
+  readonly #persistence: EnginePersistence;
+  readonly #config: Readonly<EngineConfig>;
+  readonly #log: Logger;
+  readonly #clock: () => number;
+  readonly #state: EngineState;
+  readonly #inventory: Inventory;
+  readonly #serviceSet: ReadonlySet<string>;
+  readonly #reportedStale = new Set<number>();
+  readonly #stats: Omit<EngineStats, "modules" | "namedSims" | "openActivations"> = {
+    staleActivations: 0,
+    assigned: 0,
+    noNumbers: 0,
+    finished: 0,
+    repeatedFinish: 0,
+    unknownFinish: 0,
+    smsQueued: 0,
+    smsUnrouted: 0,
+  };
+
+  constructor(options: EngineOptions) {
+    this.#persistence = options.persistence;
+    this.#config = options.config;
+    this.#log = (options.logger ?? silentLogger()).child({ component: "engine" });
+    this.#clock = options.clock ?? Date.now;
+    this.#state = EngineState.fromDurable(this.#persistence.load());
+    this.#inventory = new Inventory(new Catalog(this.#config.names), this.#config.reserveModules, this.#log);
+    this.#serviceSet = new Set(this.#config.services);
+    this.#log.info({ event: "engine-loaded", openActivations: this.#state.open.size }, "engine state loaded");
+  }
+
+  /**
+   * Take the port map's current snapshot. A SIM that left (or stopped being ready) during
+   * an open activation keeps the activation open and is simply not offered; when it comes
+   * back it is still busy until FINISH_ACTIVATION (§2.5).
+   */
+  updatePorts(ports: readonly PortInput[]): void {
+    this.#inventory.update(ports);
+  }
+
+  /** GET_SERVICES (§2.1): counts for every configured service, per country × operator plus `any`. */
+  getServices(): GetServicesResponse {
+    return { countryList: this.#inventory.counts(this.#config.services, this.#state), status: "SUCCESS" };
+  }
+
+  /** GET_NUMBER (§2.3). Synchronous on purpose: see the file comment. */
+  getNumber(req: GetNumberRequest): GetNumberResponse {
+    if (typeof req.country !== "string" || typeof req.operator !== "string" || typeof req.service !== "string") {
+      return { status: "ERROR", error: "country, operator and service must be strings" };
+    }
+    let exceptions: string[];
+    try {
+      exceptions = parseExceptionPhoneSet(req.exceptionPhoneSet);
+    } catch (err) {
+      if (isSimgateError(err)) return { status: "ERROR", error: err.plainMessage };
+      throw err;
+    }
+    const country = req.country.trim().toLowerCase();
+    const operator = req.operator.trim().toLowerCase();
+    const service = req.service.trim().toLowerCase();
+    const sum = typeof req.sum === "number" && Number.isFinite(req.sum) ? req.sum : 0;
+    // An unknown service, country or operator is "nothing to sell", not an error (issue 5).
+    const sim = this.#serviceSet.has(service) ? pickSim({ country, operator, service, exceptions }, this.#inventory, this.#state) : undefined;
+    if (!sim) {
+      this.#stats.noNumbers++;
+      this.#log.debug({ event: "no-numbers", country, operator, service, exceptions }, "no number for request");
+      return { status: "NO_NUMBERS" };
+    }
+    let activation: ActivationRecord;
+    try {
+      activation = this.#persistence.createActivation({
+        number: sim.number,
+        iccid: sim.iccid,
+        portId: sim.portId,
+        country: sim.country,
+        operator: sim.operator,
+        service,
+        sum,
+        createdAt: this.#clock(),
+      });
+    } catch (err) {
+      this.#log.error({ event: "activation-commit-failed", err, number: sim.number }, "could not commit the activation; nothing reserved");
+      return { status: "ERROR", error: "activation could not be stored" };
+    }
+    this.#state.addOpen(activation);
+    this.#stats.assigned++;
+    this.#log.info({ event: "activation-opened", activationId: activation.id, number: sim.number, portId: sim.portId, service, sum }, "number issued");
+    return { status: "SUCCESS", number: Number(sim.number), activationId: activation.id };
+  }
+
+  /** FINISH_ACTIVATION (§2.5): idempotent by id; always releases the number. */
+  finishActivation(req: FinishRequest): FinishResponse {
+    const id = req.activationId;
+    const status = req.status;
+    if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1) return { status: "ERROR", error: "activationId must be an integer ≥ 1" };
+    if (typeof status !== "number" || !Number.isSafeInteger(status)) return { status: "ERROR", error: "status must be an integer" };
+    const finishSum = typeof req.sum === "number" && Number.isFinite(req.sum) ? req.sum : null;
+    const open = this.#state.open.get(id);
+    const usage = open ? usageAfterClose(this.#state.usageOf(open.number, open.service), status, this.#config.cancelLimit) : null;
+    if (!isKnownStatus(status)) this.#log.warn({ event: "finish-unknown-status", activationId: id, status }, "FINISH_ACTIVATION with an undocumented status: released, usage unchanged (Q17)");
+    let outcome;
+    try {
+      outcome = this.#persistence.closeActivation({ id, status, finishSum, closedAt: this.#clock(), usage });
+    } catch (err) {
+      // Onlinesim re-sends FINISH after a failed answer (§2.5), so ERROR is safe here.
+      this.#log.error({ event: "activation-close-failed", err, activationId: id }, "could not store the close");
+      return { status: "ERROR", error: "close could not be stored" };
+    }
+    switch (outcome.kind) {
+      case "closed":
+        if (!open) this.#log.error({ event: "finish-memory-drift", activationId: id }, "store had an open activation the engine did not know; closed without usage change");
+        this.#state.removeOpen(id);
+        if (usage) this.#state.setUsage(usage);
+        this.#reportedStale.delete(id);
+        this.#stats.finished++;
+        this.#log.info({ event: "activation-closed", activationId: id, status, sum: finishSum, usage }, "activation closed");
+        return { status: "SUCCESS" };
+      case "already-closed":
+        if (open) {
+          this.#log.error({ event: "finish-memory-drift", activationId: id }, "engine thought this activation open but the store has it closed");
+          this.#state.removeOpen(id);
+        }
+        this.#stats.repeatedFinish++;
+        this.#log.info({ event: "finish-repeated", activationId: id, status, firstStatus: outcome.activation.status }, "repeated FINISH_ACTIVATION answered SUCCESS");
+        return { status: "SUCCESS" };
+      case "unknown":
+        if (open) this.#state.removeOpen(id);
+        this.#stats.unknownFinish++;
+        this.#log.warn({ event: "finish-unknown-id", activationId: id, status, policy: this.#config.unknownActivation }, "FINISH_ACTIVATION for an id we never issued (Q11)");
+        return this.#config.unknownActivation === "success" ? { status: "SUCCESS" } : { status: "ERROR", error: "unknown activationId" };
+    }
+  }
+
+  /** An SMS the store already holds: queue it for PUSH_SMS when its number has an open activation. */
+  routeSms(sms: SmsToRoute): RouteOutcome {
+    const outcome = routeSms(sms, this.#state, this.#persistence);
+    if (outcome.kind === "unrouted") {
+      this.#stats.smsUnrouted++;
+      this.#log.info({ event: "sms-unrouted", smsId: sms.smsId, portId: sms.portId, reason: outcome.reason }, "SMS kept without an open activation");
+    } else {
+      if (outcome.kind === "queued") this.#stats.smsQueued++;
+      this.#log.info({ event: "sms-routed", smsId: sms.smsId, activationId: outcome.activationId, outboxId: outcome.outboxId, duplicate: outcome.kind === "duplicate" }, "SMS queued for PUSH_SMS");
+    }
+    return outcome;
+  }
+
+  /**
+   * Open activations far past their expected life. Reported loudly (one error log per
+   * activation, and the `staleActivations` gauge), never closed: only Onlinesim closes (§2.5).
+   */
+  staleActivations(now: number = this.#clock()): ActivationRecord[] {
+    const stale: ActivationRecord[] = [];
+    for (const a of this.#state.open.values()) {
+      if (!isStale(a.createdAt, now, this.#config.activationLifeMs, this.#config.staleFactor)) continue;
+      stale.push({ ...a });
+      if (!this.#reportedStale.has(a.id)) {
+        this.#reportedStale.add(a.id);
+        this.#log.error({ event: "activation-stale", activationId: a.id, number: a.number, service: a.service, ageMs: now - a.createdAt }, "activation open far past its expected life; waiting for FINISH_ACTIVATION, not closing it");
+      }
+    }
+    this.#stats.staleActivations = stale.length;
+    return stale;
+  }
+
+  openActivations(): ActivationRecord[] {
+    return [...this.#state.open.values()].map((a) => ({ ...a }));
+  }
+
+  stats(): EngineStats {
+    return { ...this.#stats, modules: this.#inventory.modules, namedSims: this.#inventory.sims.size, openActivations: this.#state.open.size };
+  }
+}

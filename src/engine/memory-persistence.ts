@@ -1,0 +1,149 @@
+/**
+ * In-memory EnginePersistence with exactly the contract of persistence.ts, for unit,
+ * property and restart tests. "Durable" here means "kept in this object": a test that
+ * throws the engine away and builds a new one from the same MemoryPersistence (or from
+ * `fromSnapshot(snapshot())`) simulates a crash after the last committed write.
+ *
+ * Returned records are copies, so an engine cannot mutate "disk" state by accident.
+ */
+import { ErrorCode, SimgateError } from "../errors.js";
+import type {
+  ActivationRecord,
+  AttachOutcome,
+  ClosedActivationRecord,
+  CloseActivation,
+  CloseOutcome,
+  EngineDurableState,
+  EnginePersistence,
+  EpochMs,
+  NewActivation,
+  OutboxEntry,
+  UsageRecord,
+} from "./persistence.js";
+
+type StoredActivation = ActivationRecord & Partial<Pick<ClosedActivationRecord, "status" | "finishSum" | "closedAt">>;
+
+export interface MemorySnapshot {
+  nextActivationId: number;
+  nextOutboxId: number;
+  activations: StoredActivation[];
+  usage: UsageRecord[];
+  outbox: OutboxEntry[];
+}
+
+const usageKey = (number: string, service: string): string => `${number}\u0000${service}`;
+
+export class MemoryPersistence implements EnginePersistence {
+  #nextActivationId = 1;
+  #nextOutboxId = 1;
+  readonly #activations = new Map<number, StoredActivation>();
+  readonly #usage = new Map<string, UsageRecord>();
+  readonly #outbox: OutboxEntry[] = [];
+  /** Test hook: the next write throws before changing anything (a failed transaction). */
+  failNextWrite = false;
+  /** Counters so tests can assert "nothing was written". */
+  writes = 0;
+
+  static fromSnapshot(snapshot: MemorySnapshot): MemoryPersistence {
+    const p = new MemoryPersistence();
+    const copy = structuredClone(snapshot);
+    p.#nextActivationId = copy.nextActivationId;
+    p.#nextOutboxId = copy.nextOutboxId;
+    for (const a of copy.activations) p.#activations.set(a.id, a);
+    for (const u of copy.usage) p.#usage.set(usageKey(u.number, u.service), u);
+    p.#outbox.push(...copy.outbox);
+    return p;
+  }
+
+  snapshot(): MemorySnapshot {
+    return structuredClone({
+      nextActivationId: this.#nextActivationId,
+      nextOutboxId: this.#nextOutboxId,
+      activations: [...this.#activations.values()],
+      usage: [...this.#usage.values()],
+      outbox: this.#outbox,
+    });
+  }
+
+  load(): EngineDurableState {
+    const open: ActivationRecord[] = [];
+    const lastUsed = new Map<string, EpochMs>();
+    for (const a of [...this.#activations.values()].sort((x, y) => x.id - y.id)) {
+      if (a.closedAt === undefined) open.push(openView(a));
+      lastUsed.set(a.number, Math.max(lastUsed.get(a.number) ?? 0, a.createdAt));
+    }
+    return {
+      openActivations: open,
+      usage: [...this.#usage.values()].map((u) => ({ ...u })),
+      lastUsed: [...lastUsed].map(([number, at]) => ({ number, at })),
+    };
+  }
+
+  createActivation(input: NewActivation): ActivationRecord {
+    this.#maybeFail();
+    for (const a of this.#activations.values()) {
+      if (a.closedAt === undefined && (a.number === input.number || a.iccid === input.iccid)) {
+        throw new SimgateError("number or SIM already has an open activation", ErrorCode.EngineNumberBusy, {
+          number: input.number,
+          iccid: input.iccid,
+          activationId: a.id,
+        });
+      }
+    }
+    const record: StoredActivation = { ...input, id: this.#nextActivationId++ };
+    this.#activations.set(record.id, record);
+    this.writes++;
+    return openView(record);
+  }
+
+  closeActivation(close: CloseActivation): CloseOutcome {
+    const a = this.#activations.get(close.id);
+    if (!a) return { kind: "unknown" };
+    if (a.closedAt !== undefined) return { kind: "already-closed", activation: closedView(a) };
+    this.#maybeFail();
+    a.status = close.status;
+    a.finishSum = close.finishSum;
+    a.closedAt = close.closedAt;
+    if (close.usage) this.#usage.set(usageKey(close.usage.number, close.usage.service), { ...close.usage });
+    this.writes++;
+    return { kind: "closed", activation: closedView(a) };
+  }
+
+  findOpenActivationByNumber(number: string): ActivationRecord | undefined {
+    for (const a of this.#activations.values()) if (a.closedAt === undefined && a.number === number) return openView(a);
+    return undefined;
+  }
+
+  attachSmsToActivation(smsId: number, activationId: number, at: EpochMs): AttachOutcome {
+    const existing = this.#outbox.find((e) => e.smsId === smsId && e.activationId === activationId);
+    if (existing) return { kind: "duplicate", entry: { ...existing } };
+    const a = this.#activations.get(activationId);
+    if (!a || a.closedAt !== undefined) return { kind: "not-open" };
+    this.#maybeFail();
+    const entry: OutboxEntry = { id: this.#nextOutboxId++, smsId, activationId, createdAt: at };
+    this.#outbox.push(entry);
+    this.writes++;
+    return { kind: "queued", entry: { ...entry } };
+  }
+
+  /** Test view of the outbox. */
+  outbox(): OutboxEntry[] {
+    return this.#outbox.map((e) => ({ ...e }));
+  }
+
+  #maybeFail(): void {
+    if (this.failNextWrite) {
+      this.failNextWrite = false;
+      throw new Error("simulated store failure (transaction rolled back)");
+    }
+  }
+}
+
+function openView(a: StoredActivation): ActivationRecord {
+  const { id, number, iccid, portId, country, operator, service, sum, createdAt } = a;
+  return { id, number, iccid, portId, country, operator, service, sum, createdAt };
+}
+
+function closedView(a: StoredActivation): ClosedActivationRecord {
+  return { ...openView(a), status: a.status ?? 0, finishSum: a.finishSum ?? null, closedAt: a.closedAt ?? 0 };
+}
