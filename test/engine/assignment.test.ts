@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
+import { makeEngine, port } from "./helpers.js";
+
+const order = (extra: Record<string, unknown> = {}) => ({ country: "russia", operator: "any", service: "facebook", sum: 12.5, ...extra });
+
+describe("GET_NUMBER assignment", () => {
+  it("answers the number as an integer with country code and a fresh activation id ≥ 1", () => {
+    const { engine, persistence } = makeEngine();
+    engine.updatePorts([port(1)]);
+    expect(engine.getNumber(order())).toEqual({ status: "SUCCESS", number: 79000000001, activationId: 1 });
+    const [open] = persistence.load().openActivations;
+    expect(open).toMatchObject({ id: 1, number: "79000000001", iccid: port(1).iccid, portId: "port-1", country: "russia", operator: "mts", service: "facebook", sum: 12.5 });
+  });
+
+  it("never hands out a number that is in an open activation, for any service", () => {
+    const { engine } = makeEngine();
+    engine.updatePorts([port(1)]);
+    expect(engine.getNumber(order()).status).toBe("SUCCESS");
+    expect(engine.getNumber(order())).toEqual({ status: "NO_NUMBERS" });
+    expect(engine.getNumber(order({ service: "telegram" }))).toEqual({ status: "NO_NUMBERS" });
+  });
+
+  it("filters by operator, or takes any operator for `any`", () => {
+    const { engine } = makeEngine();
+    engine.updatePorts([port(1, { net: "25001" }), port(2, { net: "25002" })]);
+    expect(engine.getNumber(order({ operator: "megafon" }))).toMatchObject({ number: 79000000002 });
+    expect(engine.getNumber(order({ operator: "megafon" }))).toEqual({ status: "NO_NUMBERS" });
+    expect(engine.getNumber(order({ operator: "ANY" }))).toMatchObject({ number: 79000000001 });
+  });
+
+  it("gives a clean NO_NUMBERS for an unknown country, operator or service", () => {
+    const { engine } = makeEngine();
+    engine.updatePorts([port(1)]);
+    expect(engine.getNumber(order({ country: "atlantis" }))).toEqual({ status: "NO_NUMBERS" });
+    expect(engine.getNumber(order({ operator: "nonet" }))).toEqual({ status: "NO_NUMBERS" });
+    expect(engine.getNumber(order({ service: "myspace" }))).toEqual({ status: "NO_NUMBERS" });
+    expect(engine.stats().noNumbers).toBe(3);
+  });
+
+  it("answers ERROR for a malformed request or prefix, with a clear message", () => {
+    const { engine } = makeEngine();
+    engine.updatePorts([port(1)]);
+    expect(engine.getNumber(order({ country: 7 }))).toEqual({ status: "ERROR", error: "country, operator and service must be strings" });
+    expect(engine.getNumber(order({ exceptionPhoneSet: ["7x"] }))).toEqual({ status: "ERROR", error: 'exceptionPhoneSet[0] = "7x" is not a digit prefix' });
+    expect(engine.openActivations()).toEqual([]);
+  });
+
+  it("skips numbers matched by exceptionPhoneSet (integers and strings)", () => {
+    const { engine } = makeEngine();
+    engine.updatePorts([port(1, { number: "+79161111111" }), port(2, { number: "+79031111111" })]);
+    expect(engine.getNumber(order({ exceptionPhoneSet: [7916] }))).toMatchObject({ number: 79031111111 });
+    expect(engine.getNumber(order({ exceptionPhoneSet: ["7916"] }))).toEqual({ status: "NO_NUMBERS" });
+    expect(engine.getNumber(order({ exceptionPhoneSet: [7903] }))).toMatchObject({ number: 79161111111 });
+  });
+
+  it("spreads load: least recently used first, never-used before used", () => {
+    let now = 10_000;
+    const { engine } = makeEngine({}, undefined, () => now);
+    engine.updatePorts([port(1), port(2), port(3)]);
+    const picked: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      now += 1000;
+      const r = engine.getNumber(order());
+      if (r.status !== "SUCCESS") throw new Error("expected a number");
+      picked.push(r.number);
+      engine.finishActivation({ activationId: r.activationId, status: 4 });
+    }
+    expect(picked).toEqual([79000000001, 79000000002, 79000000003, 79000000001, 79000000002, 79000000003]);
+  });
+
+  it("reserves nothing when the durable commit fails", () => {
+    const persistence = new MemoryPersistence();
+    const { engine } = makeEngine({}, persistence);
+    engine.updatePorts([port(1)]);
+    persistence.failNextWrite = true;
+    expect(engine.getNumber(order())).toEqual({ status: "ERROR", error: "activation could not be stored" });
+    expect(engine.openActivations()).toEqual([]);
+    expect(engine.getNumber(order())).toMatchObject({ status: "SUCCESS", activationId: 1 });
+  });
+
+  it("500 concurrent orders for 7 SIMs: 7 distinct numbers, 493 NO_NUMBERS", async () => {
+    const { engine, persistence } = makeEngine();
+    engine.updatePorts(Array.from({ length: 7 }, (_, i) => port(i + 1)));
+    // Each request yields to the event loop first, as an HTTP handler would after parsing.
+    const results = await Promise.all(
+      Array.from({ length: 500 }, async (_, i) => {
+        await new Promise((r) => setImmediate(r));
+        if (i % 3 === 0) await Promise.resolve();
+        return engine.getNumber(order({ service: i % 2 ? "facebook" : "telegram" }));
+      }),
+    );
+    const ok = results.filter((r) => r.status === "SUCCESS");
+    expect(ok).toHaveLength(7);
+    expect(new Set(ok.map((r) => r.number)).size).toBe(7);
+    expect(new Set(ok.map((r) => r.activationId)).size).toBe(7);
+    expect(results.filter((r) => r.status === "NO_NUMBERS")).toHaveLength(493);
+    expect(persistence.load().openActivations).toHaveLength(7);
+  });
+});
