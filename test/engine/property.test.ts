@@ -1,0 +1,199 @@
+/**
+ * Random sequences of port changes, orders, SMS, finishes and restarts; the invariants
+ * are checked after every step against an independent model:
+ *  - no number (and no ICCID) in two open activations; memory = what load() returns;
+ *  - counts never exceed ready idle SIMs nor ready modules (minus the reserve), and with no
+ *    reserve they equal the model's exact count;
+ *  - `any` equals the sum over operators;
+ *  - a number sold for a service (or excluded for it) is never offered or issued for it again;
+ *  - an issued number is ready, in a present module, and was idle.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ActivationEngine } from "../../src/engine/engine.js";
+import { parseEngineConfig } from "../../src/engine/config.js";
+import type { PortInput } from "../../src/engine/inventory.js";
+import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
+import { port } from "./helpers.js";
+
+const SERVICES = ["facebook", "telegram"];
+/** 6 SIMs (one on an unnamed network) behind 4 modules: a small SIM bank. */
+const SIMS = [
+  { n: 1, net: "25001", country: "russia", operator: "mts" },
+  { n: 2, net: "25001", country: "russia", operator: "mts" },
+  { n: 3, net: "25002", country: "russia", operator: "megafon" },
+  { n: 4, net: "25002", country: "russia", operator: "megafon" },
+  { n: 5, net: "26201", country: "germany", operator: "telekom" },
+  { n: 6, net: "99999", country: null, operator: null },
+] as const;
+const MODULES = 4;
+const simPort = (s: number, p: number): PortInput => port(SIMS[s]!.n, { net: SIMS[s]!.net, id: `p${p}` });
+const digits = (s: number): string => simPort(s, 0).number!.slice(1);
+
+type Step =
+  | { kind: "insert"; p: number; s: number }
+  | { kind: "empty"; p: number }
+  | { kind: "state"; p: number; present: boolean; ready: boolean }
+  | { kind: "order"; country: string; operator: string; service: string; prefixes: (number | string)[] }
+  | { kind: "finish"; pick: number; status: number; unknown: boolean }
+  | { kind: "sms"; p: number; smsId: number }
+  | { kind: "restart" };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("insert" as const), p: fc.nat(MODULES - 1), s: fc.nat(SIMS.length - 1) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("empty" as const), p: fc.nat(MODULES - 1) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("state" as const), p: fc.nat(MODULES - 1), present: fc.boolean(), ready: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant("order" as const),
+      country: fc.constantFrom("russia", "russia", "russia", "germany", "atlantis"),
+      operator: fc.constantFrom("any", "any", "mts", "megafon", "telekom", "nonet"),
+      service: fc.constantFrom("facebook", "facebook", "telegram", "vk"),
+      prefixes: fc.oneof(
+        { weight: 3, arbitrary: fc.constant([]) },
+        { weight: 1, arbitrary: fc.array(fc.constantFrom<number | string>(7, "49", 790000000, "790000000", 44, "7900000000"), { maxLength: 2 }) },
+      ),
+    }),
+  },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant("finish" as const), pick: fc.nat(20), status: fc.constantFrom(1, 3, 3, 4, 4, 4, 5, 2), unknown: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("sms" as const), p: fc.nat(MODULES - 1), smsId: fc.integer({ min: 1, max: 30 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("restart" as const) }) },
+);
+
+interface ModelPort { sim: number | null; present: boolean; ready: boolean }
+
+function run(steps: Step[], reserve: number, cancelLimit: number): void {
+  const config = parseEngineConfig({ services: SERVICES, reserveModules: reserve, cancelLimit });
+  const persistence = new MemoryPersistence();
+  let now = 1;
+  const build = () => new ActivationEngine({ persistence, config, clock: () => now });
+  let engine = build();
+  // Start with a SIM in every module (SIMs 0, 2, 4, 5: both Russian operators, Germany, an unnamed network).
+  const ports: ModelPort[] = [0, 2, 4, 5].map((sim) => ({ sim, present: true, ready: true }));
+  const open = new Map<number, { s: number; service: string }>();
+  const issued: number[] = [];
+  const sold = new Set<string>();
+  const excluded = new Set<string>();
+  const cancels = new Map<string, number>();
+  const blocked = (s: number, service: string) => sold.has(`${s}/${service}`) || excluded.has(`${s}/${service}`);
+  const snapshot = (): PortInput[] =>
+    ports.flatMap((p, i) => (p.sim === null ? [] : [{ ...simPort(p.sim, i), present: p.present, state: p.ready ? "ready" : "registering" }]));
+  const readySims = (): number[] => ports.filter((p) => p.sim !== null && p.present && p.ready).map((p) => p.sim!);
+  const busy = (s: number) => [...open.values()].some((a) => a.s === s);
+
+  engine.updatePorts(snapshot());
+
+  const check = (): void => {
+    const durable = persistence.load().openActivations;
+    expect(engine.openActivations()).toEqual(durable);
+    expect(new Set(durable.map((a) => a.number)).size).toBe(durable.length);
+    expect(new Set(durable.map((a) => a.iccid)).size).toBe(durable.length);
+    expect(durable.map((a) => a.id).sort((a, b) => a - b)).toEqual([...open.keys()].sort((a, b) => a - b));
+
+    const list = engine.getServices().countryList;
+    const ready = readySims();
+    const idleNamed = ready.filter((s) => !busy(s) && SIMS[s]!.country !== null);
+    for (const service of SERVICES) {
+      let total = 0;
+      for (const entry of list) {
+        const { any, ...operators } = entry.operatorMap;
+        const sum = Object.values(operators).reduce((acc, counts) => acc + counts[service]!, 0);
+        expect(any![service], "any = sum").toBe(sum);
+        const offerable = idleNamed.filter((s) => SIMS[s]!.country === entry.country && !blocked(s, service));
+        expect(any![service]).toBeLessThanOrEqual(offerable.length);
+        if (reserve === 0) {
+          expect(any![service]).toBe(offerable.length);
+          for (const [op, counts] of Object.entries(operators)) expect(counts[service]).toBe(offerable.filter((s) => SIMS[s]!.operator === op).length);
+        }
+        total += any![service]!;
+      }
+      expect(total).toBeLessThanOrEqual(Math.max(0, idleNamed.length - reserve));
+      expect(total).toBeLessThanOrEqual(ready.length);
+      expect(total).toBeLessThanOrEqual(MODULES);
+    }
+  };
+
+  for (const st of steps) {
+    now += 1000;
+    switch (st.kind) {
+      case "insert":
+        for (const p of ports) if (p.sim === st.s) p.sim = null;
+        ports[st.p]!.sim = st.s;
+        engine.updatePorts(snapshot());
+        break;
+      case "empty":
+        ports[st.p]!.sim = null;
+        engine.updatePorts(snapshot());
+        break;
+      case "state":
+        ports[st.p]!.present = st.present;
+        ports[st.p]!.ready = st.ready;
+        engine.updatePorts(snapshot());
+        break;
+      case "order": {
+        const r = engine.getNumber({ ...st, exceptionPhoneSet: st.prefixes, sum: 1 });
+        expect(r.status).not.toBe("ERROR");
+        if (r.status === "SUCCESS") {
+          const s = SIMS.findIndex((_, i) => digits(i) === String(r.number));
+          expect(s).toBeGreaterThanOrEqual(0);
+          expect(readySims()).toContain(s);
+          expect(busy(s), "issued a busy number").toBe(false);
+          expect(blocked(s, st.service), "issued a sold/excluded number").toBe(false);
+          expect(SIMS[s]!.country).toBe(st.country);
+          if (st.operator !== "any") expect(SIMS[s]!.operator).toBe(st.operator);
+          expect(st.prefixes.some((p) => String(r.number).startsWith(String(p)))).toBe(false);
+          expect(issued).not.toContain(r.activationId);
+          open.set(r.activationId, { s, service: st.service });
+          issued.push(r.activationId);
+        }
+        break;
+      }
+      case "finish": {
+        const id = st.unknown || issued.length === 0 ? 1000 + st.pick : issued[st.pick % issued.length]!;
+        expect(engine.finishActivation({ activationId: id, status: st.status })).toEqual({ status: "SUCCESS" });
+        const a = open.get(id);
+        if (a) {
+          open.delete(id);
+          const key = `${a.s}/${a.service}`;
+          if (st.status === 3) sold.add(key);
+          if (st.status === 1) excluded.add(key);
+          if (st.status === 4) {
+            cancels.set(key, (cancels.get(key) ?? 0) + 1);
+            if (cancels.get(key)! >= cancelLimit) excluded.add(key);
+          }
+        }
+        break;
+      }
+      case "sms": {
+        const s = ports[st.p]!.sim;
+        if (s === null) break;
+        const p = simPort(s, st.p);
+        const r = engine.routeSms({ smsId: st.smsId, portId: p.id, iccid: p.iccid, number: p.number, receivedAt: now });
+        const a = [...open.entries()].find(([, v]) => v.s === s);
+        if (a) expect(r).toMatchObject({ activationId: a[0] });
+        else expect(r.kind).toBe("unrouted");
+        break;
+      }
+      case "restart": {
+        const before = engine.getServices();
+        engine = build();
+        engine.updatePorts(snapshot());
+        expect(engine.getServices()).toEqual(before);
+        break;
+      }
+    }
+    check();
+  }
+}
+
+describe("engine invariants (property)", () => {
+  it("hold after every step of random port changes, orders, SMS, finishes and restarts", () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 10, maxLength: 120, size: "max" }), fc.constantFrom(0, 0, 1, 2), fc.integer({ min: 1, max: 4 }), (steps, reserve, limit) => {
+        run(steps, reserve, limit);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
