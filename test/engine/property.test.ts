@@ -51,7 +51,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       operator: fc.constantFrom("any", "any", "mts", "megafon", "telekom", "nonet"),
       service: fc.constantFrom("facebook", "facebook", "telegram", "vk"),
       prefixes: fc.oneof(
-        { weight: 3, arbitrary: fc.constant([]) },
+        { weight: 3, arbitrary: fc.constant<(number | string)[]>([]) },
         { weight: 1, arbitrary: fc.array(fc.constantFrom<number | string>(7, "49", 790000000, "790000000", 44, "7900000000"), { maxLength: 2 }) },
       ),
     }),
