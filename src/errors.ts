@@ -1,7 +1,7 @@
 /**
  * One error class for all of simgate, with stable numeric codes grouped in ranges
  * (transport 100s, AT 200s, modem 300s, codec 400s, simulator 500s, CLI 600s,
- * discovery 700s, engine 800s).
+ * discovery 700s, engine 800s, store 900s).
  * The code is appended to the message ("(SG201)") so it survives log scraping.
  * Callers branch on `code` or the guards below, never on message text.
  */
@@ -60,6 +60,18 @@ export enum ErrorCode {
   EngineBadPrefix = 801,
   /** The engine part of the config does not validate. */
   EngineConfigInvalid = 802,
+
+  // Durable store (SQLite under the state directory).
+  /** The state directory or simgate.db cannot be created or written by this user. */
+  StoreNotWritable = 900,
+  /** simgate.db carries a schema version newer than this build knows. */
+  StoreNewerVersion = 901,
+  /** simgate.db is not a SQLite database or fails its integrity check. */
+  StoreCorrupt = 902,
+  /** Another process (a second simgate, a sqlite3 shell in a transaction) holds the database lock. */
+  StoreLocked = 903,
+  /** A schema migration failed; the file was left at its previous version. */
+  StoreMigrationFailed = 904,
 }
 
 export type ErrorContext = Record<string, unknown>;

@@ -1,0 +1,197 @@
+/**
+ * EnginePersistence (src/engine/persistence.ts) on simgate.db. Every write method is one
+ * IMMEDIATE transaction that has committed (WAL fsynced, synchronous=FULL, database.ts)
+ * before it returns, so what the engine then tells Onlinesim is on disk.
+ *
+ * The invariants live in the schema as well as here: partial unique indexes make a second
+ * open activation for one number or ICCID impossible (EngineNumberBusy), AUTOINCREMENT
+ * keeps ids monotonic and never reused, UNIQUE (sms_id, activation_id) makes the outbox
+ * idempotent.
+ */
+import type Database from "better-sqlite3";
+import { ErrorCode, SimgateError } from "../errors.js";
+import type {
+  ActivationRecord,
+  AttachOutcome,
+  ClosedActivationRecord,
+  CloseActivation,
+  CloseOutcome,
+  EngineDurableState,
+  EnginePersistence,
+  EpochMs,
+  NewActivation,
+  UsageRecord,
+} from "../engine/persistence.js";
+
+interface ActivationRow {
+  id: number;
+  number: string;
+  iccid: string;
+  port_id: string | null;
+  country: string;
+  operator: string;
+  service: string;
+  sum: number;
+  created_at: number;
+  status: number | null;
+  finish_sum: number | null;
+  closed_at: number | null;
+}
+
+interface UsageRow {
+  number: string;
+  service: string;
+  sold: number;
+  cancels: number;
+  excluded: number;
+}
+
+interface OutboxRow {
+  id: number;
+  sms_id: number;
+  activation_id: number;
+  created_at: number;
+}
+
+function openView(r: ActivationRow): ActivationRecord {
+  return {
+    id: r.id,
+    number: r.number,
+    iccid: r.iccid,
+    portId: r.port_id,
+    country: r.country,
+    operator: r.operator,
+    service: r.service,
+    sum: r.sum,
+    createdAt: r.created_at,
+  };
+}
+
+function closedView(r: ActivationRow): ClosedActivationRecord {
+  return { ...openView(r), status: r.status ?? 0, finishSum: r.finish_sum, closedAt: r.closed_at ?? 0 };
+}
+
+const usageView = (r: UsageRow): UsageRecord => ({
+  number: r.number,
+  service: r.service,
+  sold: r.sold === 1,
+  cancels: r.cancels,
+  excluded: r.excluded === 1,
+});
+
+const outboxView = (r: OutboxRow) => ({ id: r.id, smsId: r.sms_id, activationId: r.activation_id, createdAt: r.created_at });
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === "SQLITE_CONSTRAINT_UNIQUE";
+}
+
+export class SqliteEnginePersistence implements EnginePersistence {
+  readonly #open: Database.Statement<[], ActivationRow>;
+  readonly #usage: Database.Statement<[], UsageRow>;
+  readonly #lastUsed: Database.Statement<[], { number: string; at: number }>;
+  readonly #insert: Database.Statement;
+  readonly #get: Database.Statement<[number], ActivationRow>;
+  readonly #openHolder: Database.Statement<[string, string], { id: number }>;
+  readonly #close: Database.Statement;
+  readonly #upsertUsage: Database.Statement;
+  readonly #openByNumber: Database.Statement<[string], ActivationRow>;
+  readonly #outboxPair: Database.Statement<[number, number], OutboxRow>;
+  readonly #outboxInsert: Database.Statement<[number, number, number, number]>;
+  readonly #createTx: Database.Transaction<(input: NewActivation) => ActivationRecord>;
+  readonly #closeTx: Database.Transaction<(close: CloseActivation) => CloseOutcome>;
+  readonly #attachTx: Database.Transaction<(smsId: number, activationId: number, at: EpochMs) => AttachOutcome>;
+
+  constructor(db: Database.Database) {
+    this.#open = db.prepare("SELECT * FROM activations WHERE closed_at IS NULL ORDER BY id");
+    // Only rows that differ from "never used" (persistence.ts: EngineDurableState.usage).
+    this.#usage = db.prepare("SELECT number, service, sold, cancels, excluded FROM usage WHERE sold = 1 OR cancels > 0 OR excluded = 1 ORDER BY number, service");
+    this.#lastUsed = db.prepare("SELECT number, max(created_at) AS at FROM activations GROUP BY number ORDER BY number");
+    this.#insert = db.prepare(`
+      INSERT INTO activations (number, iccid, port_id, country, operator, service, sum, created_at)
+      VALUES (@number, @iccid, @portId, @country, @operator, @service, @sum, @createdAt)`);
+    this.#get = db.prepare("SELECT * FROM activations WHERE id = ?");
+    this.#openHolder = db.prepare("SELECT id FROM activations WHERE closed_at IS NULL AND (number = ? OR iccid = ?) LIMIT 1");
+    // `closed_at IS NULL` in the WHERE makes the close itself idempotent even without the read before it.
+    this.#close = db.prepare("UPDATE activations SET status = @status, finish_sum = @finishSum, closed_at = @closedAt WHERE id = @id AND closed_at IS NULL");
+    this.#upsertUsage = db.prepare(`
+      INSERT INTO usage (number, service, sold, cancels, excluded, updated_at) VALUES (@number, @service, @sold, @cancels, @excluded, @at)
+      ON CONFLICT (number, service) DO UPDATE SET sold = excluded.sold, cancels = excluded.cancels, excluded = excluded.excluded, updated_at = excluded.updated_at`);
+    this.#openByNumber = db.prepare("SELECT * FROM activations WHERE closed_at IS NULL AND number = ?");
+    this.#outboxPair = db.prepare("SELECT id, sms_id, activation_id, created_at FROM outbox WHERE sms_id = ? AND activation_id = ?");
+    this.#outboxInsert = db.prepare("INSERT INTO outbox (sms_id, activation_id, created_at, next_try_at) VALUES (?, ?, ?, ?)");
+    this.#createTx = db.transaction((input: NewActivation) => this.#create(input));
+    this.#closeTx = db.transaction((close: CloseActivation) => this.#closeOne(close));
+    this.#attachTx = db.transaction((smsId: number, activationId: number, at: EpochMs) => this.#attach(smsId, activationId, at));
+  }
+
+  load(): EngineDurableState {
+    return {
+      openActivations: this.#open.all().map(openView),
+      usage: this.#usage.all().map(usageView),
+      lastUsed: this.#lastUsed.all().map((r) => ({ number: r.number, at: r.at })),
+    };
+  }
+
+  createActivation(input: NewActivation): ActivationRecord {
+    return this.#createTx.immediate(input);
+  }
+
+  closeActivation(close: CloseActivation): CloseOutcome {
+    return this.#closeTx.immediate(close);
+  }
+
+  findOpenActivationByNumber(number: string): ActivationRecord | undefined {
+    const row = this.#openByNumber.get(number);
+    return row ? openView(row) : undefined;
+  }
+
+  attachSmsToActivation(smsId: number, activationId: number, at: EpochMs): AttachOutcome {
+    return this.#attachTx.immediate(smsId, activationId, at);
+  }
+
+  /** Any activation by id, open or closed (diagnostics and tests). */
+  getActivation(id: number): ActivationRecord | ClosedActivationRecord | undefined {
+    const row = this.#get.get(id);
+    if (!row) return undefined;
+    return row.closed_at === null ? openView(row) : closedView(row);
+  }
+
+  #create(input: NewActivation): ActivationRecord {
+    let info: Database.RunResult;
+    try {
+      info = this.#insert.run(input);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const holder = this.#openHolder.get(input.number, input.iccid);
+      throw new SimgateError("number or SIM already has an open activation", ErrorCode.EngineNumberBusy, {
+        number: input.number,
+        iccid: input.iccid,
+        activationId: holder?.id,
+      }, { cause: err });
+    }
+    const id = Number(info.lastInsertRowid);
+    if (!Number.isSafeInteger(id)) throw new Error(`activation id ${String(info.lastInsertRowid)} is beyond 2^53`);
+    return { ...input, id };
+  }
+
+  #closeOne(close: CloseActivation): CloseOutcome {
+    const row = this.#get.get(close.id);
+    if (!row) return { kind: "unknown" };
+    if (row.closed_at !== null) return { kind: "already-closed", activation: closedView(row) };
+    this.#close.run({ id: close.id, status: close.status, finishSum: close.finishSum, closedAt: close.closedAt });
+    if (close.usage) {
+      const u = close.usage;
+      this.#upsertUsage.run({ number: u.number, service: u.service, sold: u.sold ? 1 : 0, cancels: u.cancels, excluded: u.excluded ? 1 : 0, at: close.closedAt });
+    }
+    return { kind: "closed", activation: closedView({ ...row, status: close.status, finish_sum: close.finishSum, closed_at: close.closedAt }) };
+  }
+
+  #attach(smsId: number, activationId: number, at: EpochMs): AttachOutcome {
+    const existing = this.#outboxPair.get(smsId, activationId);
+    if (existing) return { kind: "duplicate", entry: outboxView(existing) };
+    const activation = this.#get.get(activationId);
+    if (!activation || activation.closed_at !== null) return { kind: "not-open" };
+    const info = this.#outboxInsert.run(smsId, activationId, at, at);
+    return { kind: "queued", entry: { id: Number(info.lastInsertRowid), smsId, activationId, createdAt: at } };
+  }
+}

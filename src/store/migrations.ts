@@ -1,0 +1,70 @@
+/**
+ * Versioned schema migrations, tracked in `PRAGMA user_version` (a header field, so it is
+ * readable even before any table exists and changes atomically with the migration's
+ * transaction). Migration N takes the file from version N-1 to N. A file whose version is
+ * above the newest one this build knows is refused: an older simgate must not write rows
+ * a newer schema gives other meanings to.
+ */
+import type Database from "better-sqlite3";
+import { ErrorCode, SimgateError } from "../errors.js";
+import { SCHEMA_001 } from "./schema/001-initial.js";
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: (db: Database.Database) => void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", up: (db) => db.exec(SCHEMA_001) }];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma("user_version", { simple: true }) as number;
+}
+
+/** Throws StoreNewerVersion when the file is ahead of this build. */
+export function assertKnownVersion(db: Database.Database, fileName: string, migrations: readonly Migration[] = MIGRATIONS): number {
+  const current = schemaVersion(db);
+  const known = migrations.length;
+  if (current > known) {
+    throw new SimgateError(
+      `${fileName} was written by a newer simgate (schema ${current}, this build knows ${known}): upgrade simgate or restore a backup`,
+      ErrorCode.StoreNewerVersion,
+      { schema: current, known },
+    );
+  }
+  return current;
+}
+
+/**
+ * Bring the file to the newest version. Each migration runs in its own IMMEDIATE
+ * transaction together with its user_version bump, so a crash mid-way leaves the file at
+ * the previous version and the next start simply runs that migration again.
+ * Returns the versions applied.
+ */
+export function migrate(db: Database.Database, fileName: string, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  const applied: number[] = [];
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration list is not 1..n in order (found ${m.version} at position ${i + 1})`);
+  });
+  const current = assertKnownVersion(db, fileName, migrations);
+  for (const m of migrations.slice(current)) {
+    const run = db.transaction(() => {
+      m.up(db);
+      // PRAGMA takes no bound parameters; the version is our own integer constant.
+      db.pragma(`user_version = ${m.version}`);
+    });
+    try {
+      run.immediate();
+    } catch (err) {
+      if (err instanceof SimgateError) throw err;
+      const code = (err as { code?: unknown }).code;
+      // Lock and I/O errors are classified by the caller; a failing migration is ours.
+      if (typeof code === "string" && /^SQLITE_(BUSY|LOCKED|READONLY|CANTOPEN|IOERR|FULL|CORRUPT|NOTADB)/.test(code)) throw err;
+      throw new SimgateError(`${fileName}: schema migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, ErrorCode.StoreMigrationFailed, { version: m.version }, { cause: err });
+    }
+    applied.push(m.version);
+  }
+  return applied;
+}

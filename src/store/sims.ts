@@ -1,0 +1,119 @@
+/**
+ * The `sims` table: every SIM ever seen, where it sat, and its number. Also the durable
+ * NumberCache of the own-number chain (src/modem/own-number.ts), so a number costs one
+ * USSD/SMS round trip per SIM, not one per restart.
+ */
+import type Database from "better-sqlite3";
+import type { NumberCache } from "../modem/own-number.js";
+import type { PortView } from "../pool/port-map.js";
+
+export interface SimRecord {
+  iccid: string;
+  imsi: string | null;
+  /** E.164 digits without "+". */
+  number: string | null;
+  mcc: string | null;
+  mnc: string | null;
+  /** Registered network (numeric MCCMNC) when last seen. */
+  operator: string | null;
+  portId: string | null;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+interface SimRow {
+  iccid: string;
+  imsi: string | null;
+  number: string | null;
+  mcc: string | null;
+  mnc: string | null;
+  operator: string | null;
+  port_id: string | null;
+  first_seen: number;
+  last_seen: number;
+}
+
+const toRecord = (r: SimRow): SimRecord => ({
+  iccid: r.iccid,
+  imsi: r.imsi,
+  number: r.number,
+  mcc: r.mcc,
+  mnc: r.mnc,
+  operator: r.operator,
+  portId: r.port_id,
+  firstSeen: r.first_seen,
+  lastSeen: r.last_seen,
+});
+
+/** Store form of a number: digits only ("+7 916…" and "7916…" are one number). */
+export const normaliseNumber = (n: string): string => n.replace(/\D/g, "");
+
+export class SimRepository implements NumberCache {
+  readonly #upsert: Database.Statement;
+  readonly #get: Database.Statement<[string], SimRow>;
+  readonly #all: Database.Statement<[], SimRow>;
+  readonly #setNumber: Database.Statement;
+
+  constructor(
+    db: Database.Database,
+    private readonly clock: () => number = Date.now,
+  ) {
+    // COALESCE: a view that does not know a fact (yet) never erases what we learned before.
+    this.#upsert = db.prepare(`
+      INSERT INTO sims (iccid, imsi, number, mcc, mnc, operator, port_id, first_seen, last_seen)
+      VALUES (@iccid, @imsi, @number, @mcc, @mnc, @operator, @portId, @now, @now)
+      ON CONFLICT (iccid) DO UPDATE SET
+        imsi = COALESCE(excluded.imsi, imsi),
+        number = COALESCE(excluded.number, number),
+        mcc = COALESCE(excluded.mcc, mcc),
+        mnc = COALESCE(excluded.mnc, mnc),
+        operator = COALESCE(excluded.operator, operator),
+        port_id = COALESCE(excluded.port_id, port_id),
+        last_seen = MAX(last_seen, excluded.last_seen)`);
+    this.#get = db.prepare("SELECT * FROM sims WHERE iccid = ?");
+    this.#all = db.prepare("SELECT * FROM sims ORDER BY iccid");
+    this.#setNumber = db.prepare(`
+      INSERT INTO sims (iccid, number, first_seen, last_seen) VALUES (?, ?, ?, ?)
+      ON CONFLICT (iccid) DO UPDATE SET number = excluded.number, last_seen = MAX(last_seen, excluded.last_seen)`);
+  }
+
+  /** Upsert the SIM in this port (first/last seen, port). A port without an ICCID is ignored. */
+  recordSim(view: Pick<PortView, "id" | "iccid" | "imsi" | "number" | "mcc" | "mnc" | "networkOperator">): SimRecord | undefined {
+    if (!view.iccid) return undefined;
+    this.#upsert.run({
+      iccid: view.iccid,
+      imsi: view.imsi,
+      number: view.number === null ? null : normaliseNumber(view.number) || null,
+      mcc: view.mcc,
+      mnc: view.mnc,
+      operator: view.networkOperator,
+      portId: view.id,
+      now: this.clock(),
+    });
+    return this.find(view.iccid);
+  }
+
+  find(iccid: string): SimRecord | undefined {
+    const row = this.#get.get(iccid);
+    return row ? toRecord(row) : undefined;
+  }
+
+  all(): SimRecord[] {
+    return this.#all.all().map(toRecord);
+  }
+
+  // NumberCache ------------------------------------------------------------------
+
+  /** "+" and the digits: toE164 must not reinterpret a stored number as national. */
+  get(iccid: string): string | undefined {
+    const number = this.#get.get(iccid)?.number;
+    return number ? `+${number}` : undefined;
+  }
+
+  set(iccid: string, number: string): void {
+    const digits = normaliseNumber(number);
+    if (!digits) return;
+    const now = this.clock();
+    this.#setNumber.run(iccid, digits, now, now);
+  }
+}

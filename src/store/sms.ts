@@ -1,0 +1,202 @@
+/**
+ * Received SMS: `sms_parts` holds every PDU a modem handed off (stored before the modem
+ * deletes it: that is the whole point), `sms` one row per whole message after reassembly,
+ * and each part points at its message once there is one.
+ *
+ * Dedup: a part is identified by its SIM (ICCID, or the port when the SIM is unknown) and
+ * its exact PDU. The PDU carries the SC timestamp and the concat reference, so two real
+ * messages never share one; a re-read after a failed AT+CMGD does, and is stored once.
+ */
+import type Database from "better-sqlite3";
+import type { CompleteSms, ReceivedPart } from "../modem/sms-handoff.js";
+
+export interface AcceptedPart {
+  id: number;
+  /** true = this PDU was stored before (a re-read): nothing was written. */
+  duplicate: boolean;
+}
+
+export interface StoredMessage {
+  id: number;
+  /** true = these parts were assembled into a message before: nothing was written. */
+  duplicate: boolean;
+}
+
+export interface SmsRecord {
+  id: number;
+  portId: string;
+  iccid: string | null;
+  sender: string;
+  text: string;
+  missingParts: number[];
+  timestamp: string | null;
+  receivedAt: number;
+  partIds: number[];
+}
+
+export interface StoredPart extends ReceivedPart {
+  id: number;
+  smsId: number | null;
+}
+
+interface PartRow {
+  id: number;
+  sim_key: string;
+  pdu: string;
+  port_id: string;
+  iccid: string | null;
+  memory: string;
+  mem_index: number | null;
+  tpdu_length: number;
+  decoded: string | null;
+  received_at: number;
+  sms_id: number | null;
+}
+
+interface SmsRow {
+  id: number;
+  port_id: string;
+  iccid: string | null;
+  sender: string;
+  text: string;
+  missing_parts: string;
+  sc_timestamp: string | null;
+  received_at: number;
+}
+
+export const simKeyOf = (p: Pick<ReceivedPart, "iccid" | "portId">): string => p.iccid ?? `port:${p.portId}`;
+
+function partFromRow(r: PartRow): StoredPart {
+  return {
+    id: r.id,
+    smsId: r.sms_id,
+    portId: r.port_id,
+    iccid: r.iccid,
+    memory: r.memory,
+    index: r.mem_index,
+    pdu: r.pdu,
+    tpduLength: r.tpdu_length,
+    decoded: r.decoded === null ? null : (JSON.parse(r.decoded) as ReceivedPart["decoded"]),
+    receivedAt: new Date(r.received_at),
+  };
+}
+
+export class SmsRepository {
+  readonly #insertPart: Database.Statement;
+  readonly #findPart: Database.Statement<[string, string], { id: number; sms_id: number | null }>;
+  readonly #insertSms: Database.Statement;
+  readonly #linkPart: Database.Statement<[number, number]>;
+  readonly #getSms: Database.Statement<[number], SmsRow>;
+  readonly #partIds: Database.Statement<[number], { id: number }>;
+  readonly #partsOf: Database.Statement<[number], PartRow>;
+  readonly #unassembled: Database.Statement<[string], PartRow>;
+  readonly #accept: (part: ReceivedPart) => AcceptedPart;
+  readonly #store: (sms: CompleteSms) => StoredMessage;
+
+  constructor(db: Database.Database) {
+    // OR IGNORE + changes === 0 is the dedup test: one statement, no read-then-write race.
+    this.#insertPart = db.prepare(`
+      INSERT OR IGNORE INTO sms_parts (sim_key, pdu, port_id, iccid, memory, mem_index, tpdu_length, decoded, received_at)
+      VALUES (@simKey, @pdu, @portId, @iccid, @memory, @index, @tpduLength, @decoded, @receivedAt)`);
+    this.#findPart = db.prepare("SELECT id, sms_id FROM sms_parts WHERE sim_key = ? AND pdu = ?");
+    this.#insertSms = db.prepare(`
+      INSERT INTO sms (port_id, iccid, sender, text, missing_parts, sc_timestamp, received_at)
+      VALUES (@portId, @iccid, @sender, @text, @missing, @timestamp, @receivedAt)`);
+    this.#linkPart = db.prepare("UPDATE sms_parts SET sms_id = ? WHERE id = ? AND sms_id IS NULL");
+    this.#getSms = db.prepare("SELECT * FROM sms WHERE id = ?");
+    this.#partIds = db.prepare("SELECT id FROM sms_parts WHERE sms_id = ? ORDER BY id");
+    this.#partsOf = db.prepare("SELECT * FROM sms_parts WHERE sms_id = ? ORDER BY id");
+    this.#unassembled = db.prepare("SELECT * FROM sms_parts WHERE port_id = ? AND sms_id IS NULL ORDER BY id");
+    this.#accept = db.transaction((part: ReceivedPart) => this.#acceptTx(part));
+    this.#store = db.transaction((sms: CompleteSms) => this.#storeTx(sms));
+  }
+
+  /**
+   * Durably store one PDU part (committed, fsynced on return). Idempotent by (SIM, PDU).
+   * The modem may delete its copy once this returned.
+   */
+  acceptPart(part: ReceivedPart): AcceptedPart {
+    return this.#accept(part);
+  }
+
+  /**
+   * Store the whole message made from already-accepted parts and link the parts to it.
+   * Idempotent: when any of its parts already belongs to a message, that message's id is
+   * returned and nothing is written (the receiver re-assembling after a restart).
+   * Parts not accepted before (should not happen) are stored here, in the same transaction.
+   */
+  storeMessage(sms: CompleteSms): StoredMessage {
+    return this.#store(sms);
+  }
+
+  get(id: number): SmsRecord | undefined {
+    const r = this.#getSms.get(id);
+    if (!r) return undefined;
+    return {
+      id: r.id,
+      portId: r.port_id,
+      iccid: r.iccid,
+      sender: r.sender,
+      text: r.text,
+      missingParts: JSON.parse(r.missing_parts) as number[],
+      timestamp: r.sc_timestamp,
+      receivedAt: r.received_at,
+      partIds: this.#partIds.all(id).map((p) => p.id),
+    };
+  }
+
+  partsOf(smsId: number): StoredPart[] {
+    return this.#partsOf.all(smsId).map(partFromRow);
+  }
+
+  /**
+   * Parts of this port that belong to no message yet (a multipart still waiting for its
+   * other parts, or one whose message was not stored before a crash). With the
+   * reassembly blob these let the receiver rebuild its groups after a restart.
+   */
+  unassembledParts(portId: string): StoredPart[] {
+    return this.#unassembled.all(portId).map(partFromRow);
+  }
+
+  #acceptTx(part: ReceivedPart): AcceptedPart {
+    const simKey = simKeyOf(part);
+    const info = this.#insertPart.run({
+      simKey,
+      pdu: part.pdu,
+      portId: part.portId,
+      iccid: part.iccid,
+      memory: part.memory,
+      index: part.index,
+      tpduLength: part.tpduLength,
+      decoded: part.decoded === null ? null : JSON.stringify(part.decoded),
+      receivedAt: part.receivedAt.getTime(),
+    });
+    if (info.changes === 1) return { id: Number(info.lastInsertRowid), duplicate: false };
+    const existing = this.#findPart.get(simKey, part.pdu);
+    if (!existing) throw new Error("sms_parts: insert ignored but no existing row (constraint other than (sim_key, pdu)?)");
+    return { id: existing.id, duplicate: true };
+  }
+
+  #storeTx(sms: CompleteSms): StoredMessage {
+    const partIds: number[] = [];
+    for (const part of sms.parts) {
+      const accepted = this.#acceptTx(part);
+      const row = this.#findPart.get(simKeyOf(part), part.pdu);
+      if (row?.sms_id != null) return { id: row.sms_id, duplicate: true };
+      partIds.push(accepted.id);
+    }
+    const receivedAt = sms.parts.reduce((max, p) => Math.max(max, p.receivedAt.getTime()), 0) || Date.now();
+    const info = this.#insertSms.run({
+      portId: sms.portId,
+      iccid: sms.iccid,
+      sender: sms.sender,
+      text: sms.text,
+      missing: JSON.stringify(sms.missingParts),
+      timestamp: sms.timestamp,
+      receivedAt,
+    });
+    const id = Number(info.lastInsertRowid);
+    for (const partId of partIds) this.#linkPart.run(id, partId);
+    return { id, duplicate: false };
+  }
+}
