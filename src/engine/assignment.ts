@@ -22,27 +22,15 @@ export interface PickRequest {
 }
 
 export function pickSim(req: PickRequest, inventory: Inventory, state: EngineState): SimEntry | undefined {
-  const ops = inventory.groups.get(req.country);
-  if (!ops) return undefined;
+  if (!inventory.groups.has(req.country)) return undefined;
   const held = inventory.held(state);
-  let best: SimEntry | undefined;
-  let bestAt = Infinity;
-  const consider = (sims: readonly SimEntry[]): void => {
-    for (const sim of sims) {
-      if (!inventory.isOffered(sim, req.service, state, held)) continue;
-      if (req.exceptions.length > 0 && isExcluded(sim.number, req.exceptions)) continue;
-      // Never used sorts before everything (-1 < any epoch time).
-      const at = state.lastUsed.get(sim.number) ?? -1;
-      if (at < bestAt || (at === bestAt && best !== undefined && sim.number < best.number)) {
-        best = sim;
-        bestAt = at;
-      }
-    }
-  };
-  if (req.operator === "any") for (const sims of ops.values()) consider(sims);
-  else {
-    const sims = ops.get(req.operator);
-    if (sims) consider(sims);
+  const anyOperator = req.operator === "any";
+  // The LRU list is ordered, so the first fit is the least recently used fit.
+  for (const sim of inventory.lru) {
+    if (sim.country !== req.country || (!anyOperator && sim.operator !== req.operator)) continue;
+    if (!inventory.isOffered(sim, req.service, state, held)) continue;
+    if (req.exceptions.length > 0 && isExcluded(sim.number, req.exceptions)) continue;
+    return sim;
   }
-  return best;
+  return undefined;
 }

@@ -118,7 +118,7 @@ export class ActivationEngine {
    * back it is still busy until FINISH_ACTIVATION (§2.5).
    */
   updatePorts(ports: readonly PortInput[]): void {
-    this.#inventory.update(ports);
+    this.#inventory.update(ports, this.#state);
   }
 
   /** GET_SERVICES (§2.1): counts for every configured service, per country × operator plus `any`. */
@@ -166,6 +166,7 @@ export class ActivationEngine {
       return { status: "ERROR", error: "activation could not be stored" };
     }
     this.#state.addOpen(activation);
+    this.#inventory.touch(sim.number, this.#state);
     this.#stats.assigned++;
     this.#log.info({ event: "activation-opened", activationId: activation.id, number: sim.number, portId: sim.portId, service, sum }, "number issued");
     return { status: "SUCCESS", number: Number(sim.number), activationId: activation.id };

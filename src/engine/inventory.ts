@@ -53,6 +53,12 @@ export class Inventory {
   readonly sims = new Map<string, SimEntry>();
   /** country → operator → SIMs. */
   readonly groups = new Map<string, Map<string, SimEntry[]>>();
+  /**
+   * Every SIM in least-recently-used order: (last used, number) ascending, never used
+   * first. Assignment scans from the front and stops at the first fit, so a pick costs a
+   * few steps instead of a pass over the pool; the reserve is taken from the back.
+   */
+  #lru: SimEntry[] = [];
   readonly #warnedUnnamed = new Set<string>();
   #heldVersion = -1;
   #heldPortsVersion = -1;
@@ -68,7 +74,7 @@ export class Inventory {
   /** Ready modules: present ports with a ready, identified SIM (named or not). */
   modules = 0;
 
-  update(ports: readonly PortInput[]): void {
+  update(ports: readonly PortInput[], state: EngineState): void {
     this.sims.clear();
     this.groups.clear();
     const iccids = new Set<string>();
@@ -100,7 +106,27 @@ export class Inventory {
       list.push(sim);
     }
     this.modules = modules;
+    this.#lru = [...this.sims.values()].sort((a, b) => compareLru(a, b, state));
     this.#portsVersion++;
+  }
+
+  /** Least recently used first. */
+  get lru(): readonly SimEntry[] {
+    return this.#lru;
+  }
+
+  /**
+   * The SIM's last-used time changed (it was just assigned): move it to its place, which
+   * is at or near the back, so the search from the back is short.
+   */
+  touch(number: string, state: EngineState): void {
+    const sim = this.sims.get(number);
+    if (!sim) return;
+    const lru = this.#lru;
+    lru.splice(lru.indexOf(sim), 1);
+    let i = lru.length;
+    while (i > 0 && compareLru(lru[i - 1]!, sim, state) > 0) i--;
+    lru.splice(i, 0, sim);
   }
 
   /**
@@ -110,10 +136,12 @@ export class Inventory {
   held(state: EngineState): ReadonlySet<string> {
     if (this.reserveModules === 0) return this.#held;
     if (this.#heldVersion === state.version && this.#heldPortsVersion === this.#portsVersion) return this.#held;
-    const idle: SimEntry[] = [];
-    for (const sim of this.sims.values()) if (!state.isBusy(sim.number, sim.iccid)) idle.push(sim);
-    idle.sort((a, b) => (state.lastUsed.get(b.number) ?? -1) - (state.lastUsed.get(a.number) ?? -1) || (a.number < b.number ? 1 : -1));
-    this.#held = new Set(idle.slice(0, this.reserveModules).map((s) => s.number));
+    const held = new Set<string>();
+    for (let i = this.#lru.length - 1; i >= 0 && held.size < this.reserveModules; i--) {
+      const sim = this.#lru[i]!;
+      if (!state.isBusy(sim.number, sim.iccid)) held.add(sim.number);
+    }
+    this.#held = held;
     this.#heldVersion = state.version;
     this.#heldPortsVersion = this.#portsVersion;
     return this.#held;
@@ -161,6 +189,11 @@ export class Inventory {
     }
     return out;
   }
+}
+
+function compareLru(a: SimEntry, b: SimEntry, state: EngineState): number {
+  // Never used sorts before everything (-1 < any epoch time).
+  return (state.lastUsed.get(a.number) ?? -1) - (state.lastUsed.get(b.number) ?? -1) || (a.number < b.number ? -1 : a.number > b.number ? 1 : 0);
 }
 
 function toRecord(services: readonly string[], counts: readonly number[]): Record<string, number> {

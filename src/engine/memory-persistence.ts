@@ -37,6 +37,11 @@ export class MemoryPersistence implements EnginePersistence {
   #nextActivationId = 1;
   #nextOutboxId = 1;
   readonly #activations = new Map<number, StoredActivation>();
+  /** Open activations by number and by ICCID: the store's partial unique indexes. */
+  readonly #openByNumber = new Map<string, StoredActivation>();
+  readonly #openByIccid = new Map<string, StoredActivation>();
+  /** `${smsId}/${activationId}` → entry: the store's UNIQUE (sms_id, activation_id). */
+  readonly #outboxByPair = new Map<string, OutboxEntry>();
   readonly #usage = new Map<string, UsageRecord>();
   readonly #outbox: OutboxEntry[] = [];
   /** Test hook: the next write throws before changing anything (a failed transaction). */
@@ -49,9 +54,18 @@ export class MemoryPersistence implements EnginePersistence {
     const copy = structuredClone(snapshot);
     p.#nextActivationId = copy.nextActivationId;
     p.#nextOutboxId = copy.nextOutboxId;
-    for (const a of copy.activations) p.#activations.set(a.id, a);
+    for (const a of copy.activations) {
+      p.#activations.set(a.id, a);
+      if (a.closedAt === undefined) {
+        p.#openByNumber.set(a.number, a);
+        p.#openByIccid.set(a.iccid, a);
+      }
+    }
     for (const u of copy.usage) p.#usage.set(usageKey(u.number, u.service), u);
-    p.#outbox.push(...copy.outbox);
+    for (const e of copy.outbox) {
+      p.#outbox.push(e);
+      p.#outboxByPair.set(`${e.smsId}/${e.activationId}`, e);
+    }
     return p;
   }
 
@@ -81,17 +95,18 @@ export class MemoryPersistence implements EnginePersistence {
 
   createActivation(input: NewActivation): ActivationRecord {
     this.#maybeFail();
-    for (const a of this.#activations.values()) {
-      if (a.closedAt === undefined && (a.number === input.number || a.iccid === input.iccid)) {
-        throw new SimgateError("number or SIM already has an open activation", ErrorCode.EngineNumberBusy, {
-          number: input.number,
-          iccid: input.iccid,
-          activationId: a.id,
-        });
-      }
+    const holder = this.#openByNumber.get(input.number) ?? this.#openByIccid.get(input.iccid);
+    if (holder) {
+      throw new SimgateError("number or SIM already has an open activation", ErrorCode.EngineNumberBusy, {
+        number: input.number,
+        iccid: input.iccid,
+        activationId: holder.id,
+      });
     }
     const record: StoredActivation = { ...input, id: this.#nextActivationId++ };
     this.#activations.set(record.id, record);
+    this.#openByNumber.set(record.number, record);
+    this.#openByIccid.set(record.iccid, record);
     this.writes++;
     return openView(record);
   }
@@ -104,24 +119,27 @@ export class MemoryPersistence implements EnginePersistence {
     a.status = close.status;
     a.finishSum = close.finishSum;
     a.closedAt = close.closedAt;
+    this.#openByNumber.delete(a.number);
+    this.#openByIccid.delete(a.iccid);
     if (close.usage) this.#usage.set(usageKey(close.usage.number, close.usage.service), { ...close.usage });
     this.writes++;
     return { kind: "closed", activation: closedView(a) };
   }
 
   findOpenActivationByNumber(number: string): ActivationRecord | undefined {
-    for (const a of this.#activations.values()) if (a.closedAt === undefined && a.number === number) return openView(a);
-    return undefined;
+    const a = this.#openByNumber.get(number);
+    return a ? openView(a) : undefined;
   }
 
   attachSmsToActivation(smsId: number, activationId: number, at: EpochMs): AttachOutcome {
-    const existing = this.#outbox.find((e) => e.smsId === smsId && e.activationId === activationId);
+    const existing = this.#outboxByPair.get(`${smsId}/${activationId}`);
     if (existing) return { kind: "duplicate", entry: { ...existing } };
     const a = this.#activations.get(activationId);
     if (!a || a.closedAt !== undefined) return { kind: "not-open" };
     this.#maybeFail();
     const entry: OutboxEntry = { id: this.#nextOutboxId++, smsId, activationId, createdAt: at };
     this.#outbox.push(entry);
+    this.#outboxByPair.set(`${smsId}/${activationId}`, entry);
     this.writes++;
     return { kind: "queued", entry: { ...entry } };
   }
