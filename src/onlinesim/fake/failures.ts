@@ -1,0 +1,62 @@
+/**
+ * Failure injection for the endpoints the daemon calls: 5xx answers, slow answers past the
+ * caller's deadline, terminal PUSH_SMS errors (§2.7, Q15) and v2 errors (§3.1).
+ */
+import type { PushSmsTerminal, V2ErrorCode } from "../schemas.js";
+
+export interface FailureRule {
+  /** Matches when the request path ends with this (e.g. "/v1/PUSH_SMS", "addMessages"); all paths when absent. */
+  path?: string;
+  /** Answer with this HTTP status (body `{"status":"ERROR","error":"INJECTED_<status>"}` / `{"response":"INJECTED_<status>"}`). */
+  status?: 500 | 503;
+  /** How many matching requests this rule handles (default 1; Infinity = until clear()). */
+  times?: number;
+  /** Hold the answer this long first (a slow answer: the caller's deadline should fire). */
+  delayMs?: number;
+  /** PUSH_SMS: answer this error token; v2: answer this error with its documented HTTP code. */
+  terminal?: PushSmsTerminal | V2ErrorCode;
+}
+
+export interface ActiveFailure extends Required<Pick<FailureRule, "times">>, Omit<FailureRule, "times"> {
+  id: number;
+  used: number;
+}
+
+export class FailurePlan {
+  private rules: ActiveFailure[] = [];
+  private nextId = 1;
+
+  add(rule: FailureRule): ActiveFailure {
+    if (rule.status === undefined && rule.delayMs === undefined && rule.terminal === undefined) {
+      throw new Error("fail(): give at least one of status, delayMs, terminal");
+    }
+    const active: ActiveFailure = { ...rule, times: rule.times ?? 1, id: this.nextId++, used: 0 };
+    this.rules.push(active);
+    return active;
+  }
+
+  /** The first rule matching `path` with uses left; consumes one use. */
+  take(path: string): ActiveFailure | undefined {
+    const rule = this.rules.find((r) => r.used < r.times && (r.path === undefined || path.endsWith(r.path)));
+    if (!rule) return undefined;
+    rule.used++;
+    if (rule.used >= rule.times) this.rules = this.rules.filter((r) => r !== rule);
+    return rule;
+  }
+
+  pending(): readonly ActiveFailure[] {
+    return this.rules;
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+}
+
+export function describeFailure(rule: ActiveFailure): string {
+  const parts = [`#${rule.id}`];
+  if (rule.delayMs !== undefined) parts.push(`delay ${rule.delayMs}ms`);
+  if (rule.status !== undefined) parts.push(`HTTP ${rule.status}`);
+  if (rule.terminal !== undefined) parts.push(rule.terminal);
+  return parts.join(" ");
+}

@@ -1,0 +1,244 @@
+/**
+ * FakeOnlinesim: plays Onlinesim over real HTTP for tests and the demo.
+ *  - serves the endpoints the daemon calls: PUSH_SMS (§2.7), PUSH_SMS (RENT) (§2.8) and the
+ *    v2 reseller methods (§3), validating every payload against ../schemas.ts;
+ *  - optionally drives a Marketplace that buys from the daemon's v1 endpoint (§2.1–2.5);
+ *  - records every request (key redacted) and answers with injected failures on demand.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { V2_ERRORS, type V2ErrorCode } from "../schemas.js";
+import { headerWarnings, json, type Answer, type Call } from "./call.js";
+import { describeFailure, FailurePlan, type FailureRule } from "./failures.js";
+import { Marketplace, type MarketplaceOptions, type MarketplaceStats } from "./marketplace.js";
+import { OperationBook, type Operation } from "./operations.js";
+import { pushError, PushSmsEndpoint, type PushErrorForm } from "./push-sms.js";
+import { Recorder, redactBody, redactHeaders, redactQuery, type SeenRequest } from "./recorder.js";
+import { v2Error, V2Endpoints, type V2Stats } from "./v2.js";
+
+export interface FakeOnlinesimOptions {
+  /** The partner key Onlinesim expects on PUSH_SMS (body) and v2 (Bearer) — and sends to the partner. */
+  key: string;
+  host?: string;
+  /** 0 (default) = any free port. */
+  port?: number;
+  /** How PUSH_SMS errors go on the wire (Q14), see push-sms.ts. Default "status-200". */
+  pushErrorForm?: PushErrorForm;
+  /** Buy from a partner at this URL (omit for a fake that only receives). */
+  marketplace?: Omit<MarketplaceOptions, "key"> & { key?: string };
+  /** Log entries kept (oldest dropped). */
+  logMax?: number;
+}
+
+export interface FakeOnlinesimStats {
+  polls: number;
+  pollFailures: number;
+  orders: number;
+  issued: number;
+  noNumbers: number;
+  finishes: MarketplaceStats["finishes"];
+  finishRetries: number;
+  openOperations: number;
+  earnings: number;
+  pushSms: number;
+  pushSmsDuplicates: number;
+  pushSmsNoOperation: number;
+  v2: V2Stats;
+  /** Requests refused for a bad key or a schema problem (last 50). */
+  rejected: Array<{ seq: number; method: string; path: string; status?: number; problems: string[] }>;
+  /** What the marketplace found wrong in the partner's answers (count). */
+  violations: number;
+}
+
+export interface FakeOnlinesimUrls {
+  base: string;
+  pushSms: string;
+  pushSmsRent: string;
+  /** Prefix of the v2 methods: `${v2}/sendNumbersOnline` … */
+  v2: string;
+}
+
+export class FakeOnlinesim {
+  readonly book = new OperationBook();
+  readonly recorder: Recorder;
+  readonly failures = new FailurePlan();
+  readonly push: PushSmsEndpoint;
+  readonly v2: V2Endpoints;
+  readonly marketplace?: Marketplace;
+  private readonly form: PushErrorForm;
+  private readonly wakers = new Set<() => void>();
+  private app?: FastifyInstance;
+  private base?: string;
+
+  constructor(private readonly opts: FakeOnlinesimOptions) {
+    this.recorder = new Recorder(opts.logMax);
+    this.form = opts.pushErrorForm ?? "status-200";
+    if (opts.marketplace) this.marketplace = new Marketplace({ ...opts.marketplace, key: opts.marketplace.key ?? opts.key }, this.book);
+    this.push = new PushSmsEndpoint(opts.key, this.book, this.form, (op) => this.marketplace?.smsArrived(op));
+    this.v2 = new V2Endpoints(opts.key);
+  }
+
+  /** Listen (127.0.0.1, port 0 by default), then start the marketplace if configured. */
+  async start(): Promise<FakeOnlinesimUrls> {
+    const app = Fastify({ logger: false, forceCloseConnections: true });
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
+    app.post("/v1/PUSH_SMS", (req, reply) => this.serve(req, reply, "v1", (c) => this.push.handle(c, false)));
+    for (const path of ["/v1/PUSH_SMS_RENT", "/pushSmsRent"]) {
+      app.post(path, (req, reply) => this.serve(req, reply, "v1", (c) => this.push.handle(c, true)));
+    }
+    app.route({
+      method: ["GET", "POST", "DELETE"],
+      url: "/api/resellers/:method",
+      handler: (req, reply) => {
+        const method = (req.params as { method: string }).method;
+        // removeNumber is documented under DELETE (§3.5, S18); the others are POST or GET (§3.1).
+        const allowed = method === "removeNumber" ? req.method === "DELETE" : req.method !== "DELETE";
+        return this.serve(req, reply, "v2", (c) => (allowed ? this.v2.handle(method, c) : v2Error405(method, req.method)));
+      },
+    });
+    app.setNotFoundHandler((req, reply) => this.serve(req, reply, "v1", () => json(404, { status: "ERROR", error: "NOT_FOUND" }, { problems: ["no such endpoint"] })));
+    await app.listen({ host: this.opts.host ?? "127.0.0.1", port: this.opts.port ?? 0 });
+    this.app = app;
+    const addr = app.server.address();
+    if (!addr || typeof addr === "string") throw new Error("fake-onlinesim: no TCP address");
+    const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+    this.base = `http://${host}:${addr.port}`;
+    this.marketplace?.start();
+    return this.urls;
+  }
+
+  get urls(): FakeOnlinesimUrls {
+    if (!this.base) throw new Error("fake-onlinesim: not started");
+    return { base: this.base, pushSms: `${this.base}/v1/PUSH_SMS`, pushSmsRent: `${this.base}/v1/PUSH_SMS_RENT`, v2: `${this.base}/api/resellers` };
+  }
+
+  /** Inject a failure for the endpoints the daemon calls (see FailureRule). */
+  fail(rule: FailureRule): void {
+    this.failures.add(rule);
+  }
+
+  clearFailures(): void {
+    this.failures.clear();
+  }
+
+  /** Register an operation by hand (PUSH_SMS tests without a marketplace). */
+  openOperation(op: Pick<Operation, "activationId" | "number"> & Partial<Operation>): Operation {
+    const full: Operation = { country: "test", operator: "any", service: "test", sum: 0, openedAt: Date.now(), sms: [], ...op, number: op.number.replace(/^\+/, "") };
+    this.book.add(full);
+    return full;
+  }
+
+  log(): readonly SeenRequest[] {
+    return this.recorder.all();
+  }
+
+  /** PUSH_SMS payloads seen again after acceptance (a bug on the sender's side, §2.7). */
+  get duplicates(): number {
+    return this.push.stats.duplicates;
+  }
+
+  stats(): FakeOnlinesimStats {
+    const m = this.marketplace?.stats();
+    const v2 = this.v2.stats;
+    return {
+      polls: m?.polls ?? 0,
+      pollFailures: m?.pollFailures ?? 0,
+      orders: m?.orders ?? 0,
+      issued: m?.issued ?? 0,
+      noNumbers: m?.noNumbers ?? 0,
+      finishes: m?.finishes ?? { 1: 0, 3: 0, 4: 0, 5: 0 },
+      finishRetries: m?.finishRetries ?? 0,
+      openOperations: this.book.openOperations().length,
+      earnings: m?.earnings ?? 0,
+      pushSms: this.push.stats.accepted,
+      pushSmsDuplicates: this.push.stats.duplicates,
+      pushSmsNoOperation: this.push.stats.noOperation,
+      v2: { ...v2, lastNumbers: [...v2.lastNumbers] },
+      rejected: this.recorder
+        .rejected()
+        .slice(-50)
+        .map((e) => ({ seq: e.seq, method: e.method, path: e.path, status: e.status, problems: e.problems })),
+      violations: this.marketplace?.violations.length ?? 0,
+    };
+  }
+
+  /** Stop buying, release held (delayed) answers, close the server and every connection. */
+  async stop(): Promise<void> {
+    await this.marketplace?.stop();
+    for (const wake of this.wakers) wake();
+    await this.app?.close();
+    this.app = undefined;
+  }
+
+  private async serve(req: FastifyRequest, reply: FastifyReply, kind: "v1" | "v2", handle: (call: Call) => Answer): Promise<void> {
+    const call = toCall(req);
+    const entry = this.recorder.add({
+      at: Date.now(),
+      method: call.method,
+      path: call.path,
+      query: redactQuery(call.query),
+      headers: redactHeaders(req.headers),
+      body: redactBody(call.body),
+      problems: [],
+      warnings: headerWarnings(call),
+    });
+    const rule = this.failures.take(call.path);
+    let answer: Answer | undefined;
+    if (rule) {
+      entry.injected = describeFailure(rule);
+      if (rule.delayMs !== undefined) await this.hold(rule.delayMs);
+      if (rule.status !== undefined) {
+        answer = kind === "v1" ? json(rule.status, { status: "ERROR", error: `INJECTED_${rule.status}` }) : json(rule.status, { response: `INJECTED_${rule.status}` });
+      } else if (rule.terminal !== undefined) {
+        const t = rule.terminal;
+        answer = kind === "v1" ? pushError(t, this.form) : t in V2_ERRORS ? v2Error(t as V2ErrorCode) : json(400, { response: t });
+      }
+    }
+    answer ??= handle(call);
+    entry.keyOk = answer.keyOk;
+    entry.problems = answer.problems;
+    entry.status = answer.status;
+    entry.response = answer.body;
+    reply.code(answer.status);
+    if (typeof answer.body === "string") reply.type("text/plain; charset=utf-8");
+    else reply.type("application/json; charset=utf-8");
+    await reply.send(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body));
+  }
+
+  /** A slow answer that stop() cuts short. */
+  private hold(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+}
+
+function v2Error405(method: string, httpMethod: string): Answer {
+  return json(405, { response: "REQUEST_NOT_FOUND" }, { keyOk: true, problems: [`${httpMethod} is not the documented method for ${method}`] });
+}
+
+function toCall(req: FastifyRequest): Call {
+  const url = new URL(req.url, "http://fake");
+  const query = Object.fromEntries(url.searchParams);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k.toLowerCase()] = v;
+  const raw = typeof req.body === "string" ? req.body : "";
+  const call: Call = { method: req.method, path: url.pathname, query, headers, body: undefined };
+  if (raw.trim() !== "") {
+    try {
+      call.body = JSON.parse(raw) as unknown;
+    } catch (err) {
+      call.jsonError = `body is not JSON: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  } else if (req.method === "GET") {
+    const { apikey: _apikey, ...rest } = query;
+    call.body = rest;
+  }
+  return call;
+}

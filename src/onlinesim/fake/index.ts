@@ -1,0 +1,7 @@
+export { FakeOnlinesim, type FakeOnlinesimOptions, type FakeOnlinesimStats, type FakeOnlinesimUrls } from "./fake-onlinesim.js";
+export { Marketplace, type MarketplaceOptions, type MarketplaceStats, type Violation } from "./marketplace.js";
+export { OperationBook, type Operation } from "./operations.js";
+export type { FailureRule } from "./failures.js";
+export type { PushErrorForm, PushSmsStats } from "./push-sms.js";
+export type { SeenRequest } from "./recorder.js";
+export type { V2Stats } from "./v2.js";

@@ -1,0 +1,286 @@
+/**
+ * The buyer side of the fake Onlinesim: polls the partner's GET_SERVICES (§2.1), orders with
+ * GET_NUMBER (§2.3), keeps the open operations, and closes each with FINISH_ACTIVATION (§2.5),
+ * re-sending FINISH when the answer fails or misses the deadline (so the partner's handler
+ * must be idempotent, Q11). Bounded: maxOrders, maxFinishAttempts, stop().
+ */
+import { check, FinishActivationResponse, GetNumberResponse, type FinishStatus } from "../schemas.js";
+import { readOffers, type Offer } from "./offers.js";
+import type { Operation, OperationBook } from "./operations.js";
+import { PartnerClient } from "./partner-client.js";
+import { Prng } from "./prng.js";
+
+export interface MarketplaceOptions {
+  /** Partner (our daemon) v1 base URL. */
+  partnerUrl: string;
+  key: string;
+  paths?: { getServices?: string; getNumber?: string; finishActivation?: string };
+  /** GET_SERVICES period; Onlinesim: 120 000 (§2.1). 0 = no automatic polling (call pollOnce). */
+  pollMs?: number;
+  /** Order period. 0 = no automatic orders (call orderOnce). */
+  orderEveryMs?: number;
+  seed?: number;
+  /** Stop ordering after this many GET_NUMBER requests. */
+  maxOrders?: number;
+  /** No SMS within this window ⇒ FINISH 4 or 5 (Onlinesim: up to 15 min, §2.3). */
+  smsWindowMs?: number;
+  /** Delay between an accepted SMS and FINISH 3. */
+  closeAfterSmsMs?: number;
+  /** Share of operations closed with status 1 (§2.5). */
+  status1Rate?: number;
+  /** Share of orders carrying exceptionPhoneSet (§2.3). */
+  exceptionRate?: number;
+  /** Per-request deadline (§2.1–2.5: 10 000). */
+  deadlineMs?: number;
+  /** Pause before FINISH is re-sent after a failure/timeout. */
+  finishRetryMs?: number;
+  maxFinishAttempts?: number;
+  /** The module count the partner declared; counts above it are violations (§2.1 rule 1). */
+  moduleCount?: number;
+  /** Close operations on the random plan (default true); false = tests call finish(). */
+  autoFinish?: boolean;
+  bearer?: boolean;
+  fetch?: typeof fetch;
+}
+
+export interface Violation {
+  at: number;
+  what: "GET_SERVICES" | "GET_NUMBER" | "FINISH_ACTIVATION";
+  detail: string;
+}
+
+export interface MarketplaceStats {
+  polls: number;
+  pollFailures: number;
+  orders: number;
+  issued: number;
+  noNumbers: number;
+  orderFailures: number;
+  finishes: Record<FinishStatus, number>;
+  finishAttempts: number;
+  finishRetries: number;
+  earnings: number;
+  open: number;
+}
+
+interface Plan {
+  timer?: NodeJS.Timeout;
+  finishing?: Promise<boolean>;
+}
+
+export class Marketplace {
+  readonly violations: Violation[] = [];
+  private readonly o: Required<Omit<MarketplaceOptions, "moduleCount" | "fetch" | "paths" | "bearer">> & Pick<MarketplaceOptions, "moduleCount">;
+  private readonly paths: { getServices: string; getNumber: string; finishActivation: string };
+  private readonly client: PartnerClient;
+  private readonly prng: Prng;
+  private readonly plans = new Map<number, Plan>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly everIssued = new Set<number>();
+  private readonly sleepers = new Set<() => void>();
+  private offers: Offer[] = [];
+  private stopped = false;
+  private readonly s: MarketplaceStats = {
+    polls: 0, pollFailures: 0, orders: 0, issued: 0, noNumbers: 0, orderFailures: 0,
+    finishes: { 1: 0, 3: 0, 4: 0, 5: 0 }, finishAttempts: 0, finishRetries: 0, earnings: 0, open: 0,
+  };
+
+  constructor(opts: MarketplaceOptions, private readonly book: OperationBook) {
+    this.o = {
+      partnerUrl: opts.partnerUrl, key: opts.key, pollMs: opts.pollMs ?? 120_000, orderEveryMs: opts.orderEveryMs ?? 5_000,
+      seed: opts.seed ?? 1, maxOrders: opts.maxOrders ?? 100, smsWindowMs: opts.smsWindowMs ?? 30_000,
+      closeAfterSmsMs: opts.closeAfterSmsMs ?? 200, status1Rate: opts.status1Rate ?? 0.1, exceptionRate: opts.exceptionRate ?? 0.3,
+      deadlineMs: opts.deadlineMs ?? 10_000, finishRetryMs: opts.finishRetryMs ?? 1_000, maxFinishAttempts: opts.maxFinishAttempts ?? 10,
+      autoFinish: opts.autoFinish ?? true, moduleCount: opts.moduleCount,
+    };
+    this.paths = { getServices: "/getServices", getNumber: "/getNumber", finishActivation: "/finishActivation", ...opts.paths };
+    this.client = new PartnerClient({ baseUrl: opts.partnerUrl, key: opts.key, deadlineMs: this.o.deadlineMs, bearer: opts.bearer, fetch: opts.fetch });
+    this.prng = new Prng(this.o.seed);
+  }
+
+  start(): void {
+    if (this.o.pollMs > 0) this.loop(this.o.pollMs, () => this.pollOnce(), true);
+    if (this.o.orderEveryMs > 0) this.loop(this.o.orderEveryMs, () => this.orderOnce(), false);
+  }
+
+  stats(): MarketplaceStats {
+    return { ...this.s, finishes: { ...this.s.finishes }, earnings: Math.round(this.s.earnings * 100) / 100, open: this.book.openOperations().length };
+  }
+
+  currentOffers(): readonly Offer[] {
+    return this.offers;
+  }
+
+  /** One GET_SERVICES round; the offers are replaced only by a valid answer. */
+  async pollOnce(): Promise<boolean> {
+    return this.track(async () => {
+      this.s.polls++;
+      const reply = await this.client.post(this.paths.getServices, { action: "GET_SERVICES" });
+      if (!reply.ok) return this.failPoll(`${reply.reason}: ${reply.detail}`);
+      const read = readOffers(reply.body, this.o.moduleCount);
+      if (!read.ok) return this.failPoll(read.problems.join("; "));
+      this.offers = read.offers;
+      return true;
+    });
+  }
+
+  /** One GET_NUMBER for a random offered (country, operator, service); undefined when nothing is offered or maxOrders is reached. */
+  async orderOnce(): Promise<Operation | undefined> {
+    const offer = this.prng.pick(this.offers.filter((x) => x.count > 0));
+    if (!offer || this.s.orders >= this.o.maxOrders || this.stopped) return undefined;
+    return this.track(() => this.order(offer));
+  }
+
+  /** PUSH_SMS accepted for `op` (called by the PUSH_SMS endpoint): FINISH 3 soon, unless the plan is status 1. */
+  smsArrived(op: Operation): void {
+    const plan = this.plans.get(op.activationId);
+    if (!plan || !this.o.autoFinish || plan.finishing || op.sms.length !== 1) return;
+    if (plan.timer) this.clear(plan.timer);
+    plan.timer = this.after(this.o.closeAfterSmsMs, () => void this.finish(op.activationId, 3));
+  }
+
+  /** Close with FINISH_ACTIVATION, re-sent on failure or timeout (§2.5) up to maxFinishAttempts. Resolves true when acknowledged. */
+  finish(activationId: number, status: FinishStatus): Promise<boolean> {
+    const plan = this.plans.get(activationId) ?? {};
+    if (plan.finishing) return plan.finishing;
+    if (plan.timer) this.clear(plan.timer);
+    plan.finishing = this.track(() => this.sendFinish(activationId, status));
+    this.plans.set(activationId, plan);
+    return plan.finishing;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const wake of this.sleepers) wake();
+    this.client.abortAll();
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private async order(offer: Offer): Promise<Operation | undefined> {
+    this.s.orders++;
+    offer.count--; // respect the offered count until the next poll
+    const sum = Math.round(this.prng.int(10, 500)) / 10;
+    const exceptions = this.prng.chance(this.o.exceptionRate) ? this.exceptionSet() : undefined;
+    const req = { action: "GET_NUMBER", country: offer.country, operator: offer.operator, service: offer.service, sum, ...(exceptions ? { exceptionPhoneSet: exceptions } : {}) };
+    const reply = await this.client.post(this.paths.getNumber, req);
+    if (!reply.ok) return this.failOrder(`${reply.reason}: ${reply.detail}`);
+    const parsed = check(GetNumberResponse, reply.body);
+    if (!parsed.ok) return this.failOrder(parsed.problems.join("; "));
+    const r = parsed.value;
+    if (r.status === "NO_NUMBERS") {
+      this.s.noNumbers++;
+      return undefined;
+    }
+    if (r.status === "ERROR") return this.failOrder(`ERROR ${r.error}`, false);
+    const digits = String(r.number);
+    const problems: string[] = [];
+    const hit = exceptions?.find((p) => digits.startsWith(String(p)));
+    if (hit !== undefined) problems.push(`number ${digits} matches exceptionPhoneSet prefix ${hit} (§2.3)`);
+    if (this.book.byNumber(digits)) problems.push(`number ${digits} is already in an open operation (§2.3 rule)`);
+    if (this.everIssued.has(r.activationId)) problems.push(`activationId ${r.activationId} reused (Q18)`);
+    if (problems.length > 0) return this.failOrder(problems.join("; "));
+    this.everIssued.add(r.activationId);
+    this.s.issued++;
+    const op: Operation = { activationId: r.activationId, number: digits, country: offer.country, operator: offer.operator, service: offer.service, sum, openedAt: Date.now(), sms: [] };
+    this.book.add(op);
+    this.plan(op);
+    return op;
+  }
+
+  /** Random outcome: status 1 sometimes; otherwise wait for an SMS (→ 3) up to the window (→ 4 or 5). */
+  private plan(op: Operation): void {
+    const plan: Plan = {};
+    this.plans.set(op.activationId, plan);
+    if (!this.o.autoFinish) return;
+    if (this.prng.chance(this.o.status1Rate)) {
+      plan.timer = this.after(this.prng.int(0, Math.floor(this.o.smsWindowMs / 2)), () => void this.finish(op.activationId, 1));
+    } else {
+      const noSms: FinishStatus = this.prng.chance(0.5) ? 4 : 5;
+      plan.timer = this.after(this.o.smsWindowMs, () => void this.finish(op.activationId, noSms));
+    }
+  }
+
+  private async sendFinish(activationId: number, status: FinishStatus): Promise<boolean> {
+    const op = this.book.get(activationId);
+    const body = { action: "FINISH_ACTIVATION", activationId, status, ...(status === 3 && op ? { sum: op.sum } : {}) };
+    for (let attempt = 1; attempt <= this.o.maxFinishAttempts && !this.stopped; attempt++) {
+      this.s.finishAttempts++;
+      if (attempt > 1) this.s.finishRetries++;
+      const reply = await this.client.post(this.paths.finishActivation, body);
+      const parsed = reply.ok ? check(FinishActivationResponse, reply.body) : undefined;
+      if (parsed?.ok && parsed.value.status === "SUCCESS") {
+        this.book.close(activationId, status, attempt);
+        this.s.finishes[status]++;
+        if (status === 3 && op) this.s.earnings += op.sum;
+        return true;
+      }
+      const why = !reply.ok ? `${reply.reason}: ${reply.detail}` : parsed && !parsed.ok ? parsed.problems.join("; ") : "status ERROR";
+      this.violations.push({ at: Date.now(), what: "FINISH_ACTIVATION", detail: `#${activationId} attempt ${attempt}: ${why}` });
+      await this.sleep(this.o.finishRetryMs);
+    }
+    return false;
+  }
+
+  /** Prefixes of numbers issued before (cc + a few digits), else a Swedish one like the doc example; integers as Onlinesim sends them (§2.3). */
+  private exceptionSet(): number[] {
+    const seen = this.book.closedOperations().map((o) => o.number).concat(this.book.openOperations().map((o) => o.number));
+    const from = this.prng.pick(seen);
+    return [from ? Number(from.slice(0, this.prng.int(3, 6))) : 46950];
+  }
+
+  private failPoll(detail: string): false {
+    this.s.pollFailures++;
+    this.violations.push({ at: Date.now(), what: "GET_SERVICES", detail });
+    return false;
+  }
+
+  private failOrder(detail: string, violation = true): undefined {
+    this.s.orderFailures++;
+    if (violation) this.violations.push({ at: Date.now(), what: "GET_NUMBER", detail });
+    return undefined;
+  }
+
+  private loop(everyMs: number, run: () => Promise<unknown>, immediately: boolean): void {
+    const tick = () => void run().finally(() => !this.stopped && this.after(everyMs, tick));
+    if (immediately) tick();
+    else this.after(everyMs, tick);
+  }
+
+  private after(ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+    if (this.stopped) this.clear(t);
+    return t;
+  }
+
+  /** A pause that stop() cuts short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      this.sleepers.add(wake);
+      if (this.stopped) wake();
+      else this.after(ms, wake);
+    });
+  }
+
+  private clear(t: NodeJS.Timeout): void {
+    clearTimeout(t);
+    this.timers.delete(t);
+  }
+
+  private track<T>(fn: () => Promise<T>): Promise<T> {
+    const p = fn();
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p)).catch(() => undefined);
+    return p;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The buyer's reading of a GET_SERVICES answer (§2.1): schema (incl. `any` = sum per
+ * service, rule 2) plus the module-count cap (rule 1: counts never exceed the simultaneously
+ * usable modules), flattened into orderable offers.
+ */
+import { check, GetServicesResponse } from "../schemas.js";
+
+export interface Offer {
+  country: string;
+  operator: string;
+  service: string;
+  count: number;
+}
+
+export type OffersResult = { ok: true; offers: Offer[] } | { ok: false; problems: string[] };
+
+export function readOffers(body: unknown, moduleCount?: number): OffersResult {
+  const parsed = check(GetServicesResponse, body);
+  if (!parsed.ok) return parsed;
+  if (parsed.value.status !== "SUCCESS") return { ok: false, problems: [`status ERROR: ${parsed.value.error}`] };
+  const offers: Offer[] = [];
+  const problems: string[] = [];
+  const countries = new Set<string>();
+  for (const entry of parsed.value.countryList) {
+    if (countries.has(entry.country)) problems.push(`country ${entry.country} listed twice`);
+    countries.add(entry.country);
+    for (const [operator, services] of Object.entries(entry.operatorMap)) {
+      for (const [service, count] of Object.entries(services)) {
+        if (moduleCount !== undefined && count > moduleCount) {
+          problems.push(`${entry.country}/${operator}/${service} = ${count} exceeds the ${moduleCount} modules (§2.1 rule 1: 30-min block)`);
+        }
+        // `rent` is a rent count (§2.2), not a service one can order with GET_NUMBER.
+        if (service !== "rent" && count > 0) offers.push({ country: entry.country, operator, service, count });
+      }
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, offers };
+}
