@@ -98,6 +98,7 @@ export class SqliteEnginePersistence implements EnginePersistence {
   readonly #outboxPair: Database.Statement<[number, number], OutboxRow>;
   readonly #outboxInsert: Database.Statement<[number, number, number, number]>;
   readonly #createTx: Database.Transaction<(input: NewActivation) => ActivationRecord>;
+  readonly #createManyTx: Database.Transaction<(inputs: readonly NewActivation[]) => ActivationRecord[]>;
   readonly #closeTx: Database.Transaction<(close: CloseActivation) => CloseOutcome>;
   readonly #attachTx: Database.Transaction<(smsId: number, activationId: number, at: EpochMs) => AttachOutcome>;
 
@@ -120,6 +121,8 @@ export class SqliteEnginePersistence implements EnginePersistence {
     this.#outboxPair = db.prepare("SELECT id, sms_id, activation_id, created_at FROM outbox WHERE sms_id = ? AND activation_id = ?");
     this.#outboxInsert = db.prepare("INSERT INTO outbox (sms_id, activation_id, created_at, next_try_at) VALUES (?, ?, ?, ?)");
     this.#createTx = db.transaction((input: NewActivation) => this.#create(input));
+    // The partial unique indexes see the batch's own earlier rows, so a clash inside the batch throws too and rolls all back.
+    this.#createManyTx = db.transaction((inputs: readonly NewActivation[]) => inputs.map((input) => this.#create(input)));
     this.#closeTx = db.transaction((close: CloseActivation) => this.#closeOne(close));
     this.#attachTx = db.transaction((smsId: number, activationId: number, at: EpochMs) => this.#attach(smsId, activationId, at));
   }
@@ -134,6 +137,12 @@ export class SqliteEnginePersistence implements EnginePersistence {
 
   createActivation(input: NewActivation): ActivationRecord {
     return this.#createTx.immediate(input);
+  }
+
+  /** Group commit: one transaction, one WAL fsync, all or nothing. */
+  createActivations(inputs: readonly NewActivation[]): ActivationRecord[] {
+    if (inputs.length === 0) return [];
+    return this.#createManyTx.immediate(inputs);
   }
 
   closeActivation(close: CloseActivation): CloseOutcome {
