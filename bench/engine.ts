@@ -80,19 +80,26 @@ function benchCounts(sims: number): BenchResult[] {
  * after parsing); latency = arrival → answer, so it includes waiting behind the others.
  * Then every activation is finished (status 4) and the round repeats.
  */
-async function benchAssignment(label: string, persistence: EnginePersistence, rounds: number): Promise<BenchResult[]> {
+async function benchAssignment(label: string, persistence: EnginePersistence, rounds: number, mode: "group" | "single"): Promise<BenchResult[]> {
   const engine = new ActivationEngine({ persistence, config: parseEngineConfig({ services: SERVICES, cancelLimit: 1_000 }) });
   engine.updatePorts(ports(2048));
   const latencies: number[] = [];
   let orders = 0;
   let busyMs = 0;
-  for (let round = 0; round < rounds; round++) {
+  const WARMUP = 2;
+  for (let round = -WARMUP; round < rounds; round++) {
+    if (round === 0) {
+      latencies.length = 0;
+      orders = 0;
+      busyMs = 0;
+    }
     const t0 = performance.now();
     const results = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
         const arrived = performance.now();
         await new Promise((r) => setImmediate(r));
-        const r = engine.getNumber({ country: "russia", operator: "any", service: SERVICES[i % 50], sum: 1 });
+        const req = { country: "russia", operator: "any", service: SERVICES[i % 50], sum: 1 };
+        const r = mode === "group" ? await engine.orderNumber(req) : engine.getNumber(req);
         latencies.push(performance.now() - arrived);
         return r;
       }),
@@ -105,7 +112,7 @@ async function benchAssignment(label: string, persistence: EnginePersistence, ro
     for (const r of results) if (r.status === "SUCCESS") engine.finishActivation({ activationId: r.activationId, status: 4 });
   }
   latencies.sort((a, b) => a - b);
-  const note = `${rounds} rounds × 200 concurrent orders, 2048 SIMs`;
+  const note = `${rounds} rounds (after ${WARMUP} warm-up) × 200 concurrent orders, 2048 SIMs, ${mode === "group" ? "group commit (orderNumber)" : "one commit per order (getNumber)"}`;
   return [
     { name: `engine GET_NUMBER ${label}, throughput`, value: orders / (busyMs / 1000), unit: "orders/s", note },
     { name: `engine GET_NUMBER ${label}, p50 latency`, value: percentile(latencies, 50), unit: "ms", note },
@@ -115,14 +122,16 @@ async function benchAssignment(label: string, persistence: EnginePersistence, ro
 
 export async function benchEngine(): Promise<BenchResult[]> {
   const results: BenchResult[] = [...benchCounts(256), ...benchCounts(2048)];
-  results.push(...(await benchAssignment("(memory store)", new MemoryPersistence(), 20)));
+  results.push(...(await benchAssignment("(memory store)", new MemoryPersistence(), 20, "group")));
   const dir = mkdtempSync(join(tmpdir(), "simgate-bench-engine-"));
   try {
-    const { persistence, close } = sqlitePersistence(join(dir, "engine.db"));
-    try {
-      results.push(...(await benchAssignment("(SQLite WAL, synchronous=FULL, stand-in)", persistence, 5)));
-    } finally {
-      close();
+    for (const mode of ["group", "single"] as const) {
+      const { persistence, close } = sqlitePersistence(join(dir, `engine-${mode}.db`));
+      try {
+        results.push(...(await benchAssignment(`(SQLite WAL+FULL stand-in, ${mode === "group" ? "group commit" : "commit per order"})`, persistence, 10, mode)));
+      } finally {
+        close();
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -159,6 +168,16 @@ function sqlitePersistence(path: string): { persistence: EnginePersistence; clos
     if (c.usage) upsertUsage.run(c.usage.number, c.usage.service, c.usage.sold ? 1 : 0, c.usage.cancels, c.usage.excluded ? 1 : 0);
     return { kind: "closed", activation: { ...toOpen(row), status: c.status, finishSum: c.finishSum, closedAt: c.closedAt } };
   });
+  const createOne = (a: NewActivation): ActivationRecord => {
+    try {
+      const info = insert.run(a.number, a.iccid, a.portId, a.country, a.operator, a.service, a.sum, a.createdAt);
+      return { ...a, id: Number(info.lastInsertRowid) };
+    } catch (err) {
+      if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw new SimgateError("number busy", ErrorCode.EngineNumberBusy, {}, { cause: err });
+      throw err;
+    }
+  };
+  const createMany = db.transaction((inputs: readonly NewActivation[]) => inputs.map(createOne));
   const persistence: EnginePersistence = {
     load(): EngineDurableState {
       const open = db.prepare<[], Row>("SELECT * FROM activations WHERE closed_at IS NULL ORDER BY id").all().map(toOpen);
@@ -167,14 +186,9 @@ function sqlitePersistence(path: string): { persistence: EnginePersistence; clos
       const lastUsed = db.prepare<[], { number: string; at: number }>("SELECT number, MAX(created_at) AS at FROM activations GROUP BY number").all();
       return { openActivations: open, usage, lastUsed };
     },
-    createActivation(a: NewActivation): ActivationRecord {
-      try {
-        const info = insert.run(a.number, a.iccid, a.portId, a.country, a.operator, a.service, a.sum, a.createdAt);
-        return { ...a, id: Number(info.lastInsertRowid) };
-      } catch (err) {
-        if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw new SimgateError("number busy", ErrorCode.EngineNumberBusy, {}, { cause: err });
-        throw err;
-      }
+    createActivation: createOne,
+    createActivations(inputs: readonly NewActivation[]): ActivationRecord[] {
+      return createMany(inputs);
     },
     closeActivation: (c) => closeTx(c),
     findOpenActivationByNumber(number: string) {

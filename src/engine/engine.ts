@@ -10,6 +10,8 @@
  * by the event loop itself and can never get the same number (§2.3 [C]: a number in an
  * operation is not given out again until FINISH_ACTIVATION). Do not add an `await` inside
  * getNumber/finishActivation; if the store ever becomes asynchronous, put a mutex here.
+ * `orderNumber` (group commit) is the one asynchronous path: its pick and reservation are
+ * still one synchronous step, and a reserved SIM counts as busy until its commit returned.
  *
  * Memory changes only after the durable write returned: if the store throws, the request
  * fails and memory is as before; if the process dies after the commit, `load()` rebuilds
@@ -22,7 +24,7 @@ import { Catalog } from "./catalog.js";
 import type { EngineConfig } from "./config.js";
 import { Inventory, type CountryCounts, type PortInput } from "./inventory.js";
 import { isKnownStatus, isStale, usageAfterClose } from "./lifecycle.js";
-import type { ActivationRecord, EnginePersistence } from "./persistence.js";
+import type { ActivationRecord, EnginePersistence, NewActivation } from "./persistence.js";
 import { parseExceptionPhoneSet } from "./prefixes.js";
 import { routeSms, type RouteOutcome, type SmsToRoute } from "./sms-routing.js";
 import { EngineState } from "./state.js";
@@ -90,6 +92,8 @@ export class ActivationEngine {
   readonly #inventory: Inventory;
   readonly #serviceSet: ReadonlySet<string>;
   readonly #reportedStale = new Set<number>();
+  /** Orders reserved in memory, waiting for their group commit (orderNumber). */
+  #pending: { input: NewActivation; resolve: (r: GetNumberResponse) => void }[] = [];
   readonly #stats: Omit<EngineStats, "modules" | "namedSims" | "openActivations"> = {
     staleActivations: 0,
     assigned: 0,
@@ -126,16 +130,72 @@ export class ActivationEngine {
     return { countryList: this.#inventory.counts(this.#config.services, this.#state), status: "SUCCESS" };
   }
 
-  /** GET_NUMBER (§2.3). Synchronous on purpose: see the file comment. */
+  /**
+   * GET_NUMBER (§2.3), one transaction per order. Synchronous end to end: see the file
+   * comment. Simple and exact; under a burst every order pays its own fsync, so the HTTP
+   * path should use `orderNumber`.
+   */
   getNumber(req: GetNumberRequest): GetNumberResponse {
+    const prepared = this.#prepareOrder(req);
+    if ("response" in prepared) return prepared.response;
+    let activation: ActivationRecord;
+    try {
+      activation = this.#persistence.createActivation(prepared.input);
+    } catch (err) {
+      this.#log.error({ event: "activation-commit-failed", err, number: prepared.input.number }, "could not commit the activation; nothing reserved");
+      return { status: "ERROR", error: "activation could not be stored" };
+    }
+    return this.#opened(activation);
+  }
+
+  /**
+   * GET_NUMBER with group commit: the pick and the in-memory reservation happen
+   * synchronously (so no other order can take the same SIM), then every order of this
+   * event-loop turn is committed in one transaction (`createActivations`, one fsync) on
+   * the next `setImmediate`, and only then answered. If that commit fails, every order in
+   * it answers ERROR and its reservation is released. A crash before the commit loses
+   * only reservations nobody was told about.
+   */
+  orderNumber(req: GetNumberRequest): Promise<GetNumberResponse> {
+    const prepared = this.#prepareOrder(req);
+    if ("response" in prepared) return Promise.resolve(prepared.response);
+    this.#state.reserve(prepared.input.number, prepared.input.iccid);
+    return new Promise((resolve) => {
+      this.#pending.push({ input: prepared.input, resolve });
+      if (this.#pending.length === 1) setImmediate(() => this.#commitPending());
+    });
+  }
+
+  #commitPending(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    let records: ActivationRecord[];
+    try {
+      records = this.#persistence.createActivations(batch.map((p) => p.input));
+    } catch (err) {
+      this.#log.error({ event: "activation-commit-failed", err, orders: batch.length }, "could not commit a batch of activations; none issued");
+      for (const p of batch) {
+        this.#state.unreserve(p.input.number, p.input.iccid);
+        p.resolve({ status: "ERROR", error: "activation could not be stored" });
+      }
+      return;
+    }
+    batch.forEach((p, i) => {
+      this.#state.unreserve(p.input.number, p.input.iccid);
+      p.resolve(this.#opened(records[i]!));
+    });
+  }
+
+  /** Validation and the pick; a ready answer when there is nothing to commit. */
+  #prepareOrder(req: GetNumberRequest): { response: GetNumberResponse } | { input: NewActivation } {
     if (typeof req.country !== "string" || typeof req.operator !== "string" || typeof req.service !== "string") {
-      return { status: "ERROR", error: "country, operator and service must be strings" };
+      return { response: { status: "ERROR", error: "country, operator and service must be strings" } };
     }
     let exceptions: string[];
     try {
       exceptions = parseExceptionPhoneSet(req.exceptionPhoneSet);
     } catch (err) {
-      if (isSimgateError(err)) return { status: "ERROR", error: err.plainMessage };
+      if (isSimgateError(err)) return { response: { status: "ERROR", error: err.plainMessage } };
       throw err;
     }
     const country = req.country.trim().toLowerCase();
@@ -147,29 +207,20 @@ export class ActivationEngine {
     if (!sim) {
       this.#stats.noNumbers++;
       this.#log.debug({ event: "no-numbers", country, operator, service, exceptions }, "no number for request");
-      return { status: "NO_NUMBERS" };
+      return { response: { status: "NO_NUMBERS" } };
     }
-    let activation: ActivationRecord;
-    try {
-      activation = this.#persistence.createActivation({
-        number: sim.number,
-        iccid: sim.iccid,
-        portId: sim.portId,
-        country: sim.country,
-        operator: sim.operator,
-        service,
-        sum,
-        createdAt: this.#clock(),
-      });
-    } catch (err) {
-      this.#log.error({ event: "activation-commit-failed", err, number: sim.number }, "could not commit the activation; nothing reserved");
-      return { status: "ERROR", error: "activation could not be stored" };
-    }
+    return {
+      input: { number: sim.number, iccid: sim.iccid, portId: sim.portId, country: sim.country, operator: sim.operator, service, sum, createdAt: this.#clock() },
+    };
+  }
+
+  /** The activation is durable: make it open in memory and answer. */
+  #opened(activation: ActivationRecord): GetNumberResponse {
     this.#state.addOpen(activation);
-    this.#inventory.touch(sim.number, this.#state);
+    this.#inventory.touch(activation.number, this.#state);
     this.#stats.assigned++;
-    this.#log.info({ event: "activation-opened", activationId: activation.id, number: sim.number, portId: sim.portId, service, sum }, "number issued");
-    return { status: "SUCCESS", number: Number(sim.number), activationId: activation.id };
+    this.#log.info({ event: "activation-opened", activationId: activation.id, number: activation.number, portId: activation.portId, service: activation.service, sum: activation.sum }, "number issued");
+    return { status: "SUCCESS", number: Number(activation.number), activationId: activation.id };
   }
 
   /** FINISH_ACTIVATION (§2.5): idempotent by id; always releases the number. */

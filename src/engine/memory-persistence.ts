@@ -111,6 +111,21 @@ export class MemoryPersistence implements EnginePersistence {
     return openView(record);
   }
 
+  createActivations(inputs: readonly NewActivation[]): ActivationRecord[] {
+    this.#maybeFail();
+    const numbers = new Set<string>();
+    const iccids = new Set<string>();
+    for (const input of inputs) {
+      const holder = this.#openByNumber.get(input.number) ?? this.#openByIccid.get(input.iccid);
+      if (holder || numbers.has(input.number) || iccids.has(input.iccid)) {
+        throw new SimgateError("number or SIM already has an open activation", ErrorCode.EngineNumberBusy, { number: input.number, iccid: input.iccid });
+      }
+      numbers.add(input.number);
+      iccids.add(input.iccid);
+    }
+    return inputs.map((input) => this.createActivation(input));
+  }
+
   closeActivation(close: CloseActivation): CloseOutcome {
     const a = this.#activations.get(close.id);
     if (!a) return { kind: "unknown" };

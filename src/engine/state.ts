@@ -13,6 +13,12 @@ export class EngineState {
   /** number → service → usage. Only rows that differ from the default are kept. */
   readonly usage = new Map<string, Map<string, UsageRecord>>();
   readonly lastUsed = new Map<string, EpochMs>();
+  /**
+   * Picked for an order whose group commit has not returned yet (engine.ts orderNumber).
+   * Memory only: a crash loses them, which is right, because nobody was answered.
+   */
+  readonly reservedNumbers = new Set<string>();
+  readonly reservedIccids = new Set<string>();
   /** Bumped on every change; lets the inventory cache derived data (held-back set). */
   version = 0;
 
@@ -25,7 +31,7 @@ export class EngineState {
   }
 
   isBusy(number: string, iccid: string): boolean {
-    return this.openByNumber.has(number) || this.openByIccid.has(iccid);
+    return this.openByNumber.has(number) || this.openByIccid.has(iccid) || this.reservedNumbers.has(number) || this.reservedIccids.has(iccid);
   }
 
   usageOf(number: string, service: string): UsageRecord {
@@ -36,6 +42,18 @@ export class EngineState {
   isBlocked(number: string, service: string): boolean {
     const u = this.usage.get(number)?.get(service);
     return u !== undefined && (u.sold || u.excluded);
+  }
+
+  reserve(number: string, iccid: string): void {
+    this.reservedNumbers.add(number);
+    this.reservedIccids.add(iccid);
+    this.version++;
+  }
+
+  unreserve(number: string, iccid: string): void {
+    this.reservedNumbers.delete(number);
+    this.reservedIccids.delete(iccid);
+    this.version++;
   }
 
   addOpen(a: ActivationRecord): void {

@@ -98,3 +98,48 @@ describe("GET_NUMBER assignment", () => {
     expect(persistence.load().openActivations).toHaveLength(7);
   });
 });
+
+describe("GET_NUMBER with group commit (orderNumber)", () => {
+  it("500 concurrent orders for 7 SIMs: 7 distinct numbers in one transaction, the rest NO_NUMBERS", async () => {
+    const { engine, persistence } = makeEngine();
+    engine.updatePorts(Array.from({ length: 7 }, (_, i) => port(i + 1)));
+    const results = await Promise.all(
+      Array.from({ length: 500 }, async (_, i) => {
+        if (i % 2) await new Promise((r) => setImmediate(r));
+        return engine.orderNumber(order({ service: i % 3 ? "facebook" : "telegram" }));
+      }),
+    );
+    const ok = results.filter((r) => r.status === "SUCCESS");
+    expect(ok).toHaveLength(7);
+    expect(new Set(ok.map((r) => r.number)).size).toBe(7);
+    expect(new Set(ok.map((r) => r.activationId)).size).toBe(7);
+    expect(persistence.load().openActivations).toHaveLength(7);
+    expect(engine.openActivations()).toEqual(persistence.load().openActivations);
+  });
+
+  it("a reserved SIM is busy before its commit: not counted, not given to a synchronous order", async () => {
+    const { engine } = makeEngine();
+    engine.updatePorts([port(1), port(2)]);
+    const pending = engine.orderNumber(order());
+    expect(engine.getServices().countryList[0]?.operatorMap["any"]).toEqual({ facebook: 1, telegram: 1 });
+    expect(engine.openActivations()).toEqual([]);
+    expect(engine.getNumber(order())).toMatchObject({ number: 79000000002 });
+    expect(await pending).toMatchObject({ status: "SUCCESS", number: 79000000001 });
+  });
+
+  it("a failed batch commit answers ERROR to every order in it and releases the reservations", async () => {
+    const persistence = new MemoryPersistence();
+    const { engine } = makeEngine({}, persistence);
+    engine.updatePorts([port(1), port(2)]);
+    persistence.failNextWrite = true;
+    const results = await Promise.all([engine.orderNumber(order()), engine.orderNumber(order()), engine.orderNumber(order())]);
+    expect(results).toEqual([
+      { status: "ERROR", error: "activation could not be stored" },
+      { status: "ERROR", error: "activation could not be stored" },
+      { status: "NO_NUMBERS" },
+    ]);
+    expect(persistence.load().openActivations).toEqual([]);
+    expect(engine.getServices().countryList[0]?.operatorMap["any"]).toEqual({ facebook: 2, telegram: 2 });
+    expect(await engine.orderNumber(order())).toMatchObject({ status: "SUCCESS", activationId: 1 });
+  });
+});
