@@ -161,7 +161,10 @@ export class Marketplace {
 
   private async order(offer: Offer): Promise<Operation | undefined> {
     this.s.orders++;
-    offer.count--; // respect the offered count until the next poll
+    // respect the offered counts until the next poll: this entry, and `any` which sums it (§2.1 rule 2)
+    for (const x of this.offers) {
+      if (x === offer || (x.country === offer.country && x.service === offer.service && x.operator === "any")) x.count--;
+    }
     const sum = Math.round(this.prng.int(10, 500)) / 10;
     const exceptions = this.prng.chance(this.o.exceptionRate) ? this.exceptionSet() : undefined;
     const req = { action: "GET_NUMBER", country: offer.country, operator: offer.operator, service: offer.service, sum, ...(exceptions ? { exceptionPhoneSet: exceptions } : {}) };
