@@ -48,7 +48,10 @@ export const engineConfigSchema = z
     names: z
       .object({
         countries: z.record(z.string().regex(/^\d{3}$/), name).default({}),
-        operators: z.record(z.string().regex(/^\d{5,6}$/), name).default({}),
+        operators: z
+          .record(z.string().regex(/^\d{5,6}$/), name)
+          .refine((m) => !Object.values(m).includes("any"), { message: "'any' is the summed operator of GET_SERVICES, not an operator name (§2.1 rule 2)" })
+          .default({}),
       })
       .default({ countries: {}, operators: {} }),
   })

@@ -60,6 +60,8 @@ export class Inventory {
    */
   #lru: SimEntry[] = [];
   readonly #warnedUnnamed = new Set<string>();
+  /** Log each anomaly once, not on every port change. */
+  readonly #warnedDuplicate = new Set<string>();
   #heldVersion = -1;
   #heldPortsVersion = -1;
   #portsVersion = 0;
@@ -83,6 +85,8 @@ export class Inventory {
       if (!p.present || p.state !== "ready" || !p.iccid || !p.number || !p.mcc || !p.mnc) continue;
       const number = p.number.replace(/^\+/, "");
       if (this.sims.has(number) || iccids.has(p.iccid)) {
+        if (this.#warnedDuplicate.has(number)) continue;
+        this.#warnedDuplicate.add(number);
         this.log.warn({ event: "duplicate-sim", portId: p.id, number, iccid: p.iccid }, "two ports report the same SIM or number; counted once");
         continue;
       }

@@ -16,6 +16,8 @@ describe("engine config", () => {
     for (const services of [["any"], ["rent"], ["vk", "VK"]]) {
       expect(() => parseEngineConfig({ services })).toThrow(/services/);
     }
+    expect(() => parseEngineConfig({ names: { operators: { "25001": "ANY" } } })).toThrow(/summed operator/);
+    expect(() => parseEngineConfig({ names: { countries: { "25": "russia" } } })).toThrow(/names\.countries/);
     try {
       parseEngineConfig({ cancelLimit: 0 });
     } catch (err) {
