@@ -86,7 +86,10 @@ export class PtyHost {
     child.stdout?.on("data", (chunk: Buffer) => this.#onData(chunk));
     child.stderr?.on("data", () => undefined);
     child.stdin?.on("error", () => undefined);
-    child.once("error", (err) => this.#fail(new SimgateError(`pty helper failed: ${err.message}`, ErrorCode.SimulatorPtyFailed, {}, { cause: err })));
+    child.once("error", (err: NodeJS.ErrnoException) => {
+      const why = err.code === "ENOENT" ? "python3 is not installed (the simulator's pseudo-terminals need it: apt-get install python3)" : err.message;
+      this.#fail(new SimgateError(`pty helper failed: ${why}`, ErrorCode.SimulatorPtyFailed, {}, { cause: err }));
+    });
     child.once("exit", (code, signal) =>
       this.#fail(new SimgateError(`pty helper exited (code ${code}, signal ${signal})`, ErrorCode.SimulatorPtyFailed)),
     );
