@@ -25,6 +25,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: "decode an SMS PDU or a +CUSD line",
     load: async () => (await import("./commands/decode.js")).decodeCommand,
   },
+  "fake-onlinesim": {
+    summary: "play Onlinesim over HTTP (receive PUSH_SMS/v2, buy from a partner) for tests and demos",
+    load: async () => (await import("./commands/fake-onlinesim.js")).fakeOnlinesimCommand,
+  },
 };
 
 function usage(): string {

@@ -45,8 +45,9 @@ export interface FakeOnlinesimStats {
   v2: V2Stats;
   /** Requests refused for a bad key or a schema problem (last 50). */
   rejected: Array<{ seq: number; method: string; path: string; status?: number; problems: string[] }>;
-  /** What the marketplace found wrong in the partner's answers (count). */
+  /** What the marketplace found wrong in the partner's answers (count, and the latest). */
   violations: number;
+  lastViolation?: string;
 }
 
 export interface FakeOnlinesimUrls {
@@ -140,6 +141,7 @@ export class FakeOnlinesim {
   stats(): FakeOnlinesimStats {
     const m = this.marketplace?.stats();
     const v2 = this.v2.stats;
+    const lastViolation = this.marketplace?.violations.at(-1);
     return {
       polls: m?.polls ?? 0,
       pollFailures: m?.pollFailures ?? 0,
@@ -159,6 +161,7 @@ export class FakeOnlinesim {
         .slice(-50)
         .map((e) => ({ seq: e.seq, method: e.method, path: e.path, status: e.status, problems: e.problems })),
       violations: this.marketplace?.violations.length ?? 0,
+      ...(lastViolation ? { lastViolation: `${lastViolation.what} ${lastViolation.detail}` } : {}),
     };
   }
 
