@@ -4,29 +4,19 @@
  *  - GET_NUMBER under 200 concurrent orders: throughput and p99 latency from arrival to
  *    answer, with the in-memory persistence and with durable SQLite commits (target p99 < 20 ms).
  *
- * The SQLite variant uses a minimal stand-in implementation of EnginePersistence below
- * (same pragmas as src/store/database.ts: WAL, synchronous=FULL) until the store's own
- * implementation is available; swap it in `sqlitePersistence()`.
+ * The durable variant runs on the real store (src/store: SQLite WAL, synchronous=FULL,
+ * one fsync per commit) in a temp directory, once with a commit per order (getNumber) and
+ * once with group commit (orderNumber).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { parseEngineConfig } from "../src/engine/config.js";
 import { ActivationEngine } from "../src/engine/engine.js";
 import type { PortInput } from "../src/engine/inventory.js";
 import { MemoryPersistence } from "../src/engine/memory-persistence.js";
-import type {
-  ActivationRecord,
-  AttachOutcome,
-  ClosedActivationRecord,
-  CloseActivation,
-  CloseOutcome,
-  EngineDurableState,
-  EnginePersistence,
-  NewActivation,
-} from "../src/engine/persistence.js";
-import { ErrorCode, SimgateError } from "../src/errors.js";
+import type { EnginePersistence } from "../src/engine/persistence.js";
+import { openStore } from "../src/store/index.js";
 import type { BenchResult } from "./result.js";
 
 const SERVICES = Array.from({ length: 50 }, (_, i) => `service${i}`);
@@ -126,80 +116,17 @@ export async function benchEngine(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), "simgate-bench-engine-"));
   try {
     for (const mode of ["group", "single"] as const) {
-      const { persistence, close } = sqlitePersistence(join(dir, `engine-${mode}.db`));
+      const store = openStore({ stateDir: join(dir, mode) });
       try {
-        results.push(...(await benchAssignment(`(SQLite WAL+FULL stand-in, ${mode === "group" ? "group commit" : "commit per order"})`, persistence, 10, mode)));
+        results.push(...(await benchAssignment(`(SQLite store, ${mode === "group" ? "group commit" : "commit per order"})`, store.engine, 10, mode)));
       } finally {
-        close();
+        store.close();
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return results;
-}
-
-/** Minimal durable EnginePersistence for the benchmark (see the file comment). */
-function sqlitePersistence(path: string): { persistence: EnginePersistence; close: () => void } {
-  const db = new Database(path);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
-  db.exec(`
-    CREATE TABLE activations (id INTEGER PRIMARY KEY AUTOINCREMENT, number TEXT NOT NULL, iccid TEXT NOT NULL, port_id TEXT,
-      country TEXT NOT NULL, operator TEXT NOT NULL, service TEXT NOT NULL, sum REAL NOT NULL, created_at INTEGER NOT NULL,
-      status INTEGER, finish_sum REAL, closed_at INTEGER);
-    CREATE UNIQUE INDEX open_number ON activations(number) WHERE closed_at IS NULL;
-    CREATE UNIQUE INDEX open_iccid ON activations(iccid) WHERE closed_at IS NULL;
-    CREATE TABLE usage (number TEXT NOT NULL, service TEXT NOT NULL, sold INTEGER NOT NULL, cancels INTEGER NOT NULL, excluded INTEGER NOT NULL, PRIMARY KEY (number, service));
-    CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, sms_id INTEGER NOT NULL, activation_id INTEGER NOT NULL, created_at INTEGER NOT NULL, UNIQUE (sms_id, activation_id));
-  `);
-  type Row = { id: number; number: string; iccid: string; port_id: string | null; country: string; operator: string; service: string; sum: number; created_at: number; status: number | null; finish_sum: number | null; closed_at: number | null };
-  const toOpen = (r: Row): ActivationRecord => ({ id: r.id, number: r.number, iccid: r.iccid, portId: r.port_id, country: r.country, operator: r.operator, service: r.service, sum: r.sum, createdAt: r.created_at });
-  const toClosed = (r: Row): ClosedActivationRecord => ({ ...toOpen(r), status: r.status ?? 0, finishSum: r.finish_sum, closedAt: r.closed_at ?? 0 });
-  const insert = db.prepare("INSERT INTO activations (number, iccid, port_id, country, operator, service, sum, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  const byId = db.prepare<[number], Row>("SELECT * FROM activations WHERE id = ?");
-  const close = db.prepare("UPDATE activations SET status = ?, finish_sum = ?, closed_at = ? WHERE id = ?");
-  const upsertUsage = db.prepare("INSERT INTO usage VALUES (?, ?, ?, ?, ?) ON CONFLICT (number, service) DO UPDATE SET sold = excluded.sold, cancels = excluded.cancels, excluded = excluded.excluded");
-  const closeTx = db.transaction((c: CloseActivation): CloseOutcome => {
-    const row = byId.get(c.id);
-    if (!row) return { kind: "unknown" };
-    if (row.closed_at !== null) return { kind: "already-closed", activation: toClosed(row) };
-    close.run(c.status, c.finishSum, c.closedAt, c.id);
-    if (c.usage) upsertUsage.run(c.usage.number, c.usage.service, c.usage.sold ? 1 : 0, c.usage.cancels, c.usage.excluded ? 1 : 0);
-    return { kind: "closed", activation: { ...toOpen(row), status: c.status, finishSum: c.finishSum, closedAt: c.closedAt } };
-  });
-  const createOne = (a: NewActivation): ActivationRecord => {
-    try {
-      const info = insert.run(a.number, a.iccid, a.portId, a.country, a.operator, a.service, a.sum, a.createdAt);
-      return { ...a, id: Number(info.lastInsertRowid) };
-    } catch (err) {
-      if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw new SimgateError("number busy", ErrorCode.EngineNumberBusy, {}, { cause: err });
-      throw err;
-    }
-  };
-  const createMany = db.transaction((inputs: readonly NewActivation[]) => inputs.map(createOne));
-  const persistence: EnginePersistence = {
-    load(): EngineDurableState {
-      const open = db.prepare<[], Row>("SELECT * FROM activations WHERE closed_at IS NULL ORDER BY id").all().map(toOpen);
-      const usage = db.prepare<[], { number: string; service: string; sold: number; cancels: number; excluded: number }>("SELECT * FROM usage").all()
-        .map((u) => ({ number: u.number, service: u.service, sold: u.sold === 1, cancels: u.cancels, excluded: u.excluded === 1 }));
-      const lastUsed = db.prepare<[], { number: string; at: number }>("SELECT number, MAX(created_at) AS at FROM activations GROUP BY number").all();
-      return { openActivations: open, usage, lastUsed };
-    },
-    createActivation: createOne,
-    createActivations(inputs: readonly NewActivation[]): ActivationRecord[] {
-      return createMany(inputs);
-    },
-    closeActivation: (c) => closeTx(c),
-    findOpenActivationByNumber(number: string) {
-      const r = db.prepare<[string], Row>("SELECT * FROM activations WHERE number = ? AND closed_at IS NULL").get(number);
-      return r ? toOpen(r) : undefined;
-    },
-    attachSmsToActivation(): AttachOutcome {
-      return { kind: "not-open" };
-    },
-  };
-  return { persistence, close: () => db.close() };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
