@@ -23,6 +23,7 @@ export type { SimRecord } from "./sims.js";
 export type { AcceptedPart, SmsRecord, StoredMessage, StoredPart } from "./sms.js";
 export type { DueDelivery, OutboxItem } from "./outbox.js";
 export { SqliteEnginePersistence, SimRepository, SmsRepository, OutboxRepository, ReassemblyStateRepository };
+export { restoreAssembler, type RestoredAssembler } from "./sms-recovery.js";
 
 export interface OpenStoreOptions extends Partial<OpenDatabaseOptions> {
   /** Default /var/lib/simgate (the CLI's --state-dir overrides it). */

@@ -3,6 +3,7 @@ import { Reassembler } from "../../src/codec/reassembly.js";
 import { MessageAssembler, type CompleteSms } from "../../src/modem/sms-handoff.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { openStore, type Store } from "../../src/store/index.js";
+import { restoreAssembler } from "../../src/store/sms-recovery.js";
 import { deliverParts, tempStateDir } from "./helpers.js";
 
 const cleanups: (() => void)[] = [];
@@ -110,6 +111,52 @@ describe("SMS parts", () => {
     if (done.kind === "complete") expect(done.message.text).toBe("C".repeat(300));
     b.reassembly.save("usb-1-1", r2.toJSON());
     expect(b.reassembly.load("usb-1-1")).toBeUndefined();
+  });
+
+  it("after a crash, stored-but-unassembled parts rebuild the port's assembler (no blob needed)", () => {
+    const { open } = fresh();
+    const at = new Date("2026-11-22T08:30:00Z");
+    const multi = deliverParts({ text: "D".repeat(400), concatRef: 5, at });
+    const single = deliverParts({ text: "single, never made a message", at, sender: "+79160000002" });
+    const a = open();
+    // The receiver accepted (and the modem deleted) these, then the process died before
+    // the assembler's state or the single SMS's message row were written.
+    a.sms.acceptPart(multi[0]!);
+    a.sms.acceptPart(multi[1]!);
+    a.sms.acceptPart(single[0]!);
+    a.close();
+
+    const b = open();
+    const restored = restoreAssembler(b.sms, "usb-1-1", 600_000, silentLogger());
+    expect(restored.parts).toBe(3);
+    expect(restored.completed.map((m) => m.text)).toEqual(["single, never made a message"]);
+    for (const m of restored.completed) b.sms.storeMessage(m);
+    // The last part arrives after the restart: the message completes with all three parts.
+    b.sms.acceptPart(multi[2]!);
+    const done = restored.assembler.add(multi[2]!, at.getTime() + 5000);
+    expect(done?.text).toBe("D".repeat(400));
+    expect(done?.parts.map((p) => p.pdu)).toEqual(multi.map((p) => p.pdu));
+    const m = b.sms.storeMessage(done!);
+    expect(b.sms.get(m.id)?.partIds).toHaveLength(3);
+    expect(b.sms.unassembledParts("usb-1-1")).toEqual([]);
+  });
+
+  it("a partial multipart restored after its timeout comes out incomplete, naming the missing part", () => {
+    const { open } = fresh();
+    const at = new Date("2026-11-22T08:00:00Z");
+    const multi = deliverParts({ text: "E".repeat(400), concatRef: 6, at });
+    const a = open();
+    a.sms.acceptPart(multi[0]!);
+    a.sms.acceptPart(multi[2]!);
+    a.close();
+    const b = open();
+    const { assembler, completed } = restoreAssembler(b.sms, "usb-1-1", 60_000, silentLogger());
+    expect(completed).toEqual([]);
+    const [late] = assembler.expire(at.getTime() + 120_000);
+    expect(late?.missingParts).toEqual([2]);
+    const m = b.sms.storeMessage(late!);
+    expect(b.sms.get(m.id)).toMatchObject({ missingParts: [2] });
+    expect(b.sms.get(m.id)?.partIds).toHaveLength(2);
   });
 
   it("an unreadable reassembly blob loads as undefined, not a throw", () => {
