@@ -3,6 +3,7 @@
  * NO_OPERATION, bad key, bad body), v2 methods with and without the Bearer key, and
  * failure injection (5xx, slow answers, terminal errors).
  */
+import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXAMPLES } from "../../src/onlinesim/schemas.js";
 import { FakeOnlinesim, type FakeOnlinesimUrls } from "../../src/onlinesim/fake/index.js";
@@ -102,6 +103,17 @@ describe("PUSH_SMS (§2.7)", () => {
     expect(fake.log()[0]?.warnings.join()).toContain("charset=utf-8");
   });
 
+  it("accepts a gzip-encoded body (Q26) and warns when smsId is not the activationId (Q12)", async () => {
+    fake.openOperation({ activationId: 7, number: "79088081050" });
+    const res = await fetch(urls.pushSms, {
+      method: "POST",
+      headers: { ...JSON_UTF8, "content-encoding": "gzip" },
+      body: gzipSync(JSON.stringify(sms({ smsId: 8 }))),
+    });
+    expect(await res.json()).toEqual({ status: "SUCCESS" });
+    expect(fake.log()[0]?.warnings).toEqual(["smsId 8 is not the operation's activationId 7 (Q12 default: activationId)"]);
+  });
+
   it("PUSH_SMS (RENT) needs service RENT, on both documented paths", async () => {
     fake.openOperation({ activationId: 9, number: "79281234567" });
     const rent = { ...EXAMPLES.pushSmsRentRequest, key: KEY };
@@ -193,6 +205,8 @@ describe("failure injection", () => {
     expect(await call(`${urls.v2}/addMessages`, EXAMPLES.addMessagesRequest, { headers: bearer })).toEqual({ status: 401, body: { response: "ERROR_WRONG_KEY" } });
     expect(await call(`${urls.v2}/sendNumbersOnline`, { numbers: [] }, { headers: bearer })).toEqual({ status: 403, body: { response: "API_ACCESS_IP" } });
     expect(fake.failures.pending()).toEqual([]);
+    fake.fail({ path: "PUSH_SMS", terminal: "ERROR_WRONG_KEY" });
+    expect(await call(urls.pushSms, sms())).toEqual({ status: 401, body: { status: "ERROR", error: "ERROR_WRONG_KEY" } });
   });
 
   it("stop() releases an answer held by a long delay (no open handles)", async () => {

@@ -18,6 +18,8 @@ export interface Answer {
   body: unknown;
   keyOk?: boolean;
   problems: string[];
+  /** Recorded, not refused (e.g. smsId ≠ activationId, Q12). */
+  warnings?: string[];
 }
 
 export function json(status: number, body: unknown, extra: Partial<Answer> = {}): Answer {

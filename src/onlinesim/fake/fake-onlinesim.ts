@@ -5,6 +5,7 @@
  *  - optionally drives a Marketplace that buys from the daemon's v1 endpoint (§2.1–2.5);
  *  - records every request (key redacted) and answers with injected failures on demand.
  */
+import { gunzipSync, inflateSync } from "node:zlib";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { V2_ERRORS, type V2ErrorCode } from "../schemas.js";
 import { headerWarnings, json, type Answer, type Call } from "./call.js";
@@ -82,7 +83,8 @@ export class FakeOnlinesim {
   async start(): Promise<FakeOnlinesimUrls> {
     const app = Fastify({ logger: false, forceCloseConnections: true });
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
+    // Raw text for every content type, so the fake (not fastify) judges the payload; gzip bodies are inflated (Q26).
+    app.addContentTypeParser("*", { parseAs: "buffer" }, (req, body, done) => done(null, decodeBody(req.headers["content-encoding"], body as Buffer)));
     app.post("/v1/PUSH_SMS", (req, reply) => this.serve(req, reply, "v1", (c) => this.push.handle(c, false)));
     for (const path of ["/v1/PUSH_SMS_RENT", "/pushSmsRent"]) {
       app.post(path, (req, reply) => this.serve(req, reply, "v1", (c) => this.push.handle(c, true)));
@@ -194,12 +196,18 @@ export class FakeOnlinesim {
         answer = kind === "v1" ? json(rule.status, { status: "ERROR", error: `INJECTED_${rule.status}` }) : json(rule.status, { response: `INJECTED_${rule.status}` });
       } else if (rule.terminal !== undefined) {
         const t = rule.terminal;
-        answer = kind === "v1" ? pushError(t, this.form) : t in V2_ERRORS ? v2Error(t as V2ErrorCode) : json(400, { response: t });
+        if (t in V2_ERRORS) {
+          const code = t as V2ErrorCode;
+          answer = kind === "v2" ? v2Error(code) : json(V2_ERRORS[code], { status: "ERROR", error: code });
+        } else {
+          answer = kind === "v1" ? pushError(t, this.form) : json(400, { response: t });
+        }
       }
     }
     answer ??= handle(call);
     entry.keyOk = answer.keyOk;
     entry.problems = answer.problems;
+    if (answer.warnings) entry.warnings.push(...answer.warnings);
     entry.status = answer.status;
     entry.response = answer.body;
     reply.code(answer.status);
@@ -224,6 +232,18 @@ export class FakeOnlinesim {
 
 function v2Error405(method: string, httpMethod: string): Answer {
   return json(405, { response: "REQUEST_NOT_FOUND" }, { keyOk: true, problems: [`${httpMethod} is not the documented method for ${method}`] });
+}
+
+/** Request body as text; a gzip body that does not inflate becomes a marker the JSON parse reports. */
+function decodeBody(encoding: string | undefined, body: Buffer): string {
+  if (encoding === undefined || encoding === "identity") return body.toString("utf8");
+  try {
+    if (encoding === "gzip") return gunzipSync(body).toString("utf8");
+    if (encoding === "deflate") return inflateSync(body).toString("utf8");
+  } catch {
+    return `<${encoding} body did not inflate>`;
+  }
+  return `<unsupported Content-Encoding ${encoding}>`;
 }
 
 function toCall(req: FastifyRequest): Call {

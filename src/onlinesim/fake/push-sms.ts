@@ -70,6 +70,7 @@ export class PushSmsEndpoint {
     }
     this.stats.accepted++;
     this.stats.bySmsId[sms.smsId] = (this.stats.bySmsId[sms.smsId] ?? 0) + 1;
-    return json(200, { status: "SUCCESS" }, { keyOk: true });
+    const warnings = sms.smsId === op.activationId ? [] : [`smsId ${sms.smsId} is not the operation's activationId ${op.activationId} (Q12 default: activationId)`];
+    return json(200, { status: "SUCCESS" }, { keyOk: true, warnings });
   }
 }
