@@ -272,6 +272,8 @@ export class ActivationEngine {
     if (outcome.kind === "unrouted") {
       this.#stats.smsUnrouted++;
       this.#log.info({ event: "sms-unrouted", smsId: sms.smsId, portId: sms.portId, reason: outcome.reason }, "SMS kept without an open activation");
+    } else if (outcome.kind === "failed") {
+      this.#log.error({ event: "sms-route-failed", smsId: sms.smsId, activationId: outcome.activationId, error: outcome.error }, "could not queue the SMS for PUSH_SMS; it stays stored, retry the routing");
     } else {
       if (outcome.kind === "queued") this.#stats.smsQueued++;
       this.#log.info({ event: "sms-routed", smsId: sms.smsId, activationId: outcome.activationId, outboxId: outcome.outboxId, duplicate: outcome.kind === "duplicate" }, "SMS queued for PUSH_SMS");

@@ -22,14 +22,24 @@ export interface SmsToRoute {
 export type RouteOutcome =
   | { kind: "queued"; activationId: number; outboxId: number }
   | { kind: "duplicate"; activationId: number; outboxId: number }
-  | { kind: "unrouted"; reason: "no-open-activation" | "activation-closed" };
+  | { kind: "unrouted"; reason: "no-open-activation" | "activation-closed" }
+  /**
+   * The store refused or failed (e.g. the SMS id is not a stored SMS). The SMS itself is
+   * still stored (the hand-off happened before); the caller may retry the routing.
+   */
+  | { kind: "failed"; activationId: number; error: string };
 
 export function routeSms(sms: SmsToRoute, state: EngineState, persistence: EnginePersistence): RouteOutcome {
   const number = sms.number?.replace(/^\+/, "") ?? null;
   const activation =
     (sms.iccid !== null ? state.openByIccid.get(sms.iccid) : undefined) ?? (number !== null ? state.openByNumber.get(number) : undefined);
   if (!activation) return { kind: "unrouted", reason: "no-open-activation" };
-  const outcome: AttachOutcome = persistence.attachSmsToActivation(sms.smsId, activation.id, sms.receivedAt);
+  let outcome: AttachOutcome;
+  try {
+    outcome = persistence.attachSmsToActivation(sms.smsId, activation.id, sms.receivedAt);
+  } catch (err) {
+    return { kind: "failed", activationId: activation.id, error: err instanceof Error ? err.message : String(err) };
+  }
   switch (outcome.kind) {
     case "queued":
       return { kind: "queued", activationId: activation.id, outboxId: outcome.entry.id };

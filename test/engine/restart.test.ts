@@ -4,12 +4,19 @@
  * committed, nothing else). The rebuilt engine must have the same open activations, usage
  * and counts, and from then on answer exactly like an engine that never died.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseEngineConfig } from "../../src/engine/config.js";
 import { ActivationEngine } from "../../src/engine/engine.js";
 import type { PortInput } from "../../src/engine/inventory.js";
 import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
+import type { EnginePersistence } from "../../src/engine/persistence.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { encodeDeliver } from "../../src/codec/pdu-encode.js";
+import { buildPart } from "../../src/modem/sms-handoff.js";
 import { port } from "./helpers.js";
 
 const config = parseEngineConfig({ services: ["facebook", "telegram", "vk"], reserveModules: 1, cancelLimit: 2 });
@@ -28,7 +35,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant("sms" as const), p: fc.nat(4), smsId: fc.integer({ min: 1, max: 50 }) }),
 );
 
-function apply(engine: ActivationEngine, o: Op, issued: number[]): unknown {
+function apply(engine: ActivationEngine, o: Op, issued: number[], smsId: (n: number) => number = (n) => n): unknown {
   switch (o.kind) {
     case "order": {
       const r = engine.getNumber({ country: "russia", operator: o.operator, service: o.service, sum: 3 });
@@ -42,19 +49,74 @@ function apply(engine: ActivationEngine, o: Op, issued: number[]): unknown {
       return engine.getServices();
     case "sms": {
       const p = PORTS[o.p]!;
-      return engine.routeSms({ smsId: o.smsId, portId: p.id, iccid: p.iccid, number: p.number, receivedAt: 7 });
+      return engine.routeSms({ smsId: smsId(o.smsId), portId: p.id, iccid: p.iccid, number: p.number, receivedAt: 7 });
     }
   }
 }
 
-describe("restart", () => {
-  it("an engine killed at random points and rebuilt from the store is indistinguishable from one that never died", () => {
-    fc.assert(
-      fc.property(fc.array(op, { minLength: 5, maxLength: 80, size: "max" }), fc.array(fc.nat(79), { maxLength: 6 }), (ops, kills) => {
+/** A store that can be "killed" and reopened: only committed writes survive. */
+interface Reopenable {
+  persistence: EnginePersistence;
+  /** The store's id for the test's SMS number `n` (stored once, as the SMS hand-off would). */
+  smsId(n: number): number;
+  reopen(): EnginePersistence;
+  dispose(): void;
+}
+
+function memoryStore(): Reopenable {
+  let p = new MemoryPersistence();
+  return {
+    get persistence() {
+      return p;
+    },
+    reopen: () => (p = MemoryPersistence.fromSnapshot(p.snapshot())),
+    smsId: (n) => n,
+    dispose: () => undefined,
+  };
+}
+
+function sqliteStore(): Reopenable {
+  const dir = mkdtempSync(join(tmpdir(), "simgate-engine-restart-"));
+  let store: Store = openStore({ stateDir: dir, busyTimeoutMs: 500 });
+  const smsIds = new Map<number, number>();
+  return {
+    smsId: (n) => {
+      let id = smsIds.get(n);
+      if (id === undefined) {
+        const at = new Date(1_800_000_000_000 + n * 1000);
+        const parts = encodeDeliver({ text: `code ${n}`, sender: "Facebook", timestamp: at, smsc: "+79168999100" }).map(
+          (pdu, index) => buildPart({ portId: "p1", iccid: PORTS[0]!.iccid, memory: "SM", index, pdu: pdu.hex, tpduLength: pdu.tpduLength, receivedAt: at }).part,
+        );
+        for (const part of parts) store.sms.acceptPart(part);
+        id = store.sms.storeMessage({ portId: "p1", iccid: PORTS[0]!.iccid, sender: "Facebook", text: `code ${n}`, parts, missingParts: [], timestamp: null }).id;
+        smsIds.set(n, id);
+      }
+      return id;
+    },
+    get persistence() {
+      return store.engine;
+    },
+    reopen: () => {
+      store.close();
+      store = openStore({ stateDir: dir, busyTimeoutMs: 500 });
+      return store.engine;
+    },
+    dispose: () => {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function killAndRestartProperty(makeStore: () => Reopenable, numRuns: number): void {
+  fc.assert(
+    fc.property(fc.array(op, { minLength: 5, maxLength: 80, size: "max" }), fc.array(fc.nat(79), { maxLength: 6 }), (ops, kills) => {
+      const subject = makeStore();
+      try {
         let clock = 0;
         const now = () => clock;
         const reference = new ActivationEngine({ persistence: new MemoryPersistence(), config, clock: now });
-        let persistence = new MemoryPersistence();
+        let persistence = subject.persistence;
         let engine = new ActivationEngine({ persistence, config, clock: now });
         reference.updatePorts(PORTS);
         engine.updatePorts(PORTS);
@@ -64,11 +126,11 @@ describe("restart", () => {
         ops.forEach((o, i) => {
           clock += 1000;
           if (o.kind === "ports") ports = PORTS.filter((_, k) => o.mask & (1 << k));
-          expect(apply(engine, o, issued)).toEqual(apply(reference, o, issuedRef));
+          expect(apply(engine, o, issued, subject.smsId)).toEqual(apply(reference, o, issuedRef));
           if (kills.includes(i)) {
             const before = { open: engine.openActivations(), services: engine.getServices(), durable: persistence.load() };
             // Kill: only what the store committed survives.
-            persistence = MemoryPersistence.fromSnapshot(persistence.snapshot());
+            persistence = subject.reopen();
             engine = new ActivationEngine({ persistence, config, clock: now });
             engine.updatePorts(ports);
             expect(engine.openActivations()).toEqual(before.open);
@@ -77,9 +139,22 @@ describe("restart", () => {
           }
         });
         expect(engine.getServices()).toEqual(reference.getServices());
-      }),
-      { numRuns: 150 },
-    );
+        expect(engine.openActivations()).toEqual(reference.openActivations());
+      } finally {
+        subject.dispose();
+      }
+    }),
+    { numRuns },
+  );
+}
+
+describe("restart", () => {
+  it("an engine killed at random points and rebuilt from the store is indistinguishable from one that never died", () => {
+    killAndRestartProperty(memoryStore, 150);
+  });
+
+  it("the same on the SQLite store, reopening the file (answers identical to an in-memory engine)", () => {
+    killAndRestartProperty(sqliteStore, 25);
   });
 
   it("a crash inside a write (transaction rolled back) leaves the state as before the request", () => {

@@ -34,4 +34,14 @@ describe("SMS routing", () => {
     expect(persistence.outbox()).toEqual([]);
     expect(engine.stats().smsUnrouted).toBe(2);
   });
+
+  it("reports a store failure as `failed` (the SMS stays stored; routing can be retried)", () => {
+    const { engine, persistence } = makeEngine();
+    engine.updatePorts([port(1)]);
+    engine.getNumber(order);
+    const sms = { smsId: 3, portId: "port-1", iccid: port(1).iccid, number: "+79000000001", receivedAt: 5 };
+    persistence.failNextWrite = true;
+    expect(engine.routeSms(sms)).toEqual({ kind: "failed", activationId: 1, error: "simulated store failure (transaction rolled back)" });
+    expect(engine.routeSms(sms)).toMatchObject({ kind: "queued", activationId: 1 });
+  });
 });
