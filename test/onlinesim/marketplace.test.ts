@@ -109,6 +109,21 @@ describe("Marketplace", () => {
     expect(market.violations.map((v) => v.detail).join()).toContain("timeout");
   });
 
+  it("re-sends an acknowledged FINISH (resendFinishRate) and flags a partner that is not idempotent (Q11)", async () => {
+    const { partner, fake, market } = await setup({ autoFinish: false, resendFinishRate: 1 });
+    await market.pollOnce();
+    const a = (await market.orderOnce())!;
+    await market.finish(a.activationId, 4);
+    expect(partner.finishes.get(a.activationId)).toHaveLength(2);
+    expect(market.violations).toEqual([]);
+    partner.nonIdempotent = true;
+    await market.pollOnce();
+    const b = (await market.orderOnce())!;
+    await market.finish(b.activationId, 5);
+    expect(market.violations.map((v) => v.detail)).toEqual([expect.stringContaining(`#${b.activationId} repeated FINISH not answered SUCCESS (Q11)`)]);
+    expect(fake.stats()).toMatchObject({ finishResends: 2, finishes: { 4: 1, 5: 1 } });
+  });
+
   it("rejects a GET_SERVICES answer whose any is not the sum, or that exceeds the module count", async () => {
     const { partner, fake, market } = await setup({ moduleCount: 1 });
     expect(await market.pollOnce()).toBe(false); // russia has 2 free numbers > 1 module

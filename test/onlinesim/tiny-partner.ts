@@ -25,6 +25,8 @@ export interface TinyPartner {
   badServices: boolean;
   /** Issue numbers even when they match exceptionPhoneSet. */
   ignoreExceptions: boolean;
+  /** Answer ERROR to a FINISH for an operation already closed (the bug Q11 forbids). */
+  nonIdempotent: boolean;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function startTinyPartner(key: string, numbers: TinyNumber[], servi
     slowFinish: { times: 0, delayMs: 0 },
     badServices: false,
     ignoreExceptions: false,
+    nonIdempotent: false,
     close: async () => {
       for (const t of held) clearTimeout(t);
       await app.close();
@@ -83,6 +86,7 @@ export async function startTinyPartner(key: string, numbers: TinyNumber[], servi
       case "FINISH_ACTIVATION": {
         const id = body["activationId"] as number;
         p.finishes.set(id, [...(p.finishes.get(id) ?? []), body]);
+        if (p.nonIdempotent && !p.open.has(id)) return { status: "ERROR", error: "NO_ACTIVATION" };
         p.open.delete(id); // idempotent: a re-send finds it closed and still gets SUCCESS (Q11)
         if (p.slowFinish.times > 0) {
           p.slowFinish.times--;

@@ -5,7 +5,8 @@ import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { oneLineError } from "../format.js";
 
 const HELP = `usage: simgate fake-onlinesim [--listen HOST:PORT] [--partner URL] [--key K] [--poll-ms N]
-                              [--order-every-ms N] [--max-orders N] [--seed S] [--summary-ms N] [--json]
+                              [--order-every-ms N] [--max-orders N] [--modules N] [--seed S]
+                              [--summary-ms N] [--json]
 
 Play Onlinesim over real HTTP for tests and demos (docs/onlinesim-protocol.md): receive
 PUSH_SMS and the v2 reseller calls, validating every payload; with --partner, also buy from
@@ -18,6 +19,7 @@ Prints its URLs, then a one-line summary periodically, until SIGINT/SIGTERM.
   --poll-ms N           GET_SERVICES period (default 120000, as Onlinesim; e.g. 1000 for a demo)
   --order-every-ms N    GET_NUMBER period (default 5000)
   --max-orders N        stop ordering after N orders (default 1000)
+  --modules N           the partner's module count: GET_SERVICES counts above it are violations (§2.1)
   --seed S              seed for the buyer's random choices (default 1)
   --summary-ms N        summary period (default 5000)
   --json                one JSON object per line
@@ -66,6 +68,7 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
         "poll-ms": { type: "string", default: "120000" },
         "order-every-ms": { type: "string", default: "5000" },
         "max-orders": { type: "string", default: "1000" },
+        modules: { type: "string" },
         seed: { type: "string", default: "1" },
         "summary-ms": { type: "string", default: "5000" },
         json: { type: "boolean", default: false },
@@ -92,6 +95,8 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
   if (typeof orderMs === "string") return usage(orderMs);
   const maxOrders = intOption(values["max-orders"], "max-orders", 0, 1_000_000);
   if (typeof maxOrders === "string") return usage(maxOrders);
+  const modules = values.modules === undefined ? undefined : intOption(values.modules, "modules", 1, 100_000);
+  if (typeof modules === "string") return usage(modules);
   const seed = intOption(values.seed, "seed", 0, 2 ** 32 - 1);
   if (typeof seed === "string") return usage(seed);
   const summaryMs = intOption(values["summary-ms"], "summary-ms", 50, 3_600_000);
@@ -103,7 +108,10 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
     key: values.key,
     host: listen.host,
     port: listen.port,
-    ...(values.partner === undefined ? {} : { marketplace: { partnerUrl: values.partner, pollMs, orderEveryMs: orderMs, maxOrders, seed } }),
+    ...(values.partner === undefined ? {} : {
+          // The demo re-sends a few acknowledged FINISHes so a non-idempotent partner shows up (§2.5, Q11).
+          marketplace: { partnerUrl: values.partner, pollMs, orderEveryMs: orderMs, maxOrders, seed, moduleCount: modules, resendFinishRate: 0.05 },
+        }),
   });
   let urls;
   try {

@@ -38,6 +38,7 @@ export interface FakeOnlinesimStats {
   noNumbers: number;
   finishes: MarketplaceStats["finishes"];
   finishRetries: number;
+  finishResends: number;
   openOperations: number;
   earnings: number;
   pushSms: number;
@@ -152,6 +153,7 @@ export class FakeOnlinesim {
       noNumbers: m?.noNumbers ?? 0,
       finishes: m?.finishes ?? { 1: 0, 3: 0, 4: 0, 5: 0 },
       finishRetries: m?.finishRetries ?? 0,
+      finishResends: m?.finishResends ?? 0,
       openOperations: this.book.openOperations().length,
       earnings: m?.earnings ?? 0,
       pushSms: this.push.stats.accepted,

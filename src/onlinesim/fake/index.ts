@@ -1,5 +1,6 @@
 export { FakeOnlinesim, type FakeOnlinesimOptions, type FakeOnlinesimStats, type FakeOnlinesimUrls } from "./fake-onlinesim.js";
-export { Marketplace, type MarketplaceOptions, type MarketplaceStats, type Violation } from "./marketplace.js";
+export { Marketplace } from "./marketplace.js";
+export type { MarketplaceOptions, MarketplaceStats, Violation } from "./marketplace-options.js";
 export { OperationBook, type Operation } from "./operations.js";
 export type { FailureRule } from "./failures.js";
 export type { PushErrorForm, PushSmsStats } from "./push-sms.js";

@@ -4,64 +4,13 @@
  * re-sending FINISH when the answer fails or misses the deadline (so the partner's handler
  * must be idempotent, Q11). Bounded: maxOrders, maxFinishAttempts, stop().
  */
+export type { MarketplaceOptions, MarketplaceStats, Violation } from "./marketplace-options.js";
 import { check, FinishActivationResponse, GetNumberResponse, type FinishStatus } from "../schemas.js";
+import { resolveMarketplaceOptions, type MarketplaceOptions, type MarketplaceStats, type ResolvedMarketplaceOptions, type Violation } from "./marketplace-options.js";
 import { readOffers, type Offer } from "./offers.js";
 import type { Operation, OperationBook } from "./operations.js";
 import { PartnerClient } from "./partner-client.js";
 import { Prng } from "./prng.js";
-
-export interface MarketplaceOptions {
-  /** Partner (our daemon) v1 base URL. */
-  partnerUrl: string;
-  key: string;
-  paths?: { getServices?: string; getNumber?: string; finishActivation?: string };
-  /** GET_SERVICES period; Onlinesim: 120 000 (§2.1). 0 = no automatic polling (call pollOnce). */
-  pollMs?: number;
-  /** Order period. 0 = no automatic orders (call orderOnce). */
-  orderEveryMs?: number;
-  seed?: number;
-  /** Stop ordering after this many GET_NUMBER requests. */
-  maxOrders?: number;
-  /** No SMS within this window ⇒ FINISH 4 or 5 (Onlinesim: up to 15 min, §2.3). */
-  smsWindowMs?: number;
-  /** Delay between an accepted SMS and FINISH 3. */
-  closeAfterSmsMs?: number;
-  /** Share of operations closed with status 1 (§2.5). */
-  status1Rate?: number;
-  /** Share of orders carrying exceptionPhoneSet (§2.3). */
-  exceptionRate?: number;
-  /** Per-request deadline (§2.1–2.5: 10 000). */
-  deadlineMs?: number;
-  /** Pause before FINISH is re-sent after a failure/timeout. */
-  finishRetryMs?: number;
-  maxFinishAttempts?: number;
-  /** The module count the partner declared; counts above it are violations (§2.1 rule 1). */
-  moduleCount?: number;
-  /** Close operations on the random plan (default true); false = tests call finish(). */
-  autoFinish?: boolean;
-  bearer?: boolean;
-  fetch?: typeof fetch;
-}
-
-export interface Violation {
-  at: number;
-  what: "GET_SERVICES" | "GET_NUMBER" | "FINISH_ACTIVATION";
-  detail: string;
-}
-
-export interface MarketplaceStats {
-  polls: number;
-  pollFailures: number;
-  orders: number;
-  issued: number;
-  noNumbers: number;
-  orderFailures: number;
-  finishes: Record<FinishStatus, number>;
-  finishAttempts: number;
-  finishRetries: number;
-  earnings: number;
-  open: number;
-}
 
 interface Plan {
   timer?: NodeJS.Timeout;
@@ -70,8 +19,8 @@ interface Plan {
 
 export class Marketplace {
   readonly violations: Violation[] = [];
-  private readonly o: Required<Omit<MarketplaceOptions, "moduleCount" | "fetch" | "paths" | "bearer">> & Pick<MarketplaceOptions, "moduleCount">;
-  private readonly paths: { getServices: string; getNumber: string; finishActivation: string };
+  private readonly o: ResolvedMarketplaceOptions;
+  private readonly paths: ResolvedMarketplaceOptions["paths"];
   private readonly client: PartnerClient;
   private readonly prng: Prng;
   private readonly plans = new Map<number, Plan>();
@@ -83,18 +32,12 @@ export class Marketplace {
   private stopped = false;
   private readonly s: MarketplaceStats = {
     polls: 0, pollFailures: 0, orders: 0, issued: 0, noNumbers: 0, orderFailures: 0,
-    finishes: { 1: 0, 3: 0, 4: 0, 5: 0 }, finishAttempts: 0, finishRetries: 0, earnings: 0, open: 0,
+    finishes: { 1: 0, 3: 0, 4: 0, 5: 0 }, finishAttempts: 0, finishRetries: 0, finishResends: 0, earnings: 0, open: 0,
   };
 
   constructor(opts: MarketplaceOptions, private readonly book: OperationBook) {
-    this.o = {
-      partnerUrl: opts.partnerUrl, key: opts.key, pollMs: opts.pollMs ?? 120_000, orderEveryMs: opts.orderEveryMs ?? 5_000,
-      seed: opts.seed ?? 1, maxOrders: opts.maxOrders ?? 100, smsWindowMs: opts.smsWindowMs ?? 30_000,
-      closeAfterSmsMs: opts.closeAfterSmsMs ?? 200, status1Rate: opts.status1Rate ?? 0.1, exceptionRate: opts.exceptionRate ?? 0.3,
-      deadlineMs: opts.deadlineMs ?? 10_000, finishRetryMs: opts.finishRetryMs ?? 1_000, maxFinishAttempts: opts.maxFinishAttempts ?? 10,
-      autoFinish: opts.autoFinish ?? true, moduleCount: opts.moduleCount,
-    };
-    this.paths = { getServices: "/getServices", getNumber: "/getNumber", finishActivation: "/finishActivation", ...opts.paths };
+    this.o = resolveMarketplaceOptions(opts);
+    this.paths = this.o.paths;
     this.client = new PartnerClient({ baseUrl: opts.partnerUrl, key: opts.key, deadlineMs: this.o.deadlineMs, bearer: opts.bearer, fetch: opts.fetch });
     this.prng = new Prng(this.o.seed);
   }
@@ -165,7 +108,7 @@ export class Marketplace {
     for (const x of this.offers) {
       if (x === offer || (x.country === offer.country && x.service === offer.service && x.operator === "any")) x.count--;
     }
-    const sum = Math.round(this.prng.int(10, 500)) / 10;
+    const sum = this.prng.int(10, 500) / 10; // 1.0 … 50.0 RUB
     const exceptions = this.prng.chance(this.o.exceptionRate) ? this.exceptionSet() : undefined;
     const req = { action: "GET_NUMBER", country: offer.country, operator: offer.operator, service: offer.service, sum, ...(exceptions ? { exceptionPhoneSet: exceptions } : {}) };
     const reply = await this.client.post(this.paths.getNumber, req);
@@ -218,6 +161,7 @@ export class Marketplace {
         this.book.close(activationId, status, attempt);
         this.s.finishes[status]++;
         if (status === 3 && op) this.s.earnings += op.sum;
+        if (this.prng.chance(this.o.resendFinishRate)) await this.resendFinish(body);
         return true;
       }
       const why = !reply.ok ? `${reply.reason}: ${reply.detail}` : parsed && !parsed.ok ? parsed.problems.join("; ") : "status ERROR";
@@ -225,6 +169,16 @@ export class Marketplace {
       await this.sleep(this.o.finishRetryMs);
     }
     return false;
+  }
+
+  /** The same FINISH once more after SUCCESS: the partner must answer SUCCESS again (§2.5, Q11). */
+  private async resendFinish(body: { activationId: number }): Promise<void> {
+    this.s.finishResends++;
+    const reply = await this.client.post(this.paths.finishActivation, body);
+    const parsed = reply.ok ? check(FinishActivationResponse, reply.body) : undefined;
+    if (parsed?.ok && parsed.value.status === "SUCCESS") return;
+    const why = !reply.ok ? `${reply.reason}: ${reply.detail}` : JSON.stringify(reply.body);
+    this.violations.push({ at: Date.now(), what: "FINISH_ACTIVATION", detail: `#${body.activationId} repeated FINISH not answered SUCCESS (Q11): ${why}` });
   }
 
   /** Prefixes of numbers issued before (cc + a few digits), else a Swedish one like the doc example; integers as Onlinesim sends them (§2.3). */

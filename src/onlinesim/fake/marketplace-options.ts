@@ -1,0 +1,91 @@
+/** Options and counters of the fake Onlinesim's buyer (marketplace.ts). */
+import type { FinishStatus } from "../schemas.js";
+
+export interface MarketplaceOptions {
+  /** Partner (our daemon) v1 base URL. */
+  partnerUrl: string;
+  key: string;
+  paths?: { getServices?: string; getNumber?: string; finishActivation?: string };
+  /** GET_SERVICES period; Onlinesim: 120 000 (§2.1). 0 = no automatic polling (call pollOnce). */
+  pollMs?: number;
+  /** Order period. 0 = no automatic orders (call orderOnce). */
+  orderEveryMs?: number;
+  seed?: number;
+  /** Stop ordering after this many GET_NUMBER requests. */
+  maxOrders?: number;
+  /** No SMS within this window ⇒ FINISH 4 or 5 (Onlinesim: up to 15 min, §2.3). */
+  smsWindowMs?: number;
+  /** Delay between an accepted SMS and FINISH 3. */
+  closeAfterSmsMs?: number;
+  /** Share of operations closed with status 1 (§2.5). */
+  status1Rate?: number;
+  /** Share of orders carrying exceptionPhoneSet (§2.3). */
+  exceptionRate?: number;
+  /** Per-request deadline (§2.1–2.5: 10 000). */
+  deadlineMs?: number;
+  /** Pause before FINISH is re-sent after a failure/timeout. */
+  finishRetryMs?: number;
+  maxFinishAttempts?: number;
+  /** The module count the partner declared; counts above it are violations (§2.1 rule 1). */
+  moduleCount?: number;
+  /**
+   * Share of acknowledged FINISHes sent once more, as Onlinesim does when our SUCCESS arrived
+   * after its deadline (§2.5): the partner must answer SUCCESS again (Q11). Default 0.
+   */
+  resendFinishRate?: number;
+  /** Close operations on the random plan (default true); false = tests call finish(). */
+  autoFinish?: boolean;
+  bearer?: boolean;
+  fetch?: typeof fetch;
+}
+
+export interface Violation {
+  at: number;
+  what: "GET_SERVICES" | "GET_NUMBER" | "FINISH_ACTIVATION";
+  detail: string;
+}
+
+export interface MarketplaceStats {
+  polls: number;
+  pollFailures: number;
+  orders: number;
+  issued: number;
+  noNumbers: number;
+  orderFailures: number;
+  finishes: Record<FinishStatus, number>;
+  finishAttempts: number;
+  finishRetries: number;
+  /** Deliberate re-sends after an acknowledged FINISH (resendFinishRate). */
+  finishResends: number;
+  earnings: number;
+  open: number;
+}
+
+export type ResolvedMarketplaceOptions = Required<Omit<MarketplaceOptions, "moduleCount" | "fetch" | "paths" | "bearer">> &
+  Pick<MarketplaceOptions, "moduleCount"> & { paths: { getServices: string; getNumber: string; finishActivation: string } };
+
+export function resolveMarketplaceOptions(o: MarketplaceOptions): ResolvedMarketplaceOptions {
+  return {
+    partnerUrl: o.partnerUrl,
+    key: o.key,
+    paths: {
+      getServices: o.paths?.getServices ?? "/getServices", // Q2 defaults
+      getNumber: o.paths?.getNumber ?? "/getNumber",
+      finishActivation: o.paths?.finishActivation ?? "/finishActivation",
+    },
+    pollMs: o.pollMs ?? 120_000, // §2.1: every 2 min
+    orderEveryMs: o.orderEveryMs ?? 5_000,
+    seed: o.seed ?? 1,
+    maxOrders: o.maxOrders ?? 100,
+    smsWindowMs: o.smsWindowMs ?? 30_000, // a demo-sized stand-in for the 15-min operation (§2.3)
+    closeAfterSmsMs: o.closeAfterSmsMs ?? 200,
+    status1Rate: o.status1Rate ?? 0.1,
+    exceptionRate: o.exceptionRate ?? 0.3,
+    deadlineMs: o.deadlineMs ?? 10_000, // §2.1–2.5
+    finishRetryMs: o.finishRetryMs ?? 1_000, // re-send pause: not documented [U]
+    maxFinishAttempts: o.maxFinishAttempts ?? 10,
+    resendFinishRate: o.resendFinishRate ?? 0,
+    autoFinish: o.autoFinish ?? true,
+    moduleCount: o.moduleCount,
+  };
+}
