@@ -10,3 +10,4 @@ export type * from "./persistence.js";
 export { parseExceptionPhoneSet } from "./prefixes.js";
 export type { RouteOutcome, SmsToRoute } from "./sms-routing.js";
 export { feedPorts, watchStale } from "./port-feed.js";
+export { feedSms } from "./sms-feed.js";
