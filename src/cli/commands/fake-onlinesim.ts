@@ -108,7 +108,9 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
     key: values.key,
     host: listen.host,
     port: listen.port,
-    ...(values.partner === undefined ? {} : {
+    ...(values.partner === undefined
+      ? {}
+      : {
           // The demo re-sends a few acknowledged FINISHes so a non-idempotent partner shows up (§2.5, Q11).
           marketplace: { partnerUrl: values.partner, pollMs, orderEveryMs: orderMs, maxOrders, seed, moduleCount: modules, resendFinishRate: 0.05 },
         }),
