@@ -80,16 +80,19 @@ export class Inventory {
     this.sims.clear();
     this.groups.clear();
     const iccids = new Set<string>();
+    const numbers = new Set<string>();
     let modules = 0;
     for (const p of ports) {
       if (!p.present || p.state !== "ready" || !p.iccid || !p.number || !p.mcc || !p.mnc) continue;
       const number = p.number.replace(/^\+/, "");
-      if (this.sims.has(number) || iccids.has(p.iccid)) {
+      if (numbers.has(number) || iccids.has(p.iccid)) {
         if (this.#warnedDuplicate.has(number)) continue;
         this.#warnedDuplicate.add(number);
         this.log.warn({ event: "duplicate-sim", portId: p.id, number, iccid: p.iccid }, "two ports report the same SIM or number; counted once");
         continue;
       }
+      numbers.add(number);
+      iccids.add(p.iccid);
       modules++;
       const names = this.catalog.resolve(p.mcc, p.mnc);
       if (!names) {
@@ -101,7 +104,6 @@ export class Inventory {
         continue;
       }
       const sim: SimEntry = { number, iccid: p.iccid, portId: p.id, country: names.country, operator: names.operator };
-      iccids.add(p.iccid);
       this.sims.set(number, sim);
       let ops = this.groups.get(sim.country);
       if (!ops) this.groups.set(sim.country, (ops = new Map()));
@@ -127,7 +129,9 @@ export class Inventory {
     const sim = this.sims.get(number);
     if (!sim) return;
     const lru = this.#lru;
-    lru.splice(lru.indexOf(sim), 1);
+    const at = lru.indexOf(sim);
+    if (at < 0) return;
+    lru.splice(at, 1);
     let i = lru.length;
     while (i > 0 && compareLru(lru[i - 1]!, sim, state) > 0) i--;
     lru.splice(i, 0, sim);

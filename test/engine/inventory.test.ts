@@ -33,6 +33,9 @@ describe("GET_SERVICES counts", () => {
     const { engine } = makeEngine();
     engine.updatePorts([port(1), port(1, { id: "other" }), port(2, { iccid: port(1).iccid })]);
     expect(anyCounts(engine)).toEqual({ facebook: 1, telegram: 1 });
+    expect(engine.stats().modules).toBe(1);
+    engine.updatePorts([port(3, { mcc: "999", mnc: "99" }), port(3, { id: "again", mcc: "999", mnc: "99" })]);
+    expect(engine.stats()).toMatchObject({ modules: 1, namedSims: 0 });
   });
 
   it("omits SIMs whose network has no name, and an unknown country entirely", () => {
