@@ -65,7 +65,7 @@ describe("SIGKILL at random moments", () => {
       const acts = idsOf(acked.lines, "A");
       const outbox = idsOf(acked.lines, "O");
       const closed = idsOf(acked.lines, "C");
-      log.push(`run ${run}: killed ${delay} ms after ready; acked ${parts.length} parts, ${acts.length} activations, ${closed.length} closes`);
+      log.push(`run ${run}: killed ${delay} ms after ready; acked ${parts.length} parts, ${acts.length} activations, ${closed.length} closes, ${idsOf(acked.lines, "D").length} deliveries`);
 
       // A re-read of the same PDU after a crash is the same stored part.
       expect(acked.probe).toBeDefined();
@@ -87,6 +87,13 @@ describe("SIGKILL at random moments", () => {
         expect(has("activations", acts), "acked activations missing").toEqual([]);
         expect(has("outbox", outbox), "acked outbox entries missing").toEqual([]);
         for (const id of closed) expect(store.engine.getActivation(id)).toMatchObject({ status: 3 });
+        // Delivered PUSH_SMS stay delivered: never due again after a crash.
+        const delivered = idsOf(acked.lines, "D");
+        const due = new Set(store.outbox.due(Number.MAX_SAFE_INTEGER, 1_000_000).map((d) => d.id));
+        for (const id of delivered) {
+          expect(store.outbox.get(id)?.deliveredAt).not.toBeNull();
+          expect(due.has(id)).toBe(false);
+        }
         // The engine's view after restart: acknowledged closes are closed; every other
         // acknowledged activation is still open, except perhaps the last one (its close
         // may have committed with the kill landing before the "C" line).
