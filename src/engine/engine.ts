@@ -299,6 +299,12 @@ export class ActivationEngine {
     return stale;
   }
 
+  /** The open activation holding this number (E.164, "+" optional), from memory. */
+  openActivationFor(number: string): ActivationRecord | undefined {
+    const a = this.#state.openByNumber.get(number.replace(/^\+/, ""));
+    return a ? { ...a } : undefined;
+  }
+
   openActivations(): ActivationRecord[] {
     return [...this.#state.open.values()].map((a) => ({ ...a }));
   }

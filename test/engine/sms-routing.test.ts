@@ -14,6 +14,8 @@ describe("SMS routing", () => {
     expect(engine.routeSms(sms)).toEqual({ kind: "duplicate", activationId: r.activationId, outboxId: 1 });
     expect(engine.routeSms({ ...sms, smsId: 42 })).toEqual({ kind: "queued", activationId: r.activationId, outboxId: 2 });
     expect(persistence.outbox().map((e) => [e.smsId, e.activationId])).toEqual([[41, 1], [42, 1]]);
+    expect(engine.openActivationFor("+79000000001")).toEqual(persistence.findOpenActivationByNumber("79000000001"));
+    expect(engine.openActivationFor("79000000002")).toBeUndefined();
   });
 
   it("finds the activation by number when the SIM was replaced under the same number", () => {
