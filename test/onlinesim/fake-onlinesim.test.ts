@@ -68,6 +68,8 @@ describe("PUSH_SMS (§2.7)", () => {
   it("answers NO_OPERATION (HTTP 200, status form, Q14) for a number without an open operation", async () => {
     expect(await call(urls.pushSms, sms())).toEqual({ status: 200, body: { status: "NO_OPERATION" } });
     expect(fake.stats().pushSmsNoOperation).toBe(1);
+    await call(urls.pushSms, sms());
+    expect(fake.stats().pushSmsAfterTerminal).toBe(1); // retries must stop at a terminal error (Q15)
   });
 
   it("can put errors on the wire as HTTP 400 {status:ERROR,error} instead", async () => {
@@ -200,6 +202,8 @@ describe("failure injection", () => {
     fake.openOperation({ activationId: 7, number: "79088081050" });
     fake.fail({ path: "PUSH_SMS", terminal: "BAD_SERVICE" });
     expect(await call(urls.pushSms, sms())).toEqual({ status: 200, body: { status: "BAD_SERVICE" } });
+    expect(await call(urls.pushSms, sms())).toEqual({ status: 200, body: { status: "SUCCESS" } });
+    expect(fake.stats().pushSmsAfterTerminal).toBe(1);
     fake.fail({ path: "addMessages", terminal: "ERROR_WRONG_KEY" });
     fake.fail({ path: "sendNumbersOnline", terminal: "API_ACCESS_IP" });
     expect(await call(`${urls.v2}/addMessages`, EXAMPLES.addMessagesRequest, { headers: bearer })).toEqual({ status: 401, body: { response: "ERROR_WRONG_KEY" } });

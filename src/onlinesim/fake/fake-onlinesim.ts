@@ -44,6 +44,8 @@ export interface FakeOnlinesimStats {
   pushSms: number;
   pushSmsDuplicates: number;
   pushSmsNoOperation: number;
+  /** PUSH_SMS payloads re-sent after a terminal answer (a bug on the sender's side, Q15). */
+  pushSmsAfterTerminal: number;
   v2: V2Stats;
   /** Requests refused for a bad key or a schema problem (last 50). */
   rejected: Array<{ seq: number; method: string; path: string; status?: number; problems: string[] }>;
@@ -159,6 +161,7 @@ export class FakeOnlinesim {
       pushSms: this.push.stats.accepted,
       pushSmsDuplicates: this.push.stats.duplicates,
       pushSmsNoOperation: this.push.stats.noOperation,
+      pushSmsAfterTerminal: this.push.stats.afterTerminal,
       v2: { ...v2, lastNumbers: [...v2.lastNumbers] },
       rejected: this.recorder
         .rejected()
@@ -203,6 +206,7 @@ export class FakeOnlinesim {
           answer = kind === "v2" ? v2Error(code) : json(V2_ERRORS[code], { status: "ERROR", error: code });
         } else {
           answer = kind === "v1" ? pushError(t, this.form) : json(400, { response: t });
+          if (kind === "v1") this.push.noteTerminal(call.body);
         }
       }
     }

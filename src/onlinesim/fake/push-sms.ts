@@ -28,13 +28,16 @@ export interface PushSmsStats {
   /** Identical payloads (smsId, phone, phoneFrom, text) seen again after one was accepted: a bug on the sender's side (§2.7 "never resend"). */
   duplicates: number;
   noOperation: number;
+  /** Payloads sent again after a terminal answer (NO_OPERATION, BAD_SERVICE, …): retries must stop there (§2.7, Q15). */
+  afterTerminal: number;
   /** Accepted count per smsId (with smsIdMode=activationId several SMS of one operation share one, Q12). */
   bySmsId: Record<number, number>;
 }
 
 export class PushSmsEndpoint {
-  readonly stats: PushSmsStats = { accepted: 0, received: 0, duplicates: 0, noOperation: 0, bySmsId: {} };
+  readonly stats: PushSmsStats = { accepted: 0, received: 0, duplicates: 0, noOperation: 0, afterTerminal: 0, bySmsId: {} };
   private readonly acceptedPayloads = new Set<string>();
+  private readonly terminalPayloads = new Set<string>();
 
   constructor(
     private readonly key: string,
@@ -42,6 +45,15 @@ export class PushSmsEndpoint {
     private readonly form: PushErrorForm,
     private readonly onAccepted: (op: Operation) => void,
   ) {}
+
+  /** An injected terminal answer (failures.ts) was given to this body: a resend of it counts in afterTerminal. */
+  noteTerminal(body: unknown): void {
+    const parsed = check(PushSmsRequest.omit({ action: true, key: true }).loose(), body);
+    if (!parsed.ok) return;
+    const fingerprint = fingerprintOf(parsed.value);
+    if (this.terminalPayloads.has(fingerprint)) this.stats.afterTerminal++;
+    this.terminalPayloads.add(fingerprint);
+  }
 
   handle(call: Call, rent: boolean): Answer {
     if (call.jsonError) return json(400, { status: "ERROR", error: `BAD_REQUEST: ${call.jsonError}` }, { problems: [call.jsonError] });
@@ -56,11 +68,13 @@ export class PushSmsEndpoint {
     if (!parsed.ok) return json(400, { status: "ERROR", error: `BAD_REQUEST: ${parsed.problems.join("; ")}` }, { keyOk: true, problems: parsed.problems });
     const sms = parsed.value;
     this.stats.received++;
-    const fingerprint = JSON.stringify([sms.smsId, String(sms.phone), sms.phoneFrom, sms.text]);
+    const fingerprint = fingerprintOf(sms);
     if (this.acceptedPayloads.has(fingerprint)) this.stats.duplicates++;
+    if (this.terminalPayloads.has(fingerprint)) this.stats.afterTerminal++;
     const op = this.book.byNumber(sms.phone);
     if (!op) {
       this.stats.noOperation++;
+      this.terminalPayloads.add(fingerprint);
       return { ...pushError("NO_OPERATION" satisfies PushSmsTerminal, this.form), keyOk: true };
     }
     if (!this.acceptedPayloads.has(fingerprint)) {
@@ -73,4 +87,8 @@ export class PushSmsEndpoint {
     const warnings = sms.smsId === op.activationId ? [] : [`smsId ${sms.smsId} is not the operation's activationId ${op.activationId} (Q12 default: activationId)`];
     return json(200, { status: "SUCCESS" }, { keyOk: true, warnings });
   }
+}
+
+function fingerprintOf(sms: { smsId: number; phone: string | number; phoneFrom: string; text: string }): string {
+  return JSON.stringify([sms.smsId, String(sms.phone), sms.phoneFrom, sms.text]);
 }
