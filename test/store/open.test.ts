@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync, openSync, writeSync, closeSync, statSync } from "node:fs";
+import { chmodSync, closeSync, openSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -125,6 +125,21 @@ describe("opening the store", () => {
     closeSync(fd);
     const err = openError(() => open(dir));
     expect(err.code).toBe(ErrorCode.StoreCorrupt);
+  });
+
+  it("an empty file (touched by hand) is a new database; a truncated one → StoreCorrupt", () => {
+    const dir = stateDir();
+    writeFileSync(join(dir, "simgate.db"), "");
+    const s = open(dir);
+    expect(s.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+    const ins = s.db.prepare("INSERT INTO sims (iccid, first_seen, last_seen) VALUES (?, 0, 0)");
+    s.db.transaction(() => {
+      for (let i = 0; i < 2000; i++) ins.run(`iccid-${i}-${"y".repeat(40)}`);
+    })();
+    s.close();
+    const file = join(dir, "simgate.db");
+    truncateSync(file, Math.floor(statSync(file).size / 2));
+    expect(openError(() => open(dir)).code).toBe(ErrorCode.StoreCorrupt);
   });
 
   it("another connection holding BEGIN EXCLUSIVE → StoreLocked within the busy timeout", () => {
