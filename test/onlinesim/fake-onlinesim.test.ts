@@ -7,6 +7,7 @@ import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXAMPLES } from "../../src/onlinesim/schemas.js";
 import { FakeOnlinesim, type FakeOnlinesimUrls } from "../../src/onlinesim/fake/index.js";
+import { until } from "./tiny-partner.js";
 
 const KEY = "k-secret-123";
 const JSON_UTF8 = { "content-type": "application/json; charset=utf-8" };
@@ -193,7 +194,7 @@ describe("failure injection", () => {
     fake.openOperation({ activationId: 7, number: "79088081050" });
     fake.fail({ path: "PUSH_SMS", delayMs: 400 });
     await expect(call(urls.pushSms, sms(), { timeoutMs: 100 })).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 450));
+    await until(() => fake.log()[0]?.status === 200, 3_000, "the held request to be handled");
     expect((await call(urls.pushSms, sms())).status).toBe(200);
     expect(fake.duplicates).toBe(1);
   });

@@ -99,8 +99,8 @@ describe("Marketplace", () => {
   });
 
   it("re-sends FINISH when the answer misses the deadline; the partner sees it twice, the buyer closes once", async () => {
-    const { partner, fake, market } = await setup({ autoFinish: false, deadlineMs: 100 });
-    partner.slowFinish = { times: 1, delayMs: 400 };
+    const { partner, fake, market } = await setup({ autoFinish: false, deadlineMs: 400 });
+    partner.slowFinish = { times: 1, delayMs: 1_200 };
     await market.pollOnce();
     const op = (await market.orderOnce())!;
     expect(await market.finish(op.activationId, 3)).toBe(true);
