@@ -187,6 +187,9 @@ describe("failure injection", () => {
     expect((await call(urls.pushSms, sms())).status).toBe(503);
     expect((await call(urls.pushSms, sms())).status).toBe(200);
     expect(fake.log().map((e) => e.injected !== undefined)).toEqual([true, true, false]);
+    fake.fail({ path: "addMessages", status: 500 });
+    expect((await call(`${urls.v2}/addMessages`, { messages: [] }, { headers: bearer })).status).toBe(500);
+    expect(fake.log().at(-1)?.problems).toEqual([expect.stringContaining("messages")]); // validated even when a failure answers
     expect(fake.stats().pushSms).toBe(1);
   });
 

@@ -12,9 +12,9 @@ import { headerWarnings, json, type Answer, type Call } from "./call.js";
 import { describeFailure, FailurePlan, type FailureRule } from "./failures.js";
 import { Marketplace, type MarketplaceOptions, type MarketplaceStats } from "./marketplace.js";
 import { OperationBook, type Operation } from "./operations.js";
-import { pushError, PushSmsEndpoint, type PushErrorForm } from "./push-sms.js";
+import { pushError, PushSmsEndpoint, pushSmsProblems, type PushErrorForm } from "./push-sms.js";
 import { Recorder, redactBody, redactHeaders, redactQuery, type SeenRequest } from "./recorder.js";
-import { v2Error, V2Endpoints, type V2Stats } from "./v2.js";
+import { v2Error, V2Endpoints, v2Problems, type V2Stats } from "./v2.js";
 
 export interface FakeOnlinesimOptions {
   /** The partner key Onlinesim expects on PUSH_SMS (body) and v2 (Bearer) — and sends to the partner. */
@@ -88,9 +88,9 @@ export class FakeOnlinesim {
     app.removeAllContentTypeParsers();
     // Raw text for every content type, so the fake (not fastify) judges the payload; gzip bodies are inflated (Q26).
     app.addContentTypeParser("*", { parseAs: "buffer" }, (req, body, done) => done(null, decodeBody(req.headers["content-encoding"], body as Buffer)));
-    app.post("/v1/PUSH_SMS", (req, reply) => this.serve(req, reply, "v1", (c) => this.push.handle(c, false)));
+    app.post("/v1/PUSH_SMS", (req, reply) => this.serve(req, reply, "v1", (c) => this.push.handle(c, false), (c) => pushSmsProblems(c, false)));
     for (const path of ["/v1/PUSH_SMS_RENT", "/pushSmsRent"]) {
-      app.post(path, (req, reply) => this.serve(req, reply, "v1", (c) => this.push.handle(c, true)));
+      app.post(path, (req, reply) => this.serve(req, reply, "v1", (c) => this.push.handle(c, true), (c) => pushSmsProblems(c, true)));
     }
     app.route({
       method: ["GET", "POST", "DELETE"],
@@ -99,7 +99,7 @@ export class FakeOnlinesim {
         const method = (req.params as { method: string }).method;
         // removeNumber is documented under DELETE (§3.5, S18); the others are POST or GET (§3.1).
         const allowed = method === "removeNumber" ? req.method === "DELETE" : req.method !== "DELETE";
-        return this.serve(req, reply, "v2", (c) => (allowed ? this.v2.handle(method, c) : v2Error405(method, req.method)));
+        return this.serve(req, reply, "v2", (c) => (allowed ? this.v2.handle(method, c) : v2Error405(method, req.method)), (c) => v2Problems(method, c));
       },
     });
     app.setNotFoundHandler((req, reply) => this.serve(req, reply, "v1", () => json(404, { status: "ERROR", error: "NOT_FOUND" }, { problems: ["no such endpoint"] })));
@@ -180,7 +180,14 @@ export class FakeOnlinesim {
     this.app = undefined;
   }
 
-  private async serve(req: FastifyRequest, reply: FastifyReply, kind: "v1" | "v2", handle: (call: Call) => Answer): Promise<void> {
+  /** Record, apply an injected failure if one matches (still validating the payload), else `handle`. */
+  private async serve(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    kind: "v1" | "v2",
+    handle: (call: Call) => Answer,
+    validate: (call: Call) => string[] = () => [],
+  ): Promise<void> {
     const call = toCall(req);
     const entry = this.recorder.add({
       at: Date.now(),
@@ -210,6 +217,7 @@ export class FakeOnlinesim {
         }
       }
     }
+    if (answer) answer.problems = validate(call);
     answer ??= handle(call);
     entry.keyOk = answer.keyOk;
     entry.problems = answer.problems;

@@ -20,6 +20,13 @@ export function pushError(token: string, form: PushErrorForm): Answer {
   return form === "status-200" ? json(200, { status: token }) : json(400, { status: "ERROR", error: token });
 }
 
+/** Schema problems of a PUSH_SMS call without acting on it (recorded when an injected failure answers instead). */
+export function pushSmsProblems(call: Call, rent: boolean): string[] {
+  if (call.jsonError) return [call.jsonError];
+  const r = check(rent ? PushSmsRentRequest : PushSmsRequest, call.body);
+  return r.ok ? [] : r.problems;
+}
+
 export interface PushSmsStats {
   /** Accepted deliveries. */
   accepted: number;

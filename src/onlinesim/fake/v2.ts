@@ -20,6 +20,26 @@ import { json, presentedKey, type Answer, type Call } from "./call.js";
 export const V2_METHODS = ["sendNumbersOnline", "addNumber", "removeNumber", "addMessage", "addMessages", "checkWork"] as const;
 export type V2Method = (typeof V2_METHODS)[number];
 
+const REQUEST_SCHEMAS = {
+  sendNumbersOnline: SendNumbersOnlineRequest,
+  addNumber: AddNumberRequest,
+  removeNumber: RemoveNumberRequest,
+  addMessage: AddMessageRequest,
+  addMessages: AddMessagesRequest,
+  checkWork: undefined,
+} as const;
+
+/** Schema problems of a v2 call without acting on it (recorded when an injected failure answers instead). */
+export function v2Problems(method: string, call: Call): string[] {
+  if (call.jsonError) return [call.jsonError];
+  if (!(method in REQUEST_SCHEMAS)) return [];
+  const schema = REQUEST_SCHEMAS[method as V2Method];
+  if (!schema) return [];
+  const source = method === "removeNumber" && !(call.body && typeof call.body === "object" && "number" in call.body) ? call.query : call.body;
+  const r = check(schema, source);
+  return r.ok ? [] : r.problems;
+}
+
 export function v2Error(code: V2ErrorCode, extra: Partial<Answer> = {}): Answer {
   return json(V2_ERRORS[code], { response: code }, extra);
 }
