@@ -7,8 +7,10 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { ErrorCode, isSimgateError } from "../../src/errors.js";
 import { openStore } from "../../src/store/index.js";
 import { newActivation, tempStateDir } from "./helpers.js";
+import { once } from "node:events";
 
 const CHILD = fileURLToPath(new URL("./fixtures/crash-child.ts", import.meta.url));
 const tmp = tempStateDir();
@@ -114,5 +116,37 @@ describe("SIGKILL at random moments", () => {
       }
     }
     console.info(log.join("\n"));
+  });
+
+  it("a second process on a running store's directory gets StoreLocked; the lock dies with the holder", { timeout: 60_000 }, async () => {
+    const own = tempStateDir();
+    try {
+      const child = spawn(process.execPath, ["--import", "tsx", CHILD, own.dir, "hold"], { stdio: ["ignore", "pipe", "inherit"] });
+      const guard = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const exited = once(child, "exit");
+      let out = "";
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.setEncoding("utf8").on("data", (c: string) => {
+          out += c;
+          if (out.includes("ready\n")) resolve();
+        });
+        child.on("exit", () => reject(new Error(`child exited before ready: ${out}`)));
+      });
+      let caught: unknown;
+      try {
+        openStore({ stateDir: own.dir, busyTimeoutMs: 300 }).close();
+      } catch (err) {
+        caught = err;
+      }
+      expect(isSimgateError(caught, ErrorCode.StoreLocked), String(caught)).toBe(true);
+      child.kill("SIGKILL");
+      await exited;
+      clearTimeout(guard);
+      const store = openStore({ stateDir: own.dir, busyTimeoutMs: 300 });
+      expect(store.engine.load().openActivations.length).toBeGreaterThanOrEqual(0);
+      store.close();
+    } finally {
+      own.cleanup();
+    }
   });
 });
