@@ -2,6 +2,7 @@ import { chmodSync, closeSync, openSync, statSync, truncateSync, writeFileSync, 
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { oneLineError } from "../../src/cli/format.js";
 import { ErrorCode, isSimgateError, SimgateError } from "../../src/errors.js";
 import { openStore, LATEST_SCHEMA_VERSION, type Store } from "../../src/store/index.js";
 import { MIGRATIONS, type Migration } from "../../src/store/migrations.js";
@@ -167,6 +168,19 @@ describe("opening the store", () => {
     expect(isSimgateError(err, ErrorCode.StoreLocked)).toBe(true);
     first.close();
     expect(open(dir).closed).toBe(false);
+  });
+
+  it("every start-up error prints as one line through the CLI's formatter (no stack)", () => {
+    const dir = stateDir();
+    writeFileSync(join(dir, "simgate.db"), Buffer.alloc(4096, 0x11));
+    const errs = [openError(() => open(dir)), openError(() => open(join(dir, "simgate.db", "sub")))];
+    for (const err of errs) {
+      const line = oneLineError(err);
+      expect(line).not.toContain("\n");
+      expect(line).not.toMatch(/\bat \S+ \(/);
+      expect(line).toBe(err.plainMessage);
+    }
+    expect(errs.map((e) => e.code)).toEqual([ErrorCode.StoreCorrupt, ErrorCode.StoreNotWritable]);
   });
 
   it("close is idempotent", () => {
