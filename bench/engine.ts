@@ -76,7 +76,7 @@ async function benchAssignment(label: string, persistence: EnginePersistence, ro
   const latencies: number[] = [];
   let orders = 0;
   let busyMs = 0;
-  const WARMUP = 2;
+  const WARMUP = 5;
   for (let round = -WARMUP; round < rounds; round++) {
     if (round === 0) {
       latencies.length = 0;

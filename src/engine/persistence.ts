@@ -140,7 +140,8 @@ export interface EnginePersistence {
    * that, so the throw is a last line of defence against a second engine on one file.
    *
    * Not idempotent: every successful call creates a new id (ids are never reused, even
-   * after a rollback elsewhere). The id is also the "last used" time source for `load()`.
+   * after a rollback elsewhere). Its `createdAt` is what `load()` reports as the number's
+   * last-used time.
    */
   createActivation(input: NewActivation): ActivationRecord;
 
