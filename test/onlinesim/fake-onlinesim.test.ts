@@ -73,11 +73,14 @@ describe("PUSH_SMS (§2.7)", () => {
     expect(fake.stats().pushSmsAfterTerminal).toBe(1); // retries must stop at a terminal error (Q15)
   });
 
-  it("can put errors on the wire as HTTP 400 {status:ERROR,error} instead", async () => {
-    const other = new FakeOnlinesim({ key: KEY, pushErrorForm: "error-400" });
+  it.each([
+    ["error-400", { status: "ERROR", error: "NO_OPERATION" }],
+    ["text-400", "NO_OPERATION"],
+  ] as const)("can put errors on the wire in form %s (HTTP 400)", async (form, body) => {
+    const other = new FakeOnlinesim({ key: KEY, pushErrorForm: form });
     const u = await other.start();
     try {
-      expect(await call(u.pushSms, sms())).toEqual({ status: 400, body: { status: "ERROR", error: "NO_OPERATION" } });
+      expect(await call(u.pushSms, sms())).toEqual({ status: 400, body });
     } finally {
       await other.stop();
     }

@@ -135,6 +135,19 @@ describe("Marketplace", () => {
     expect(fake.stats()).toMatchObject({ polls: 2, pollFailures: 2 });
   });
 
+  it("stops ordering for blockMs after an over-report (§2.1 rule 1: 30-min block)", async () => {
+    const numbers = NUMBERS.slice(0, 2); // two Russian numbers: russia/any/vk = 2 > 1 module
+    const { fake, market } = await setup({ moduleCount: 1, blockMs: 300 }, numbers);
+    expect(await market.pollOnce()).toBe(false);
+    expect(fake.stats()).toMatchObject({ blocks: 1, blocked: true });
+    numbers.pop(); // now honest
+    expect(await market.pollOnce()).toBe(true);
+    expect(await market.orderOnce()).toBeUndefined();
+    expect(fake.stats().orders).toBe(0);
+    await until(() => !fake.stats().blocked, 3_000, "block to end");
+    expect(await market.orderOnce()).toBeDefined();
+  });
+
   it("flags a number issued despite exceptionPhoneSet, and counts NO_NUMBERS", async () => {
     const sweden = NUMBERS.filter((n) => n.number === 46950000003);
     const { partner, fake, market } = await setup({ exceptionRate: 1 }, sweden);

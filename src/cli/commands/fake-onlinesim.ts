@@ -43,6 +43,7 @@ export function summaryLine(s: FakeOnlinesimStats): string {
   const f = s.finishes;
   return (
     `polls=${s.polls} orders=${s.orders} issued=${s.issued} noNumbers=${s.noNumbers} open=${s.openOperations} ` +
+    (s.blocked ? "BLOCKED(over-report) " : "") +
     `finishes=1:${f[1]},3:${f[3]},4:${f[4]},5:${f[5]} earnings=${s.earnings} pushSms=${s.pushSms} duplicates=${s.pushSmsDuplicates} ` +
     `v2: lists=${s.v2.sendNumbersOnline} numbers=${s.v2.lastNumbers.length} batches=${s.v2.addMessages} messages=${s.v2.messages} ` +
     `rejected=${s.rejected.length} violations=${s.violations}` +

@@ -36,6 +36,9 @@ export interface FakeOnlinesimStats {
   orders: number;
   issued: number;
   noNumbers: number;
+  /** Over-report blocks (§2.1 rule 1) imposed so far, and whether ordering is blocked now. */
+  blocks: number;
+  blocked: boolean;
   finishes: MarketplaceStats["finishes"];
   finishRetries: number;
   finishResends: number;
@@ -153,6 +156,8 @@ export class FakeOnlinesim {
       orders: m?.orders ?? 0,
       issued: m?.issued ?? 0,
       noNumbers: m?.noNumbers ?? 0,
+      blocks: m?.blocks ?? 0,
+      blocked: m?.blocked ?? false,
       finishes: m?.finishes ?? { 1: 0, 3: 0, 4: 0, 5: 0 },
       finishRetries: m?.finishRetries ?? 0,
       finishResends: m?.finishResends ?? 0,

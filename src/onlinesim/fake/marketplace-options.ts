@@ -28,6 +28,8 @@ export interface MarketplaceOptions {
   maxFinishAttempts?: number;
   /** The module count the partner declared; counts above it are violations (§2.1 rule 1). */
   moduleCount?: number;
+  /** Orders stop this long after an over-report (§2.1 rule 1: 30 min, automatic). */
+  blockMs?: number;
   /**
    * Share of acknowledged FINISHes sent once more, as Onlinesim does when our SUCCESS arrived
    * after its deadline (§2.5): the partner must answer SUCCESS again (Q11). Default 0.
@@ -51,6 +53,9 @@ export interface MarketplaceStats {
   orders: number;
   issued: number;
   noNumbers: number;
+  /** Over-report blocks imposed, and whether one is running now (§2.1 rule 1). */
+  blocks: number;
+  blocked: boolean;
   orderFailures: number;
   finishes: Record<FinishStatus, number>;
   finishAttempts: number;
@@ -87,5 +92,6 @@ export function resolveMarketplaceOptions(o: MarketplaceOptions): ResolvedMarket
     resendFinishRate: o.resendFinishRate ?? 0,
     autoFinish: o.autoFinish ?? true,
     moduleCount: o.moduleCount,
+    blockMs: o.blockMs ?? 30 * 60_000, // §2.1 rule 1, §4
   };
 }

@@ -29,9 +29,10 @@ export class Marketplace {
   private readonly everIssued = new Set<number>();
   private readonly sleepers = new Set<() => void>();
   private offers: Offer[] = [];
+  private blockedUntil = 0;
   private stopped = false;
   private readonly s: MarketplaceStats = {
-    polls: 0, pollFailures: 0, orders: 0, issued: 0, noNumbers: 0, orderFailures: 0,
+    polls: 0, pollFailures: 0, orders: 0, issued: 0, noNumbers: 0, blocks: 0, blocked: false, orderFailures: 0,
     finishes: { 1: 0, 3: 0, 4: 0, 5: 0 }, finishAttempts: 0, finishRetries: 0, finishResends: 0, earnings: 0, open: 0,
   };
 
@@ -48,7 +49,7 @@ export class Marketplace {
   }
 
   stats(): MarketplaceStats {
-    return { ...this.s, finishes: { ...this.s.finishes }, earnings: Math.round(this.s.earnings * 100) / 100, open: this.book.openOperations().length };
+    return { ...this.s, finishes: { ...this.s.finishes }, earnings: Math.round(this.s.earnings * 100) / 100, open: this.book.openOperations().length, blocked: Date.now() < this.blockedUntil };
   }
 
   currentOffers(): readonly Offer[] {
@@ -62,7 +63,13 @@ export class Marketplace {
       const reply = await this.client.post(this.paths.getServices, { action: "GET_SERVICES" });
       if (!reply.ok) return this.failPoll(`${reply.reason}: ${reply.detail}`);
       const read = readOffers(reply.body, this.o.moduleCount);
-      if (!read.ok) return this.failPoll(read.problems.join("; "));
+      if (!read.ok) {
+        if (read.overReported) {
+          this.s.blocks++;
+          this.blockedUntil = Date.now() + this.o.blockMs;
+        }
+        return this.failPoll(read.problems.join("; "));
+      }
       this.offers = read.offers;
       return true;
     });
@@ -71,7 +78,7 @@ export class Marketplace {
   /** One GET_NUMBER for a random offered (country, operator, service); undefined when nothing is offered or maxOrders is reached. */
   async orderOnce(): Promise<Operation | undefined> {
     const offer = this.prng.pick(this.offers.filter((x) => x.count > 0));
-    if (!offer || this.s.orders >= this.o.maxOrders || this.stopped) return undefined;
+    if (!offer || this.s.orders >= this.o.maxOrders || this.stopped || Date.now() < this.blockedUntil) return undefined;
     return this.track(() => this.order(offer));
   }
 

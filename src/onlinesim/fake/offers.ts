@@ -12,7 +12,8 @@ export interface Offer {
   count: number;
 }
 
-export type OffersResult = { ok: true; offers: Offer[] } | { ok: false; problems: string[] };
+/** `overReported`: a count above the module count, which Onlinesim punishes with a block (§2.1 rule 1). */
+export type OffersResult = { ok: true; offers: Offer[] } | { ok: false; problems: string[]; overReported?: boolean };
 
 export function readOffers(body: unknown, moduleCount?: number): OffersResult {
   const parsed = check(GetServicesResponse, body);
@@ -20,6 +21,7 @@ export function readOffers(body: unknown, moduleCount?: number): OffersResult {
   if (parsed.value.status !== "SUCCESS") return { ok: false, problems: [`status ERROR: ${parsed.value.error}`] };
   const offers: Offer[] = [];
   const problems: string[] = [];
+  let overReported = false;
   const countries = new Set<string>();
   for (const entry of parsed.value.countryList) {
     if (countries.has(entry.country)) problems.push(`country ${entry.country} listed twice`);
@@ -27,6 +29,7 @@ export function readOffers(body: unknown, moduleCount?: number): OffersResult {
     for (const [operator, services] of Object.entries(entry.operatorMap)) {
       for (const [service, count] of Object.entries(services)) {
         if (moduleCount !== undefined && count > moduleCount) {
+          overReported = true;
           problems.push(`${entry.country}/${operator}/${service} = ${count} exceeds the ${moduleCount} modules (§2.1 rule 1: 30-min block)`);
         }
         // `rent` is a rent count (§2.2), not a service one can order with GET_NUMBER.
@@ -34,5 +37,5 @@ export function readOffers(body: unknown, moduleCount?: number): OffersResult {
       }
     }
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, offers };
+  return problems.length > 0 ? { ok: false, problems, overReported } : { ok: true, offers };
 }

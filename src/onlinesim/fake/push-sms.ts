@@ -6,6 +6,7 @@
  *   accepted          → HTTP 200 `{"status":"SUCCESS"}` (new docs: 200; old docs: body SUCCESS)
  *   terminal error    → form "status-200" (default): HTTP 200 `{"status":"NO_OPERATION"}`
  *                       form "error-400": HTTP 400 `{"status":"ERROR","error":"NO_OPERATION"}`
+ *                       form "text-400":  HTTP 400 with the bare token as text/plain
  *   bad/missing key   → HTTP 401 `{"status":"ERROR","error":"ERROR_WRONG_KEY"|"ERROR_NO_KEY"}` (§1.3)
  *   schema violation  → HTTP 400 `{"status":"ERROR","error":"BAD_REQUEST: <problems>"}`
  * A number without an open operation placed by the fake gets NO_OPERATION.
@@ -14,10 +15,11 @@ import { check, PushSmsRentRequest, PushSmsRequest, type PushSmsTerminal } from 
 import { json, type Answer, type Call } from "./call.js";
 import type { Operation, OperationBook } from "./operations.js";
 
-export type PushErrorForm = "status-200" | "error-400";
+export type PushErrorForm = "status-200" | "error-400" | "text-400";
 
 export function pushError(token: string, form: PushErrorForm): Answer {
-  return form === "status-200" ? json(200, { status: token }) : json(400, { status: "ERROR", error: token });
+  if (form === "status-200") return json(200, { status: token });
+  return form === "error-400" ? json(400, { status: "ERROR", error: token }) : json(400, token);
 }
 
 /** Schema problems of a PUSH_SMS call without acting on it (recorded when an injected failure answers instead). */
