@@ -172,7 +172,7 @@ export class FakeOnlinesim {
         .rejected()
         .slice(-50)
         .map((e) => ({ seq: e.seq, method: e.method, path: e.path, status: e.status, problems: e.problems })),
-      violations: this.marketplace?.violations.length ?? 0,
+      violations: this.marketplace?.violationCount ?? 0,
       ...(lastViolation ? { lastViolation: `${lastViolation.what} ${lastViolation.detail}` } : {}),
     };
   }

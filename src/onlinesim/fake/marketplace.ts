@@ -12,13 +12,17 @@ import type { Operation, OperationBook } from "./operations.js";
 import { PartnerClient } from "./partner-client.js";
 import { Prng } from "./prng.js";
 
+const MAX_VIOLATIONS = 1_000;
+
 interface Plan {
   timer?: NodeJS.Timeout;
   finishing?: Promise<boolean>;
 }
 
 export class Marketplace {
+  /** The latest violations (at most MAX_VIOLATIONS); `violationCount` counts them all. */
   readonly violations: Violation[] = [];
+  violationCount = 0;
   private readonly o: ResolvedMarketplaceOptions;
   private readonly paths: ResolvedMarketplaceOptions["paths"];
   private readonly client: PartnerClient;
@@ -172,7 +176,7 @@ export class Marketplace {
         return true;
       }
       const why = !reply.ok ? `${reply.reason}: ${reply.detail}` : parsed && !parsed.ok ? parsed.problems.join("; ") : "status ERROR";
-      this.violations.push({ at: Date.now(), what: "FINISH_ACTIVATION", detail: `#${activationId} attempt ${attempt}: ${why}` });
+      this.violate("FINISH_ACTIVATION", `#${activationId} attempt ${attempt}: ${why}`);
       await this.sleep(this.o.finishRetryMs);
     }
     return false;
@@ -185,7 +189,7 @@ export class Marketplace {
     const parsed = reply.ok ? check(FinishActivationResponse, reply.body) : undefined;
     if (parsed?.ok && parsed.value.status === "SUCCESS") return;
     const why = !reply.ok ? `${reply.reason}: ${reply.detail}` : JSON.stringify(reply.body);
-    this.violations.push({ at: Date.now(), what: "FINISH_ACTIVATION", detail: `#${body.activationId} repeated FINISH not answered SUCCESS (Q11): ${why}` });
+    this.violate("FINISH_ACTIVATION", `#${body.activationId} repeated FINISH not answered SUCCESS (Q11): ${why}`);
   }
 
   /** Prefixes of numbers issued before (cc + a few digits), else a Swedish one like the doc example; integers as Onlinesim sends them (§2.3). */
@@ -195,15 +199,21 @@ export class Marketplace {
     return [from ? Number(from.slice(0, this.prng.int(3, 6))) : 46950];
   }
 
+  private violate(what: Violation["what"], detail: string): void {
+    this.violationCount++;
+    this.violations.push({ at: Date.now(), what, detail });
+    if (this.violations.length > MAX_VIOLATIONS) this.violations.shift();
+  }
+
   private failPoll(detail: string): false {
     this.s.pollFailures++;
-    this.violations.push({ at: Date.now(), what: "GET_SERVICES", detail });
+    this.violate("GET_SERVICES", detail);
     return false;
   }
 
   private failOrder(detail: string, violation = true): undefined {
     this.s.orderFailures++;
-    if (violation) this.violations.push({ at: Date.now(), what: "GET_NUMBER", detail });
+    if (violation) this.violate("GET_NUMBER", detail);
     return undefined;
   }
 
