@@ -21,6 +21,8 @@ const SUITES: Suite[] = [
   { name: "memory", run: async () => (await import("./memory.js")).benchMemory() },
   { name: "settle", run: async () => (await import("./settle.js")).benchSettle() },
   { name: "codec", run: async () => (await import("./codec.js")).benchCodec() },
+  { name: "store", run: async () => (await import("./store.js")).benchStore() },
+  { name: "engine", run: async () => (await import("./engine.js")).benchEngine() },
 ];
 
 function machine(): string {

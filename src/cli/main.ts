@@ -21,6 +21,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: "probe every modem of a pool (or N simulated ones) and print the port map",
     load: async () => (await import("./commands/scan.js")).scanCommand,
   },
+  store: {
+    summary: "open or create the state database and show what it holds",
+    load: async () => (await import("./commands/store.js")).storeCommand,
+  },
   decode: {
     summary: "decode an SMS PDU or a +CUSD line",
     load: async () => (await import("./commands/decode.js")).decodeCommand,
@@ -32,7 +36,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`);
   return `usage: simgate <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'simgate <command> --help' for a command's options.\n`;
 }
 
