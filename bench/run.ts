@@ -87,6 +87,8 @@ ${table}
 | 64 modems at 20–80 ms per command settle (ICCID and number included) in ≤ 2.5 s; ratio to the slowest modem alone close to 1 | issue 4 |
 | idle CPU ≤ 1 % of one core at 64 modems (established SMS daemons: 1.4 % polling slowly, 12 % polling fast) | issue 4 |
 | marginal memory ≤ 0.3 MB per modem; 256 modems in one process | issue 4 |
+| GET_SERVICES counts at 2,048 SIMs × 50 services < 1 ms | issue 5 |
+| GET_NUMBER p99 < 20 ms under 200 concurrent orders with durable commits | issue 5 |
 
 ## What each number means
 
@@ -108,6 +110,12 @@ ${table}
   cannot be learned (no stored number and no known "my number" code for the operator).
 - **Idle CPU**: simgate's own CPU over one full 15 s health-poll cycle after the pool
   settled, with the simulated modems in a separate \`simgate simulate\` process.
+- **Store**: one fsync'd SQLite transaction (WAL, synchronous=FULL) per durable SMS-part
+  accept, activation create and close, on a real file on this machine's disk.
+- **Engine**: GET_SERVICES counts computed from memory; GET_NUMBER with 200 concurrent
+  orders per round, committed to SQLite before each answer. `orderNumber` commits every
+  order of one event-loop turn in one transaction (group commit); `getNumber` commits each
+  order alone and is listed to show why the HTTP edge uses the former.
 - **PDU decode**: \`decodePdu\` over a mixed corpus (GSM 7-bit, UCS2, alphanumeric senders,
   concatenated parts, status reports), single core.
 
