@@ -113,8 +113,8 @@ ${table}
 - **Store**: one fsync'd SQLite transaction (WAL, synchronous=FULL) per durable SMS-part
   accept, activation create and close, on a real file on this machine's disk.
 - **Engine**: GET_SERVICES counts computed from memory; GET_NUMBER with 200 concurrent
-  orders per round, committed to SQLite before each answer. `orderNumber` commits every
-  order of one event-loop turn in one transaction (group commit); `getNumber` commits each
+  orders per round, committed to SQLite before each answer. \`orderNumber\` commits every
+  order of one event-loop turn in one transaction (group commit); \`getNumber\` commits each
   order alone and is listed to show why the HTTP edge uses the former.
 - **PDU decode**: \`decodePdu\` over a mixed corpus (GSM 7-bit, UCS2, alphanumeric senders,
   concatenated parts, status reports), single core.
