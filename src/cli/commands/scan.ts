@@ -9,7 +9,8 @@ import { startSimulatedPool } from "../../sim/pool.js";
 import { isPoolDialect } from "../../sim/profile.js";
 import { discover } from "../../pool/discovery.js";
 import { hostDiscoveryDeps } from "../../pool/host-discovery.js";
-import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
+import { EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIo } from "../io.js";
+import { openStore, type Store } from "../../store/index.js";
 import { cliLogger, oneLineError, table } from "../format.js";
 import type { Logger } from "../../log/logger.js";
 
@@ -23,6 +24,8 @@ print the port map.
   --dialect D    generic|simcom|quectel|huawei|mixed (with --simulate; default mixed)
   --seed S       simulated pool seed (default 1)
   --ports P ...  port paths or globs such as '/dev/ttyUSB*' (repeatable)
+  --state-dir D  keep what was learned (SIMs, own numbers) in D/simgate.db, so a number
+                 is asked from the operator once per SIM, not once per scan
   --json         an array of port objects instead of a table
   --verbose      log AT traffic to stderr
 `;
@@ -58,6 +61,7 @@ export const scanCommand: CliCommand = async (argv, io) => {
         dialect: { type: "string", default: "mixed" },
         seed: { type: "string", default: "1" },
         ports: { type: "string", multiple: true },
+        "state-dir": { type: "string" },
         verbose: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -73,6 +77,30 @@ export const scanCommand: CliCommand = async (argv, io) => {
   }
   const logger = cliLogger(values.verbose);
   const portArgs = [...(values.ports ?? []), ...positionals];
+  let store: Store | undefined;
+  if (values["state-dir"] !== undefined) {
+    try {
+      store = openStore({ stateDir: values["state-dir"] });
+    } catch (err) {
+      io.stderr.write(`simgate scan: ${oneLineError(err)}\n`);
+      return EXIT_FAILURE;
+    }
+  }
+  try {
+    return await scanWith(values, portArgs, logger, io, store);
+  } finally {
+    store?.close();
+  }
+};
+
+interface ScanValues {
+  json: boolean;
+  simulate?: string | undefined;
+  dialect: string;
+  seed: string;
+}
+
+async function scanWith(values: ScanValues, portArgs: string[], logger: Logger, io: CliIo, store: Store | undefined): Promise<number> {
 
   if (values.simulate !== undefined) {
     const count = Number(values.simulate);
@@ -92,7 +120,7 @@ export const scanCommand: CliCommand = async (argv, io) => {
       return EXIT_FAILURE;
     }
     try {
-      const entries = await scanPorts(pool.modems.map((m) => ({ id: basename(m.path), path: m.path })), logger);
+      const entries = await scanPorts(pool.modems.map((m) => ({ id: basename(m.path), path: m.path })), logger, undefined, store);
       io.stdout.write(values.json ? `${JSON.stringify(entries, null, 2)}\n` : formatScan(entries));
       return 0;
     } finally {
@@ -108,10 +136,10 @@ export const scanCommand: CliCommand = async (argv, io) => {
     io.stderr.write(`simgate scan: ${what}\n`);
     return EXIT_FAILURE;
   }
-  const entries = await scanPorts(found.ports, logger);
+  const entries = await scanPorts(found.ports, logger, undefined, store);
   io.stdout.write(values.json ? `${JSON.stringify(entries, null, 2)}\n` : formatScan(entries));
   return 0;
-};
+}
 
 /** Settle budget for one scan: bring-up includes the ICCID read and a possible "my number" USSD. */
 const SETTLE_TIMEOUT_MS = 60_000;
@@ -125,19 +153,21 @@ export async function scanPorts(
   ports: ReadonlyArray<{ id: string; path: string; usbDevice?: string }>,
   logger: Logger,
   binding?: BindingInterface,
+  store?: Store,
 ): Promise<ScanEntry[]> {
   const map = new PortMap();
   const pool = new ModemPool({
     map,
     logger,
     openPort: (path) => openBytePort(binding ? { path, binding } : { path }),
-    session: sessionDefaults(),
+    session: store ? sessionDefaults({ numbers: { ...sessionDefaults().numbers, cache: store.sims } }) : sessionDefaults(),
   });
   // ttys of one USB modem share a group: only one of them carries the session (see ModemPool).
   const shared = new Set(ports.map((p) => p.usbDevice).filter((d, i, all) => d !== undefined && all.indexOf(d) !== i));
   for (const { id, path, usbDevice } of ports) pool.addPort(id, path, usbDevice !== undefined && shared.has(usbDevice) ? usbDevice : undefined);
   try {
     await pool.waitSettled(SETTLE_TIMEOUT_MS);
+    for (const view of map.snapshot()) if (view.iccid) store?.sims.recordSim(view);
     // Ports of a group that turned out not to be the AT port are no longer on the map.
     return ports.flatMap(({ id }) => {
       const view = map.get(id);
