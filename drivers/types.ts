@@ -74,7 +74,7 @@ export interface DriverQuirks {
   cnumGluedErrors?: QuirkScope;
   /** `AT+CRSM` needs the PIN entered first. */
   crsmNeedsPin?: QuirkScope;
-  /** `AT+CRSM` is not implemented at all: the generic ICCID path cannot work. */
+  /** The firmware has no `AT+CRSM` at all: the generic ICCID path cannot work. */
   crsmUnsupported?: QuirkScope;
   /** `+CME ERROR: 515` (busy) for several seconds after `AT+CFUN=1` or a reset. */
   busyAfterCfun?: QuirkScope;
