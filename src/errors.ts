@@ -72,6 +72,14 @@ export enum ErrorCode {
   StoreLocked = 903,
   /** A schema migration failed; the file was left at its previous version. */
   StoreMigrationFailed = 904,
+
+  // Config (src/config/).
+  /** The config file is missing or unreadable. */
+  ConfigUnreadable = 1000,
+  /** The config file is not valid YAML/JSON. */
+  ConfigSyntax = 1001,
+  /** The config does not validate (message lists every problem with its key path). */
+  ConfigInvalid = 1002,
 }
 
 export type ErrorContext = Record<string, unknown>;

@@ -25,6 +25,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: "open or create the state database and show what it holds",
     load: async () => (await import("./commands/store.js")).storeCommand,
   },
+  config: {
+    summary: "check a config file, show the effective config, print the example",
+    load: async () => (await import("./commands/config.js")).configCommand,
+  },
   decode: {
     summary: "decode an SMS PDU or a +CUSD line",
     load: async () => (await import("./commands/decode.js")).decodeCommand,

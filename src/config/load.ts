@@ -1,0 +1,123 @@
+/**
+ * Load the config once: file (YAML or JSON) → env overrides → CLI overrides → one
+ * ConfigSchema parse → deep freeze. The only place that reads process.env for config.
+ *
+ * Environment variables (win over the file, lose to CLI flags):
+ *   SIMGATE_ONLINESIM_KEY  onlinesim.key (keep the secret out of files and argv)
+ *   SIMGATE_STATE_DIR      stateDir
+ *   SIMGATE_LOG_LEVEL      logLevel
+ */
+import { readFileSync } from "node:fs";
+import { parse, YAMLParseError } from "yaml";
+import type { z } from "zod";
+import { ErrorCode, SimgateError } from "../errors.js";
+import { ConfigSchema, type Config } from "./schema.js";
+
+export interface ConfigOverrides {
+  stateDir?: string;
+  listen?: string;
+  logLevel?: string;
+}
+
+export interface LoadConfigOptions {
+  file?: string;
+  env?: Record<string, string | undefined>;
+  overrides?: ConfigOverrides;
+}
+
+export interface LoadedConfig {
+  config: Readonly<Config>;
+  warnings: string[];
+}
+
+export const ENV_VARS = { SIMGATE_ONLINESIM_KEY: "onlinesim.key", SIMGATE_STATE_DIR: "stateDir", SIMGATE_LOG_LEVEL: "logLevel" } as const;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Read and parse a YAML/JSON file (JSON is YAML, so one parser; .json files use JSON.parse for exact errors). */
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
+    throw new SimgateError(`${file}: cannot read config: ${why}`, ErrorCode.ConfigUnreadable, { file });
+  }
+  try {
+    const data: unknown = file.endsWith(".json") ? JSON.parse(text) : parse(text);
+    if (data === null || data === undefined) return {};
+    if (!isObj(data)) throw new SimgateError(`${file}: config must be a mapping of keys`, ErrorCode.ConfigSyntax, { file });
+    return data;
+  } catch (err) {
+    if (err instanceof SimgateError) throw err;
+    if (err instanceof YAMLParseError) {
+      const line = err.linePos?.[0].line ?? 0;
+      throw new SimgateError(`${file}:${line}: YAML syntax error: ${err.message.split("\n")[0]}`, ErrorCode.ConfigSyntax, { file, line });
+    }
+    throw new SimgateError(`${file}: JSON syntax error: ${(err as Error).message}`, ErrorCode.ConfigSyntax, { file });
+  }
+}
+
+function setPath(root: Obj, path: string, value: unknown): void {
+  const keys = path.split(".");
+  let o = root;
+  for (const k of keys.slice(0, -1)) {
+    const next = o[k];
+    if (!isObj(next)) o[k] = {};
+    o = o[k] as Obj;
+  }
+  o[keys[keys.length - 1] as string] = value;
+}
+
+/** Every zod issue as `path.to.key: message`; unknown keys one line each. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  const lines: string[] = [];
+  for (const i of issues) {
+    const base = i.path.map(String).join(".");
+    if (i.code === "unrecognized_keys") {
+      for (const k of i.keys) lines.push(`${base ? `${base}.` : ""}${k}: unknown key`);
+    } else {
+      lines.push(`${base || "(root)"}: ${i.message}`);
+    }
+  }
+  return lines;
+}
+
+export function deepFreeze<T>(v: T): Readonly<T> {
+  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+/** Validate raw input (already merged); throws ConfigInvalid listing every problem. */
+export function validateConfig(raw: unknown, source = "config"): Readonly<Config> {
+  const r = ConfigSchema.safeParse(raw);
+  if (!r.success) {
+    const problems = formatIssues(r.error.issues);
+    throw new SimgateError(`${source}: invalid config:\n${problems.join("\n")}`, ErrorCode.ConfigInvalid, { problems });
+  }
+  return deepFreeze(r.data);
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
+  const env = opts.env ?? process.env;
+  const warnings: string[] = [];
+  const raw = (opts.file !== undefined ? readConfigFile(opts.file) : {}) as Obj;
+  for (const [name, path] of Object.entries(ENV_VARS)) {
+    const v = env[name];
+    if (v !== undefined && v !== "") setPath(raw, path, v);
+  }
+  if (isObj(raw.onlinesim) && typeof raw.onlinesim.key === "string" && env.SIMGATE_ONLINESIM_KEY === undefined) {
+    warnings.push("onlinesim.key is in the config file; prefer SIMGATE_ONLINESIM_KEY");
+  }
+  const o = opts.overrides ?? {};
+  if (o.stateDir !== undefined) setPath(raw, "stateDir", o.stateDir);
+  if (o.listen !== undefined) setPath(raw, "http.listen", o.listen);
+  if (o.logLevel !== undefined) setPath(raw, "logLevel", o.logLevel);
+  const config = validateConfig(raw, opts.file ?? "config");
+  if (config.onlinesim.key === undefined) warnings.push("no Onlinesim key (set SIMGATE_ONLINESIM_KEY): the partner endpoint will not serve");
+  return { config, warnings };
+}

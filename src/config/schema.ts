@@ -1,0 +1,155 @@
+/**
+ * simgate's whole config: one zod schema (style.md §8.2 rule 10). Every key has a default
+ * and a comment saying why; durations are in ms; objects are strict so a typo in a key is
+ * an error instead of a silent fallback to the default. Parsed once by load.ts, then frozen.
+ * The shipped config/simgate.example.yaml lists every key with these defaults (tested).
+ */
+import { z } from "zod";
+import { engineConfigSchema } from "../engine/config.js";
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const ms = (min: number, max: number) => z.number().int().min(min).max(max);
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected HOST:PORT").refine((s) => Number(s.split(":")[1]) <= 65535, "port above 65535");
+const url = z.string().url();
+
+const modem = z
+  .strictObject({
+    /** Serial paths or globs to probe (DiscoveryOptions.paths); empty = the built-in USB globs. */
+    paths: z.array(z.string().min(1)).default([]),
+    /** Only these device paths/globs (after discovery); empty = all. */
+    include: z.array(z.string().min(1)).default([]),
+    /** Never touch these paths/globs (e.g. a console adapter). */
+    exclude: z.array(z.string().min(1)).default([]),
+    /** Skip ports ModemManager was told to ignore? Default false: the pool host owns its modems. */
+    skipMmIgnored: z.boolean().default(false),
+    /** SIM PIN per ICCID, "*" = for any SIM not listed. Secrets: redacted in `config show`. */
+    pins: z.record(z.string().regex(/^(\*|\d{18,22}F?)$/, "ICCID or *"), z.string().regex(/^\d{4,8}$/, "PIN is 4-8 digits")).default({}),
+    /** Manual ICCID → E.164 number map for SIMs whose number cannot be asked (wins over USSD). */
+    numbers: z.record(z.string().regex(/^\d{18,22}F?$/, "ICCID"), z.string().regex(/^\+?\d{8,15}$/, "E.164 number")).default({}),
+    /** Extra "my number" USSD rules, tried before the built-in DEFAULT_NUMBER_RULES. */
+    numberRules: z
+      .array(z.strictObject({ mcc: z.string().regex(/^\d{3}$/), mnc: z.string().regex(/^\d{2,3}$/), code: z.string().regex(/^[*#\d]+$/), answer: z.enum(["ussd", "sms"]) }))
+      .default([]),
+    /** Status poll per port: 15 s is fast enough to notice a lost registration before Onlinesim's 2-min poll. */
+    pollIntervalMs: ms(2 * SECOND, 10 * MINUTE).default(15 * SECOND),
+    /** AT command timeout; must stay below the poll interval (refine). */
+    commandTimeoutMs: ms(500, MINUTE).default(10 * SECOND),
+    /** Consecutive poll timeouts before the port is reset: 3 rides out a slow network scan. */
+    timeoutsBeforeReset: z.number().int().min(1).max(100).default(3),
+    /** Re-ask an unknown own number every 30 min (USSD costs nothing but annoys operators). */
+    numberRetryMs: ms(MINUTE, 24 * 60 * MINUTE).default(30 * MINUTE),
+    /** Sweep stored SMS every 60 s in case a +CMTI indication was lost. */
+    smsSweepMs: ms(5 * SECOND, 60 * MINUTE).default(60 * SECOND),
+    /** Sell SIMs registered while roaming? Off: roaming SMS may not arrive and may cost money. */
+    allowRoaming: z.boolean().default(false),
+  })
+  .refine((m) => m.commandTimeoutMs < m.pollIntervalMs, { message: "commandTimeoutMs must be below pollIntervalMs", path: ["commandTimeoutMs"] });
+
+const v1 = z.strictObject({
+  /** Our v1 endpoint paths (Q2); one handler dispatches on body `action` at all of them. */
+  paths: z.array(z.string().regex(/^\//, "path must start with /")).min(1).default(["/", "/getServices", "/getNumber", "/finishActivation"]),
+  /** Rent actions (Q9): off until Onlinesim sends the spec. */
+  rent: z.boolean().default(false),
+  /** GET_NUMBER `number` as JSON int (SMSHUB shape, Q7) or string. */
+  numberType: z.enum(["int", "string"]).default("int"),
+  /** Unknown action / malformed body (Q30): HTTP status of the UNKNOWN_ACTION reply. */
+  unknownActionStatus: z.union([z.literal(200), z.literal(400)]).default(200),
+  /** Accept gzip-encoded requests always; compress replies only if on (Q26). */
+  gzipResponses: z.boolean().default(false),
+});
+
+const auth = z.strictObject({
+  /** Where the key may arrive (Q10): body `key`, Authorization: Bearer, `apikey` query. */
+  accept: z.array(z.enum(["body", "bearer", "apikey"])).min(1).default(["body", "bearer", "apikey"]),
+  /** Source-IP allow-list (exact IPs); empty = any source. */
+  allowIps: z.array(z.string().min(1)).default([]),
+  /** Error token on a bad key (Q10), sent with HTTP 401. */
+  errorCode: z.string().regex(/^[A-Z_]+$/).default("BAD_KEY"),
+});
+
+const push = z
+  .strictObject({
+    /** PUSH_SMS URL; unset = SMS stay queued in the outbox until configured. */
+    url: url.optional(),
+    /** PUSH_SMS (RENT) URL; unset = queue. */
+    rentUrl: url.optional(),
+    /** smsId (Q12): the literal Onlinesim docs say operation id. */
+    smsIdMode: z.enum(["activationId", "uniqueSmsId"]).default("activationId"),
+    /** `phone` (Q13): digits without + as a string (new docs). */
+    phoneFormat: z.enum(["string", "int"]).default("string"),
+    /** Errors that stop retries (Q15). */
+    terminalErrors: z.array(z.string().regex(/^[A-Z_]+$/)).default(["NO_OPERATION", "NO_OP", "BAD_SERVICE", "IGNORED", "SERVICE_BAN"]),
+    /** Retry an undelivered PUSH every 10 s (Onlinesim's own re-send cadence). */
+    retryMs: ms(SECOND, 10 * MINUTE).default(10 * SECOND),
+    /** Give up this long after the operation closed (Q15 suggests 30 min). */
+    giveUpAfterCloseMs: ms(MINUTE, 7 * 24 * 60 * MINUTE).default(30 * MINUTE),
+  })
+  .refine((p) => p.retryMs < p.giveUpAfterCloseMs, { message: "retryMs must be below giveUpAfterCloseMs", path: ["retryMs"] });
+
+const v2 = z
+  .strictObject({
+    /** v2 API base URL; unset = v2 calls stay queued. */
+    baseUrl: url.optional(),
+    /** Full sendNumbersOnline every 4 min (Onlinesim wants ≤ 5 min, Q21) ± jitter. */
+    sendNumbersOnlineMs: ms(30 * SECOND, 5 * MINUTE).default(4 * MINUTE),
+    /** Random ± jitter on that period so pools do not sync up. */
+    jitterMs: ms(0, MINUTE).default(15 * SECOND),
+    /** Debounced resend after any change (Q21). */
+    debounceMs: ms(0, MINUTE).default(3 * SECOND),
+    /** addMessages batch flush (Q25). */
+    addMessagesBatchMs: ms(0, MINUTE).default(5 * SECOND),
+    /** addNumber/removeNumber/checkWork: undocumented (Q21), off. */
+    incremental: z.boolean().default(false),
+    /** Onlinesim test modes for sendNumbersOnline. */
+    test: z.enum(["none", "test1", "test2"]).default("none"),
+    /** operator = MCC+MNC with the real MNC length (5 or 6 digits), or force 5 (Q19). */
+    operatorDigits: z.enum(["real", "5"]).default("real"),
+  })
+  .refine((v) => v.jitterMs < v.sendNumbersOnlineMs, { message: "jitterMs must be below sendNumbersOnlineMs", path: ["jitterMs"] });
+
+const onlinesim = z.strictObject({
+  /** Which API our account uses (Q1); v1 = Onlinesim polls us. */
+  mode: z.enum(["v1", "v2", "both"]).default("v1"),
+  /** Partner key. Prefer SIMGATE_ONLINESIM_KEY (wins over the file); the daemon refuses to serve without one. */
+  key: z.string().min(8).optional(),
+  v1: v1.prefault({}),
+  auth: auth.prefault({}),
+  push: push.prefault({}),
+  v2: v2.prefault({}),
+});
+
+const http = z
+  .strictObject({
+    /** Partner endpoint. 127.0.0.1 so a fresh install is not exposed before it is configured; put a TLS proxy in front or set 0.0.0.0:8080 (`--listen` overrides). */
+    listen: hostPort.default("127.0.0.1:8080"),
+    /** Request body cap: Onlinesim bodies are tiny; 64 KiB stops abuse. */
+    bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+    /** Request timeout: well under Onlinesim's 10 s hard deadline (Q29). */
+    requestTimeoutMs: ms(500, 9 * SECOND).default(5 * SECOND),
+  });
+
+const admin = z.strictObject({
+  /** Admin listener (issue 7): loopback only by default. */
+  listen: hostPort.default("127.0.0.1:8081"),
+  /** Optional bearer token; unset = loopback trust. Redacted in `config show`. */
+  token: z.string().min(16).optional(),
+});
+
+export const ConfigSchema = z
+  .strictObject({
+    /** Where simgate.db lives (DEFAULT_STATE_DIR). */
+    stateDir: z.string().min(1).default("/var/lib/simgate"),
+    /** Log level. */
+    logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+    http: http.prefault({}),
+    admin: admin.prefault({}),
+    onlinesim: onlinesim.prefault({}),
+    modem: modem.prefault({}),
+    /** The engine's own schema (src/engine/config.ts). */
+    engine: engineConfigSchema.prefault({}),
+  })
+  .refine((c) => c.http.listen !== c.admin.listen, { message: "admin.listen must differ from http.listen", path: ["admin", "listen"] });
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
