@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { parse, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { ErrorCode, SimgateError } from "../errors.js";
+import { engineConfigSchema } from "../engine/config.js";
 import { ConfigSchema, type Config } from "./schema.js";
 
 export interface ConfigOverrides {
@@ -95,11 +96,15 @@ export function deepFreeze<T>(v: T): Readonly<T> {
 /** Validate raw input (already merged); throws ConfigInvalid listing every problem. */
 export function validateConfig(raw: unknown, source = "config"): Readonly<Config> {
   const r = ConfigSchema.safeParse(raw);
-  if (!r.success) {
-    const problems = formatIssues(r.error.issues);
+  // The engine schema (not ours) strips unknown keys; report them like the strict sections do.
+  const engine = isObj(raw) && isObj(raw.engine) ? raw.engine : {};
+  const engineKeys = new Set(Object.keys(engineConfigSchema.shape));
+  const unknown = Object.keys(engine).filter((k) => !engineKeys.has(k)).map((k) => `engine.${k}: unknown key`);
+  if (!r.success || unknown.length > 0) {
+    const problems = [...unknown, ...(r.success ? [] : formatIssues(r.error.issues))];
     throw new SimgateError(`${source}: invalid config:\n${problems.join("\n")}`, ErrorCode.ConfigInvalid, { problems });
   }
-  return deepFreeze(r.data);
+  return deepFreeze(r.data as Config);
 }
 
 export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {

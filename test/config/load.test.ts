@@ -59,6 +59,10 @@ describe("loadConfig", () => {
     expect(problems(() => loadConfig({ file: file("http:\n  lisen: 1.2.3.4:80\n"), env: {} }))).toEqual(["http.lisen: unknown key"]);
   });
 
+  it("names an unknown key in the engine section too", () => {
+    expect(problems(() => validateConfig({ engine: { servces: ["x"] } }))).toEqual(["engine.servces: unknown key"]);
+  });
+
   it("lists every wrong type and out-of-range value with its path", () => {
     const p = problems(() => loadConfig({ file: file("logLevel: loud\nmodem:\n  pollIntervalMs: 1\nhttp:\n  bodyLimitBytes: nope\n"), env: {} }));
     // 3 field problems plus the cross-field rule the 1 ms poll interval also breaks.
