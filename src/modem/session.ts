@@ -18,7 +18,7 @@ import type { PortMap, PortView } from "../pool/port-map.js";
 import type { DriverDescriptor } from "../../drivers/generic/index.js";
 import { bringUpSim, learnNumber, type SimContext } from "./session-sim.js";
 import { SmsReceiver } from "./sms-receiver.js";
-import type { ReceivedPart } from "./sms-handoff.js";
+import type { MessageAssembler, ReceivedPart } from "./sms-handoff.js";
 import { expectAt, isNoAnswer, readModuleIdentity, runInitSequence, StepLog } from "./steps.js";
 import { PROBE_CHANNEL_OPTIONS } from "./probe.js";
 import { Wakeable } from "./wakeable.js";
@@ -35,6 +35,8 @@ export interface SessionSmsOptions {
   /** Durable hand-off of one received part: resolve once it is stored (then it is deleted from the modem). */
   accept: (part: ReceivedPart) => Promise<void>;
   sweepIntervalMs?: number;
+  /** The port's long-lived multipart assembler (see SmsReceiverOptions.assembler). */
+  assembler?: (portId: string) => MessageAssembler;
 }
 
 export interface PortSessionOptions {
@@ -201,6 +203,7 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       accept: this.#o.sms.accept,
       logger: this.#log,
       ...(this.#o.sms.sweepIntervalMs !== undefined ? { sweepIntervalMs: this.#o.sms.sweepIntervalMs } : {}),
+      ...(this.#o.sms.assembler ? { assembler: this.#o.sms.assembler(this.#o.id) } : {}),
     });
     receiver.on("message", (sms) => {
       this.#o.map.smsReceived(this.#o.id, sms);

@@ -39,6 +39,12 @@ export interface SmsReceiverOptions {
   directRetryMs?: number;
   /** How long a multipart message waits for its missing parts; the codec's default (10 min) when omitted. */
   reassemblyTimeoutMs?: number;
+  /**
+   * A multipart assembler that outlives this receiver (the daemon keeps one per port, rebuilt
+   * from the store's unassembled parts after a restart), so a port reopen or a restart between
+   * two parts of one message does not split it. Default: a fresh one.
+   */
+  assembler?: MessageAssembler;
   /** 20 s for `AT+CMGL=4`: a full 255-slot memory is ~40 KB of hex, slow on 9600-baud UART modules. */
   listTimeoutMs?: number;
   now?: () => number;
@@ -71,7 +77,7 @@ function positive(value: number | undefined, fallback: number, name: string): nu
 
 export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
   readonly #channel: AtChannel;
-  readonly #o: Required<Omit<SmsReceiverOptions, "onMessage" | "logger" | "reassemblyTimeoutMs" | "listTimeoutMs">> & Pick<SmsReceiverOptions, "onMessage">;
+  readonly #o: Required<Omit<SmsReceiverOptions, "onMessage" | "logger" | "reassemblyTimeoutMs" | "listTimeoutMs" | "assembler">> & Pick<SmsReceiverOptions, "onMessage">;
   readonly #log: Logger;
   readonly #stats: Omit<SmsReceiverStats, "directUnacked"> = { received: 0, accepted: 0, acceptFailures: 0, deleted: 0, undecodable: 0, duplicatesSkipped: 0 };
   readonly #memory: SmsMemoryAccess;
@@ -118,7 +124,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       onGone: (err) => this.#gone(err),
     });
     this.#watch = new StorageWatch(this.#o.storageWarnRatio);
-    this.#assembler = new MessageAssembler(options.portId, options.reassemblyTimeoutMs ?? 10 * 60_000, this.#log);
+    this.#assembler = options.assembler ?? new MessageAssembler(options.portId, options.reassemblyTimeoutMs ?? 10 * 60_000, this.#log);
     this.#direct = new DirectHandoff({
       accept: (part) => this.#o.accept(part),
       onAccepted: (part) => this.#afterAccept(part),
@@ -161,6 +167,8 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       this.#log.warn({ err }, "could not choose SMS storage; reading whatever the modem uses");
     }
     if (this.#sweepMemories.size === 0) for (const m of this.#o.driver.storage.preferred) this.#sweepMemories.add(m);
+    // A shared assembler may hold parts from before this receiver (restart, reopen): their expiry must run too.
+    this.#armExpiry();
     await this.sweep();
   }
 
