@@ -6,7 +6,7 @@ import { oneLineError } from "../format.js";
 
 const HELP = `usage: simgate fake-onlinesim [--listen HOST:PORT] [--partner URL] [--key K] [--poll-ms N]
                               [--order-every-ms N] [--max-orders N] [--modules N] [--seed S]
-                              [--summary-ms N] [--json]
+                              [--summary-ms N] [--sms-via ADMIN_URL] [--json]
 
 Play Onlinesim over real HTTP for tests and demos (docs/onlinesim-protocol.md): receive
 PUSH_SMS and the v2 reseller calls, validating every payload; with --partner, also buy from
@@ -22,6 +22,8 @@ Prints its URLs, then a one-line summary periodically, until SIGINT/SIGTERM.
   --modules N           the partner's module count: GET_SERVICES counts above it are violations (§2.1)
   --seed S              seed for the buyer's random choices (default 1)
   --summary-ms N        summary period (default 5000)
+  --sms-via ADMIN_URL   play the services too: send a verification SMS to most ordered numbers
+                        through a simulating daemon's admin API (simgate run --simulate N)
   --json                one JSON object per line
 `;
 
@@ -46,6 +48,7 @@ export function summaryLine(s: FakeOnlinesimStats): string {
     (s.blocked ? "BLOCKED(over-report) " : "") +
     `finishes=1:${f[1]},3:${f[3]},4:${f[4]},5:${f[5]} earnings=${s.earnings} pushSms=${s.pushSms} duplicates=${s.pushSmsDuplicates} ` +
     `v2: lists=${s.v2.sendNumbersOnline} numbers=${s.v2.lastNumbers.length} batches=${s.v2.addMessages} messages=${s.v2.messages} ` +
+    (s.servicesSms ? `smsSent=${s.servicesSms.sent} smsExact=${s.servicesSms.exact} smsMismatched=${s.servicesSms.mismatched} ` : "") +
     `rejected=${s.rejected.length} violations=${s.violations}` +
     (s.lastViolation ? ` last=${JSON.stringify(s.lastViolation)}` : "")
   );
@@ -72,6 +75,7 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
         modules: { type: "string" },
         seed: { type: "string", default: "1" },
         "summary-ms": { type: "string", default: "5000" },
+        "sms-via": { type: "string" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -104,11 +108,15 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
   if (typeof summaryMs === "string") return usage(summaryMs);
   if (values.key === "") return usage("--key must not be empty");
   if (values.partner !== undefined && !URL.canParse(values.partner)) return usage(`--partner must be a URL, got '${values.partner}'`);
+  const smsVia = values["sms-via"];
+  if (smsVia !== undefined && !URL.canParse(smsVia)) return usage(`--sms-via must be a URL, got '${smsVia}'`);
+  if (smsVia !== undefined && values.partner === undefined) return usage("--sms-via needs --partner (SMS go to the numbers the buyer ordered)");
 
   const fake = new FakeOnlinesim({
     key: values.key,
     host: listen.host,
     port: listen.port,
+    ...(smsVia !== undefined ? { services: { simulatorUrl: smsVia.replace(/\/$/, "") } } : {}),
     ...(values.partner === undefined
       ? {}
       : {

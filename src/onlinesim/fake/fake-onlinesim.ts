@@ -14,6 +14,8 @@ import { Marketplace, type MarketplaceOptions, type MarketplaceStats } from "./m
 import { OperationBook, type Operation } from "./operations.js";
 import { pushError, PushSmsEndpoint, pushSmsProblems, type PushErrorForm } from "./push-sms.js";
 import { Recorder, redactBody, redactHeaders, redactQuery, type SeenRequest } from "./recorder.js";
+import { ServiceSenders, type ServiceSendersOptions, type ServiceSendersStats } from "./service-senders.js";
+import { Prng } from "./prng.js";
 import { v2Error, V2Endpoints, v2Problems, type V2Stats } from "./v2.js";
 
 export interface FakeOnlinesimOptions {
@@ -28,6 +30,8 @@ export interface FakeOnlinesimOptions {
   marketplace?: Omit<MarketplaceOptions, "key"> & { key?: string };
   /** Log entries kept (oldest dropped). */
   logMax?: number;
+  /** "Services" that send verification SMS to ordered numbers through a simulating daemon's admin API. */
+  services?: ServiceSendersOptions;
 }
 
 export interface FakeOnlinesimStats {
@@ -49,6 +53,8 @@ export interface FakeOnlinesimStats {
   pushSmsNoOperation: number;
   /** PUSH_SMS payloads re-sent after a terminal answer (a bug on the sender's side, Q15). */
   pushSmsAfterTerminal: number;
+  /** SMS the fake's services sent to ordered numbers, and how many came back by PUSH_SMS with the exact text. */
+  servicesSms: (ServiceSendersStats & { exact: number; mismatched: number }) | null;
   v2: V2Stats;
   /** Requests refused for a bad key or a schema problem (last 50). */
   rejected: Array<{ seq: number; method: string; path: string; status?: number; problems: string[] }>;
@@ -72,6 +78,7 @@ export class FakeOnlinesim {
   readonly push: PushSmsEndpoint;
   readonly v2: V2Endpoints;
   readonly marketplace?: Marketplace;
+  readonly services?: ServiceSenders;
   private readonly form: PushErrorForm;
   private readonly wakers = new Set<() => void>();
   private app?: FastifyInstance;
@@ -80,8 +87,15 @@ export class FakeOnlinesim {
   constructor(private readonly opts: FakeOnlinesimOptions) {
     this.recorder = new Recorder(opts.logMax);
     this.form = opts.pushErrorForm ?? "status-200";
-    if (opts.marketplace) this.marketplace = new Marketplace({ ...opts.marketplace, key: opts.marketplace.key ?? opts.key }, this.book);
-    this.push = new PushSmsEndpoint(opts.key, this.book, this.form, (op) => this.marketplace?.smsArrived(op));
+    if (opts.services) this.services = new ServiceSenders(opts.services, new Prng((opts.marketplace?.seed ?? 1) + 7919));
+    if (opts.marketplace) {
+      const services = this.services;
+      this.marketplace = new Marketplace({ ...opts.marketplace, key: opts.marketplace.key ?? opts.key, ...(services ? { onIssued: (op) => services.issued(op) } : {}) }, this.book);
+    }
+    this.push = new PushSmsEndpoint(opts.key, this.book, this.form, (op) => {
+      this.checkText(op);
+      this.marketplace?.smsArrived(op);
+    });
     this.v2 = new V2Endpoints(opts.key);
   }
 
@@ -167,6 +181,7 @@ export class FakeOnlinesim {
       pushSmsDuplicates: this.push.stats.duplicates,
       pushSmsNoOperation: this.push.stats.noOperation,
       pushSmsAfterTerminal: this.push.stats.afterTerminal,
+      servicesSms: this.services ? { ...this.services.stats, exact: this.smsExact, mismatched: this.smsMismatch.length } : null,
       v2: { ...v2, lastNumbers: [...v2.lastNumbers] },
       rejected: this.recorder
         .rejected()
@@ -177,8 +192,22 @@ export class FakeOnlinesim {
     };
   }
 
+  /** PUSH_SMS must carry exactly what the service sent (multipart joined, Cyrillic and emoji intact). */
+  private checkText(op: Operation): void {
+    const sent = this.services?.sentTexts.get(op.activationId);
+    const got = op.sms.at(-1)?.text;
+    if (sent === undefined || got === undefined) return;
+    if (got === sent) this.smsExact++;
+    else this.smsMismatch.push({ activationId: op.activationId, sent, got });
+  }
+
+  private smsExact = 0;
+  /** PUSH_SMS texts that differ from what the service sent (kept for the report; should stay empty). */
+  readonly smsMismatch: Array<{ activationId: number; sent: string; got: string }> = [];
+
   /** Stop buying, release held (delayed) answers, close the server and every connection. */
   async stop(): Promise<void> {
+    await this.services?.stop();
     await this.marketplace?.stop();
     for (const wake of this.wakers) wake();
     await this.app?.close();

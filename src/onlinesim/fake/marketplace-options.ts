@@ -39,6 +39,8 @@ export interface MarketplaceOptions {
   autoFinish?: boolean;
   bearer?: boolean;
   fetch?: typeof fetch;
+  /** Called for every issued operation (the fake's "services" send their SMS from here). */
+  onIssued?: (op: import("./operations.js").Operation) => void;
 }
 
 export interface Violation {
@@ -66,7 +68,7 @@ export interface MarketplaceStats {
   open: number;
 }
 
-export type ResolvedMarketplaceOptions = Required<Omit<MarketplaceOptions, "moduleCount" | "fetch" | "paths" | "bearer">> &
+export type ResolvedMarketplaceOptions = Required<Omit<MarketplaceOptions, "moduleCount" | "fetch" | "paths" | "bearer" | "onIssued">> &
   Pick<MarketplaceOptions, "moduleCount"> & { paths: { getServices: string; getNumber: string; finishActivation: string } };
 
 export function resolveMarketplaceOptions(o: MarketplaceOptions): ResolvedMarketplaceOptions {

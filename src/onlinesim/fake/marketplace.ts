@@ -40,8 +40,11 @@ export class Marketplace {
     finishes: { 1: 0, 3: 0, 4: 0, 5: 0 }, finishAttempts: 0, finishRetries: 0, finishResends: 0, earnings: 0, open: 0,
   };
 
+  private readonly onIssued: MarketplaceOptions["onIssued"];
+
   constructor(opts: MarketplaceOptions, private readonly book: OperationBook) {
     this.o = resolveMarketplaceOptions(opts);
+    this.onIssued = opts.onIssued;
     this.paths = this.o.paths;
     this.client = new PartnerClient({ baseUrl: opts.partnerUrl, key: opts.key, deadlineMs: this.o.deadlineMs, bearer: opts.bearer, fetch: opts.fetch });
     this.prng = new Prng(this.o.seed);
@@ -144,6 +147,7 @@ export class Marketplace {
     const op: Operation = { activationId: r.activationId, number: digits, country: offer.country, operator: offer.operator, service: offer.service, sum, openedAt: Date.now(), sms: [] };
     this.book.add(op);
     this.plan(op);
+    this.onIssued?.(op);
     return op;
   }
 
