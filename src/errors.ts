@@ -1,7 +1,7 @@
 /**
  * One error class for all of simgate, with stable numeric codes grouped in ranges
  * (transport 100s, AT 200s, modem 300s, codec 400s, simulator 500s, CLI 600s,
- * discovery 700s, engine 800s, store 900s).
+ * discovery 700s, engine 800s, store 900s, config 1000s, HTTP 1100s).
  * The code is appended to the message ("(SG201)") so it survives log scraping.
  * Callers branch on `code` or the guards below, never on message text.
  */
@@ -80,6 +80,15 @@ export enum ErrorCode {
   ConfigSyntax = 1001,
   /** The config does not validate (message lists every problem with its key path). */
   ConfigInvalid = 1002,
+
+  // HTTP: the v1 partner endpoint (src/http/partner/).
+  /** buildPartnerServer got options it cannot serve with (an empty key, an allowIps entry that is not an IP address). */
+  HttpOptionsInvalid = 1100,
+  /**
+   * A request body that cannot be used (unsupported media type or encoding, too large once
+   * decoded, not UTF-8, not JSON). Context: `status` (HTTP) and `error` (the wire token).
+   */
+  HttpBadBody = 1101,
 }
 
 export type ErrorContext = Record<string, unknown>;

@@ -1,0 +1,139 @@
+/**
+ * buildPartnerServer: the fastify instance serving Onlinesim's v1 partner calls
+ * (GET_SERVICES, GET_NUMBER, FINISH_ACTIVATION and the rent variants, protocol doc §2.1–2.6),
+ * every route registered, not listening. The daemon calls listen() and close().
+ *
+ * Lifecycle of one request, and where each refusal comes from:
+ *   onRequest     source IP not allowed               → 403 IP_NOT_ALLOWED
+ *   routing       unknown path / rent off / not POST  → 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED
+ *   body (body.ts) size, media type, coding, JSON     → 413, 415, 400 BAD_ENCODING / BAD_JSON
+ *   handler       not an object                       → 400 BAD_REQUEST
+ *                 key (auth.ts)                       → 401 <auth.errorCode>
+ *                 action and fields (dispatch.ts)     → 400 BAD_REQUEST, UNKNOWN_ACTION (Q30)
+ *                 engine                              → 200 SUCCESS / NO_NUMBERS / ERROR
+ * The key is checked after the body is parsed (it may be in the body) and before any field
+ * is judged, so an unauthenticated caller learns nothing about what we would accept.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { authenticate, IpAllowList, isRecord, KeyCheck } from "./auth.js";
+import { readBody } from "./body.js";
+import { acceptsGzip, gzipAsync } from "./compress.js";
+import { dispatch } from "./dispatch.js";
+import { errorBody, mapThrown, WireError, writeClientError } from "./errors.js";
+import type { PartnerServerOptions } from "./options.js";
+import { RequestLog } from "./request-log.js";
+import { pathOf, RENT_PATHS, routeTable, type PathKind } from "./routes.js";
+
+/**
+ * How often node looks for requests past http.requestTimeoutMs. Its default (30 s) would
+ * let a slow client hold a socket far beyond the configured timeout.
+ */
+const checkEvery = (timeoutMs: number): number => Math.max(100, Math.min(1_000, Math.floor(timeoutMs / 4)));
+
+export async function buildPartnerServer(opts: PartnerServerOptions): Promise<FastifyInstance> {
+  const keyCheck = new KeyCheck(opts.key);
+  const allowList = new IpAllowList(opts.auth.allowIps);
+  const routes = routeTable(opts.v1);
+  const log = opts.logger.child({ component: "partner-http" });
+  const requests = new RequestLog(log, opts.key, opts.http.requestTimeoutMs, opts.onRequest);
+  const limit = opts.http.bodyLimitBytes;
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // Fastify's own request lines carry the URL (and so a `?apikey=`); ours are in request-log.ts.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: limit,
+    // Socket level: the whole request must arrive within this (slow clients, slowloris).
+    // The handler is not raced against a timer: abandoning a GET_NUMBER whose commit then
+    // succeeds would leave a number busy that Onlinesim never heard of; the engine answers
+    // from memory in milliseconds (Q29), and a slow answer is logged at warn instead.
+    requestTimeout: opts.http.requestTimeoutMs,
+    http: { connectionsCheckingInterval: checkEvery(opts.http.requestTimeoutMs) },
+    // close() drops idle keep-alive sockets at once and lets in-flight requests finish.
+    forceCloseConnections: "idle",
+    routerOptions: { ignoreTrailingSlash: true },
+    clientErrorHandler: (err, socket) => {
+      const sent = writeClientError(err, socket);
+      if (sent) log.info({ event: "v1-client-error", code: err.code, status: sent.status, ip: socket.remoteAddress }, "connection-level error answered");
+    },
+    // A URL find-my-way cannot decode (`/%zz`): answered before routing, so without the
+    // onResponse hook; the request line is written when the answer is out.
+    frameworkErrors: (_err, request, reply) => {
+      requests.note(request).fields = { error: WireError.BadRequest, detail: "malformed URL" };
+      reply.raw.once("finish", () => requests.finish(request, reply as FastifyReply));
+      void (reply as FastifyReply).code(400).send(errorBody(WireError.BadRequest, "malformed URL"));
+    },
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, async (request: FastifyRequest, raw: Buffer) =>
+    readBody(raw, { "content-type": request.headers["content-type"], "content-encoding": request.headers["content-encoding"] }, limit),
+  );
+
+  app.addHook("onRequest", async (request, reply) => {
+    const note = requests.note(request);
+    if (allowList.allows(request.socket.remoteAddress)) return;
+    note.fields = { error: WireError.IpNotAllowed };
+    return reply.code(403).send(errorBody(WireError.IpNotAllowed, "source address not in onlinesim.auth.allowIps"));
+  });
+
+  if (opts.v1.gzipResponses) {
+    app.addHook("onSend", async (request, reply, payload) => {
+      reply.header("vary", "Accept-Encoding");
+      if (!acceptsGzip(request.headers["accept-encoding"])) return payload;
+      if (typeof payload !== "string" && !Buffer.isBuffer(payload)) return payload;
+      reply.header("content-encoding", "gzip");
+      return gzipAsync(payload);
+    });
+  }
+
+  app.addHook("onResponse", async (request, reply) => requests.finish(request, reply));
+
+  app.setErrorHandler((err, request, reply) => {
+    const mapped = mapThrown(err);
+    const note = requests.note(request);
+    note.fields = { ...note.fields, error: mapped.body.error, detail: mapped.body.detail };
+    if (mapped.internal) {
+      note.level = "error";
+      note.fields["err"] = { message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined };
+    }
+    return reply.code(mapped.status).send(mapped.body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = pathOf(request.url);
+    const note = requests.note(request);
+    if (routes.has(path)) {
+      note.fields = { error: WireError.MethodNotAllowed };
+      return reply.code(405).header("allow", "POST").send(errorBody(WireError.MethodNotAllowed, "use POST"));
+    }
+    const rentOff = (RENT_PATHS as readonly string[]).includes(path);
+    note.fields = { error: WireError.NotFound };
+    return reply.code(404).send(errorBody(WireError.NotFound, rentOff ? "rent endpoints are off (onlinesim.v1.rent)" : undefined));
+  });
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply, kind: PathKind): Promise<FastifyReply> => {
+    const note = requests.note(request);
+    const refuse = (status: number, error: string, detail?: string): FastifyReply => {
+      note.fields = { ...note.fields, error, detail };
+      return reply.code(status).send(errorBody(error, detail));
+    };
+    const body = request.body;
+    if (body === undefined) return refuse(400, WireError.BadJson, "empty body");
+    if (!isRecord(body)) return refuse(400, WireError.BadRequest, "body must be a JSON object");
+    const auth = authenticate(keyCheck, opts.auth.accept, { body, headers: request.headers, query: request.query });
+    if (!auth.ok) {
+      // Exactly {"status":"ERROR","error":<auth.errorCode>} (Q10); the reason goes to the log only.
+      note.fields = { error: opts.auth.errorCode, reason: auth.reason === "missing" ? `no key in ${opts.auth.accept.join("/")}` : "wrong key" };
+      return reply.code(401).header("www-authenticate", 'Bearer realm="simgate"').send(errorBody(opts.auth.errorCode));
+    }
+    const outcome = await dispatch(opts.engine, body, kind, opts.v1);
+    note.metricAction = outcome.metricAction;
+    note.level = outcome.level;
+    note.fields = { ...note.fields, auth: auth.source, ...outcome.log };
+    return reply.code(outcome.status).send(outcome.body);
+  };
+
+  for (const [path, kind] of routes) app.post(path, (request, reply) => handle(request, reply, kind));
+  return app;
+}
