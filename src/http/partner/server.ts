@@ -48,7 +48,9 @@ export async function buildPartnerServer(opts: PartnerServerOptions): Promise<Fa
     // succeeds would leave a number busy that Onlinesim never heard of; the engine answers
     // from memory in milliseconds (Q29), and a slow answer is logged at warn instead.
     requestTimeout: opts.http.requestTimeoutMs,
-    http: { connectionsCheckingInterval: checkEvery(opts.http.requestTimeoutMs) },
+    // node 20 enforces requestTimeout on a stalled body only when headersTimeout is not
+    // larger (its default is 60 s; checked on node 20.20 in the timeout tests).
+    http: { headersTimeout: opts.http.requestTimeoutMs, connectionsCheckingInterval: checkEvery(opts.http.requestTimeoutMs) },
     // close() drops idle keep-alive sockets at once and lets in-flight requests finish.
     forceCloseConnections: "idle",
     routerOptions: { ignoreTrailingSlash: true },
