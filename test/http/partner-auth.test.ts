@@ -9,7 +9,7 @@ import { ErrorCode, isSimgateError } from "../../src/errors.js";
 import { IpAllowList, KeyCheck, normaliseIp } from "../../src/http/partner/auth.js";
 import { buildPartnerServer } from "../../src/http/partner/index.js";
 import { silentLogger } from "../../src/log/logger.js";
-import { DEFAULTS, KEY, LEVEL, answerOf, makeEngine, requestLines, startPartner, type Harness } from "./partner-harness.js";
+import { DEFAULTS, KEY, LEVEL, answerOf, bodyOf, makeEngine, requestLines, startPartner, type Harness } from "./partner-harness.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -19,7 +19,7 @@ afterEach(async () => {
 
 const SERVICES = { action: "GET_SERVICES" };
 const post = (h: Harness, path: string, body: string | Uint8Array, headers: Record<string, string> = {}) =>
-  fetch(h.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body }).then(answerOf);
+  fetch(h.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: bodyOf(body) }).then(answerOf);
 
 describe("key sources", () => {
   it("accepts the key in the body, as Authorization: Bearer, or as ?apikey=", async () => {

@@ -120,6 +120,9 @@ export async function startPartner(opts: HarnessOptions = {}): Promise<Harness> 
   };
 }
 
+/** A body for fetch: strings as they are, bytes copied into a plain Uint8Array (fetch's BodyInit). */
+export const bodyOf = (b: string | Uint8Array): string | Uint8Array<ArrayBuffer> => (typeof b === "string" ? b : new Uint8Array(b));
+
 /** pino levels. */
 export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
 

@@ -8,7 +8,7 @@ import { deflateRawSync, deflateSync, gunzipSync, gzipSync } from "node:zlib";
 import { request as httpRequest } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { acceptsGzip } from "../../src/http/partner/compress.js";
-import { KEY, answerOf, requestLines, startPartner, type Answer, type Harness } from "./partner-harness.js";
+import { KEY, answerOf, bodyOf, requestLines, startPartner, type Answer, type Harness } from "./partner-harness.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -18,7 +18,7 @@ afterEach(async () => {
 
 const SERVICES = JSON.stringify({ action: "GET_SERVICES", key: KEY });
 const send = (path: string, body: string | Uint8Array | undefined, headers: Record<string, string> = { "content-type": "application/json" }, method = "POST"): Promise<Answer> =>
-  fetch(h!.url + path, { method, headers, ...(body === undefined ? {} : { body }) }).then(answerOf);
+  fetch(h!.url + path, { method, headers, ...(body === undefined ? {} : { body: bodyOf(body) }) }).then(answerOf);
 
 const expectError = (a: Answer, status: number, error: string, detail?: RegExp) => {
   expect(a.status).toBe(status);
