@@ -16,13 +16,15 @@ import { OutboxRepository } from "./outbox.js";
 import { ReassemblyStateRepository } from "./reassembly-state.js";
 import { SimRepository } from "./sims.js";
 import { SmsRepository } from "./sms.js";
+import { V2MessageRepository } from "./v2-messages.js";
 
 export { DEFAULT_STATE_DIR, DB_FILE_NAME } from "./database.js";
 export { LATEST_SCHEMA_VERSION } from "./migrations.js";
 export type { SimRecord } from "./sims.js";
 export type { AcceptedPart, SmsRecord, StoredMessage, StoredPart } from "./sms.js";
-export type { DueDelivery, OutboxItem } from "./outbox.js";
-export { SqliteEnginePersistence, SimRepository, SmsRepository, OutboxRepository, ReassemblyStateRepository };
+export type { DueDelivery, DueFilter, OutboxItem } from "./outbox.js";
+export type { V2MessageInput, V2MessageItem } from "./v2-messages.js";
+export { SqliteEnginePersistence, SimRepository, SmsRepository, OutboxRepository, ReassemblyStateRepository, V2MessageRepository };
 export { restoreAssembler, type RestoredAssembler } from "./sms-recovery.js";
 
 export interface OpenStoreOptions extends Partial<OpenDatabaseOptions> {
@@ -40,6 +42,8 @@ export interface Store {
   readonly sims: SimRepository;
   readonly sms: SmsRepository;
   readonly outbox: OutboxRepository;
+  /** v2 addMessage(s) queue (§3.6, §3.7). */
+  readonly v2Messages: V2MessageRepository;
   readonly reassembly: ReassemblyStateRepository;
   readonly engine: SqliteEnginePersistence;
   /** The SMS receiver's hand-off: store the part durably; resolving lets the modem delete it. */
@@ -64,6 +68,7 @@ export function openStore(opts: OpenStoreOptions = {}): Store {
     sims: new SimRepository(db, clock),
     sms,
     outbox: new OutboxRepository(db),
+    v2Messages: new V2MessageRepository(db),
     reassembly: new ReassemblyStateRepository(db, clock),
     engine: new SqliteEnginePersistence(db),
     // Synchronous underneath; a throw becomes a rejection, so the receiver keeps the SMS on the modem.

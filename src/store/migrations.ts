@@ -8,6 +8,7 @@
 import type Database from "better-sqlite3";
 import { ErrorCode, SimgateError } from "../errors.js";
 import { SCHEMA_001 } from "./schema/001-initial.js";
+import { SCHEMA_002_V2_MESSAGES } from "./v2-messages.js";
 
 export interface Migration {
   version: number;
@@ -15,7 +16,11 @@ export interface Migration {
   up: (db: Database.Database) => void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", up: (db) => db.exec(SCHEMA_001) }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "initial", up: (db) => db.exec(SCHEMA_001) },
+  // The v2 addMessage(s) queue; its SQL lives beside its repository (v2-messages.ts).
+  { version: 2, name: "v2-messages", up: (db) => db.exec(SCHEMA_002_V2_MESSAGES) },
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -6,6 +6,12 @@
  * between the 200 and markDelivered resends it once after restart (Onlinesim sees the same
  * smsId). What can never happen is a resend AFTER markDelivered returned: delivered rows
  * leave `due()` for good, and no method clears delivered_at.
+ *
+ * For the sender (src/outbound/push-sms-sender.ts): due rows carry the activation's
+ * closed_at (the give-up clock, Q15); `due`/`nextDueAfter`/`pendingCount` can be limited to
+ * rent or non-rent rows (PUSH_SMS and PUSH_SMS (RENT) have separate URLs, either may be
+ * unset); `oldestPendingAgeMs` is for metrics. All reads: the send path writes nothing
+ * before Onlinesim answered.
  */
 import type Database from "better-sqlite3";
 import type { EpochMs } from "../engine/persistence.js";
@@ -30,7 +36,26 @@ export interface DueDelivery extends OutboxItem {
   sender: string;
   text: string;
   service: string;
+  /** When the activation was closed (FINISH_ACTIVATION), null while open: the give-up clock (Q15). */
+  closedAt: EpochMs | null;
 }
+
+/**
+ * Which deliveries a query covers: PUSH_SMS and PUSH_SMS (RENT) go to different URLs
+ * (§2.8), and one of them may be unconfigured while the other is not. `rent: true` =
+ * activations whose service is "rent", `false` = all others, absent = every row.
+ */
+export interface DueFilter {
+  rent?: boolean;
+}
+
+type DueRow = OutboxRow & { phone: string; sender: string; text: string; service: string; closed_at: number | null };
+
+/** SQL condition per filter; the service name is compared case-insensitively. */
+const RENT_CONDITION = { all: "1", rent: "lower(a.service) = 'rent'", other: "lower(a.service) <> 'rent'" } as const;
+type FilterKey = keyof typeof RENT_CONDITION;
+const filterKey = (f?: DueFilter): FilterKey => (f?.rent === undefined ? "all" : f.rent ? "rent" : "other");
+const FILTER_KEYS: readonly FilterKey[] = ["all", "rent", "other"];
 
 interface OutboxRow {
   id: number;
@@ -60,7 +85,10 @@ export class OutboxRepository {
   readonly #insert: Database.Statement;
   readonly #byPair: Database.Statement<[number, number], OutboxRow>;
   readonly #get: Database.Statement<[number], OutboxRow>;
-  readonly #due: Database.Statement<[number, number], OutboxRow & { phone: string; sender: string; text: string; service: string }>;
+  readonly #due: Record<FilterKey, Database.Statement<[number, number], DueRow>>;
+  readonly #nextDue: Record<FilterKey, Database.Statement<[number], { at: number | null }>>;
+  readonly #pendingBy: Record<FilterKey, Database.Statement<[], { n: number }>>;
+  readonly #oldest: Database.Statement<[], { at: number | null }>;
   readonly #attempt: Database.Statement<[string, number, number]>;
   readonly #delivered: Database.Statement<[number, number]>;
   readonly #gaveUp: Database.Statement<[string, number, number]>;
@@ -71,11 +99,22 @@ export class OutboxRepository {
       INSERT OR IGNORE INTO outbox (sms_id, activation_id, created_at, next_try_at) VALUES (?, ?, ?, ?)`);
     this.#byPair = db.prepare("SELECT * FROM outbox WHERE sms_id = ? AND activation_id = ?");
     this.#get = db.prepare("SELECT * FROM outbox WHERE id = ?");
-    this.#due = db.prepare(`
-      SELECT o.*, a.number AS phone, s.sender AS sender, s.text AS text, a.service AS service
+    const pending = "o.delivered_at IS NULL AND o.gave_up_at IS NULL";
+    const byFilter = <T>(make: (cond: string) => T) => Object.fromEntries(FILTER_KEYS.map((k) => [k, make(RENT_CONDITION[k])])) as Record<FilterKey, T>;
+    this.#due = byFilter((cond) =>
+      db.prepare(`
+      SELECT o.*, a.number AS phone, s.sender AS sender, s.text AS text, a.service AS service, a.closed_at AS closed_at
       FROM outbox o JOIN sms s ON s.id = o.sms_id JOIN activations a ON a.id = o.activation_id
-      WHERE o.delivered_at IS NULL AND o.gave_up_at IS NULL AND o.next_try_at <= ?
-      ORDER BY o.next_try_at, o.id LIMIT ?`);
+      WHERE ${pending} AND o.next_try_at <= ? AND ${cond}
+      ORDER BY o.next_try_at, o.id LIMIT ?`),
+    );
+    this.#nextDue = byFilter((cond) =>
+      db.prepare(`
+      SELECT min(o.next_try_at) AS at FROM outbox o JOIN activations a ON a.id = o.activation_id
+      WHERE ${pending} AND o.next_try_at > ? AND ${cond}`),
+    );
+    this.#pendingBy = byFilter((cond) => db.prepare(`SELECT count(*) AS n FROM outbox o JOIN activations a ON a.id = o.activation_id WHERE ${pending} AND ${cond}`));
+    this.#oldest = db.prepare(`SELECT min(o.created_at) AS at FROM outbox o WHERE ${pending}`);
     this.#attempt = db.prepare(`
       UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_try_at = ?
       WHERE id = ? AND delivered_at IS NULL AND gave_up_at IS NULL`);
@@ -105,8 +144,18 @@ export class OutboxRepository {
   }
 
   /** Deliveries whose next try is due at `now`, oldest first, with what PUSH_SMS sends. */
-  due(now: EpochMs, limit = 100): DueDelivery[] {
-    return this.#due.all(now, limit).map((r) => ({ ...toItem(r), phone: r.phone, sender: r.sender, text: r.text, service: r.service }));
+  due(now: EpochMs, limit = 100, filter?: DueFilter): DueDelivery[] {
+    return this.#due[filterKey(filter)]
+      .all(now, limit)
+      .map((r) => ({ ...toItem(r), phone: r.phone, sender: r.sender, text: r.text, service: r.service, closedAt: r.closed_at }));
+  }
+
+  /**
+   * The earliest next try strictly after `now`, or null. "After" on purpose: rows due
+   * already are either in flight or waiting for a free slot, and a timer for them would spin.
+   */
+  nextDueAfter(now: EpochMs, filter?: DueFilter): EpochMs | null {
+    return this.#nextDue[filterKey(filter)].get(now)?.at ?? null;
   }
 
   /** A failed try (§2.7: not HTTP 200 → again after 10 s). False when the row is already settled. */
@@ -124,8 +173,15 @@ export class OutboxRepository {
     return this.#gaveUp.run(error, at, id).changes === 1;
   }
 
-  /** Rows still to deliver (for health reporting). */
-  pendingCount(): number {
-    return this.#pending.get()?.n ?? 0;
+  /** Rows still to deliver (for health reporting), optionally only rent / only non-rent. */
+  pendingCount(filter?: DueFilter): number {
+    if (filter?.rent === undefined) return this.#pending.get()?.n ?? 0;
+    return this.#pendingBy[filterKey(filter)].get()?.n ?? 0;
+  }
+
+  /** How long the oldest undelivered row has waited (metrics), null when none is pending. */
+  oldestPendingAgeMs(now: EpochMs): number | null {
+    const at = this.#oldest.get()?.at ?? null;
+    return at === null ? null : Math.max(0, now - at);
   }
 }

@@ -1,0 +1,109 @@
+/**
+ * Shared bits of the outbound tests: a real store in a temp directory, real activations and
+ * stored SMS, a logger whose lines the test can read, config objects with short intervals,
+ * and a bounded wait on a condition (instead of sleeps).
+ */
+import { Writable } from "node:stream";
+import { pino, type Logger } from "pino";
+import type { Config } from "../../src/config/schema.js";
+import type { ActivationRecord } from "../../src/engine/persistence.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { deliverParts, newActivation, tempStateDir } from "../store/helpers.js";
+
+export const KEY = "k-outbound-test-123";
+
+/** Poll `cond` every 5 ms until true, or fail after `timeoutMs` naming `what`. */
+export async function until(cond: () => boolean, timeoutMs = 3_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [k: string]: unknown;
+}
+
+/** A pino logger writing JSON lines into an array (level trace, so debug lines are there too). */
+export function captureLogger(): { logger: Logger; lines: LogLine[]; at: (level: "warn" | "error" | "info") => LogLine[] } {
+  const lines: LogLine[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString("utf8").split("\n")) if (l.trim()) lines.push(JSON.parse(l) as LogLine);
+      done();
+    },
+  });
+  const logger = pino({ level: "trace", base: undefined }, stream);
+  const LEVELS = { info: 30, warn: 40, error: 50 } as const;
+  return { logger, lines, at: (level) => lines.filter((l) => l.level === LEVELS[level]) };
+}
+
+/** A store in a fresh temp dir; `reopen()` closes and opens the same directory again. */
+export function tempStore(cleanups: Array<() => void>): { store: () => Store; reopen: () => Store } {
+  const t = tempStateDir();
+  let current = openStore({ stateDir: t.dir, busyTimeoutMs: 200 });
+  cleanups.push(() => {
+    current.close();
+    t.cleanup();
+  });
+  return {
+    store: () => current,
+    reopen: () => {
+      current.close();
+      current = openStore({ stateDir: t.dir, busyTimeoutMs: 200 });
+      return current;
+    },
+  };
+}
+
+let smsSeq = 0;
+
+/** Store a whole SMS as the hand-off would (real PDUs, distinct per call) and return its id. */
+export function storeSms(s: Store, text: string, sender = "Telegram", portId = "usb-1-1"): number {
+  // Distinct timestamps: the same text twice must be two messages, not a dedup hit.
+  const at = new Date(Date.UTC(2026, 10, 22, 8, 0, 0) + ++smsSeq * 1000);
+  const parts = deliverParts({ text, at, portId });
+  for (const p of parts) s.sms.acceptPart(p);
+  return s.sms.storeMessage({ portId, iccid: parts[0]!.iccid, sender, text, parts, missingParts: [], timestamp: null }).id;
+}
+
+export function activation(s: Store, n: number, over: Parameters<typeof newActivation>[1] = {}): ActivationRecord {
+  return s.engine.createActivation(newActivation(n, over));
+}
+
+/** Store an SMS and route it to the activation as the engine does: returns the outbox row id and the SMS id. */
+export function queueSms(s: Store, a: ActivationRecord, text: string, sender = "Telegram"): { outboxId: number; smsId: number } {
+  const smsId = storeSms(s, text, sender);
+  const outcome = s.engine.attachSmsToActivation(smsId, a.id, Date.now());
+  if (outcome.kind !== "queued") throw new Error(`expected queued, got ${outcome.kind}`);
+  return { outboxId: outcome.entry.id, smsId };
+}
+
+export function pushConfig(over: Partial<Config["onlinesim"]["push"]> = {}): Config["onlinesim"]["push"] {
+  return {
+    smsIdMode: "activationId",
+    phoneFormat: "string",
+    terminalErrors: ["NO_OPERATION", "NO_OP", "BAD_SERVICE", "IGNORED", "SERVICE_BAN"],
+    retryMs: 100,
+    giveUpAfterCloseMs: 60_000,
+    ...over,
+  };
+}
+
+export function v2Config(over: Partial<Config["onlinesim"]["v2"]> = {}): Config["onlinesim"]["v2"] {
+  return {
+    sendNumbersOnlineMs: 60_000,
+    jitterMs: 0,
+    debounceMs: 500,
+    addMessagesBatchMs: 0,
+    incremental: false,
+    test: "none",
+    operatorDigits: "real",
+    ...over,
+  };
+}
