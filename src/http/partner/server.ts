@@ -79,6 +79,18 @@ export async function buildPartnerServer(opts: PartnerServerOptions): Promise<Fa
     return reply.code(403).send(errorBody(WireError.IpNotAllowed, "source address not in onlinesim.auth.allowIps"));
   });
 
+  // close() only drops sockets that are idle at that moment; a request in flight then
+  // leaves its socket idle-but-open for keepAliveTimeout (72 s), holding the daemon's
+  // shutdown. Answers given while closing say `Connection: close`, so node ends the socket.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (closing) reply.header("connection", "close");
+    return payload;
+  });
+
   if (opts.v1.gzipResponses) {
     app.addHook("onSend", async (request, reply, payload) => {
       reply.header("vary", "Accept-Encoding");
