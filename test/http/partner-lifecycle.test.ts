@@ -47,6 +47,19 @@ describe("close()", () => {
   });
 });
 
+describe("keep-alive", () => {
+  it("reuses an idle keep-alive connection after more than http.requestTimeoutMs (the timeout is per request, not per idle socket)", async () => {
+    h = await startPartner({ http: { requestTimeoutMs: 500 } });
+    let connections = 0;
+    h.app.server.on("connection", () => connections++);
+    expect((await h.call("/", { action: "GET_SERVICES" })).status).toBe(200);
+    // The behaviour under test is idle time itself; there is no event to wait for instead.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await h.call("/", { action: "GET_SERVICES" })).status).toBe(200);
+    expect(connections).toBe(1);
+  });
+});
+
 describe("request log", () => {
   it("one line per request: debug for GET_SERVICES polls, info for orders and finishes with ids, warn for a refused key with the source IP", async () => {
     h = await startPartner();

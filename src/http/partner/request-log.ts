@@ -9,6 +9,7 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "../../log/logger.js";
+import { normaliseIp } from "./auth.js";
 import type { LogLevel } from "./dispatch.js";
 import type { PartnerRequestInfo } from "./options.js";
 import { pathOf } from "./routes.js";
@@ -64,7 +65,7 @@ export class RequestLog {
       method: request.method,
       // The route pattern when one matched; the raw path (no query) only for 404/405.
       path: request.routeOptions.url ?? pathOf(request.url).slice(0, 100),
-      ip: request.ip,
+      ip: normaliseIp(request.ip) ?? request.ip, // 1.2.3.4, also from a dual-stack listener
       status,
       ms,
       ...(slow ? { slow } : {}),

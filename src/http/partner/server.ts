@@ -13,6 +13,11 @@
  *                 engine                              → 200 SUCCESS / NO_NUMBERS / ERROR
  * The key is checked after the body is parsed (it may be in the body) and before any field
  * is judged, so an unauthenticated caller learns nothing about what we would accept.
+ *
+ * No route-level body schema (fastify-type-provider-zod): fastify would validate before the
+ * key check and answer in its own format, and one route serves three actions with an
+ * action-dependent error status (Q30). dispatch.ts runs the same zod schemas (schemas.ts)
+ * through `check()` at the right moment instead.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { authenticate, IpAllowList, isRecord, KeyCheck } from "./auth.js";
