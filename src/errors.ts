@@ -89,6 +89,12 @@ export enum ErrorCode {
    * decoded, not UTF-8, not JSON). Context: `status` (HTTP) and `error` (the wire token).
    */
   HttpBadBody = 1101,
+
+  // Daemon (src/daemon/): the composition root of `simgate run`.
+  /** A listener (partner endpoint, admin) could not bind its HOST:PORT. */
+  ListenFailed = 1200,
+  /** The daemon cannot start with this config or environment (message says why in one line). */
+  DaemonCannotStart = 1201,
 }
 
 export type ErrorContext = Record<string, unknown>;

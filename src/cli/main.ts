@@ -9,6 +9,10 @@ export { processIo };
  * broken optional part cannot stop the others from starting.
  */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
+  run: {
+    summary: "run the gateway daemon (modems, Onlinesim partner endpoint, pushes, admin API)",
+    load: async () => (await import("./commands/run.js")).runCommand,
+  },
   simulate: {
     summary: "run simulated GSM modems on pseudo-terminals",
     load: async () => (await import("./commands/simulate.js")).simulateCommand,

@@ -29,14 +29,24 @@ export interface LongRunning {
   lines(count: number, timeoutMs?: number): Promise<string[]>;
   /** SIGTERM and wait for the exit code. */
   stop(): Promise<number | null>;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Resolves with the first stderr match of `pattern` (bounded). */
+  waitStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code (or null after a signal). */
+  exited: Promise<number | null>;
 }
 
-export function startSimgate(args: string[]): LongRunning {
-  const child = spawn(process.execPath, [SIMGATE, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+export function startSimgate(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): LongRunning {
+  const child = spawn(process.execPath, [SIMGATE, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
   const received: string[] = [];
   const waiters: Array<() => void> = [];
   let stderr = "";
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const stderrWaiters: Array<() => void> = [];
+  child.stderr!.on("data", (d: Buffer) => {
+    stderr += d.toString();
+    stderrWaiters.splice(0).forEach((w) => w());
+  });
   createInterface({ input: child.stdout! }).on("line", (line) => {
     received.push(line);
     waiters.splice(0).forEach((w) => w());
@@ -59,5 +69,25 @@ export function startSimgate(args: string[]): LongRunning {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       return exited;
     },
+    stderr: () => stderr,
+    waitStderr: (pattern, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`stderr never matched ${pattern}: ${stderr.slice(-2000)}`)), timeoutMs);
+        const onExit = (): void => {
+          clearTimeout(timer);
+          reject(new Error(`simgate exited (${child.exitCode}) before stderr matched ${pattern}: ${stderr.slice(-2000)}`));
+        };
+        const check = (): void => {
+          const m = stderr.match(pattern);
+          if (m) {
+            clearTimeout(timer);
+            child.off("exit", onExit);
+            resolve(m);
+          } else stderrWaiters.push(check);
+        };
+        child.once("exit", onExit);
+        check();
+      }),
+    exited,
   };
 }

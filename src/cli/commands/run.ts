@@ -1,0 +1,113 @@
+/** `simgate run`: the daemon (see src/daemon/daemon.ts for what it wires together). */
+import { parseArgs } from "node:util";
+import { loadConfig } from "../../config/load.js";
+import { startDaemon, type Daemon } from "../../daemon/daemon.js";
+import type { SimulateOptions } from "../../daemon/modem-source.js";
+import { createLogger } from "../../log/logger.js";
+import { isPoolDialect } from "../../sim/profile.js";
+import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
+import { oneLineError } from "../format.js";
+
+const HELP = `usage: simgate run [--config FILE] [--state-dir DIR] [--listen HOST:PORT] [--admin HOST:PORT]
+                   [--simulate N [--seed S] [--dialect D] [--latency MS]] [--log-level L]
+
+Run the gateway: find the modems, keep the live port map, answer Onlinesim's v1 partner
+API, push SMS and live numbers to Onlinesim, serve the admin API. Logs one JSON line per
+event on stdout (journald reads it). Stops cleanly on SIGTERM or SIGINT.
+
+The Onlinesim key comes from the environment (SIMGATE_ONLINESIM_KEY) or the config file,
+never from the command line.
+
+  --config FILE        YAML or JSON config ('simgate config example' prints every key)
+  --state-dir DIR      where simgate.db lives (default /var/lib/simgate)
+  --listen HOST:PORT   the partner endpoint Onlinesim calls (default 127.0.0.1:8080)
+  --admin HOST:PORT    the admin API, status page and metrics (default 127.0.0.1:8081)
+  --simulate N         run on N simulated modems instead of the host's serial ports
+  --seed S             the simulated pool's seed: same seed, same SIMs and numbers (default 1)
+  --dialect D          simulated modem families: generic|simcom|quectel|huawei|mixed (default mixed)
+  --latency MS         delay every simulated modem reply by MS milliseconds
+  --log-level L        trace|debug|info|warn|error|fatal (default info)
+`;
+
+/** A second signal, or a shutdown that hangs past this, ends the process anyway. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+export const runCommand: CliCommand = async (argv, io) => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      options: {
+        config: { type: "string" },
+        "state-dir": { type: "string" },
+        listen: { type: "string" },
+        admin: { type: "string" },
+        simulate: { type: "string" },
+        seed: { type: "string", default: "1" },
+        dialect: { type: "string", default: "mixed" },
+        latency: { type: "string" },
+        "log-level": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (err) {
+    io.stderr.write(`simgate run: ${oneLineError(err)}\n${HELP}`);
+    return EXIT_USAGE;
+  }
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  let simulate: SimulateOptions | undefined;
+  if (values.simulate !== undefined) {
+    const count = Number(values.simulate);
+    const latency = values.latency === undefined ? 0 : Number(values.latency);
+    if (!Number.isInteger(count) || count < 1 || count > 512) return usage(io, `--simulate takes a whole number from 1 to 512, got '${values.simulate}'`);
+    if (!isPoolDialect(values.dialect)) return usage(io, `--dialect must be generic, simcom, quectel, huawei or mixed, got '${values.dialect}'`);
+    if (!Number.isInteger(latency) || latency < 0 || latency > 10_000) return usage(io, `--latency takes milliseconds from 0 to 10000, got '${values.latency}'`);
+    simulate = { count, seed: values.seed, dialect: values.dialect, latencyMs: latency };
+  }
+  for (const flag of ["listen", "admin"] as const) {
+    const v = values[flag];
+    if (v !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^\s:]+):\d{1,5}$/.test(v)) return usage(io, `--${flag} must be HOST:PORT, got '${v}'`);
+  }
+
+  let daemon: Daemon;
+  try {
+    const overrides = {
+      ...(values["state-dir"] !== undefined ? { stateDir: values["state-dir"] } : {}),
+      ...(values.listen !== undefined ? { listen: values.listen } : {}),
+      ...(values["log-level"] !== undefined ? { logLevel: values["log-level"] } : {}),
+    };
+    const { config, warnings } = loadConfig({ ...(values.config !== undefined ? { file: values.config } : {}), overrides });
+    const logger = createLogger({ level: config.logLevel });
+    for (const w of warnings) logger.warn({ event: "config-warning" }, w);
+    daemon = await startDaemon({ config, logger, ...(simulate ? { simulate } : {}), ...(values.admin !== undefined ? { adminListen: values.admin } : {}) });
+    io.stderr.write(`simgate: partner endpoint ${daemon.partner.url}, admin ${daemon.admin.url}${simulate ? `, ${simulate.count} simulated modems` : ""}\n`);
+  } catch (err) {
+    io.stderr.write(`simgate run: ${oneLineError(err)}\n`);
+    return EXIT_FAILURE;
+  }
+
+  await io.untilStopped();
+  const deadline = setTimeout(() => {
+    io.stderr.write("simgate run: shutdown took too long; exiting anyway\n");
+    process.exit(EXIT_FAILURE);
+  }, SHUTDOWN_DEADLINE_MS);
+  deadline.unref();
+  try {
+    await daemon.close();
+    return 0;
+  } catch (err) {
+    io.stderr.write(`simgate run: shutdown failed: ${oneLineError(err)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    clearTimeout(deadline);
+  }
+};
+
+function usage(io: { stderr: { write(t: string): unknown } }, message: string): number {
+  io.stderr.write(`simgate run: ${message}\n`);
+  return EXIT_USAGE;
+}

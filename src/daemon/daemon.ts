@@ -1,0 +1,150 @@
+/**
+ * The composition root of `simgate run`: the one place that knows every layer.
+ *
+ *   modem source (discovery + hot-plug, or simulated ptys) → ModemPool → PortMap
+ *   PortMap → ActivationEngine (feedPorts)          PortMap → store.sims (learned numbers)
+ *   PortMap "sms-received" → store → engine.routeSms → PUSH_SMS sender / v2 queue
+ *   partner endpoint (Onlinesim polls) → engine       admin listener → status, health, simulator
+ *
+ * Start order makes readiness honest: the store opens first (a corrupt or locked store
+ * refuses the start with one line), the engine loads its open activations, the partner
+ * endpoint listens before the modems come up (answering zero counts is correct while no
+ * module is ready), and READY is reported after the first discovery pass. Close runs the
+ * same order backwards: the listeners stop taking requests and let in-flight ones finish,
+ * the ports close (an SMS still arriving is stored), the senders stop (what they did not
+ * deliver stays in the outbox for the next start), then the store — so everything
+ * acknowledged is on disk. (The modem source is created before the listeners, so it is
+ * closed after them, but discovery starts only once they listen.)
+ */
+import type { FastifyInstance } from "fastify";
+import { ErrorCode, SimgateError } from "../errors.js";
+import { ActivationEngine, feedPorts, watchStale } from "../engine/index.js";
+import type { Logger } from "../log/logger.js";
+import { PortMap } from "../pool/port-map.js";
+import { ModemPool } from "../pool/pool.js";
+import { openStore, type Store } from "../store/index.js";
+import { openBytePort } from "../transport/serial-port.js";
+import type { Config } from "../config/schema.js";
+import { buildPartnerServer } from "../http/partner/index.js";
+import { buildAdminServer } from "../http/admin/server.js";
+import { effectiveEngineConfig } from "./engine-config.js";
+import { createModemSource, type ModemSource, type SimulateOptions } from "./modem-source.js";
+import { startOutbound, type Outbound } from "./outbound.js";
+import { daemonSessionOptions } from "./session-options.js";
+import { recordSims } from "./sim-records.js";
+import { logPortEvents } from "./event-log.js";
+import { startSmsFlow } from "./sms-flow.js";
+import { daemonStatus } from "./status.js";
+import { listen, type Listening } from "./listen.js";
+
+export interface DaemonOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  /** Run on N simulated modems instead of the host's serial ports. */
+  simulate?: SimulateOptions;
+  /** Overrides config admin.listen (`--admin HOST:PORT`). */
+  adminListen?: string;
+}
+
+export interface Daemon {
+  readonly partner: Listening;
+  readonly admin: Listening;
+  readonly store: Store;
+  readonly engine: ActivationEngine;
+  readonly map: PortMap;
+  readonly pool: ModemPool;
+  readonly modems: ModemSource;
+  readonly outbound: Outbound;
+  /** Graceful stop; idempotent. Resolves when the store is closed. */
+  close(): Promise<void>;
+}
+
+/** One-line reason the daemon cannot serve with this config, or null. */
+export function configProblem(config: Readonly<Config>): string | null {
+  if (config.onlinesim.key === undefined) return "no Onlinesim key: set SIMGATE_ONLINESIM_KEY (or onlinesim.key in the config file)";
+  return null;
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const { config, logger: log } = opts;
+  const problem = configProblem(config);
+  if (problem) throw new SimgateError(problem, ErrorCode.DaemonCannotStart);
+  const key = config.onlinesim.key as string;
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanup = async (): Promise<void> => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log.error({ event: "shutdown-step-failed", err }, "a shutdown step failed; continuing");
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    const store = openStore({ stateDir: config.stateDir });
+    cleanups.push(() => store.close());
+    log.info({ event: "store-open", path: store.path, schemaVersion: store.schemaVersion, migrated: store.migrated }, "state database open");
+
+    const engineConfig = effectiveEngineConfig(config, opts.simulate !== undefined);
+    if (engineConfig.services.length === 0) log.warn({ event: "no-services" }, "engine.services is empty: GET_SERVICES reports nothing for sale until you list the Onlinesim services to sell");
+    const engine = new ActivationEngine({ persistence: store.engine, config: engineConfig, logger: log });
+    const map = new PortMap({ allowRoaming: config.modem.allowRoaming });
+
+    const outbound = startOutbound({ config, key, store, engine, map, logger: log });
+    const sms = startSmsFlow({ store, engine, map, logger: log, onStored: (s) => outbound.smsStored(s) });
+    cleanups.push(() => sms.stop());
+    const stopFeed = feedPorts(engine, map);
+    const stopStale = watchStale(engine);
+    const stopSims = recordSims(map, store.sims, log);
+    const stopEventLog = logPortEvents(map, log);
+    cleanups.push(stopFeed, stopStale, stopSims, stopEventLog);
+    // Before the ports close: an SMS stored while they close stays in the outbox for the next start.
+    cleanups.push(() => outbound.stop());
+
+    const pool = new ModemPool({ map, logger: log, openPort: (path) => openBytePort({ path }), session: daemonSessionOptions(config.modem, store, sms.assemblerFor) });
+    const modems = await createModemSource({ pool, modem: config.modem, stateDir: config.stateDir, simulate: opts.simulate, logger: log });
+    cleanups.push(() => modems.stop());
+
+    const partnerApp = await buildPartnerServer({ engine, key, http: config.http, v1: config.onlinesim.v1, auth: config.onlinesim.auth, logger: log });
+    const partner = await listen(partnerApp, config.http.listen, "partner endpoint");
+    cleanups.push(() => partnerApp.close());
+    log.info({ event: "partner-listening", url: partner.url, mode: config.onlinesim.mode }, "partner endpoint listening");
+
+    let discovered = false;
+    let adminApp: FastifyInstance | undefined;
+    adminApp = await buildAdminServer({
+      token: config.admin.token,
+      map,
+      simulated: modems.simulated,
+      logger: log,
+      ready: () => (store.closed ? { ready: false, why: "store closed" } : discovered ? { ready: true } : { ready: false, why: "first port discovery still running" }),
+      status: () => daemonStatus({ map, engine, outbound, store }),
+    });
+    const admin = await listen(adminApp, opts.adminListen ?? config.admin.listen, "admin listener");
+    cleanups.push(() => adminApp?.close());
+    log.info({ event: "admin-listening", url: admin.url }, "admin listener up (status, health, metrics)");
+
+    await modems.start();
+    discovered = true;
+    outbound.start();
+    log.info({ event: "daemon-ready", ports: map.snapshot().length }, "simgate is running");
+
+    let closing: Promise<void> | undefined;
+    return {
+      partner,
+      admin,
+      store,
+      engine,
+      map,
+      pool,
+      modems,
+      outbound,
+      close: () => (closing ??= cleanup().then(() => log.info({ event: "daemon-stopped" }, "simgate stopped"))),
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

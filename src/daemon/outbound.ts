@@ -1,0 +1,85 @@
+/**
+ * The daemon's outgoing side to Onlinesim, chosen by `onlinesim.mode`:
+ *  - v1: every SMS queued for an open activation is POSTed as PUSH_SMS at once (wake on
+ *    store), and retried from the durable outbox until accepted;
+ *  - v2: the list of live numbers is pushed (sendNumbersOnline) on start, periodically and a
+ *    few seconds after any change, and every SMS on a live number is queued durably and sent
+ *    in addMessages batches;
+ *  - both: as above, and an SMS that belongs to a v1 activation goes to PUSH_SMS only, and a
+ *    number busy in a v1 activation is not listed for v2 (one SIM, one buyer at a time).
+ */
+import type { ActivationEngine } from "../engine/index.js";
+import type { Logger } from "../log/logger.js";
+import type { PortMap } from "../pool/port-map.js";
+import type { Store } from "../store/index.js";
+import type { Config } from "../config/schema.js";
+import { AddMessagesBatcher, NumbersOnlinePublisher, PushSmsSender, V2Client, type LiveNumber } from "../outbound/index.js";
+import type { SmsStored } from "./sms-flow.js";
+
+export interface OutboundStats {
+  mode: Config["onlinesim"]["mode"];
+  push: ReturnType<PushSmsSender["stats"]> | null;
+  numbersOnline: ReturnType<NumbersOnlinePublisher["stats"]> | null;
+  addMessages: ReturnType<AddMessagesBatcher["stats"]> | null;
+}
+
+export interface Outbound {
+  start(): void;
+  /** A whole SMS was stored and routed (sms-flow.ts). */
+  smsStored(stored: SmsStored): void;
+  stop(): Promise<void>;
+  stats(): OutboundStats;
+}
+
+export function startOutbound(opts: { config: Readonly<Config>; key: string; store: Store; engine: ActivationEngine; map: PortMap; logger: Logger }): Outbound {
+  const { config, key, store, engine, map } = opts;
+  const log = opts.logger.child({ component: "outbound" });
+  const mode = config.onlinesim.mode;
+  const v1 = mode === "v1" || mode === "both";
+  const v2 = mode === "v2" || mode === "both";
+
+  const push = v1 ? new PushSmsSender({ outbox: store.outbox, key, push: config.onlinesim.push, logger: log }) : undefined;
+  let publisher: NumbersOnlinePublisher | undefined;
+  let batcher: AddMessagesBatcher | undefined;
+  const onPortEvent = (): void => publisher?.changed();
+  if (v2) {
+    const client = new V2Client({ key, v2: config.onlinesim.v2, logger: log });
+    const source = (): LiveNumber[] =>
+      map
+        .snapshot()
+        .filter((p) => p.state === "ready" && p.number !== null && !(v1 && engine.openActivationFor(p.number)))
+        .map((p) => ({ number: p.number as string, mcc: p.mcc, mnc: p.mnc, portId: p.id, since: p.stateSince }));
+    publisher = new NumbersOnlinePublisher({ client, v2: config.onlinesim.v2, source, logger: log });
+    batcher = new AddMessagesBatcher({ client, repo: store.v2Messages, v2: config.onlinesim.v2, logger: log });
+    for (const event of ["state-changed", "number-learned", "sim-changed", "port-removed"] as const) map.on(event, onPortEvent);
+  }
+
+  return {
+    start() {
+      push?.start();
+      publisher?.start();
+      batcher?.start();
+    },
+    smsStored({ smsId, sms, number, outcome }) {
+      if (outcome.kind === "queued") push?.wake();
+      if (!batcher) return;
+      // In "both" mode an SMS of a v1 activation is Onlinesim's already (PUSH_SMS); send the rest to v2.
+      if (v1 && (outcome.kind === "queued" || outcome.kind === "duplicate")) return;
+      if (number === null) {
+        log.warn({ event: "v2-sms-no-number", smsId, port: sms.portId }, "SMS on a port whose number is unknown: kept in the store, not sent to v2");
+        return;
+      }
+      try {
+        store.v2Messages.enqueue(smsId, { number, from: sms.sender, text: sms.text, receivedAt: Date.now() });
+        batcher.wake();
+      } catch (err) {
+        log.error({ event: "v2-enqueue-failed", err, smsId }, "could not queue the SMS for addMessages; it stays in the store");
+      }
+    },
+    async stop() {
+      for (const event of ["state-changed", "number-learned", "sim-changed", "port-removed"] as const) map.off(event, onPortEvent);
+      await Promise.all([push?.stop(), publisher?.stop(), batcher?.stop()]);
+    },
+    stats: () => ({ mode, push: push?.stats() ?? null, numbersOnline: publisher?.stats() ?? null, addMessages: batcher?.stats() ?? null }),
+  };
+}
