@@ -98,4 +98,5 @@ export interface DiscoveryOptions {
   udevTimeoutMs?: number;
 }
 
-export const DEFAULT_SERIAL_DIRS = ["/dev/serial/by-path", "/dev/serial/by-id"] as const;
+/** by-path and by-id from systemd 60-serial.rules; /dev/simgate from our own udev rules (udev/99-simgate.rules, same names as by-path). */
+export const DEFAULT_SERIAL_DIRS = ["/dev/serial/by-path", "/dev/serial/by-id", "/dev/simgate"] as const;

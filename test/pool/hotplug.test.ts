@@ -248,6 +248,7 @@ describe("watchDirectories", () => {
       "/dev",
       "/dev/serial/by-id",
       "/dev/serial/by-path",
+      "/dev/simgate",
       "/tmp",
       "/tmp/simgate-sim-1-a",
     ]);
