@@ -9,7 +9,7 @@ import { ActivationEngine } from "../../src/engine/engine.js";
 import { parseEngineConfig } from "../../src/engine/config.js";
 import type { PortInput } from "../../src/engine/inventory.js";
 import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
-import { buildPartnerServer, type PartnerRequestInfo } from "../../src/http/partner/index.js";
+import { buildPartnerServer, type PartnerEngine, type PartnerRequestInfo } from "../../src/http/partner/index.js";
 import { createLogger } from "../../src/log/logger.js";
 import { port } from "../engine/helpers.js";
 
@@ -27,6 +27,10 @@ export interface HarnessOptions {
   rentService?: boolean;
   /** The engine's store (default a fresh MemoryPersistence). */
   persistence?: MemoryPersistence;
+  /** Put something around the real engine (a fault, a delay) for the few tests about our own failures. */
+  wrapEngine?: (engine: ActivationEngine) => PartnerEngine;
+  /** Replaces the default onRequest callback (which collects into `infos`). */
+  onRequest?: (info: PartnerRequestInfo) => void;
   /** Called with the app before it listens (extra hooks for a test). */
   beforeListen?: (app: FastifyInstance) => void;
 }
@@ -89,13 +93,13 @@ export async function startPartner(opts: HarnessOptions = {}): Promise<Harness> 
   engine.updatePorts(opts.ports ?? [port(1), port(2), port(3)]);
   const infos: PartnerRequestInfo[] = [];
   const app = await buildPartnerServer({
-    engine,
+    engine: opts.wrapEngine ? opts.wrapEngine(engine) : engine,
     key: KEY,
     http: { ...DEFAULTS.http, ...opts.http },
     v1: { ...DEFAULTS.onlinesim.v1, ...opts.v1 },
     auth: { ...DEFAULTS.onlinesim.auth, ...opts.auth },
     logger,
-    onRequest: (info) => infos.push(info),
+    onRequest: opts.onRequest ?? ((info) => infos.push(info)),
   });
   opts.beforeListen?.(app);
   await app.listen({ host: "127.0.0.1", port: 0 });

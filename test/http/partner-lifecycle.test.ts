@@ -104,3 +104,45 @@ describe("onRequest (metrics)", () => {
     for (const info of h.infos) expect(info.durationMs).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe("our own failures", () => {
+  it("an engine that throws (a bug) gets an honest 500 in our JSON shape, logged at error, and the server keeps serving", async () => {
+    h = await startPartner({
+      wrapEngine: (engine) => ({
+        getServices: () => engine.getServices(),
+        orderNumber: () => Promise.reject(new Error("engine bug")),
+        finishActivation: (req) => engine.finishActivation(req),
+      }),
+    });
+    const a = await h.call("/", order);
+    expect(a).toMatchObject({ status: 500, json: { status: "ERROR", error: "INTERNAL_ERROR" } });
+    expect(requestLines(h)[0]).toMatchObject({ level: LEVEL.error, status: 500, err: { message: "engine bug" } });
+    expect((await h.call("/", { action: "GET_SERVICES" })).status).toBe(200);
+    expect(h.infos.map((i) => i.status)).toEqual([500, 200]);
+  });
+
+  it("an answer slower than http.requestTimeoutMs is still sent (never abandoned mid-order) and logged at warn", async () => {
+    h = await startPartner({
+      http: { requestTimeoutMs: 500 },
+      wrapEngine: (engine) => ({
+        getServices: () => engine.getServices(),
+        // A slow commit; the time itself is what is under test.
+        orderNumber: (req) => new Promise((resolve) => setTimeout(resolve, 600)).then(() => engine.orderNumber(req)),
+        finishActivation: (req) => engine.finishActivation(req),
+      }),
+    });
+    const a = await h.call("/", order);
+    expect(a.json).toMatchObject({ status: "SUCCESS", activationId: 1 });
+    expect(requestLines(h)[0]).toMatchObject({ level: LEVEL.warn, slow: true, result: "SUCCESS", activationId: 1 });
+  });
+
+  it("a throwing onRequest callback does not affect the answer; it is logged", async () => {
+    h = await startPartner({
+      onRequest: () => {
+        throw new Error("metrics bug");
+      },
+    });
+    expect((await h.call("/", { action: "GET_SERVICES" })).json["status"]).toBe("SUCCESS");
+    expect(h.logs().find((l) => l["event"] === "v1-metrics-callback-failed")).toMatchObject({ level: LEVEL.warn });
+  });
+});

@@ -20,7 +20,7 @@
  * through `check()` at the right moment instead.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { authenticate, IpAllowList, isRecord, KeyCheck } from "./auth.js";
+import { authenticate, IpAllowList, isRecord, KeyCheck, normaliseIp } from "./auth.js";
 import { readBody } from "./body.js";
 import { acceptsGzip, gzipAsync } from "./compress.js";
 import { dispatch } from "./dispatch.js";
@@ -61,7 +61,7 @@ export async function buildPartnerServer(opts: PartnerServerOptions): Promise<Fa
     routerOptions: { ignoreTrailingSlash: true },
     clientErrorHandler: (err, socket) => {
       const sent = writeClientError(err, socket);
-      if (sent) log.info({ event: "v1-client-error", code: err.code, status: sent.status, ip: socket.remoteAddress }, "connection-level error answered");
+      if (sent) log.info({ event: "v1-client-error", code: err.code, status: sent.status, ip: normaliseIp(socket.remoteAddress ?? "") }, "connection-level error answered");
     },
     // A URL find-my-way cannot decode (`/%zz`): answered before routing, so without the
     // onResponse hook; the request line is written when the answer is out.
