@@ -107,6 +107,22 @@ export function validateConfig(raw: unknown, source = "config"): Readonly<Config
   return deepFreeze(r.data as Config);
 }
 
+/**
+ * A systemd credential (LoadCredential=onlinesim-key:… in the unit, systemd/README.md):
+ * $CREDENTIALS_DIRECTORY/<name>, trailing newline dropped. Used when the environment
+ * variable is not set; undefined when there is no such credential.
+ */
+export function readCredential(env: Record<string, string | undefined>, name: string): string | undefined {
+  const dir = env.CREDENTIALS_DIRECTORY;
+  if (!dir) return undefined;
+  try {
+    return readFileSync(`${dir}/${name}`, "utf8").replace(/\r?\n$/, "");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new SimgateError(`credential ${name}: cannot read: ${(err as Error).message}`, ErrorCode.ConfigUnreadable, { name });
+  }
+}
+
 export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const warnings: string[] = [];
@@ -118,6 +134,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   if (isObj(raw.onlinesim) && typeof raw.onlinesim.key === "string" && env.SIMGATE_ONLINESIM_KEY === undefined) {
     warnings.push("onlinesim.key is in the config file; prefer SIMGATE_ONLINESIM_KEY");
   }
+  const credential = readCredential(env, "onlinesim-key");
+  if (credential !== undefined && !env.SIMGATE_ONLINESIM_KEY) setPath(raw, "onlinesim.key", credential);
   const o = opts.overrides ?? {};
   if (o.stateDir !== undefined) setPath(raw, "stateDir", o.stateDir);
   if (o.listen !== undefined) setPath(raw, "http.listen", o.listen);

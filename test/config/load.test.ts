@@ -100,3 +100,18 @@ describe("loadConfig", () => {
     expect(c.onlinesim.key).toBe("super-secret-key");
   });
 });
+
+describe("systemd credential onlinesim-key", () => {
+  it("supplies the key when SIMGATE_ONLINESIM_KEY is not set, without the config-file warning", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "simgate-cred-"));
+    writeFileSync(join(dir, "onlinesim-key"), "credential-key-123\n");
+    const { config, warnings } = loadConfig({ env: { CREDENTIALS_DIRECTORY: dir } });
+    expect(config.onlinesim.key).toBe("credential-key-123");
+    expect(warnings).toEqual([]);
+    expect(loadConfig({ env: { CREDENTIALS_DIRECTORY: dir, SIMGATE_ONLINESIM_KEY: "from-the-env-456" } }).config.onlinesim.key).toBe("from-the-env-456");
+    expect(loadConfig({ env: { CREDENTIALS_DIRECTORY: join(dir, "missing") } }).config.onlinesim.key).toBeUndefined();
+  });
+});

@@ -3,7 +3,8 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "../../config/load.js";
 import { startDaemon, type Daemon } from "../../daemon/daemon.js";
 import type { SimulateOptions } from "../../daemon/modem-source.js";
-import { createLogger } from "../../log/logger.js";
+import { createLogger, type Logger } from "../../log/logger.js";
+import { systemdNotifier } from "../../host/sd-notify.js";
 import { isPoolDialect } from "../../sim/profile.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { oneLineError } from "../format.js";
@@ -74,6 +75,7 @@ export const runCommand: CliCommand = async (argv, io) => {
   }
 
   let daemon: Daemon;
+  let logger: Logger;
   try {
     const overrides = {
       ...(values["state-dir"] !== undefined ? { stateDir: values["state-dir"] } : {}),
@@ -81,7 +83,7 @@ export const runCommand: CliCommand = async (argv, io) => {
       ...(values["log-level"] !== undefined ? { logLevel: values["log-level"] } : {}),
     };
     const { config, warnings } = loadConfig({ ...(values.config !== undefined ? { file: values.config } : {}), overrides });
-    const logger = createLogger({ level: config.logLevel });
+    logger = createLogger({ level: config.logLevel });
     for (const w of warnings) logger.warn({ event: "config-warning" }, w);
     daemon = await startDaemon({ config, logger, ...(simulate ? { simulate } : {}), ...(values.admin !== undefined ? { adminListen: values.admin } : {}) });
     io.stderr.write(`simgate: partner endpoint ${daemon.partner.url}, admin ${daemon.admin.url}${simulate ? `, ${simulate.count} simulated modems` : ""}\n`);
@@ -90,7 +92,20 @@ export const runCommand: CliCommand = async (argv, io) => {
     return EXIT_FAILURE;
   }
 
+  // Under systemd (Type=notify): READY only now (store open, partner endpoint listening,
+  // first discovery done); the watchdog is fed while the event loop keeps turning.
+  const notifier = systemdNotifier(process.env, logger);
+  const loop = eventLoopAlive();
+  await notifier.ready(readyLine(daemon));
+  const stopWatchdog = notifier.startWatchdog(loop.healthy);
+  const statusTimer = setInterval(() => void notifier.status(readyLine(daemon)), 60_000);
+  statusTimer.unref();
+
   await io.untilStopped();
+  clearInterval(statusTimer);
+  stopWatchdog();
+  loop.stop();
+  await notifier.stopping();
   const deadline = setTimeout(() => {
     io.stderr.write("simgate run: shutdown took too long; exiting anyway\n");
     process.exit(EXIT_FAILURE);
@@ -110,4 +125,23 @@ export const runCommand: CliCommand = async (argv, io) => {
 function usage(io: { stderr: { write(t: string): unknown } }, message: string): number {
   io.stderr.write(`simgate run: ${message}\n`);
   return EXIT_USAGE;
+}
+
+/** STATUS= line for `systemctl status simgate`. */
+function readyLine(d: Daemon): string {
+  const ports = d.map.snapshot();
+  const ready = ports.filter((p) => p.state === "ready").length;
+  return `${ready}/${ports.length} ports sellable, ${d.engine.stats().openActivations} open activations`;
+}
+
+/**
+ * The watchdog's health signal: a timer that must keep firing. If the event loop is stuck
+ * (a runaway loop, a synchronous call that never returns) the pings stop and systemd
+ * restarts us after WatchdogSec.
+ */
+function eventLoopAlive(maxLagMs = 5_000): { healthy: () => boolean; stop: () => void } {
+  let last = Date.now();
+  const timer = setInterval(() => (last = Date.now()), 1_000);
+  timer.unref();
+  return { healthy: () => Date.now() - last < maxLagMs, stop: () => clearInterval(timer) };
 }
