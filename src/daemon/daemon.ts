@@ -36,6 +36,7 @@ import { logPortEvents } from "./event-log.js";
 import { startSmsFlow } from "./sms-flow.js";
 import { daemonStatus } from "./status.js";
 import { listen, type Listening } from "./listen.js";
+import { PartnerCounters } from "./partner-counters.js";
 
 export interface DaemonOptions {
   config: Readonly<Config>;
@@ -70,6 +71,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const problem = configProblem(config);
   if (problem) throw new SimgateError(problem, ErrorCode.DaemonCannotStart);
   const key = config.onlinesim.key as string;
+  const startedAt = Date.now();
   const cleanups: Array<() => Promise<void> | void> = [];
   const cleanup = async (): Promise<void> => {
     for (const fn of cleanups.reverse()) {
@@ -107,7 +109,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const modems = await createModemSource({ pool, modem: config.modem, stateDir: config.stateDir, simulate: opts.simulate, logger: log });
     cleanups.push(() => modems.stop());
 
-    const partnerApp = await buildPartnerServer({ engine, key, http: config.http, v1: config.onlinesim.v1, auth: config.onlinesim.auth, logger: log });
+    const partnerCounters = new PartnerCounters();
+    const partnerApp = await buildPartnerServer({
+      engine,
+      key,
+      http: config.http,
+      v1: config.onlinesim.v1,
+      auth: config.onlinesim.auth,
+      logger: log,
+      onRequest: (info) => partnerCounters.record(info),
+    });
     const partner = await listen(partnerApp, config.http.listen, "partner endpoint");
     cleanups.push(() => partnerApp.close());
     log.info({ event: "partner-listening", url: partner.url, mode: config.onlinesim.mode }, "partner endpoint listening");
@@ -116,9 +127,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     let adminApp: FastifyInstance | undefined;
     adminApp = await buildAdminServer({
       token: config.admin.token,
-      map,
-      simulated: modems.simulated,
-      logger: log,
+      context: { config, map, engine, store, pool, outbound, simulated: modems.simulated, partner: partnerCounters, startedAt, logger: log },
       ready: () => (store.closed ? { ready: false, why: "store closed" } : discovered ? { ready: true } : { ready: false, why: "first port discovery still running" }),
       status: () => daemonStatus({ map, engine, outbound, store }),
     });

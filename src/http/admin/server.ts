@@ -10,26 +10,23 @@
  */
 import { timingSafeEqual, createHash } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
-import type { Logger } from "../../log/logger.js";
-import type { PortMap } from "../../pool/port-map.js";
-import type { SimulatedPool } from "../../sim/pool.js";
 import { registerSimulatorRoutes } from "./simulator-routes.js";
+import { ADMIN_PLUGINS, type AdminContext } from "./plugins.js";
 
 export interface AdminServerOptions {
   token: string | undefined;
-  map: PortMap;
-  simulated: SimulatedPool | undefined;
+  context: AdminContext;
   /** Readiness: the store is open, discovery has run, the partner endpoint listens. */
   ready: () => { ready: boolean; why?: string };
   /** Everything the status views show, as JSON. */
   status: () => unknown;
-  logger: Logger;
 }
 
 const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 export async function buildAdminServer(opts: AdminServerOptions): Promise<FastifyInstance> {
+  const ctx = opts.context;
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024 });
   const wanted = opts.token !== undefined ? digest(`Bearer ${opts.token}`) : undefined;
   app.addHook("onRequest", async (req, reply) => {
@@ -37,13 +34,13 @@ export async function buildAdminServer(opts: AdminServerOptions): Promise<Fastif
       const got = digest(req.headers.authorization ?? "");
       if (!timingSafeEqual(got, wanted)) return reply.code(401).send({ status: "ERROR", error: "UNAUTHORIZED", detail: "send Authorization: Bearer <admin.token>" });
     } else if (!LOOPBACK.test(req.ip)) {
-      opts.logger.warn({ event: "admin-refused", ip: req.ip }, "admin request from a non-local client refused (set admin.token to allow it)");
+      ctx.logger.warn({ event: "admin-refused", ip: req.ip }, "admin request from a non-local client refused (set admin.token to allow it)");
       return reply.code(403).send({ status: "ERROR", error: "FORBIDDEN", detail: "the admin API serves only local clients unless admin.token is set" });
     }
   });
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
     const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (code === 500) opts.logger.error({ event: "admin-error", err }, "admin request failed");
+    if (code === 500) ctx.logger.error({ event: "admin-error", err }, "admin request failed");
     return reply.code(code).send({ status: "ERROR", error: code === 500 ? "INTERNAL" : "BAD_REQUEST", detail: err.message });
   });
   app.get("/healthz", async () => ({ status: "ok" }));
@@ -52,7 +49,8 @@ export async function buildAdminServer(opts: AdminServerOptions): Promise<Fastif
     return reply.code(r.ready ? 200 : 503).send(r.ready ? { status: "ready" } : { status: "not-ready", why: r.why });
   });
   app.get("/api/status", async () => opts.status());
-  app.get("/api/ports", async () => opts.map.snapshot());
-  registerSimulatorRoutes(app, opts.simulated, opts.map);
+  app.get("/api/ports", async () => ctx.map.snapshot());
+  registerSimulatorRoutes(app, ctx.simulated, ctx.map);
+  for (const plugin of ADMIN_PLUGINS) await plugin(app, ctx);
   return app;
 }

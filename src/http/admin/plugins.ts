@@ -1,0 +1,34 @@
+/**
+ * What the admin listener serves besides health: each feature registers its routes from
+ * its own file (status page, metrics, inspection API for the CLI). Add a feature by
+ * appending it to ADMIN_PLUGINS.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Config } from "../../config/schema.js";
+import type { ActivationEngine } from "../../engine/index.js";
+import type { Logger } from "../../log/logger.js";
+import type { PortMap } from "../../pool/port-map.js";
+import type { ModemPool } from "../../pool/pool.js";
+import type { SimulatedPool } from "../../sim/pool.js";
+import type { Store } from "../../store/index.js";
+import type { Outbound } from "../../daemon/outbound.js";
+import type { PartnerCounters } from "../../daemon/partner-counters.js";
+
+/** Everything an admin feature may read (and, for `simgate at`, the pool to reach a port's AT queue). */
+export interface AdminContext {
+  config: Readonly<Config>;
+  map: PortMap;
+  engine: ActivationEngine;
+  store: Store;
+  pool: ModemPool;
+  outbound: Outbound;
+  simulated: SimulatedPool | undefined;
+  /** Requests answered by the partner endpoint, by action and HTTP status. */
+  partner: PartnerCounters;
+  startedAt: number;
+  logger: Logger;
+}
+
+export type AdminPlugin = (app: FastifyInstance, ctx: AdminContext) => void | Promise<void>;
+
+export const ADMIN_PLUGINS: AdminPlugin[] = [];
