@@ -117,7 +117,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       v1: config.onlinesim.v1,
       auth: config.onlinesim.auth,
       logger: log,
-      onRequest: (info) => partnerCounters.record(info),
+      onRequest: (info) => {
+        partnerCounters.record(info);
+        if (info.status === 200 && (info.action.startsWith("GET_NUMBER") || info.action.startsWith("FINISH_ACTIVATION"))) outbound.activationsChanged();
+      },
     });
     const partner = await listen(partnerApp, config.http.listen, "partner endpoint");
     cleanups.push(() => partnerApp.close());

@@ -27,6 +27,8 @@ export interface Outbound {
   start(): void;
   /** A whole SMS was stored and routed (sms-flow.ts). */
   smsStored(stored: SmsStored): void;
+  /** A v1 activation opened or closed: in "both" mode its number leaves or rejoins the v2 list. */
+  activationsChanged(): void;
   stop(): Promise<void>;
   stats(): OutboundStats;
 }
@@ -75,6 +77,9 @@ export function startOutbound(opts: { config: Readonly<Config>; key: string; sto
       } catch (err) {
         log.error({ event: "v2-enqueue-failed", err, smsId }, "could not queue the SMS for addMessages; it stays in the store");
       }
+    },
+    activationsChanged() {
+      if (v1) publisher?.changed();
     },
     async stop() {
       for (const event of ["state-changed", "number-learned", "sim-changed", "port-removed"] as const) map.off(event, onPortEvent);

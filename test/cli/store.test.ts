@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runSimgate } from "../helpers/cli.js";
 import { openStore } from "../../src/store/index.js";
+import { LATEST_SCHEMA_VERSION } from "../../src/store/index.js";
 
 describe("simgate store", () => {
   const dirs: string[] = [];
@@ -20,7 +21,7 @@ describe("simgate store", () => {
     const dir = fresh();
     const first = await runSimgate(["store", "--state-dir", dir, "--json"]);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ path: join(dir, "simgate.db"), schemaVersion: 1, migrated: [1], activations: 0 });
+    expect(JSON.parse(first.stdout)).toMatchObject({ path: join(dir, "simgate.db"), schemaVersion: LATEST_SCHEMA_VERSION, migrated: Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1), activations: 0 });
     const again = await runSimgate(["store", "--state-dir", dir, "--json"]);
     expect(JSON.parse(again.stdout)).toMatchObject({ migrated: [] });
   });
