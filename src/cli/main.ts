@@ -17,6 +17,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: "run simulated GSM modems on pseudo-terminals",
     load: async () => (await import("./commands/simulate.js")).simulateCommand,
   },
+  demo: {
+    summary: "the daemon on 16 simulated modems, sold through a fake Onlinesim (npm run demo)",
+    load: async () => (await import("./commands/demo.js")).demoCommand,
+  },
   probe: {
     summary: "identify the modem and SIM on one serial port",
     load: async () => (await import("./commands/probe.js")).probeCommand,

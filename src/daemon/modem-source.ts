@@ -15,6 +15,7 @@ import type { ModemPool } from "../pool/pool.js";
 import { PoolSupervisor } from "../pool/supervisor.js";
 import { startSimulatedPool, type SimulatedPool } from "../sim/pool.js";
 import type { PoolDialect } from "../sim/profile.js";
+import { scenarioPool, type ScenarioName } from "../sim/scenarios.js";
 import type { Config } from "../config/schema.js";
 
 export interface SimulateOptions {
@@ -23,6 +24,8 @@ export interface SimulateOptions {
   dialect: PoolDialect;
   /** Delay every simulated reply (ms): a busier, more realistic module. */
   latencyMs?: number;
+  /** A named pool with deliberate variety (src/sim/scenarios.ts) instead of a plain generated one. */
+  scenario?: ScenarioName;
 }
 
 export interface ModemSource {
@@ -59,12 +62,13 @@ export async function createModemSource(opts: {
       seed: opts.simulate.seed,
       attach: "pty",
       dir,
+      ...(opts.simulate.scenario ? { profiles: scenarioPool(opts.simulate.scenario, opts.simulate.count, opts.simulate.seed) } : {}),
     });
     if (opts.simulate.latencyMs) for (const m of simulated.modems) m.modem.faults.latencyMs = opts.simulate.latencyMs;
     const glob = join(dir, "modem*");
     // Only the simulated links: the host's own serial ports are not ours to touch in a simulation.
     discovery = { paths: [glob], include: [glob], serialDirs: [] };
-    opts.logger.info({ event: "simulated-pool", modems: opts.simulate.count, seed: opts.simulate.seed, dialect: opts.simulate.dialect, dir }, "simulated modems started");
+    opts.logger.info({ event: "simulated-pool", modems: opts.simulate.count, seed: opts.simulate.seed, dialect: opts.simulate.dialect, scenario: opts.simulate.scenario, dir }, "simulated modems started");
   } else {
     const m = opts.modem;
     discovery = { paths: m.paths, include: m.include, exclude: m.exclude, skipMmIgnored: m.skipMmIgnored };

@@ -21,6 +21,8 @@ Prints its URLs, then a one-line summary periodically, until SIGINT/SIGTERM.
   --max-orders N        stop ordering after N orders (default 1000)
   --modules N           the partner's module count: GET_SERVICES counts above it are violations (§2.1)
   --seed S              seed for the buyer's random choices (default 1)
+  --sms-window-ms N     an operation without SMS is cancelled (status 4 or 5) after N ms (default 30000;
+                        Onlinesim waits up to 15 min)
   --summary-ms N        summary period (default 5000)
   --sms-via ADMIN_URL   play the services too: send a verification SMS to most ordered numbers
                         through a simulating daemon's admin API (simgate run --simulate N)
@@ -74,6 +76,7 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
         "max-orders": { type: "string", default: "1000" },
         modules: { type: "string" },
         seed: { type: "string", default: "1" },
+        "sms-window-ms": { type: "string", default: "30000" },
         "summary-ms": { type: "string", default: "5000" },
         "sms-via": { type: "string" },
         json: { type: "boolean", default: false },
@@ -104,6 +107,8 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
   if (typeof modules === "string") return usage(modules);
   const seed = intOption(values.seed, "seed", 0, 2 ** 32 - 1);
   if (typeof seed === "string") return usage(seed);
+  const smsWindowMs = intOption(values["sms-window-ms"], "sms-window-ms", 100, 3_600_000);
+  if (typeof smsWindowMs === "string") return usage(smsWindowMs);
   const summaryMs = intOption(values["summary-ms"], "summary-ms", 50, 3_600_000);
   if (typeof summaryMs === "string") return usage(summaryMs);
   if (values.key === "") return usage("--key must not be empty");
@@ -121,7 +126,7 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
       ? {}
       : {
           // The demo re-sends a few acknowledged FINISHes so a non-idempotent partner shows up (§2.5, Q11).
-          marketplace: { partnerUrl: values.partner, pollMs, orderEveryMs: orderMs, maxOrders, seed, moduleCount: modules, resendFinishRate: 0.05 },
+          marketplace: { partnerUrl: values.partner, pollMs, orderEveryMs: orderMs, maxOrders, seed, moduleCount: modules, smsWindowMs, resendFinishRate: 0.05 },
         }),
   });
   let urls;

@@ -6,11 +6,12 @@ import type { SimulateOptions } from "../../daemon/modem-source.js";
 import { createLogger, type Logger } from "../../log/logger.js";
 import { systemdNotifier } from "../../host/sd-notify.js";
 import { isPoolDialect } from "../../sim/profile.js";
+import { isScenario, SCENARIOS, type ScenarioName } from "../../sim/scenarios.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { oneLineError } from "../format.js";
 
 const HELP = `usage: simgate run [--config FILE] [--state-dir DIR] [--listen HOST:PORT] [--admin HOST:PORT]
-                   [--simulate N [--seed S] [--dialect D] [--latency MS]] [--log-level L]
+                   [--simulate N [--seed S] [--dialect D] [--latency MS] [--scenario demo]] [--log-level L]
 
 Run the gateway: find the modems, keep the live port map, answer Onlinesim's v1 partner
 API, push SMS and live numbers to Onlinesim, serve the admin API. Logs one JSON line per
@@ -27,6 +28,8 @@ never from the command line.
   --seed S             the simulated pool's seed: same seed, same SIMs and numbers (default 1)
   --dialect D          simulated modem families: generic|simcom|quectel|huawei|mixed (default mixed)
   --latency MS         delay every simulated modem reply by MS milliseconds
+  --scenario demo      a simulated rack with variety: empty slots, a PIN-locked SIM (its PIN
+                       needed in modem.pins), a roaming SIM, numbers only known by USSD
   --log-level L        trace|debug|info|warn|error|fatal (default info)
 `;
 
@@ -48,6 +51,7 @@ export const runCommand: CliCommand = async (argv, io) => {
         seed: { type: "string", default: "1" },
         dialect: { type: "string", default: "mixed" },
         latency: { type: "string" },
+        scenario: { type: "string" },
         "log-level": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -67,7 +71,8 @@ export const runCommand: CliCommand = async (argv, io) => {
     if (!Number.isInteger(count) || count < 1 || count > 512) return usage(io, `--simulate takes a whole number from 1 to 512, got '${values.simulate}'`);
     if (!isPoolDialect(values.dialect)) return usage(io, `--dialect must be generic, simcom, quectel, huawei or mixed, got '${values.dialect}'`);
     if (!Number.isInteger(latency) || latency < 0 || latency > 10_000) return usage(io, `--latency takes milliseconds from 0 to 10000, got '${values.latency}'`);
-    simulate = { count, seed: values.seed, dialect: values.dialect, latencyMs: latency };
+    if (values.scenario !== undefined && !isScenario(values.scenario)) return usage(io, `--scenario must be one of ${SCENARIOS.join(", ")}, got '${values.scenario}'`);
+    simulate = { count, seed: values.seed, dialect: values.dialect, latencyMs: latency, ...(values.scenario !== undefined ? { scenario: values.scenario as ScenarioName } : {}) };
   }
   for (const flag of ["listen", "admin"] as const) {
     const v = values[flag];
