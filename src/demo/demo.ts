@@ -86,7 +86,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     throw new Error(`the daemon did not start: ${(err as Error).message} (log: ${logFile})`);
   }
   fake = spawnSimgate(
-    ["fake-onlinesim", "--listen", `127.0.0.1:${fakePort}`, "--partner", partnerUrl, "--sms-via", adminUrl, "--key", DEMO_KEY, "--poll-ms", "2000", "--order-every-ms", String(o.orderEveryMs), "--sms-window-ms", "15000", "--modules", String(o.modems), "--summary-ms", "1000", "--json"],
+    ["fake-onlinesim", "--listen", `127.0.0.1:${fakePort}`, "--partner", partnerUrl, "--sms-via", adminUrl, "--key", DEMO_KEY, "--poll-ms", "2000", "--order-every-ms", String(o.orderEveryMs), "--sms-window-ms", "15000", "--status1-rate", "0.2", "--modules", String(o.modems), "--summary-ms", "1000", "--json"],
     {
       onLine: (line) => {
         try {

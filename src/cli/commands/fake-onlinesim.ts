@@ -21,6 +21,7 @@ Prints its URLs, then a one-line summary periodically, until SIGINT/SIGTERM.
   --max-orders N        stop ordering after N orders (default 1000)
   --modules N           the partner's module count: GET_SERVICES counts above it are violations (§2.1)
   --seed S              seed for the buyer's random choices (default 1)
+  --status1-rate R      share of operations the buyer closes with status 1 (not ordered), 0..1 (default 0.1)
   --sms-window-ms N     an operation without SMS is cancelled (status 4 or 5) after N ms (default 30000;
                         Onlinesim waits up to 15 min)
   --summary-ms N        summary period (default 5000)
@@ -77,6 +78,7 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
         modules: { type: "string" },
         seed: { type: "string", default: "1" },
         "sms-window-ms": { type: "string", default: "30000" },
+        "status1-rate": { type: "string", default: "0.1" },
         "summary-ms": { type: "string", default: "5000" },
         "sms-via": { type: "string" },
         json: { type: "boolean", default: false },
@@ -109,6 +111,8 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
   if (typeof seed === "string") return usage(seed);
   const smsWindowMs = intOption(values["sms-window-ms"], "sms-window-ms", 100, 3_600_000);
   if (typeof smsWindowMs === "string") return usage(smsWindowMs);
+  const status1Rate = Number(values["status1-rate"]);
+  if (values["status1-rate"].trim() === "" || !(status1Rate >= 0 && status1Rate <= 1)) return usage(`--status1-rate must be a number from 0 to 1, got '${values["status1-rate"]}'`);
   const summaryMs = intOption(values["summary-ms"], "summary-ms", 50, 3_600_000);
   if (typeof summaryMs === "string") return usage(summaryMs);
   if (values.key === "") return usage("--key must not be empty");
@@ -126,7 +130,7 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
       ? {}
       : {
           // The demo re-sends a few acknowledged FINISHes so a non-idempotent partner shows up (§2.5, Q11).
-          marketplace: { partnerUrl: values.partner, pollMs, orderEveryMs: orderMs, maxOrders, seed, moduleCount: modules, smsWindowMs, resendFinishRate: 0.05 },
+          marketplace: { partnerUrl: values.partner, pollMs, orderEveryMs: orderMs, maxOrders, seed, moduleCount: modules, smsWindowMs, status1Rate, resendFinishRate: 0.05 },
         }),
   });
   let urls;
