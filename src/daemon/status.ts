@@ -1,9 +1,14 @@
 /**
  * The daemon's state as one JSON document for the admin API (`GET /api/status`), the CLI's
- * `simgate status` and the status page: the port map with each port's open activation, the
- * engine's counters and the outgoing queues. Numbers, never secrets.
+ * `simgate status` and the status page: the port map with each port's open activation and
+ * last SMS, totals (sellable SIMs, SMS today, earnings), the engine's counters and the
+ * outgoing queues. Numbers, never secrets.
+ *
+ * The totals come from the store. They are recomputed only when something they count has
+ * changed (a new SMS id, another FINISH, a new day), so the status page can ask for this
+ * document several times a second without scanning the tables each time.
  */
-import type { ActivationEngine, EngineStats } from "../engine/index.js";
+import { Catalog, type ActivationEngine, type EngineConfig, type EngineStats } from "../engine/index.js";
 import type { PortMap } from "../pool/port-map.js";
 import type { Store } from "../store/index.js";
 import type { Outbound, OutboundStats } from "./outbound.js";
@@ -20,17 +25,118 @@ export interface PortStatus {
   iccid: string | null;
   signal: number | null;
   model: string | null;
-  activation: { id: number; service: string; since: number } | null;
+  /** Onlinesim's names for the SIM's home network (what GET_SERVICES sells it as), when known. */
+  network: { country: string; operator: string } | null;
+  /** `expiresAt`: when Onlinesim is expected to finish it (created + activation life), when the life is known. */
+  activation: { id: number; service: string; since: number; expiresAt: number | null } | null;
+  /** The newest SMS stored for this port. The text is a verification code: admin eyes only. */
+  lastSms: { id: number; sender: string; text: string; at: number } | null;
+}
+
+export interface StatusTotals {
+  /** SIMs offered for at least one service, per country and operator (GET_SERVICES, max over services). */
+  sellable: Array<{ country: string; operator: string; sims: number }>;
+  /** SMS stored since local midnight of the daemon's host. */
+  smsToday: number;
+  smsTotal: number;
+  /** RUB from activations finished with status 3 (FINISH sum, else the GET_NUMBER sum). */
+  earnings: number;
+  earningsToday: number;
+  openActivations: number;
+  /** Closed activations by FINISH status ("1", "3", "4", "5", …). */
+  closedActivations: Record<string, number>;
 }
 
 export interface DaemonStatus {
   at: number;
+  /** When the daemon started (null when the caller did not say). */
+  startedAt: number | null;
+  /** engine.activationLifeMs: the page counts down each activation's time left with it. */
+  activationLifeMs: number | null;
   ports: PortStatus[];
+  totals: StatusTotals;
   engine: EngineStats;
   outbound: OutboundStats;
 }
 
-export function daemonStatus(d: { map: PortMap; engine: ActivationEngine; outbound: Outbound; store: Store }): DaemonStatus {
+export interface StatusSources {
+  map: PortMap;
+  engine: ActivationEngine;
+  outbound: Outbound;
+  store: Store;
+  startedAt?: number;
+  activationLifeMs?: number;
+  /** engine.names overrides; the built-in catalogue without them. */
+  names?: EngineConfig["names"];
+}
+
+interface StoreTotals {
+  key: string;
+  smsToday: number;
+  smsTotal: number;
+  earnings: number;
+  earningsToday: number;
+  closedActivations: Record<string, number>;
+  lastSms: Map<string, NonNullable<PortStatus["lastSms"]>>;
+}
+
+const EMPTY_TOTALS: StoreTotals = { key: "", smsToday: 0, smsTotal: 0, earnings: 0, earningsToday: 0, closedActivations: {}, lastSms: new Map() };
+/** One cache per store: the store is the thing the totals are read from. */
+const storeTotalsCache = new WeakMap<Store, StoreTotals>();
+const catalogs = new WeakMap<object, Catalog>();
+const builtinCatalog = new Catalog();
+
+function localMidnight(now: number): number {
+  const d = new Date(now);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+function storeTotals(store: Store, finished: number, now: number): StoreTotals {
+  const cached = storeTotalsCache.get(store);
+  // A closed store (shutdown in progress) answers nothing new; show what was last read.
+  if (store.closed) return cached ?? EMPTY_TOTALS;
+  const today = localMidnight(now);
+  const key = `${store.sms.maxId()}|${finished}|${today}`;
+  if (cached?.key === key) return cached;
+  const closedActivations: Record<string, number> = {};
+  for (const r of store.engine.closedByStatus()) closedActivations[String(r.status)] = r.count;
+  const lastSms = new Map<string, NonNullable<PortStatus["lastSms"]>>();
+  for (const m of store.sms.lastPerPort()) lastSms.set(m.portId, { id: m.id, sender: m.sender, text: m.text, at: m.receivedAt });
+  const totals: StoreTotals = {
+    key,
+    smsToday: store.sms.countSince(today),
+    smsTotal: store.sms.countSince(0),
+    earnings: store.engine.earningsSince(0),
+    earningsToday: store.engine.earningsSince(today),
+    closedActivations,
+    lastSms,
+  };
+  storeTotalsCache.set(store, totals);
+  return totals;
+}
+
+/** Per country × operator: the SIMs offered for at least one service (`any` is the sum, so it is left out). */
+function sellable(engine: ActivationEngine): StatusTotals["sellable"] {
+  const out: StatusTotals["sellable"] = [];
+  for (const c of engine.getServices().countryList) {
+    for (const [operator, counts] of Object.entries(c.operatorMap)) {
+      if (operator === "any") continue;
+      out.push({ country: c.country, operator, sims: Math.max(0, ...Object.values(counts)) });
+    }
+  }
+  return out;
+}
+
+export function daemonStatus(d: StatusSources): DaemonStatus {
+  const now = Date.now();
+  const engine = d.engine.stats();
+  const stored = storeTotals(d.store, engine.finished, now);
+  let catalog = builtinCatalog;
+  if (d.names) {
+    catalog = catalogs.get(d.names) ?? new Catalog(d.names);
+    catalogs.set(d.names, catalog);
+  }
   const ports = d.map.snapshot().map((p): PortStatus => {
     const open = p.number ? d.engine.openActivationFor(p.number) : undefined;
     return {
@@ -45,8 +151,29 @@ export function daemonStatus(d: { map: PortMap; engine: ActivationEngine; outbou
       iccid: p.iccid,
       signal: p.signal,
       model: [p.manufacturer, p.model].filter(Boolean).join(" ") || null,
-      activation: open ? { id: open.id, service: open.service, since: open.createdAt } : null,
+      network: p.mcc && p.mnc ? catalog.resolve(p.mcc, p.mnc) : null,
+      activation: open
+        ? { id: open.id, service: open.service, since: open.createdAt, expiresAt: d.activationLifeMs !== undefined ? open.createdAt + d.activationLifeMs : null }
+        : null,
+      lastSms: stored.lastSms.get(p.id) ?? null,
     };
   });
-  return { at: Date.now(), ports, engine: d.engine.stats(), outbound: d.outbound.stats() };
+  const totals: StatusTotals = {
+    sellable: sellable(d.engine),
+    smsToday: stored.smsToday,
+    smsTotal: stored.smsTotal,
+    earnings: stored.earnings,
+    earningsToday: stored.earningsToday,
+    openActivations: engine.openActivations,
+    closedActivations: stored.closedActivations,
+  };
+  return {
+    at: now,
+    startedAt: d.startedAt ?? null,
+    activationLifeMs: d.activationLifeMs ?? null,
+    ports,
+    totals,
+    engine,
+    outbound: d.outbound.stats(),
+  };
 }

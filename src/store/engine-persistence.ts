@@ -101,8 +101,12 @@ export class SqliteEnginePersistence implements EnginePersistence {
   readonly #createManyTx: Database.Transaction<(inputs: readonly NewActivation[]) => ActivationRecord[]>;
   readonly #closeTx: Database.Transaction<(close: CloseActivation) => CloseOutcome>;
   readonly #attachTx: Database.Transaction<(smsId: number, activationId: number, at: EpochMs) => AttachOutcome>;
+  /** For the read-only summary queries (closedByStatus, earningsSince), prepared on first use. */
+  readonly #db: Database.Database;
+  readonly #summaries = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database) {
+    this.#db = db;
     this.#open = db.prepare("SELECT * FROM activations WHERE closed_at IS NULL ORDER BY id");
     // Only rows that differ from "never used" (persistence.ts: EngineDurableState.usage).
     this.#usage = db.prepare("SELECT number, service, sold, cancels, excluded FROM usage WHERE sold = 1 OR cancels > 0 OR excluded = 1 ORDER BY number, service");
@@ -163,6 +167,29 @@ export class SqliteEnginePersistence implements EnginePersistence {
     const row = this.#get.get(id);
     if (!row) return undefined;
     return row.closed_at === null ? openView(row) : closedView(row);
+  }
+
+  /**
+   * Closed activations per FINISH status (metrics, status page). One scan of the table;
+   * callers cache it (status.ts recomputes only after a FINISH).
+   */
+  closedByStatus(): Array<{ status: number; count: number }> {
+    return this.#summary("SELECT status, count(*) AS count FROM activations WHERE closed_at IS NOT NULL GROUP BY status ORDER BY status").all() as Array<{ status: number; count: number }>;
+  }
+
+  /**
+   * RUB earned: the sums of activations closed with status 3 (number used) since
+   * `sinceMs` (0 = ever). FINISH_ACTIVATION's `sum` is optional (§2.5), so a close
+   * without one counts the sum GET_NUMBER offered.
+   */
+  earningsSince(sinceMs: number): number {
+    return (this.#summary("SELECT coalesce(sum(coalesce(finish_sum, sum)), 0) AS total FROM activations WHERE status = 3 AND closed_at >= ?").get(sinceMs) as { total: number }).total;
+  }
+
+  #summary(sql: string): Database.Statement {
+    let stmt = this.#summaries.get(sql);
+    if (!stmt) this.#summaries.set(sql, (stmt = this.#db.prepare(sql)));
+    return stmt;
   }
 
   #create(input: NewActivation): ActivationRecord {

@@ -92,8 +92,12 @@ export class SmsRepository {
   readonly #unassembled: Database.Statement<[string], PartRow>;
   readonly #accept: (part: ReceivedPart) => AcceptedPart;
   readonly #store: (sms: CompleteSms) => StoredMessage;
+  /** For the read-only summary queries below, prepared on first use. */
+  readonly #db: Database.Database;
+  readonly #summary = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database) {
+    this.#db = db;
     // OR IGNORE + changes === 0 is the dedup test: one statement, no read-then-write race.
     this.#insertPart = db.prepare(`
       INSERT OR IGNORE INTO sms_parts (sim_key, pdu, port_id, iccid, memory, mem_index, tpdu_length, decoded, received_at)
@@ -143,6 +147,29 @@ export class SmsRepository {
       receivedAt: r.received_at,
       partIds: this.#partIds.all(id).map((p) => p.id),
     };
+  }
+
+  /** The newest message id (0 when none): a cheap "anything new?" check for cached views. */
+  maxId(): number {
+    return (this.#query("SELECT coalesce(max(id), 0) AS n FROM sms").get() as { n: number }).n;
+  }
+
+  /** Messages stored at or after `sinceMs` (0 = all), e.g. "SMS today" on the status page. */
+  countSince(sinceMs: number): number {
+    return (this.#query("SELECT count(*) AS n FROM sms WHERE received_at >= ?").get(sinceMs) as { n: number }).n;
+  }
+
+  /** Each port's newest message (status page, `simgate status`); one scan of the table. */
+  lastPerPort(): Array<Pick<SmsRecord, "id" | "portId" | "sender" | "text" | "receivedAt">> {
+    const rows = this.#query("SELECT s.id, s.port_id, s.sender, s.text, s.received_at FROM sms s JOIN (SELECT max(id) AS id FROM sms GROUP BY port_id) m ON s.id = m.id")
+      .all() as Pick<SmsRow, "id" | "port_id" | "sender" | "text" | "received_at">[];
+    return rows.map((r) => ({ id: r.id, portId: r.port_id, sender: r.sender, text: r.text, receivedAt: r.received_at }));
+  }
+
+  #query(sql: string): Database.Statement {
+    let stmt = this.#summary.get(sql);
+    if (!stmt) this.#summary.set(sql, (stmt = this.#db.prepare(sql)));
+    return stmt;
   }
 
   partsOf(smsId: number): StoredPart[] {

@@ -13,6 +13,9 @@ import type { SimulatedPool } from "../../sim/pool.js";
 import type { Store } from "../../store/index.js";
 import type { Outbound } from "../../daemon/outbound.js";
 import type { PartnerCounters } from "../../daemon/partner-counters.js";
+import { metricsPlugin } from "./metrics.js";
+import { statusPagePlugin } from "./status-page.js";
+import { registerInspectRoutes } from "./inspect-routes.js";
 
 /** Everything an admin feature may read (and, for `simgate at`, the pool to reach a port's AT queue). */
 export interface AdminContext {
@@ -31,4 +34,4 @@ export interface AdminContext {
 
 export type AdminPlugin = (app: FastifyInstance, ctx: AdminContext) => void | Promise<void>;
 
-export const ADMIN_PLUGINS: AdminPlugin[] = [];
+export const ADMIN_PLUGINS: AdminPlugin[] = [metricsPlugin, statusPagePlugin, registerInspectRoutes];
