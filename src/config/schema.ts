@@ -4,6 +4,7 @@
  * an error instead of a silent fallback to the default. Parsed once by load.ts, then frozen.
  * The shipped config/simgate.example.yaml lists every key with these defaults (tested).
  */
+import { isIP } from "node:net";
 import { z } from "zod";
 import { engineConfigSchema } from "../engine/config.js";
 
@@ -119,14 +120,66 @@ const onlinesim = z.strictObject({
   v2: v2.prefault({}),
 });
 
+/** An exact IP address (v4 or v6). */
+const ipAddress = z.string().refine((s) => isIP(s) !== 0, "expected an IP address (exact, no ranges)");
+/** What fastify's trustProxy (proxy-addr) accepts: an address, a CIDR range, or one of its named ranges. */
+const proxyAddress = z.string().refine((s) => {
+  if (["loopback", "linklocal", "uniquelocal"].includes(s)) return true;
+  const [addr = "", bits, ...rest] = s.split("/");
+  const family = isIP(addr);
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}, "expected an IP address, a CIDR range (10.0.0.0/8) or loopback|linklocal|uniquelocal");
+const absolutePath = z.string().regex(/^\//, "expected an absolute path");
+
+const tls = z
+  .strictObject({
+    /** PEM certificate file (the full chain: leaf first, then intermediates). Re-read on SIGHUP. */
+    cert: absolutePath.optional(),
+    /** PEM private key file for that certificate (unencrypted; readable by the simgate user). Re-read on SIGHUP. */
+    key: absolutePath.optional(),
+  })
+  .refine((t) => (t.cert === undefined) === (t.key === undefined), {
+    message: "set both cert and key (PEM files) for built-in TLS, or neither for plain HTTP",
+  });
+
+const rateLimit = z.strictObject({
+  /**
+   * Requests per window per client IP before 429 RATE_LIMITED. 600/min is far above what
+   * Onlinesim sends (a GET_SERVICES poll every 2 min plus bursts of orders and finishes):
+   * a limit below its burst would refuse orders. Put Onlinesim's addresses in allowList.
+   */
+  max: z.number().int().min(1).max(1_000_000).default(600),
+  /** The window (fixed, per IP): 1 min. */
+  windowMs: ms(SECOND, 60 * MINUTE).default(MINUTE),
+  /**
+   * Client IPs never limited (exact addresses), e.g. Onlinesim's; the client IP is the one
+   * trustProxy resolves. Loopback clients are never limited either (a local proxy without
+   * trustProxy would put every client in one bucket).
+   */
+  allowList: z.array(ipAddress).default([]),
+});
+
 const http = z
   .strictObject({
     /** Partner endpoint. 127.0.0.1 so a fresh install is not exposed before it is configured; put a TLS proxy in front or set 0.0.0.0:8080 (`--listen` overrides). */
     listen: hostPort.default("127.0.0.1:8080"),
     /** Request body cap: Onlinesim bodies are tiny; 64 KiB stops abuse. */
     bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
-    /** Request timeout: well under Onlinesim's 10 s hard deadline (Q29). */
+    /** Request timeout: well under Onlinesim's 10 s hard deadline (Q29). Also the TLS handshake timeout. */
     requestTimeoutMs: ms(500, 9 * SECOND).default(5 * SECOND),
+    /** Built-in TLS (HTTPS) from certificate and key files; unset = plain HTTP (behind a TLS proxy, docs/reverse-proxy.md). */
+    tls: tls.prefault({}),
+    /** Per-IP rate limit of the partner endpoint (@fastify/rate-limit). */
+    rateLimit: rateLimit.prefault({}),
+    /**
+     * Take the client IP from X-Forwarded-For (for auth.allowIps, the rate limit and the logs)
+     * when simgate sits behind a reverse proxy. false: the TCP peer is the client. A list: trust
+     * only those proxy addresses (safe). true: trust any sender, so anyone who can reach the
+     * port directly can claim any IP and walk past allowIps and the rate limit: only with
+     * `listen` on 127.0.0.1 behind the proxy.
+     */
+    trustProxy: z.union([z.boolean(), z.array(proxyAddress).min(1)]).default(false),
   });
 
 const admin = z.strictObject({

@@ -25,7 +25,7 @@ import { ModemPool } from "../pool/pool.js";
 import { openStore, type Store } from "../store/index.js";
 import { openBytePort } from "../transport/serial-port.js";
 import type { Config } from "../config/schema.js";
-import { buildPartnerServer } from "../http/partner/index.js";
+import { buildPartnerEndpoint, type TlsReloadResult } from "../http/partner/index.js";
 import { buildAdminServer } from "../http/admin/server.js";
 import { effectiveEngineConfig } from "./engine-config.js";
 import { createModemSource, type ModemSource, type SimulateOptions } from "./modem-source.js";
@@ -56,6 +56,8 @@ export interface Daemon {
   readonly pool: ModemPool;
   readonly modems: ModemSource;
   readonly outbound: Outbound;
+  /** Re-read the partner endpoint's TLS certificate and key (SIGHUP); logs one line, never throws, a bad new pair keeps the old. */
+  reloadTls(): Promise<TlsReloadResult>;
   /** Graceful stop; idempotent. Resolves when the store is closed. */
   close(): Promise<void>;
 }
@@ -110,7 +112,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     cleanups.push(() => modems.stop());
 
     const partnerCounters = new PartnerCounters();
-    const partnerApp = await buildPartnerServer({
+    // http.tls (cert and key files) makes it HTTPS; a file that does not load stops the start here.
+    const partnerEndpoint = await buildPartnerEndpoint({
       engine,
       key,
       http: config.http,
@@ -122,6 +125,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         if (info.status === 200 && (info.action.startsWith("GET_NUMBER") || info.action.startsWith("FINISH_ACTIVATION"))) outbound.activationsChanged();
       },
     });
+    const partnerApp = partnerEndpoint.app;
     const partner = await listen(partnerApp, config.http.listen, "partner endpoint");
     cleanups.push(() => partnerApp.close());
     log.info({ event: "partner-listening", url: partner.url, mode: config.onlinesim.mode }, "partner endpoint listening");
@@ -153,6 +157,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       pool,
       modems,
       outbound,
+      reloadTls: () => partnerEndpoint.reloadTls(),
       close: () => (closing ??= cleanup().then(() => log.info({ event: "daemon-stopped" }, "simgate stopped"))),
     };
   } catch (err) {

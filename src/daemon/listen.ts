@@ -1,11 +1,12 @@
 /** Start a fastify app on HOST:PORT with a one-line error a user can act on. */
+import { Server as TlsServer } from "node:tls";
 import type { FastifyInstance } from "fastify";
 import { ErrorCode, SimgateError } from "../errors.js";
 
 export interface Listening {
   host: string;
   port: number;
-  /** http://HOST:PORT (IPv6 in brackets). */
+  /** http://HOST:PORT, https:// when the app serves TLS (IPv6 in brackets). */
   url: string;
 }
 
@@ -27,5 +28,6 @@ export async function listen(app: FastifyInstance, hostPort: string, what: strin
   const addr = app.server.address();
   const bound = addr && typeof addr !== "string" ? addr : { address: host, port, family: "IPv4" };
   const h = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
-  return { host: bound.address, port: bound.port, url: `http://${h}:${bound.port}` };
+  const scheme = app.server instanceof TlsServer ? "https" : "http";
+  return { host: bound.address, port: bound.port, url: `${scheme}://${h}:${bound.port}` };
 }

@@ -15,7 +15,8 @@ const HELP = `usage: simgate run [--config FILE] [--state-dir DIR] [--listen HOS
 
 Run the gateway: find the modems, keep the live port map, answer Onlinesim's v1 partner
 API, push SMS and live numbers to Onlinesim, serve the admin API. Logs one JSON line per
-event on stdout (journald reads it). Stops cleanly on SIGTERM or SIGINT.
+event on stdout (journald reads it). Stops cleanly on SIGTERM or SIGINT. SIGHUP re-reads
+the partner endpoint's TLS certificate and key (http.tls; a bad new pair keeps the old).
 
 The Onlinesim key comes from the environment (SIMGATE_ONLINESIM_KEY) or the config file,
 never from the command line.
@@ -79,6 +80,8 @@ export const runCommand: CliCommand = async (argv, io) => {
     if (v !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^\s:]+):\d{1,5}$/.test(v)) return usage(io, `--${flag} must be HOST:PORT, got '${v}'`);
   }
 
+  // From here on SIGHUP (`systemctl reload simgate`) never ends the process (node's default).
+  const hup = sighupReloader();
   let daemon: Daemon;
   let logger: Logger;
   try {
@@ -93,9 +96,11 @@ export const runCommand: CliCommand = async (argv, io) => {
     daemon = await startDaemon({ config, logger, ...(simulate ? { simulate } : {}), ...(values.admin !== undefined ? { adminListen: values.admin } : {}) });
     io.stderr.write(`simgate: partner endpoint ${daemon.partner.url}, admin ${daemon.admin.url}${simulate ? `, ${simulate.count} simulated modems` : ""}\n`);
   } catch (err) {
+    hup.dispose();
     io.stderr.write(`simgate run: ${oneLineError(err)}\n`);
     return EXIT_FAILURE;
   }
+  hup.attach(daemon, logger);
 
   // Under systemd (Type=notify): READY only now (store open, partner endpoint listening,
   // first discovery done); the watchdog is fed while the event loop keeps turning.
@@ -107,6 +112,7 @@ export const runCommand: CliCommand = async (argv, io) => {
   statusTimer.unref();
 
   await io.untilStopped();
+  hup.stopping();
   clearInterval(statusTimer);
   stopWatchdog();
   loop.stop();
@@ -124,8 +130,47 @@ export const runCommand: CliCommand = async (argv, io) => {
     return EXIT_FAILURE;
   } finally {
     clearTimeout(deadline);
+    hup.dispose();
   }
 };
+
+/**
+ * SIGHUP → daemon.reloadTls() (which logs one line: reloaded, or why not). Installed before
+ * the daemon starts so a reload sent during the start does not kill it: it is run once the
+ * daemon is up (the files are read at start anyway, but they may have changed meanwhile).
+ * During shutdown it is ignored, never the default exit.
+ */
+function sighupReloader(): { attach(daemon: Daemon, logger: Logger): void; stopping(): void; dispose(): void } {
+  let daemon: Daemon | undefined;
+  let logger: Logger | undefined;
+  let pending = false;
+  let stopping = false;
+  const reload = (): void => {
+    if (stopping) {
+      logger?.info({ event: "sighup-ignored" }, "SIGHUP during shutdown: ignored");
+      return;
+    }
+    if (daemon === undefined) {
+      pending = true;
+      return;
+    }
+    void daemon.reloadTls();
+  };
+  process.on("SIGHUP", reload);
+  return {
+    attach(d, l) {
+      daemon = d;
+      logger = l;
+      if (pending) reload();
+    },
+    stopping() {
+      stopping = true;
+    },
+    dispose() {
+      process.off("SIGHUP", reload);
+    },
+  };
+}
 
 function usage(io: { stderr: { write(t: string): unknown } }, message: string): number {
   io.stderr.write(`simgate run: ${message}\n`);

@@ -21,6 +21,8 @@ export const WireError = {
   NotFound: "NOT_FOUND",
   MethodNotAllowed: "METHOD_NOT_ALLOWED",
   Timeout: "TIMEOUT",
+  /** Over http.rateLimit for this client IP (429, with Retry-After). */
+  RateLimited: "RATE_LIMITED",
   Internal: "INTERNAL_ERROR",
 } as const;
 
@@ -48,6 +50,14 @@ const FASTIFY_CODES: Record<string, { status: number; error: string; detail: str
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, error: WireError.UnsupportedMediaType, detail: "send Content-Type: application/json" },
 };
 
+/** Thrown by the rate limit (rate-limit.ts) when a client is over http.rateLimit.max. */
+export class RateLimited extends Error {
+  readonly statusCode = 429;
+  constructor(readonly retryAfterSeconds: number) {
+    super(`rate limited; retry after ${retryAfterSeconds} s`);
+  }
+}
+
 /**
  * Map anything thrown inside the request lifecycle. Details are fixed texts or our own
  * messages, never a parser's message: V8's JSON errors quote the input, which may hold the key.
@@ -58,6 +68,7 @@ export function mapThrown(err: unknown): MappedError {
     const error = typeof err.context["error"] === "string" ? err.context["error"] : WireError.BadRequest;
     return { status, body: errorBody(error, err.plainMessage), internal: false };
   }
+  if (err instanceof RateLimited) return { status: 429, body: errorBody(WireError.RateLimited), internal: false };
   const code = typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
   const known = code === undefined ? undefined : FASTIFY_CODES[code];
   if (known) return { status: known.status, body: errorBody(known.error, known.detail), internal: false };

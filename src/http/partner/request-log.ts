@@ -57,6 +57,9 @@ export class RequestLog {
     const status = reply.statusCode;
     const ms = Math.round(reply.elapsedTime * 10) / 10;
     const slow = ms > this.slowMs;
+    const ip = normaliseIp(request.ip) ?? request.ip; // 1.2.3.4, also from a dual-stack listener
+    // With http.trustProxy the client comes from X-Forwarded-For; the proxy that said so too.
+    const peer = normaliseIp(request.socket?.remoteAddress ?? "");
     let level: LogLevel = note.level ?? "info";
     if (status === 401 || status === 403 || slow) level = level === "error" ? "error" : "warn";
     if (status >= 500) level = "error";
@@ -65,7 +68,8 @@ export class RequestLog {
       method: request.method,
       // The route pattern when one matched; the raw path (no query) only for 404/405.
       path: request.routeOptions.url ?? pathOf(request.url).slice(0, 100),
-      ip: normaliseIp(request.ip) ?? request.ip, // 1.2.3.4, also from a dual-stack listener
+      ip,
+      ...(peer !== undefined && peer !== ip ? { peer } : {}),
       status,
       ms,
       ...(slow ? { slow } : {}),

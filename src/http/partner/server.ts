@@ -4,7 +4,9 @@
  * every route registered, not listening. The daemon calls listen() and close().
  *
  * Lifecycle of one request, and where each refusal comes from:
- *   onRequest     source IP not allowed               → 403 IP_NOT_ALLOWED
+ *   TLS           handshake (http.tls; tls.ts)        → connection closed, debug line
+ *   onRequest     over http.rateLimit (rate-limit.ts) → 429 RATE_LIMITED + Retry-After
+ *                 source IP not allowed               → 403 IP_NOT_ALLOWED
  *   routing       unknown path / rent off / not POST  → 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED
  *   body (body.ts) size, media type, coding, JSON     → 413, 415, 400 BAD_ENCODING / BAD_JSON
  *   handler       not an object                       → 400 BAD_REQUEST
@@ -18,16 +20,23 @@
  * key check and answer in its own format, and one route serves three actions with an
  * action-dependent error status (Q30). dispatch.ts runs the same zod schemas (schemas.ts)
  * through `check()` at the right moment instead.
+ *
+ * The source IP (allow-list, rate limit, logs) is `request.ip`: the TCP peer, or with
+ * http.trustProxy the client named in X-Forwarded-For by a trusted proxy.
  */
+import type { Server as TlsServer } from "node:tls";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { authenticate, IpAllowList, isRecord, KeyCheck, normaliseIp } from "./auth.js";
 import { readBody } from "./body.js";
 import { acceptsGzip, gzipAsync } from "./compress.js";
 import { dispatch } from "./dispatch.js";
+import { ErrorCode, SimgateError } from "../../errors.js";
 import { errorBody, mapThrown, WireError, writeClientError } from "./errors.js";
 import type { PartnerServerOptions } from "./options.js";
 import { RequestLog } from "./request-log.js";
+import { registerRateLimit } from "./rate-limit.js";
 import { pathOf, RENT_PATHS, routeTable, type PathKind } from "./routes.js";
+import { loadTlsMaterial, logCertificate, TlsReloader, type CertificateInfo, type TlsFiles, type TlsMaterial, type TlsReloadResult } from "./tls.js";
 
 /**
  * How often node looks for requests past http.requestTimeoutMs. Its default (30 s) would
@@ -35,15 +44,52 @@ import { pathOf, RENT_PATHS, routeTable, type PathKind } from "./routes.js";
  */
 const checkEvery = (timeoutMs: number): number => Math.max(100, Math.min(1_000, Math.floor(timeoutMs / 4)));
 
+/** The endpoint and what the daemon does with it besides listen/close. */
+export interface PartnerEndpoint {
+  /** Every route registered, not listening; HTTPS when http.tls is set. */
+  app: FastifyInstance;
+  /**
+   * Re-read http.tls cert and key and serve them to new connections (open ones keep theirs).
+   * Never throws: a pair that does not load keeps the old one; one log line either way.
+   */
+  reloadTls(): Promise<TlsReloadResult>;
+  /** The certificate served now; undefined without TLS. */
+  readonly certificate: CertificateInfo | undefined;
+}
+
+/** The endpoint as a bare fastify instance (tests, and callers that need no TLS reload). */
 export async function buildPartnerServer(opts: PartnerServerOptions): Promise<FastifyInstance> {
+  return (await buildPartnerEndpoint(opts)).app;
+}
+
+export async function buildPartnerEndpoint(opts: PartnerServerOptions): Promise<PartnerEndpoint> {
   const keyCheck = new KeyCheck(opts.key);
   const allowList = new IpAllowList(opts.auth.allowIps);
   const routes = routeTable(opts.v1);
   const log = opts.logger.child({ component: "partner-http" });
   const requests = new RequestLog(log, opts.key, opts.http.requestTimeoutMs, opts.onRequest);
   const limit = opts.http.bodyLimitBytes;
+  const tlsFiles: TlsFiles | undefined = opts.http.tls.cert !== undefined && opts.http.tls.key !== undefined ? { cert: opts.http.tls.cert, key: opts.http.tls.key } : undefined;
+  if ((opts.http.tls.cert === undefined) !== (opts.http.tls.key === undefined)) {
+    throw new SimgateError("http.tls: set both cert and key (PEM files) for built-in TLS, or neither for plain HTTP", ErrorCode.HttpOptionsInvalid);
+  }
+  const tls: TlsMaterial | undefined = tlsFiles === undefined ? undefined : await loadTlsMaterial(tlsFiles);
 
+  // node 20 enforces requestTimeout on a stalled body only when headersTimeout is not
+  // larger (its default is 60 s; checked on node 20.20 in the timeout tests).
+  const serverOptions = { headersTimeout: opts.http.requestTimeoutMs, connectionsCheckingInterval: checkEvery(opts.http.requestTimeoutMs) };
+  // Fastify types an HTTPS instance apart (FastifyInstance<https.Server>); requests and
+  // replies are the same node objects, so the endpoint is typed as the HTTP one.
   const app = Fastify({
+    ...(tls === undefined
+      ? { http: serverOptions }
+      : {
+          // The TLS handshake gets the same budget as a request: a client that connects and
+          // never finishes the handshake does not hold a socket for node's default 120 s.
+          https: { cert: tls.cert, key: tls.key, handshakeTimeout: opts.http.requestTimeoutMs, ...serverOptions },
+        }),
+    // Behind a reverse proxy: request.ip (allow-list, rate limit, logs) from X-Forwarded-For.
+    trustProxy: opts.http.trustProxy,
     loggerInstance: log as FastifyBaseLogger,
     // Fastify's own request lines carry the URL (and so a `?apikey=`); ours are in request-log.ts.
     logController: new LogController({ disableRequestLogging: true }),
@@ -53,9 +99,6 @@ export async function buildPartnerServer(opts: PartnerServerOptions): Promise<Fa
     // succeeds would leave a number busy that Onlinesim never heard of; the engine answers
     // from memory in milliseconds (Q29), and a slow answer is logged at warn instead.
     requestTimeout: opts.http.requestTimeoutMs,
-    // node 20 enforces requestTimeout on a stalled body only when headersTimeout is not
-    // larger (its default is 60 s; checked on node 20.20 in the timeout tests).
-    http: { headersTimeout: opts.http.requestTimeoutMs, connectionsCheckingInterval: checkEvery(opts.http.requestTimeoutMs) },
     // close() drops idle keep-alive sockets at once and lets in-flight requests finish.
     forceCloseConnections: "idle",
     routerOptions: { ignoreTrailingSlash: true },
@@ -70,7 +113,18 @@ export async function buildPartnerServer(opts: PartnerServerOptions): Promise<Fa
       reply.raw.once("finish", () => requests.finish(request, reply as FastifyReply));
       void (reply as FastifyReply).code(400).send(errorBody(WireError.BadRequest, "malformed URL"));
     },
+  }) as unknown as FastifyInstance;
+
+  const tlsServer = tls === undefined ? undefined : (app.server as unknown as TlsServer);
+  // A failed handshake (a scanner, plain HTTP sent to the TLS port, a client that distrusts
+  // the certificate, the handshake timeout): node closes the socket; a debug line says why.
+  tlsServer?.on("tlsClientError", (err: Error & { code?: string }, socket) => {
+    log.debug({ event: "v1-tls-error", code: err.code, reason: err.message.slice(0, 200), ip: normaliseIp(socket.remoteAddress ?? "") }, "TLS handshake failed");
   });
+  if (tls !== undefined && tlsFiles !== undefined) logCertificate(log, "tls-certificate", tlsFiles, tls.info, "partner endpoint serves HTTPS");
+  const reloader = new TlsReloader(tlsFiles, () => tlsServer, log, tls?.info);
+
+  await registerRateLimit(app, opts.http.rateLimit, log, requests);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, async (request: FastifyRequest, raw: Buffer) =>
@@ -79,7 +133,8 @@ export async function buildPartnerServer(opts: PartnerServerOptions): Promise<Fa
 
   app.addHook("onRequest", async (request, reply) => {
     const note = requests.note(request);
-    if (allowList.allows(request.socket.remoteAddress)) return;
+    // request.ip: the TCP peer, or with http.trustProxy the client the proxy names.
+    if (allowList.allows(request.ip)) return;
     note.fields = { error: WireError.IpNotAllowed };
     return reply.code(403).send(errorBody(WireError.IpNotAllowed, "source address not in onlinesim.auth.allowIps"));
   });
@@ -154,5 +209,11 @@ export async function buildPartnerServer(opts: PartnerServerOptions): Promise<Fa
   };
 
   for (const [path, kind] of routes) app.post(path, (request, reply) => handle(request, reply, kind));
-  return app;
+  return {
+    app,
+    reloadTls: () => reloader.reload(),
+    get certificate() {
+      return reloader.current;
+    },
+  };
 }
