@@ -1,36 +1,111 @@
-import { pino, type Logger, type LoggerOptions } from "pino";
+import { destination as pinoDestination, pino, type Logger, type LoggerOptions } from "pino";
+import { chooseLogFormat, LogDestination, REDACTED, wantsColour, type LineSink } from "./destination.js";
+import type { LogFormat } from "./format.js";
 
 export type { Logger } from "pino";
+export type { LogFormat } from "./format.js";
 
 /**
  * Paths that must never reach a log line. Onlinesim's key travels in request bodies
- * and headers; SIM PINs come from config.
+ * and headers; the admin token in headers; SIM PINs come from config. The literal values
+ * of the configured secrets are scrubbed from every line on top of this (`secrets`).
  */
-const REDACT_PATHS = [
+export const REDACT_PATHS = [
   "key",
   "*.key",
   "apikey",
   "*.apikey",
+  "token",
+  "*.token",
   "pin",
   "*.pin",
+  "authorization",
   "headers.authorization",
+  "*.headers.authorization",
   "req.headers.authorization",
   "config.onlinesim.key",
+  "config.admin.token",
 ];
 
 export interface LoggerSettings {
   level?: string;
-  /** Where lines go; stdout by default (journald reads stdout under systemd). */
-  destination?: NodeJS.WritableStream;
+  /**
+   * Where lines go; stdout by default (journald reads stdout under systemd). Anything with
+   * `write(string)`: a Writable, a SonicBoom, a test's collector.
+   */
+  destination?: LineSink;
+  /**
+   * json, journal or pretty. Default: for stdout, SIMGATE_LOG_FORMAT or what stdout is
+   * (the journal, a terminal, else JSON); for an explicit destination, json.
+   */
+  format?: LogFormat;
+  /** Literal values scrubbed from every line in every format (the Onlinesim key, the admin token). */
+  secrets?: readonly (string | null | undefined)[];
+  /** Colour in the pretty format (default: stdout is a colour terminal and NO_COLOR is unset). */
+  colour?: boolean;
+  /** Environment read for SIMGATE_LOG_LEVEL, SIMGATE_LOG_FORMAT, JOURNAL_STREAM, NO_COLOR (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Carried by a port's logger (and inherited by its children): the port's current SIM. */
+const SIM_CONTEXT = Symbol.for("simgate.log.sim");
+type SimSource = () => { iccid?: string | null; number?: string | null } | null | undefined;
+
+/** pino mixin: `iccid` and `number` of the port's SIM as they are now, for loggers made by withSimContext. */
+function simMixin(_obj: object, _level: number, logger: unknown): Record<string, unknown> {
+  const source = (logger as { [SIM_CONTEXT]?: SimSource } | undefined)?.[SIM_CONTEXT];
+  if (!source) return {};
+  try {
+    const sim = source();
+    if (!sim) return {};
+    const out: Record<string, unknown> = {};
+    if (sim.iccid) out["iccid"] = sim.iccid;
+    if (sim.number) out["number"] = sim.number;
+    return out;
+  } catch {
+    return {};
+  }
 }
 
 export function createLogger(settings: LoggerSettings = {}): Logger {
+  const env = settings.env ?? process.env;
   const options: LoggerOptions = {
-    level: settings.level ?? process.env["SIMGATE_LOG_LEVEL"] ?? "info",
-    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    level: settings.level ?? env["SIMGATE_LOG_LEVEL"] ?? "info",
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
     base: undefined,
+    mixin: simMixin as LoggerOptions["mixin"],
   };
-  return settings.destination ? pino(options, settings.destination) : pino(options);
+  let format = settings.format;
+  let unknownOverride: string | undefined;
+  if (!format) {
+    if (settings.destination) format = "json";
+    else ({ format, unknownOverride } = chooseLogFormat(env, 1));
+  }
+  // stdout as pino would open it (an asynchronous SonicBoom flushed at exit, quiet on EPIPE).
+  const out = settings.destination ?? pinoDestination({ dest: 1, sync: false });
+  const destination = new LogDestination({
+    format,
+    out,
+    secrets: settings.secrets ?? [],
+    colour: settings.colour ?? (format === "pretty" && !settings.destination && wantsColour(env, 1)),
+  });
+  const logger = pino(options, destination);
+  if (unknownOverride !== undefined) {
+    logger.warn({ event: "log-format-unknown", value: unknownOverride, using: format }, "SIMGATE_LOG_FORMAT must be json, journal or pretty; choosing from the output");
+  }
+  return logger;
+}
+
+/**
+ * A child of a port's logger whose lines, and its children's, carry the SIM in that port
+ * now: `iccid` and `number` are read from `current` at every line (a SIM swap or a newly
+ * learned number shows at once; fields the call passes itself win). Only loggers made by
+ * createLogger add them; with any other logger this is a plain child.
+ */
+export function withSimContext(logger: Logger, current: SimSource): Logger {
+  const child = logger.child({});
+  Object.defineProperty(child, SIM_CONTEXT, { value: current, enumerable: false, configurable: true });
+  return child;
 }
 
 /** A logger that drops everything: for library callers and tests that do not care. */
