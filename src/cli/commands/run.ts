@@ -91,7 +91,7 @@ export const runCommand: CliCommand = async (argv, io) => {
       ...(values["log-level"] !== undefined ? { logLevel: values["log-level"] } : {}),
     };
     const { config, warnings } = loadConfig({ ...(values.config !== undefined ? { file: values.config } : {}), overrides });
-    logger = createLogger({ level: config.logLevel });
+    logger = createLogger({ level: config.logLevel, secrets: [config.onlinesim.key, config.admin.token] });
     for (const w of warnings) logger.warn({ event: "config-warning" }, w);
     daemon = await startDaemon({ config, logger, ...(simulate ? { simulate } : {}), ...(values.admin !== undefined ? { adminListen: values.admin } : {}) });
     io.stderr.write(`simgate: partner endpoint ${daemon.partner.url}, admin ${daemon.admin.url}${simulate ? `, ${simulate.count} simulated modems` : ""}\n`);
