@@ -1,7 +1,8 @@
 /**
  * One small function per AT wire event (style.md rule 11, after zwave-js SerialLogger):
- * the level is checked first so escaping costs nothing when it is off, and every entry
- * carries `dir` plus an escaped payload with <CR>/<LF> visible. Secrets in commands
+ * the level is checked first so escaping costs nothing when it is off. Traffic reads like
+ * a terminal session, `AT> AT+CSQ<CR>` and `AT< +CSQ: 20,99<CR><LF>OK<CR><LF>` (the
+ * payload escaped: <CR>/<LF> visible), with `dir` tx/rx as a field. Secrets in commands
  * (`AT+CPIN=…`) are masked, also in the modem's echo.
  */
 import { escapeWire, type Logger } from "../log/logger.js";
@@ -9,11 +10,11 @@ import { redactCommand } from "./command.js";
 import type { DiscardReason } from "./framer.js";
 
 export function logTx(logger: Logger, data: Buffer | string): void {
-  if (logger.isLevelEnabled("debug")) logger.debug({ dir: "tx", data: redactCommand(escapeWire(data)) }, "at tx");
+  if (logger.isLevelEnabled("debug")) logger.debug({ dir: "tx" }, `AT> ${redactCommand(escapeWire(data))}`);
 }
 
 export function logRx(logger: Logger, data: Buffer): void {
-  if (logger.isLevelEnabled("debug")) logger.debug({ dir: "rx", data: redactCommand(escapeWire(data)) }, "at rx");
+  if (logger.isLevelEnabled("debug")) logger.debug({ dir: "rx" }, `AT< ${redactCommand(escapeWire(data))}`);
 }
 
 export function logUnhandled(logger: Logger, line: string, why: string): void {

@@ -45,9 +45,9 @@ describe("AtChannel logging", () => {
     await unhandled;
 
     const tx = entries.find((e) => e.dir === "tx");
-    expect(tx).toMatchObject({ msg: "at tx", data: "AT+CPIN=[redacted]<CR>", level: 20 });
-    const rx = entries.filter((e) => e.msg === "at rx").map((e) => e.data);
-    expect(rx[0]).toBe("AT+CPIN=[redacted]<CR><CR><LF>OK<CR><LF>");
+    expect(tx).toMatchObject({ msg: "AT> AT+CPIN=[redacted]<CR>", level: 20 });
+    const rx = entries.filter((e) => e.dir === "rx" && e.level === 20).map((e) => e.msg);
+    expect(rx[0]).toBe("AT< AT+CPIN=[redacted]<CR><CR><LF>OK<CR><LF>");
     expect(JSON.stringify(entries)).not.toContain("1234");
     expect(entries.find((e) => e.msg === "unhandled line")).toMatchObject({ level: 30, data: "^BOOT:1", why: "no command in flight" });
     expect(entries.find((e) => e.msg === "discarded bytes")).toMatchObject({ level: 40, data: "<00>", reason: "junk" });
