@@ -14,23 +14,23 @@ const who = (p: PortView) => ({ port: p.id, ...(p.iccid ? { iccid: p.iccid } : {
 export function logPortEvents(map: PortMap, logger: Logger): () => void {
   const log = logger.child({ component: "ports" });
   const handlers = {
-    "port-added": (p: PortView) => log.info({ event: "port-added", ...who(p), path: p.path }, `port ${p.id} appeared`),
-    "port-removed": (p: PortView) => log.warn({ event: "port-removed", ...who(p) }, `port ${p.id} is gone`),
+    "port-added": (p: PortView) => log.info({ event: "port-added", ...who(p), ...(p.path !== p.id ? { path: p.path } : {}) }, "port appeared"),
+    "port-removed": (p: PortView) => log.warn({ event: "port-removed", ...who(p) }, "port gone"),
     "sim-changed": (p: PortView, previous: string | null) =>
       p.iccid
-        ? log.info({ event: "sim-arrived", ...who(p), previousIccid: previous, imsi: p.imsi, mcc: p.mcc, mnc: p.mnc }, `SIM ${p.iccid} in port ${p.id}`)
-        : log.warn({ event: "sim-left", port: p.id, previousIccid: previous }, `SIM ${previous ?? "?"} left port ${p.id}`),
-    "number-learned": (p: PortView) => log.info({ event: "number-learned", ...who(p) }, `port ${p.id}: number ${p.number}`),
+        ? log.info({ event: "sim-arrived", ...who(p), imsi: p.imsi, mcc: p.mcc, mnc: p.mnc, ...(previous ? { previousIccid: previous } : {}) }, previous ? "SIM swapped" : "SIM arrived")
+        : log.warn({ event: "sim-left", port: p.id, previousIccid: previous }, "SIM left"),
+    "number-learned": (p: PortView) => log.info({ event: "number-learned", ...who(p) }, "number learned"),
     "state-changed": (p: PortView, previous: PortState) => {
       const line = { event: "port-state", ...who(p), from: previous, to: p.state, operator: p.networkOperator, signal: p.signal };
-      const text = `port ${p.id}: ${previous} → ${p.state}`;
+      const text = `state ${previous} → ${p.state}`;
       if (p.state === "unresponsive" || p.state === "sim-error" || p.state === "sim-locked") log.warn(line, text);
       else log.info(line, p.state === "ready" ? `${text} (sellable)` : text);
     },
     "sms-received": (p: PortView, sms: { sender: string; text: string; parts: unknown[]; missingParts: number[] }) =>
       log.info(
         { event: "sms-received", ...who(p), from: sms.sender, chars: sms.text.length, parts: sms.parts.length, missingParts: sms.missingParts.length || undefined },
-        `SMS from ${sms.sender} on port ${p.id}`,
+        `SMS from ${sms.sender}`,
       ),
   } as const;
   for (const [event, fn] of Object.entries(handlers)) map.on(event as "changed", fn as never);
