@@ -110,7 +110,8 @@ export async function learnNumber(ctx: SimContext, iccid: string, mcc: string | 
   );
   if (offline && result.number === null) return;
   if (result.number !== null) {
-    ctx.logger.info({ iccid, number: result.number, source: result.source }, "own number learned");
+    // The port map's number-learned event makes the info line (daemon/event-log.ts); this says how.
+    ctx.logger.debug({ iccid, number: result.number, source: result.source }, `own number read (${result.source})`);
     ctx.map.update(ctx.id, { number: result.number });
   } else {
     ctx.logger.warn({ iccid, tried: result.tried }, "own number unknown; the SIM cannot be sold until it is set in config");
