@@ -12,7 +12,7 @@
 import { EventEmitter } from "node:events";
 import { AtChannel, type AtChannelOptions } from "../at/index.js";
 import { SimgateError, isModemGone } from "../errors.js";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, withSimContext, type Logger } from "../log/logger.js";
 import type { BytePort } from "../transport/byte-port.js";
 import type { PortMap, PortView } from "../pool/port-map.js";
 import type { DriverDescriptor } from "../../drivers/generic/index.js";
@@ -95,7 +95,9 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       numberRetryMs: 30 * 60_000,
       ...options,
     };
-    this.#log = options.logger ?? silentLogger();
+    // Every line of this port (session, channel, SMS receiver) carries `port` from the pool's
+    // child logger and the SIM in the port now (`iccid`, `number`), read at each line.
+    this.#log = withSimContext(options.logger ?? silentLogger(), () => this.#o.map.get(this.#o.id));
   }
 
   get id(): string {
