@@ -63,6 +63,8 @@ export interface StartDaemonOptions {
   partnerPort?: number;
   adminPort?: number;
   extraArgs?: string[];
+  /** Extra environment for the daemon process (SIMGATE_LOG_FORMAT, …); the Onlinesim key is always set. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startDaemonProcess(o: StartDaemonOptions = {}): Promise<DaemonProcess> {
@@ -73,7 +75,7 @@ export async function startDaemonProcess(o: StartDaemonOptions = {}): Promise<Da
   const adminPort = o.adminPort ?? (await freePort());
   const args = ["run", "--simulate", String(o.modems ?? 8), "--seed", o.seed ?? "1", "--config", configFile, "--state-dir", stateDir];
   args.push("--listen", `127.0.0.1:${partnerPort}`, "--admin", `127.0.0.1:${adminPort}`, ...(o.extraArgs ?? []));
-  const proc = startSimgate(args, { env: { SIMGATE_ONLINESIM_KEY: E2E_KEY } });
+  const proc = startSimgate(args, { env: { ...o.env, SIMGATE_ONLINESIM_KEY: E2E_KEY } });
   await proc.waitStderr(/partner endpoint (http:\S+), admin (http:[^,\s]+)/, 60_000);
   const partnerUrl = `http://127.0.0.1:${partnerPort}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
