@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon/daemon.js";
@@ -356,4 +357,23 @@ describe("GET /metrics on a running daemon (3 simulated modems, admin token set)
       ctrl.abort();
     }
   });
+
+  it("goes live in a browser opened with ?token= (the page sends the token itself)", async () => {
+    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--headless=new"] });
+    try {
+      const page = await browser.newPage();
+      page.setDefaultTimeout(10_000);
+      const unauthorized: string[] = [];
+      page.on("response", (r) => {
+        if (r.status() === 401) unauthorized.push(r.url());
+      });
+      await page.goto(`${admin}/?token=${TOKEN}`);
+      await page.locator('#conn[data-mode="live"]').waitFor();
+      await page.waitForFunction(() => document.querySelectorAll(".tile").length === 3);
+      expect(unauthorized).toEqual([]);
+      expect(await page.content()).not.toContain(KEY);
+    } finally {
+      await browser.close();
+    }
+  }, 45_000); // a browser start on a busy two-core machine
 });

@@ -149,4 +149,18 @@ describe("status page in headless chromium (simgate run --simulate 8)", () => {
     expect(events).toMatch(/^retry: \d+\nevent: status\ndata: \{/);
     expect(events).not.toContain(E2E_KEY);
   });
+
+  it("falls back to polling when the event stream is blocked, and still shows every port", async () => {
+    const second = await browser.newPage();
+    try {
+      second.setDefaultTimeout(UI_TIMEOUT);
+      await second.route("**/api/events", (route) => route.abort());
+      await second.goto(`${daemon.adminUrl}/`);
+      await second.locator('#conn[data-mode="polling"]').waitFor();
+      const ports = (await daemon.status()).ports.length;
+      await second.waitForFunction((n) => document.querySelectorAll(".tile").length === n, ports);
+    } finally {
+      await second.close();
+    }
+  });
 });
