@@ -45,6 +45,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: "play Onlinesim over HTTP (receive PUSH_SMS/v2, buy from a partner) for tests and demos",
     load: async () => (await import("./commands/fake-onlinesim.js")).fakeOnlinesimCommand,
   },
+  install: {
+    summary: "install the service, udev rules, user and config on this Debian/Ubuntu host (--dry-run shows the plan)",
+    load: async () => (await import("./commands/install.js")).installCommand,
+  },
+  uninstall: {
+    summary: "stop and remove what 'simgate install' put in place (--purge: config, state and user too)",
+    load: async () => (await import("./commands/uninstall.js")).uninstallCommand,
+  },
 };
 
 function usage(): string {
