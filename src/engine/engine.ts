@@ -219,7 +219,7 @@ export class ActivationEngine {
     this.#state.addOpen(activation);
     this.#inventory.touch(activation.number, this.#state);
     this.#stats.assigned++;
-    this.#log.info({ event: "activation-opened", activationId: activation.id, number: activation.number, portId: activation.portId, service: activation.service, sum: activation.sum }, "number issued");
+    this.#log.info({ event: "activation-opened", port: activation.portId, number: `+${activation.number}`, activationId: activation.id, service: activation.service, sum: activation.sum }, "number issued");
     return { status: "SUCCESS", number: Number(activation.number), activationId: activation.id };
   }
 
@@ -248,7 +248,7 @@ export class ActivationEngine {
         if (usage) this.#state.setUsage(usage);
         this.#reportedStale.delete(id);
         this.#stats.finished++;
-        this.#log.info({ event: "activation-closed", activationId: id, status, sum: finishSum, usage }, "activation closed");
+        this.#log.info({ event: "activation-closed", ...(open ? { port: open.portId, number: `+${open.number}`, service: open.service } : {}), activationId: id, status, sum: finishSum }, "activation closed");
         return { status: "SUCCESS" };
       case "already-closed":
         if (open) {
@@ -276,7 +276,7 @@ export class ActivationEngine {
       this.#log.error({ event: "sms-route-failed", smsId: sms.smsId, activationId: outcome.activationId, error: outcome.error }, "could not queue the SMS for PUSH_SMS; it stays stored, retry the routing");
     } else {
       if (outcome.kind === "queued") this.#stats.smsQueued++;
-      this.#log.info({ event: "sms-routed", smsId: sms.smsId, activationId: outcome.activationId, outboxId: outcome.outboxId, duplicate: outcome.kind === "duplicate" }, "SMS queued for PUSH_SMS");
+      this.#log.info({ event: "sms-routed", port: sms.portId, ...(sms.number ? { number: `+${sms.number.replace(/^\+/, "")}` } : {}), smsId: sms.smsId, activationId: outcome.activationId, outboxId: outcome.outboxId, duplicate: outcome.kind === "duplicate" }, "SMS queued for PUSH_SMS");
     }
     return outcome;
   }

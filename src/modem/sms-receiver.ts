@@ -116,7 +116,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       now: options.now ?? Date.now,
     };
     this.#retryDelay = this.#o.retryDelayMs;
-    this.#log = (options.logger ?? silentLogger()).child({ component: "sms-receiver", port: options.portId });
+    this.#log = (options.logger ?? silentLogger()).child({ component: "sms-receiver" });
     this.#memory = new SmsMemoryAccess(channel, {
       log: this.#log,
       listTimeoutMs: positive(options.listTimeoutMs, 20_000, "listTimeoutMs"),

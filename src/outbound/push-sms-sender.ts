@@ -259,7 +259,7 @@ export class PushSmsSender {
     switch (verdict.kind) {
       case "delivered":
         if (this.#o.outbox.markDelivered(row.id, now)) this.#counts.delivered++;
-        this.#log.debug(ctx, "PUSH_SMS delivered");
+        this.#log.info({ ...ctx, number: `+${row.phone}`, event: "push-delivered" }, "PUSH_SMS delivered");
         return;
       case "terminal":
         this.#giveUp(row, verdict.token, now);

@@ -21,11 +21,11 @@ export class PoolSupervisor {
 
   async start(): Promise<void> {
     this.watcher.on("added", (port) => {
-      this.#log.info({ port: port.id, path: port.path }, "port appeared");
+      this.#log.debug({ port: port.id, path: port.path }, "port discovered");
       this.pool.addPort(port.id, port.path, port.usbDevice);
     });
     this.watcher.on("removed", (port) => {
-      this.#log.warn({ port: port.id, path: port.path }, "port vanished");
+      this.#log.debug({ port: port.id, path: port.path }, "port vanished from discovery");
       void this.pool.removePort(port.id);
     });
     this.watcher.on("error", (err) => this.#log.error({ err }, "port discovery failed"));

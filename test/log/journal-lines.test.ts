@@ -134,10 +134,8 @@ describe("journal lines of a running daemon (SIMGATE_LOG_FORMAT=journal)", () =>
     expect((field(closed[0]!, "number") ?? field(closed[0]!, "usage.number"))?.replace(/^\+/, "")).toBe(order!.number.replace(/^\+/, ""));
   });
 
-  // The delivery is logged at debug (src/outbound/push-sms-sender.ts, "PUSH_SMS delivered"),
-  // so the journal at the default level does not show the push. Flip to it() once it is an
-  // info line with the activation (and ideally port/number).
-  it.fails("a push: one info line for the delivered PUSH_SMS", () => {
+  // src/outbound/push-sms-sender.ts logs the accepted PUSH_SMS at info with the activation and number.
+  it("a push: one info line for the delivered PUSH_SMS", () => {
     const pushed = info().filter((l) => /PUSH_SMS/.test(l) && /deliver/i.test(l) && field(l, "activationId") === String(order!.activationId));
     expect(pushed).toHaveLength(1);
   });

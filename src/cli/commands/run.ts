@@ -14,8 +14,10 @@ const HELP = `usage: simgate run [--config FILE] [--state-dir DIR] [--listen HOS
                    [--simulate N [--seed S] [--dialect D] [--latency MS] [--scenario demo]] [--log-level L]
 
 Run the gateway: find the modems, keep the live port map, answer Onlinesim's v1 partner
-API, push SMS and live numbers to Onlinesim, serve the admin API. Logs one JSON line per
-event on stdout (journald reads it). Stops cleanly on SIGTERM or SIGINT. SIGHUP re-reads
+API, push SMS and live numbers to Onlinesim, serve the admin API. Logs one line per event
+on stdout: with a journald priority prefix under systemd, human-readable in a terminal,
+JSON otherwise (SIMGATE_LOG_FORMAT=journal|pretty|json overrides). Stops cleanly on
+SIGTERM or SIGINT; SIGHUP reloads the TLS certificate. SIGHUP re-reads
 the partner endpoint's TLS certificate and key (http.tls; a bad new pair keeps the old).
 
 The Onlinesim key comes from the environment (SIMGATE_ONLINESIM_KEY) or the config file,

@@ -61,6 +61,10 @@ export class RequestLog {
     // With http.trustProxy the client comes from X-Forwarded-For; the proxy that said so too.
     const peer = normaliseIp(request.socket?.remoteAddress ?? "");
     let level: LogLevel = note.level ?? "info";
+    // A successful order or finish is logged by the engine (one line each, with port and
+    // number); ours would repeat it. NO_NUMBERS, errors and unknown fields stay at info.
+    const f = note.fields as Record<string, unknown> | undefined;
+    if (status < 400 && !slow && f?.["result"] === "SUCCESS" && f["unknownFields"] === undefined) level = "debug";
     if (status === 401 || status === 403 || slow) level = level === "error" ? "error" : "warn";
     if (status >= 500) level = "error";
     const fields = this.scrub({
