@@ -141,6 +141,12 @@ function fakeSystem(root: string, options: { noSysusers?: boolean; failOn?: stri
 
 describe("simgate install --prefix DIR (a fake root)", () => {
   const root = join(tmp("prefix"), "root");
+  /**
+   * The in-process re-runs install from a frozen copy of what the first run copied, not from
+   * the live checkout: a file edited there meanwhile would (rightly) be an update.
+   */
+  const frozen = join(tmp("frozen"), "simgate");
+  const fromFrozen = () => makeInstallCommand({ source: frozen });
 
   it("lays out every file with its mode, the unit and the rules as shipped (end to end, the real app)", async () => {
     const r = await runSimgate(["install", "--prefix", root], 180_000);
@@ -179,6 +185,7 @@ describe("simgate install --prefix DIR (a fake root)", () => {
     expect(existsSync(at(root, "/opt/simgate/node_modules/better-sqlite3/package.json"))).toBe(true);
     expect(existsSync(at(root, "/opt/simgate/node_modules/vitest"))).toBe(false);
     expect(existsSync(at(root, "/opt/simgate/test"))).toBe(false);
+    cpSync(at(root, TARGET.app), frozen, { recursive: true, preserveTimestamps: true });
   }, 200_000);
 
   it("the copy in /opt/simgate runs on its own (tsx, yaml, zod from its node_modules)", async () => {
@@ -195,7 +202,7 @@ describe("simgate install --prefix DIR (a fake root)", () => {
     writeFileSync(at(root, TARGET.config), "# mine\nlogLevel: debug\n");
     writeFileSync(at(root, TARGET.env), "SIMGATE_ONLINESIM_KEY=secret\n");
     const io = capture();
-    expect(await makeInstallCommand()(["--prefix", root], io)).toBe(0);
+    expect(await fromFrozen()(["--prefix", root], io)).toBe(0);
     const lines = stepLines(io.out());
     expect(lines.filter((l) => !/^(ok|ok \(already\)|skipped \(prefix\)):/.test(l))).toEqual([]);
     expect(lines).toContain("ok (already): write /etc/simgate/simgate.yaml (0640 root:simgate, from config/simgate.example.yaml) — exists, never overwritten");
@@ -210,10 +217,10 @@ describe("simgate install --prefix DIR (a fake root)", () => {
     chmodSync(at(root, TARGET.env), 0o644);
     writeFileSync(at(root, "/opt/simgate/src/stale.ts"), "");
     const io = capture();
-    expect(await makeInstallCommand()(["--prefix", root], io)).toBe(0);
+    expect(await fromFrozen()(["--prefix", root], io)).toBe(0);
     const done = stepLines(io.out()).filter((l) => l.startsWith("done:"));
     expect(done).toEqual([
-      expect.stringMatching(/^done: update \/opt\/simgate\/ from .* \(0 new or changed, 1 removed\)$/),
+      `done: update /opt/simgate/ from ${frozen} (0 new or changed, 1 removed)`,
       "done: update /etc/systemd/system/simgate.service (0644 root:root, from systemd/simgate.service)",
       "done: fix /etc/simgate/simgate.env: mode 0644 → 0600 (contents kept)",
     ]);
@@ -224,7 +231,7 @@ describe("simgate install --prefix DIR (a fake root)", () => {
   }, 120_000);
 
   it("uninstall removes what install made and keeps /etc/simgate; --purge removes it; both idempotent (end to end)", async () => {
-    const r = await runSimgate(["uninstall", "--prefix", root], 60_000);
+    const r = await runSimgate(["uninstall", "--prefix", root], 120_000);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     for (const path of [TARGET.unit, TARGET.udevRules, TARGET.sysusers, TARGET.modulesLoad, TARGET.wrapper, TARGET.app]) {
       expect(existsSync(at(root, path)), path).toBe(false);
@@ -241,7 +248,7 @@ describe("simgate install --prefix DIR (a fake root)", () => {
     expect(await makeUninstallCommand()(["--prefix", root, "--purge"], purge)).toBe(0);
     expect(purge.out()).toContain("done: remove /etc/simgate/ (the config and the Onlinesim key)");
     expect(existsSync(at(root, TARGET.configDir))).toBe(false);
-  }, 90_000);
+  }, 180_000);
 });
 
 describe("--dry-run", () => {
