@@ -41,6 +41,22 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: "decode an SMS PDU or a +CUSD line",
     load: async () => (await import("./commands/decode.js")).decodeCommand,
   },
+  status: {
+    summary: "show the running daemon's port map (state, operator, number, signal, activation, last SMS)",
+    load: async () => (await import("./commands/status.js")).statusCommand,
+  },
+  sms: {
+    summary: "list the SMS the running daemon received (--port, --since)",
+    load: async () => (await import("./commands/sms.js")).smsCommand,
+  },
+  at: {
+    summary: "send one AT command through a port's queue in the running daemon (field debugging)",
+    load: async () => (await import("./commands/at.js")).atCommand,
+  },
+  activations: {
+    summary: "list the running daemon's open and recent activations",
+    load: async () => (await import("./commands/activations.js")).activationsCommand,
+  },
   "fake-onlinesim": {
     summary: "play Onlinesim over HTTP (receive PUSH_SMS/v2, buy from a partner) for tests and demos",
     load: async () => (await import("./commands/fake-onlinesim.js")).fakeOnlinesimCommand,

@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from "node:events";
 import { AtChannel, type AtChannelOptions } from "../at/index.js";
-import { SimgateError, isModemGone } from "../errors.js";
+import { ErrorCode, SimgateError, isModemGone, isSimgateError } from "../errors.js";
 import { silentLogger, withSimContext, type Logger } from "../log/logger.js";
 import type { BytePort } from "../transport/byte-port.js";
 import type { PortMap, PortView } from "../pool/port-map.js";
@@ -63,6 +63,28 @@ export interface PortSessionOptions {
   /** Command timeout and resync budget of the port's channel (defaults: 5 s commands, the probe's short resync). */
   channel?: Omit<AtChannelOptions, "logger">;
 }
+
+/** What a module answered to a raw command (`simgate at`). */
+export interface RawAtResult {
+  /** Information lines, echo and claimed URCs removed. */
+  lines: string[];
+  /** The final result as sent: `OK`, `ERROR`, `+CME ERROR: 10`, … */
+  final: string;
+  ok: boolean;
+  /** From the call to the answer, including the wait behind the session's own commands. */
+  durationMs: number;
+}
+
+/** Final results that are an answer from the module, not a failure of the channel. */
+const ANSWER_CODES = new Set([
+  ErrorCode.AtError,
+  ErrorCode.AtCmeError,
+  ErrorCode.AtCmsError,
+  ErrorCode.AtNoCarrier,
+  ErrorCode.AtBusy,
+  ErrorCode.AtNoAnswer,
+  ErrorCode.AtNoDialtone,
+]);
 
 export interface PortSessionEvents {
   /** The first bring-up finished (ready or not): what `simgate scan` waits for. */
@@ -116,6 +138,31 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
   /** The live channel, for raw commands interleaved with the session's own (`simgate at`). */
   get channel(): AtChannel | undefined {
     return this.#channel;
+  }
+
+  /**
+   * One operator-typed command through this port's queue (`simgate at`): it waits its
+   * turn behind the session's own commands (one command in flight per port), URCs that
+   * arrive meanwhile still reach their handlers, and a timeout leaves the channel dirty
+   * so the next command resyncs first — the session's traffic stays intact. An error
+   * final (`ERROR`, `+CME ERROR: …`) is the module's answer and comes back in `final`;
+   * timeouts, a closed channel and malformed commands reject with their SimgateError.
+   */
+  async runRaw(command: string, timeoutMs?: number): Promise<RawAtResult> {
+    const channel = this.#channel;
+    if (!channel || channel.isClosed) {
+      throw new SimgateError(`port ${this.id} has no open AT channel now (reopening, unplugged or stopping): try again shortly`, ErrorCode.AtChannelClosed, { port: this.id });
+    }
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    try {
+      const r = await channel.run(timeoutMs === undefined ? command : { text: command, timeoutMs });
+      return { lines: r.lines, final: r.final, ok: true, durationMs: elapsed() };
+    } catch (err) {
+      if (!isSimgateError(err) || !ANSWER_CODES.has(err.code)) throw err;
+      const ctx = err.context as { final?: string; lines?: string[] };
+      return { lines: ctx.lines ?? [], final: ctx.final ?? "ERROR", ok: false, durationMs: elapsed() };
+    }
   }
 
   start(): void {

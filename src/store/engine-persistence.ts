@@ -71,6 +71,15 @@ function closedView(r: ActivationRow): ClosedActivationRecord {
   return { ...openView(r), status: r.status ?? 0, finishSum: r.finish_sum, closedAt: r.closed_at ?? 0 };
 }
 
+/** One activation as the admin API lists it (`simgate activations`): open ones have null close fields. */
+export interface ActivationListItem extends ActivationRecord {
+  status: number | null;
+  finishSum: number | null;
+  closedAt: EpochMs | null;
+  /** SMS routed to it for PUSH_SMS (outbox rows). */
+  smsCount: number;
+}
+
 const usageView = (r: UsageRow): UsageRecord => ({
   number: r.number,
   service: r.service,
@@ -97,6 +106,8 @@ export class SqliteEnginePersistence implements EnginePersistence {
   readonly #openByNumber: Database.Statement<[string], ActivationRow>;
   readonly #outboxPair: Database.Statement<[number, number], OutboxRow>;
   readonly #outboxInsert: Database.Statement<[number, number, number, number]>;
+  readonly #recent: Database.Statement<[number], ActivationRow>;
+  readonly #smsCounts: Database.Statement<[number, number], { activation_id: number; n: number }>;
   readonly #createTx: Database.Transaction<(input: NewActivation) => ActivationRecord>;
   readonly #createManyTx: Database.Transaction<(inputs: readonly NewActivation[]) => ActivationRecord[]>;
   readonly #closeTx: Database.Transaction<(close: CloseActivation) => CloseOutcome>;
@@ -124,6 +135,10 @@ export class SqliteEnginePersistence implements EnginePersistence {
     this.#openByNumber = db.prepare("SELECT * FROM activations WHERE closed_at IS NULL AND number = ?");
     this.#outboxPair = db.prepare("SELECT id, sms_id, activation_id, created_at FROM outbox WHERE sms_id = ? AND activation_id = ?");
     this.#outboxInsert = db.prepare("INSERT INTO outbox (sms_id, activation_id, created_at, next_try_at) VALUES (?, ?, ?, ?)");
+    // Open ones however old (a stale one is exactly what an operator looks for), then the newest.
+    this.#recent = db.prepare("SELECT * FROM activations WHERE closed_at IS NULL OR id IN (SELECT id FROM activations ORDER BY id DESC LIMIT ?) ORDER BY id DESC");
+    // outbox has no activation index: one pass per listing (admin-only, a few ms per 100k rows).
+    this.#smsCounts = db.prepare("SELECT activation_id, count(*) AS n FROM outbox WHERE activation_id BETWEEN ? AND ? GROUP BY activation_id");
     this.#createTx = db.transaction((input: NewActivation) => this.#create(input));
     // The partial unique indexes see the batch's own earlier rows, so a clash inside the batch throws too and rolls all back.
     this.#createManyTx = db.transaction((inputs: readonly NewActivation[]) => inputs.map((input) => this.#create(input)));
@@ -190,6 +205,15 @@ export class SqliteEnginePersistence implements EnginePersistence {
     let stmt = this.#summaries.get(sql);
     if (!stmt) this.#summaries.set(sql, (stmt = this.#db.prepare(sql)));
     return stmt;
+  }
+
+  /** Every open activation and the newest `limit` ones, newest first, with how many SMS each got (read-only). */
+  recentActivations(limit: number): ActivationListItem[] {
+    const rows = this.#recent.all(limit);
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const counts = new Map(this.#smsCounts.all(Math.min(...ids), Math.max(...ids)).map((c) => [c.activation_id, c.n]));
+    return rows.map((r) => ({ ...openView(r), status: r.status, finishSum: r.finish_sum, closedAt: r.closed_at, smsCount: counts.get(r.id) ?? 0 }));
   }
 
   #create(input: NewActivation): ActivationRecord {

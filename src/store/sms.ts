@@ -34,6 +34,38 @@ export interface SmsRecord {
   partIds: number[];
 }
 
+/** Where a stored SMS went: PUSH_SMS for an activation (v1 outbox), or addMessage(s) (v2 queue). */
+export interface SmsDelivery {
+  via: "push" | "v2";
+  /** The activation the SMS was routed to (push only). */
+  activationId: number | null;
+  state: "delivered" | "pending" | "gave-up";
+  attempts: number;
+  lastError: string | null;
+}
+
+/** One message as the admin API lists it (`simgate sms`). */
+export interface SmsListItem {
+  id: number;
+  portId: string;
+  iccid: string | null;
+  sender: string;
+  text: string;
+  missingParts: number[];
+  timestamp: string | null;
+  receivedAt: number;
+  /** Empty: routed nowhere (no open activation for the number in v1). */
+  deliveries: SmsDelivery[];
+}
+
+export interface RecentSmsFilter {
+  /** Exact port id. */
+  portId?: string;
+  /** receivedAt at or after this (ms since epoch). */
+  since?: number;
+  limit: number;
+}
+
 export interface StoredPart extends ReceivedPart {
   id: number;
   smsId: number | null;
@@ -64,6 +96,18 @@ interface SmsRow {
   received_at: number;
 }
 
+interface DeliveryRow {
+  attempts: number;
+  last_error: string | null;
+  done_at: number | null;
+  gave_up_at: number | null;
+}
+
+function deliveryView(via: SmsDelivery["via"], activationId: number | null, d: DeliveryRow): SmsDelivery {
+  const state = d.done_at !== null ? "delivered" : d.gave_up_at !== null ? "gave-up" : "pending";
+  return { via, activationId, state, attempts: d.attempts, lastError: d.last_error };
+}
+
 export const simKeyOf = (p: Pick<ReceivedPart, "iccid" | "portId">): string => p.iccid ?? `port:${p.portId}`;
 
 function partFromRow(r: PartRow): StoredPart {
@@ -90,6 +134,9 @@ export class SmsRepository {
   readonly #partIds: Database.Statement<[number], { id: number }>;
   readonly #partsOf: Database.Statement<[number], PartRow>;
   readonly #unassembled: Database.Statement<[string], PartRow>;
+  readonly #recent: Database.Statement<{ port: string | null; since: number; limit: number }, SmsRow>;
+  readonly #pushesOf: Database.Statement<[number], DeliveryRow & { activation_id: number }>;
+  readonly #v2Of: Database.Statement<[number], DeliveryRow>;
   readonly #accept: (part: ReceivedPart) => AcceptedPart;
   readonly #store: (sms: CompleteSms) => StoredMessage;
   /** For the read-only summary queries below, prepared on first use. */
@@ -111,6 +158,11 @@ export class SmsRepository {
     this.#partIds = db.prepare("SELECT id FROM sms_parts WHERE sms_id = ? ORDER BY id");
     this.#partsOf = db.prepare("SELECT * FROM sms_parts WHERE sms_id = ? ORDER BY id");
     this.#unassembled = db.prepare("SELECT * FROM sms_parts WHERE port_id = ? AND sms_id IS NULL ORDER BY id");
+    // Newest first by id (AUTOINCREMENT follows arrival): with a LIMIT the scan stops early.
+    this.#recent = db.prepare("SELECT * FROM sms WHERE (@port IS NULL OR port_id = @port) AND received_at >= @since ORDER BY id DESC LIMIT @limit");
+    // Both by the sms_id indexes (outbox UNIQUE (sms_id, activation_id), v2_messages UNIQUE sms_id).
+    this.#pushesOf = db.prepare("SELECT activation_id, attempts, last_error, delivered_at AS done_at, gave_up_at FROM outbox WHERE sms_id = ? ORDER BY id");
+    this.#v2Of = db.prepare("SELECT attempts, last_error, sent_at AS done_at, gave_up_at FROM v2_messages WHERE sms_id = ?");
     this.#accept = db.transaction((part: ReceivedPart) => this.#acceptTx(part));
     this.#store = db.transaction((sms: CompleteSms) => this.#storeTx(sms));
   }
@@ -183,6 +235,28 @@ export class SmsRepository {
    */
   unassembledParts(portId: string): StoredPart[] {
     return this.#unassembled.all(portId).map(partFromRow);
+  }
+
+  /** The newest messages first, optionally of one port and since a time, with where each went. */
+  recent(filter: RecentSmsFilter): SmsListItem[] {
+    const rows = this.#recent.all({ port: filter.portId ?? null, since: filter.since ?? 0, limit: filter.limit });
+    return rows.map((r) => ({
+      id: r.id,
+      portId: r.port_id,
+      iccid: r.iccid,
+      sender: r.sender,
+      text: r.text,
+      missingParts: JSON.parse(r.missing_parts) as number[],
+      timestamp: r.sc_timestamp,
+      receivedAt: r.received_at,
+      deliveries: this.#deliveriesOf(r.id),
+    }));
+  }
+
+  #deliveriesOf(smsId: number): SmsDelivery[] {
+    const push = this.#pushesOf.all(smsId).map((d) => deliveryView("push", d.activation_id, d));
+    const v2 = this.#v2Of.all(smsId).map((d) => deliveryView("v2", null, d));
+    return [...push, ...v2];
   }
 
   #acceptTx(part: ReceivedPart): AcceptedPart {
