@@ -23,6 +23,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
+import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import { daemonStatus } from "../../daemon/status.js";
 import type { AdminContext } from "./plugins.js";
@@ -154,7 +155,16 @@ class LiveStatus {
 }
 
 export function statusPagePlugin(app: FastifyInstance, ctx: AdminContext): void {
-  const page = loadStatusPage();
+  // A build that lost the page's files (dist/ without status-page/) still runs the daemon:
+  // the page answers 503 and says what is missing; metrics and the API are unaffected.
+  let page: Page | undefined;
+  let missing = "";
+  try {
+    page = loadStatusPage();
+  } catch (err) {
+    missing = `status page files not found next to the code (${fileURLToPath(ASSETS)}): ${(err as Error).message}`;
+    ctx.logger.error({ event: "status-page-missing", err }, "status page files missing; GET / answers 503");
+  }
   const scrub = secretScrubber([ctx.config.onlinesim.key, ctx.config.admin.token]);
   const document = () =>
     daemonStatus({
@@ -175,15 +185,16 @@ export function statusPagePlugin(app: FastifyInstance, ctx: AdminContext): void 
   if (ctx.config.admin.token !== undefined) acceptTokenInPageUrl(app);
   app.addHook("onClose", async () => live.close());
 
-  app.get("/", async (_req, reply) =>
-    reply
+  app.get("/", async (_req, reply) => {
+    if (!page) return reply.code(503).type("text/plain; charset=utf-8").send(missing);
+    return reply
       .type("text/html; charset=utf-8")
       .header("content-security-policy", page.csp)
       .header("cache-control", "no-store")
       .header("referrer-policy", "no-referrer")
       .header("x-content-type-options", "nosniff")
-      .send(page.html),
-  );
+      .send(page.html);
+  });
   app.get("/api/page", async (_req, reply) => reply.type("application/json; charset=utf-8").header("cache-control", "no-store").send(build().payload));
   app.get("/api/events", (req, reply) => {
     reply.hijack();
