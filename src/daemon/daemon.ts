@@ -136,7 +136,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       token: config.admin.token,
       context: { config, map, engine, store, pool, outbound, simulated: modems.simulated, partner: partnerCounters, startedAt, logger: log },
       ready: () => (store.closed ? { ready: false, why: "store closed" } : discovered ? { ready: true } : { ready: false, why: "first port discovery still running" }),
-      status: () => daemonStatus({ map, engine, outbound, store }),
+      status: () => daemonStatus({ map, engine, outbound, store, startedAt, activationLifeMs: config.engine.activationLifeMs, names: config.engine.names }),
     });
     const admin = await listen(adminApp, opts.adminListen ?? config.admin.listen, "admin listener");
     cleanups.push(() => adminApp?.close());
