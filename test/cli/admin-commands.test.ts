@@ -127,7 +127,7 @@ describe("admin CLI commands against the running daemon", () => {
     expect(unknown.stderr).toMatch(/^simgate at: no port 'modem99'; known ports: modem0, modem1, modem2, modem3\n$/);
     const refused = await simgate("at", base(ready[0].id), "AT+CFUN=1,1");
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^simgate at: \+CFUN=1,1: .*restarts the module.*; add --force to send it anyway\n$/);
+    expect(refused.stderr).toMatch(/^simgate at: AT\+CFUN=1,1: changes the radio state or restarts the module.*; add --force to send it anyway\n$/);
     const missing = await simgate("at", base(ready[0].id));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("give a port and a command");

@@ -13,7 +13,7 @@
  */
 
 export interface Refusal {
-  /** The offending command as it stood in the line (upper-cased), e.g. `+CFUN=1,1`. */
+  /** The offending command as it stood in the line, upper-cased and without the line's `AT`: `+CFUN=1,1`, `Z`. */
   command: string;
   why: string;
   /** false: not even `--force` sends it (it would break the channel itself). */
@@ -29,19 +29,19 @@ interface Rule {
 const PROFILE_RESET = "reloads a stored profile: echo, result format, +CMEE and the +CNMI routing go back to the module's defaults behind the session's back, so new SMS are no longer indicated until the port's next bring-up";
 
 const RULES: readonly Rule[] = [
-  { test: /^Z\d*$/, why: `ATZ ${PROFILE_RESET}` },
-  { test: /^&F\d*$/, why: `AT&F ${PROFILE_RESET}` },
-  { test: /^V0$/, why: "ATV0 switches to numeric result codes ('0' instead of 'OK'): every later command of the session times out" },
-  { test: /^Q1$/, why: "ATQ1 suppresses result codes: every later command of the session times out" },
-  { test: /^D/, why: "ATD dials: a call ties up the module (no SMS indications meanwhile; a data call swallows the AT channel) and may cost money" },
-  { test: /^\+CFUN=(?!\?)/, why: "AT+CFUN=… changes the radio state or restarts the module: the SIM drops off the network while activations may be waiting for their SMS, or the port re-enumerates" },
+  { test: /^Z\d*$/, why: PROFILE_RESET },
+  { test: /^&F\d*$/, why: PROFILE_RESET },
+  { test: /^V0$/, why: "switches to numeric result codes ('0' instead of 'OK'): every later command of the session times out" },
+  { test: /^Q1$/, why: "suppresses result codes: every later command of the session times out" },
+  { test: /^D/, why: "dials: a call ties up the module (no SMS indications meanwhile; a data call swallows the AT channel) and may cost money" },
+  { test: /^\+CFUN=(?!\?)/, why: "changes the radio state or restarts the module: the SIM drops off the network while activations may be waiting for their SMS, or the port re-enumerates" },
   { test: /^\+(IPR|ICF|IFC)=(?!\?)/, why: "changes the serial speed, framing or flow control: the daemon would no longer understand the port" },
-  { test: /^\+CMGF=\s*1/, why: "AT+CMGF=1 (text mode): the SMS receiver reads PDUs (set at bring-up) and would fail on every new message" },
-  { test: /^\+CNMI=(?!\?)/, why: "AT+CNMI=… changes where new-SMS indications go: the receiver relies on the +CMTI routing set at bring-up" },
-  { test: /^\+CPMS=(?!\?)/, why: "AT+CPMS=… changes the message storage the receiver reads and deletes from" },
+  { test: /^\+CMGF=\s*1/, why: "text mode: the SMS receiver reads PDUs (set at bring-up) and would fail on every new message" },
+  { test: /^\+CNMI=(?!\?)/, why: "changes where new-SMS indications go: the receiver relies on the +CMTI routing set at bring-up" },
+  { test: /^\+CPMS=(?!\?)/, why: "changes the message storage the receiver reads and deletes from" },
   { test: /^\+CMGDA?=(?!\?)/, why: "deletes stored SMS: one the daemon has not stored yet would be lost (the receiver deletes each SMS itself once it is on disk)" },
-  { test: /^\+CMEE=\s*0/, why: "AT+CMEE=0 turns +CME ERROR codes off: the session tells SIM problems (not inserted, PIN, busy) apart by them" },
-  { test: /^\+CSCS=/, why: "AT+CSCS=… changes the character set the session's USSD requests and operator names are sent in" },
+  { test: /^\+CMEE=\s*0/, why: "turns +CME ERROR codes off: the session tells SIM problems (not inserted, PIN, busy) apart by them" },
+  { test: /^\+CSCS=/, why: "changes the character set the session's USSD requests and operator names are sent in" },
   { test: /^\+CPIN=/, why: "enters a PIN/PUK past the session's PIN guard: a wrong one spends an attempt the guard does not know of (three lock the SIM); put the PIN in modem.pins instead" },
   { test: /^\+CLCK=[^,]*,\s*[01]/, why: "locks or unlocks a SIM facility: a wrong password spends an attempt, and a SIM PIN lock switched on makes the next start need a PIN" },
   { test: /^\+CPWD=/, why: "changes a SIM password: a wrong old password spends an attempt" },

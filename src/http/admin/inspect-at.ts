@@ -47,7 +47,7 @@ export function registerAtRoute(app: FastifyInstance, ctx: AdminContext): void {
     const refusal = refusalFor(command);
     if (refusal && (!force || !refusal.forceable)) {
       const how = refusal.forceable ? "; add --force to send it anyway" : " (not even with --force)";
-      return reply.code(422).send(error("COMMAND_REFUSED", `${refusal.command}: ${refusal.why}${how}`, { forceable: refusal.forceable }));
+      return reply.code(422).send(error("COMMAND_REFUSED", `AT${refusal.command}: ${refusal.why}${how}`, { forceable: refusal.forceable }));
     }
     const shown = redactCommand(command);
     const log = ctx.logger.child({ port });
