@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/store/database.js";
 import { MIGRATIONS } from "../../src/store/migrations.js";
-import { openStore, SmsRepository, type Store } from "../../src/store/index.js";
+import { openStore, type Store } from "../../src/store/index.js";
 import { deliverParts, tempStateDir } from "./helpers.js";
 
 const cleanups: (() => void)[] = [];
@@ -112,7 +112,12 @@ describe("V2MessageRepository", () => {
     // The Store facade needs the table, so a schema-1 file is written through the raw layer.
     const old = openDatabase({ stateDir: f.dir, migrations: MIGRATIONS.slice(0, 1) });
     expect(old.migrated).toEqual([1]);
-    const smsId = storedSms({ sms: new SmsRepository(old.db) }, "from before the upgrade");
+    // Raw SQL: today's SmsRepository already reads v2_messages, which a schema-1 file lacks.
+    const smsId = Number(
+      old.db
+        .prepare("INSERT INTO sms (port_id, iccid, sender, text, missing_parts, sc_timestamp, received_at) VALUES ('p0', NULL, '+100', ?, '[]', NULL, 1)")
+        .run("from before the upgrade").lastInsertRowid,
+    );
     expect(old.db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'v2_messages'").pluck().get()).toBe(0);
     old.db.close();
     const s = f.open();
