@@ -34,9 +34,9 @@ import { daemonSessionOptions } from "./session-options.js";
 import { recordSims } from "./sim-records.js";
 import { logPortEvents } from "./event-log.js";
 import { startSmsFlow } from "./sms-flow.js";
-import { daemonStatus } from "./status.js";
+import { daemonStatus } from "../http/admin/status-document.js";
 import { listen, type Listening } from "./listen.js";
-import { PartnerCounters } from "./partner-counters.js";
+import { PartnerCounters } from "../http/partner/counters.js";
 
 export interface DaemonOptions {
   config: Readonly<Config>;

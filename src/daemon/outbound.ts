@@ -15,13 +15,9 @@ import type { Store } from "../store/index.js";
 import type { Config } from "../config/schema.js";
 import { AddMessagesBatcher, NumbersOnlinePublisher, PushSmsSender, V2Client, type LiveNumber } from "../outbound/index.js";
 import type { SmsStored } from "./sms-flow.js";
+import type { OutboundStats } from "../outbound/outbound-stats.js";
 
-export interface OutboundStats {
-  mode: Config["onlinesim"]["mode"];
-  push: ReturnType<PushSmsSender["stats"]> | null;
-  numbersOnline: ReturnType<NumbersOnlinePublisher["stats"]> | null;
-  addMessages: ReturnType<AddMessagesBatcher["stats"]> | null;
-}
+export type { OutboundStats };
 
 export interface Outbound {
   start(): void;

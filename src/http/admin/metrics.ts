@@ -9,7 +9,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { PortState } from "../../modem/port-state.js";
-import { daemonStatus } from "../../daemon/status.js";
+import { daemonStatus } from "./status-document.js";
 import type { AdminContext } from "./plugins.js";
 import { AtCounters } from "./metrics-at.js";
 import { CONTENT_TYPE, Exposition, type Sample } from "./metrics-format.js";

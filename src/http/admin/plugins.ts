@@ -11,8 +11,8 @@ import type { PortMap } from "../../pool/port-map.js";
 import type { ModemPool } from "../../pool/pool.js";
 import type { SimulatedPool } from "../../sim/pool.js";
 import type { Store } from "../../store/index.js";
-import type { Outbound } from "../../daemon/outbound.js";
-import type { PartnerCounters } from "../../daemon/partner-counters.js";
+import type { OutboundStatsSource } from "../../outbound/outbound-stats.js";
+import type { PartnerCounters } from "../partner/counters.js";
 import { metricsPlugin } from "./metrics.js";
 import { statusPagePlugin } from "./status-page.js";
 import { registerInspectRoutes } from "./inspect-routes.js";
@@ -24,7 +24,7 @@ export interface AdminContext {
   engine: ActivationEngine;
   store: Store;
   pool: ModemPool;
-  outbound: Outbound;
+  outbound: OutboundStatsSource;
   simulated: SimulatedPool | undefined;
   /** Requests answered by the partner endpoint, by action and HTTP status. */
   partner: PartnerCounters;

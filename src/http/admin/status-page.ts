@@ -25,7 +25,7 @@ import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import { daemonStatus } from "../../daemon/status.js";
+import { daemonStatus } from "./status-document.js";
 import type { AdminContext } from "./plugins.js";
 
 const ASSETS = new URL("./status-page/", import.meta.url);

@@ -8,10 +8,10 @@
  * changed (a new SMS id, another FINISH, a new day), so the status page can ask for this
  * document several times a second without scanning the tables each time.
  */
-import { Catalog, type ActivationEngine, type EngineConfig, type EngineStats } from "../engine/index.js";
-import type { PortMap } from "../pool/port-map.js";
-import type { Store } from "../store/index.js";
-import type { Outbound, OutboundStats } from "./outbound.js";
+import { Catalog, type ActivationEngine, type EngineConfig, type EngineStats } from "../../engine/index.js";
+import type { PortMap } from "../../pool/port-map.js";
+import type { Store } from "../../store/index.js";
+import type { OutboundStats, OutboundStatsSource } from "../../outbound/outbound-stats.js";
 
 export interface PortStatus {
   id: string;
@@ -62,7 +62,7 @@ export interface DaemonStatus {
 export interface StatusSources {
   map: PortMap;
   engine: ActivationEngine;
-  outbound: Outbound;
+  outbound: OutboundStatsSource;
   store: Store;
   startedAt?: number;
   activationLifeMs?: number;

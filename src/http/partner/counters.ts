@@ -1,5 +1,5 @@
 /** Counts of partner-endpoint requests (action × HTTP status) and their latency, for /metrics. */
-import type { PartnerRequestInfo } from "../http/partner/index.js";
+import type { PartnerRequestInfo } from "./options.js";
 
 export class PartnerCounters {
   /** `${action} ${status}` → count. */
