@@ -79,8 +79,7 @@ export class SmsMemoryAccess {
   /** `AT+CMGR=<i>` in `memory`; null (logged) when the reply cannot be read. */
   read(memory: string, index: number): Promise<StoredPdu | null> {
     return this.#exclusive(async () => {
-      await this.#select(memory);
-      const reply = await this.#at(`AT+CMGR=${index}`);
+      const reply = await this.#at({ text: `${select(memory)};+CMGR=${index}`, expectPrefix: "+CMGR:" });
       const read = parseCmgr(reply.lines);
       if (read.ok) return read.value;
       this.hooks.log.warn({ memory, index, lines: reply.lines, reason: read.reason }, "unreadable +CMGR reply");
@@ -94,8 +93,7 @@ export class SmsMemoryAccess {
    */
   list(memory: string, claim: (entries: StoredEntry[]) => StoredEntry[]): Promise<StoredEntry[]> {
     return this.#exclusive(async () => {
-      await this.#select(memory);
-      const reply = await this.#at({ text: "AT+CMGL=4", timeoutMs: this.hooks.listTimeoutMs });
+      const reply = await this.#at({ text: `${select(memory)};+CMGL=4`, timeoutMs: this.hooks.listTimeoutMs, expectPrefix: "+CMGL:" });
       const listed = parseCmgl(reply.lines);
       if (!listed.ok) throw new Error(`unreadable +CMGL reply: ${listed.reason}`);
       if (listed.value.skipped.length > 0) this.hooks.log.warn({ memory, skipped: listed.value.skipped }, "+CMGL lines not understood");
@@ -105,8 +103,7 @@ export class SmsMemoryAccess {
 
   delete(memory: string, index: number): Promise<void> {
     return this.#exclusive(async () => {
-      await this.#select(memory);
-      await this.#at(`AT+CMGD=${index}`);
+      await this.#at({ text: `${select(memory)};+CMGD=${index}`, expectPrefix: "" });
     });
   }
 
@@ -129,19 +126,7 @@ export class SmsMemoryAccess {
     });
   }
 
-  /**
-   * Make `memory` the read/delete memory (<mem1>); <mem2>/<mem3> stay as chosen. Sent before
-   * EVERY read, list and delete, never cached: a module reset or another component's
-   * `AT+CPMS` changes <mem1> behind our back, and `AT+CMGD=<i>` in the wrong memory deletes
-   * an SMS nobody accepted (bg111/asterisk-chan-dongle #31; a cached value failed our own
-   * test). One extra command per SMS is cheap. Not atomic against OTHER callers of the
-   * channel: code that changes CPMS on a port with a running receiver must stop it first.
-   */
-  async #select(memory: string): Promise<void> {
-    await this.#at(`AT+CPMS="${memory}"`);
-  }
-
-  async #at(cmd: string | { text: string; timeoutMs: number }): Promise<{ lines: string[] }> {
+  async #at(cmd: string | { text: string; timeoutMs?: number; expectPrefix?: string }): Promise<{ lines: string[] }> {
     if (this.#stopped) throw new Stopped();
     try {
       return await this.channel.run(cmd);
@@ -187,4 +172,19 @@ export class StorageWatch {
     }
     return { full, warnings };
   }
+}
+
+/**
+ * `AT+CPMS="<memory>"`: make `memory` the read/delete memory (<mem1>); <mem2>/<mem3> stay as
+ * chosen. Sent in front of EVERY read, list and delete, never cached: a module reset or
+ * another component's `AT+CPMS` changes <mem1> behind our back, and `AT+CMGD=<i>` in the
+ * wrong memory deletes an SMS nobody accepted (bg111/asterisk-chan-dongle #31; a cached
+ * value failed our own test). It rides on the same command line (`AT+CPMS="ME";+CMGR=3`,
+ * V.250 §5.2.1 concatenation): one round trip per read instead of two, which is most of an
+ * SMS's latency on a slow module; if the select fails, the line stops there and nothing is
+ * read or deleted. Not atomic against OTHER callers of the channel: code that changes CPMS
+ * on a port with a running receiver must stop it first.
+ */
+function select(memory: string): string {
+  return `AT+CPMS="${memory}"`;
 }
