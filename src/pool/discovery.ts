@@ -77,14 +77,15 @@ export async function discover(deps: DiscoveryDeps, options: DiscoveryOptions = 
   for (const c of candidates.values()) {
     const port = describePort(c, udev, deps);
     const names = [port.id, port.path, port.devName, ...port.links];
-    const reason =
-      c.udev && udev.running && !c.udev.initialized
-        ? "udev-not-settled"
-        : excluded(names)
-          ? "excluded"
-          : c.configured.length === 0 && include.length > 0 && !included(names)
-            ? "not-included"
-            : isBuiltinUart(c)
+    // Excluded and not-included first: a port we would skip anyway must not keep the watcher
+    // waiting for udev to settle it (a never-initialised /dev/ttyS0 caused a rescan loop).
+    const reason = excluded(names)
+      ? "excluded"
+      : c.configured.length === 0 && include.length > 0 && !included(names)
+        ? "not-included"
+        : c.udev && udev.running && !c.udev.initialized
+          ? "udev-not-settled"
+          : isBuiltinUart(c)
               ? "builtin-uart"
               : options.skipMmIgnored && port.mmIgnore
                 ? "mm-ignore"

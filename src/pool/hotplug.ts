@@ -113,6 +113,8 @@ export class PortWatcher extends EventEmitter<PortWatcherEvents> {
   #removals = 0;
   #running = false;
   #warned = new Set<string>();
+  /** Consecutive scans that found a device udev has not finished with (for the retry backoff). */
+  #settleRetries = 0;
 
   constructor(deps: PortWatcherDeps, options: PortWatcherOptions = {}) {
     super();
@@ -200,9 +202,14 @@ export class PortWatcher extends EventEmitter<PortWatcherEvents> {
     this.#apply(result.ports);
     this.#logNewWarnings(result.warnings);
     if (result.skipped.some((s) => s.reason === "udev-not-settled")) {
-      // udevd is still working on a new device: look again once it has had a moment.
+      // udevd is still working on a new device: look again once it has had a moment. A device
+      // that never settles (udevd stuck, a node udev never initialises) must not become a
+      // rescan every 300 ms forever: each scan forks udevadm. Back off to the periodic rescan.
+      this.#settleRetries++;
       this.#rescanWanted = true;
-      this.#retryDelayMs = this.#settleRetryMs;
+      this.#retryDelayMs = Math.min(this.#settleRetryMs * 2 ** Math.min(this.#settleRetries - 1, 10), this.#rescanMs);
+    } else {
+      this.#settleRetries = 0;
     }
   }
 

@@ -117,6 +117,12 @@ describe("discover over a host with udev", () => {
     expect(r.skipped.find((s) => s.port.devName === "/dev/ttyUSB22")?.reason).toBe("udev-not-settled");
   });
 
+  it("does not wait for udevd on a tty it would skip anyway (not included): no rescan loop", async () => {
+    const r = await discover(host(UNSETTLED_TTY), { include: ["/dev/ttyUSB0"] });
+    expect(r.skipped.find((s) => s.port.devName === "/dev/ttyUSB22")?.reason).toBe("not-included");
+    expect(r.skipped.some((s) => s.reason === "udev-not-settled")).toBe(false);
+  });
+
   it("does not wait forever where no udevd runs (nothing initialised)", async () => {
     const r = await discover({ fs: fsFromUdev(UNSETTLED_TTY), spawn: fakeSpawn({ stdout: UNSETTLED_TTY }) });
     expect(r.ports.map((p) => p.id)).toEqual(["/dev/ttyUSB22"]);

@@ -195,6 +195,17 @@ describe("PortWatcher", () => {
     expect(p.devName).toBe("/dev/ttyUSB7");
   });
 
+  it("backs off when a device never settles: a handful of scans, not one every settle retry", async () => {
+    discovery = new FakeDiscovery();
+    discovery.skipped = [{ port: port(7), reason: "udev-not-settled" }];
+    const w = make({ settleRetryMs: 20, rescanMs: 60_000 });
+    await w.start();
+    // Without backoff: 1 + 600/20 = 31 scans in 600 ms. With it: 20, 40, 80, 160, 320 ms → about 5.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(discovery.calls).toBeGreaterThanOrEqual(2); // it does keep looking
+    expect(discovery.calls).toBeLessThanOrEqual(7);
+  });
+
   it("arms a watch on a directory that appears later (/dev/serial after the first plug)", async () => {
     discovery = new FakeDiscovery();
     const w = make();
