@@ -24,16 +24,19 @@ describe("simgate demo", () => {
       const status = (await (await fetch(`${demo!.adminUrl}/api/status`)).json()) as { ports: Array<{ id: string; state: string }> };
       return status.ports.find((p) => p.id.endsWith(`/modem${slot}`))?.state;
     };
-    // Both faults are noticed: the hung module stops being sellable, the unplugged one is gone.
+    // Both start sellable (the rack's faults come 20 s and 28 s in)…
+    await waitFor("modem9 and modem11 sellable", async () => ((await portState(DEMO_SLOTS.hangs)) === "ready" && (await portState(DEMO_SLOTS.unplugged)) === "ready") || undefined, 60_000, 250);
+    // …both faults are noticed: the hung module stops being sellable, the unplugged one is gone…
     await waitFor("modem9 noticed as hung", async () => ((await portState(DEMO_SLOTS.hangs)) ?? "ready") !== "ready" || undefined, 60_000, 250);
     await waitFor("modem11 noticed as unplugged", async () => ((await portState(DEMO_SLOTS.unplugged)) ?? "gone") !== "ready" || undefined, 60_000, 250);
     // …and both come back by themselves.
     await waitFor("modem11 sellable again", async () => (await portState(DEMO_SLOTS.unplugged)) === "ready" || undefined, 60_000, 250);
     await waitFor("modem9 sellable again", async () => (await portState(DEMO_SLOTS.hangs)) === "ready" || undefined, 90_000, 250);
+    let last = demo.counts();
     const final = await waitFor(
-      "every finish status applied",
+      () => `every finish status applied (last: ${JSON.stringify(last.finishes)}, orders ${last.orders})`,
       () => {
-        const c = demo!.counts();
+        const c = (last = demo!.counts());
         const f = c.finishes as Record<number, number>;
         return f[1]! > 0 && f[3]! > 0 && f[4]! + f[5]! > 0 && f[4]! > 0 && f[5]! > 0 ? c : undefined;
       },
