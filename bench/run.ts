@@ -175,15 +175,16 @@ ${checks.join("\n")}
   while every port also runs an AT+CSQ every 250 ms through the daemon's own queue (busy
   modems). Latency = \`injectSms\` → the fake has the PUSH_SMS. The modem's own command
   latency is those AT+CSQ round trips, same ports, same time. The *split* row cuts the path
-  where the whole SMS reaches the port map: before it the modem traffic (AT+CPMS then
-  AT+CMGR per +CMTI today) and the first durable commit, after it two durable commits and
-  the POST. Twice: modems answering at once, and after 40 ms per reply.
+  where the whole SMS reaches the port map: before it the modem traffic (one
+  \`AT+CPMS="ME";+CMGR=<i>\` round trip per +CMTI: the memory select rides on the read's
+  command line) and the first durable commit, after it two durable commits and the POST.
+  Twice: modems answering at once, and after 40 ms per reply.
 - **Daemon idle, udevadm**: this VM has udevadm but no udevd, and udev lists /dev/ttyS0 as
-  never initialised; the daemon's hot-plug watcher then rescans every few hundred ms for as
-  long as it runs, spawning udevadm twice per scan (a synchronous fork of the daemon's
-  process each). The two idle rows show the daemon's event loop with this VM's udevadm and
-  with a udevadm that answers nothing (as on a host without udev). The SMS and withdrawal
-  rows are measured without it.
+  never initialised. Before the fix in src/pool/discovery.ts (include/exclude first) and
+  src/pool/hotplug.ts (settle retries back off) the hot-plug watcher rescanned every 300 ms
+  for as long as it ran, spawning udevadm twice per scan: 13-20 % of the idle daemon's event
+  loop. The two idle rows compare this VM's udevadm with one that answers nothing (a host
+  without udev); they should now be alike. The SMS and withdrawal rows use the latter.
 - **Withdrawal** (bench/withdrawal.ts): the real daemon in-process on 64 simulated modems,
   mode v2 with the default v2 settings, sendNumbersOnline to the fake Onlinesim. One SIM
   after another (different modems, all four dialects) is pulled from its slot or its module

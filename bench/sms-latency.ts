@@ -16,7 +16,7 @@
  * is measured at the same time on the same ports: the AT+CSQ round trips (call → final
  * result, through the same pty, behind the same queue). The path is also split where the
  * whole SMS reaches the port map (read from the modem, its part committed, joined): before
- * that it is modem traffic (today AT+CPMS="ME" then AT+CMGR per +CMTI: two round trips),
+ * that it is modem traffic (one AT+CPMS="ME";+CMGR=<i> round trip per +CMTI),
  * after it two durable commits (store, route to the outbox) and the POST to Onlinesim.
  *
  * Run twice: with the simulator's default (replies at once) and with every reply delayed
