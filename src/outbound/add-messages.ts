@@ -19,6 +19,7 @@
  */
 import type { Logger } from "../log/logger.js";
 import type { V2MessageItem, V2MessageRepository } from "../store/v2-messages.js";
+import { EarliestTimer } from "./earliest-timer.js";
 import { Backoff, CONFIG_BACKOFF, TRANSIENT_BACKOFF } from "./backoff.js";
 import { describeV2Failure, type V2Client, type V2Failure } from "./v2-client.js";
 import { toMessageItem, type V2Config } from "./v2-payload.js";
@@ -66,8 +67,7 @@ export class AddMessagesBatcher {
   #state: State = "idle";
   #closed = false;
   #single = false;
-  #timer: NodeJS.Timeout | undefined;
-  #timerAt = Infinity;
+  readonly #timer = new EarliestTimer(() => this.#flush(), () => this.#o.clock());
   #inFlight: Promise<void> | null = null;
   #controller: AbortController | null = null;
   #again = false;
@@ -105,7 +105,7 @@ export class AddMessagesBatcher {
   async stop(): Promise<void> {
     if (this.#state === "stopped" || this.#state === "stopping") return;
     this.#state = "stopping";
-    this.#clearTimer();
+    this.#timer.clear();
     if (this.#inFlight) {
       let grace: NodeJS.Timeout | undefined;
       const finished = await Promise.race([this.#inFlight.then(() => true), new Promise<false>((r) => (grace = setTimeout(() => r(false), this.#o.stopTimeoutMs)))]);
@@ -143,21 +143,7 @@ export class AddMessagesBatcher {
 
   #arm(at: number): void {
     if (this.#state !== "running") return;
-    if (this.#timer && this.#timerAt <= at) return;
-    this.#clearTimer();
-    this.#timerAt = at;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      this.#flush();
-    }, Math.max(0, at - this.#o.clock()));
-    this.#timer.unref();
-  }
-
-  #clearTimer(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
+    this.#timer.arm(at);
   }
 
   #tickMs(): number {

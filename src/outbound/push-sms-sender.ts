@@ -21,6 +21,7 @@
  */
 import type { Logger } from "../log/logger.js";
 import type { DueDelivery, DueFilter, OutboxRepository } from "../store/outbox.js";
+import { EarliestTimer } from "./earliest-timer.js";
 import { Backoff, CONFIG_BACKOFF } from "./backoff.js";
 import { CONFIG_ERROR_REMEDIES } from "./config-errors.js";
 import { requestJson, type FetchFn } from "./http.js";
@@ -66,8 +67,7 @@ export class PushSmsSender {
   /** stop() has given up waiting: answers that still arrive are not recorded. */
   #closed = false;
   #pumpQueued = false;
-  #timer: NodeJS.Timeout | undefined;
-  #timerAt = Infinity;
+  readonly #timer = new EarliestTimer(() => this.#schedulePump(), () => this.#o.clock());
   readonly #inFlight = new Map<number, Promise<void>>();
   readonly #controllers = new Set<AbortController>();
   #pausedUntil = 0;
@@ -115,7 +115,7 @@ export class PushSmsSender {
       return;
     }
     this.#state = "stopping";
-    this.#clearTimer();
+    this.#timer.clear();
     const settled = Promise.allSettled([...this.#inFlight.values()]).then(() => true);
     let graceTimer: NodeJS.Timeout | undefined;
     const grace = new Promise<false>((resolve) => {
@@ -310,22 +310,7 @@ export class PushSmsSender {
   }
 
   #armTimer(at: number): void {
-    if (this.#timer && this.#timerAt <= at) return;
-    this.#clearTimer();
-    this.#timerAt = at;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      this.#schedulePump();
-    }, Math.max(0, at - this.#o.clock()));
-    // Pending retries alone must not keep a process alive that is otherwise done.
-    this.#timer.unref();
-  }
-
-  #clearTimer(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
+    this.#timer.arm(at);
   }
 
   /** "PUSH_SMS URL not configured; N SMS queued", once per URL, as soon as a row waits for it. */
