@@ -74,21 +74,25 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   if (problem) throw new SimgateError(problem, ErrorCode.DaemonCannotStart);
   const key = config.onlinesim.key as string;
   const startedAt = Date.now();
-  const cleanups: Array<() => Promise<void> | void> = [];
+  /** Shutdown steps, run in reverse order of registration; each is timed (a slow stop says which step). */
+  const cleanups: Array<{ step: string; run: () => Promise<void> | void }> = [];
   const cleanup = async (): Promise<void> => {
-    for (const fn of cleanups.reverse()) {
+    for (const { step, run } of cleanups.reverse()) {
+      const t0 = Date.now();
       try {
-        await fn();
+        await run();
       } catch (err) {
-        log.error({ event: "shutdown-step-failed", err }, "a shutdown step failed; continuing");
+        log.error({ event: "shutdown-step-failed", step, err }, `shutdown step '${step}' failed; continuing`);
       }
+      const ms = Date.now() - t0;
+      log[ms > 2_000 ? "warn" : "debug"]({ event: "shutdown-step", step, ms }, `shutdown: ${step} took ${ms} ms`);
     }
     cleanups.length = 0;
   };
 
   try {
     const store = openStore({ stateDir: config.stateDir });
-    cleanups.push(() => store.close());
+    cleanups.push({ step: "close the store", run: () => store.close() });
     log.info({ event: "store-open", path: store.path, schemaVersion: store.schemaVersion, migrated: store.migrated }, "state database open");
 
     const engineConfig = effectiveEngineConfig(config, opts.simulate !== undefined);
@@ -98,18 +102,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
     const outbound = startOutbound({ config, key, store, engine, map, logger: log });
     const sms = startSmsFlow({ store, engine, map, logger: log, onStored: (s) => outbound.smsStored(s) });
-    cleanups.push(() => sms.stop());
+    cleanups.push({ step: "stop the SMS flow", run: () => sms.stop() });
     const stopFeed = feedPorts(engine, map);
     const stopStale = watchStale(engine);
     const stopSims = recordSims(map, store.sims, log);
     const stopEventLog = logPortEvents(map, log);
-    cleanups.push(stopFeed, stopStale, stopSims, stopEventLog);
+    cleanups.push({ step: "stop the port feeds", run: () => [stopFeed, stopStale, stopSims, stopEventLog].forEach((f) => f()) });
     // Before the ports close: an SMS stored while they close stays in the outbox for the next start.
-    cleanups.push(() => outbound.stop());
+    cleanups.push({ step: "stop the senders", run: () => outbound.stop() });
 
     const pool = new ModemPool({ map, logger: log, openPort: (path) => openBytePort({ path }), session: daemonSessionOptions(config.modem, store, sms.assemblerFor) });
     const modems = await createModemSource({ pool, modem: config.modem, stateDir: config.stateDir, simulate: opts.simulate, logger: log });
-    cleanups.push(() => modems.stop());
+    cleanups.push({ step: "close the ports", run: () => modems.stop() });
 
     const partnerCounters = new PartnerCounters();
     // http.tls (cert and key files) makes it HTTPS; a file that does not load stops the start here.
@@ -127,7 +131,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     });
     const partnerApp = partnerEndpoint.app;
     const partner = await listen(partnerApp, config.http.listen, "partner endpoint");
-    cleanups.push(() => partnerApp.close());
+    cleanups.push({ step: "close the partner endpoint", run: () => partnerApp.close() });
     log.info({ event: "partner-listening", url: partner.url, mode: config.onlinesim.mode }, "partner endpoint listening");
 
     let discovered = false;
@@ -139,7 +143,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       status: () => daemonStatus({ map, engine, outbound, store, startedAt, activationLifeMs: config.engine.activationLifeMs, names: config.engine.names }),
     });
     const admin = await listen(adminApp, opts.adminListen ?? config.admin.listen, "admin listener");
-    cleanups.push(() => adminApp?.close());
+    cleanups.push({ step: "close the admin listener", run: () => adminApp?.close() });
     log.info({ event: "admin-listening", url: admin.url }, "admin listener up (status, health, metrics)");
 
     await modems.start();

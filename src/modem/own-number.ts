@@ -24,6 +24,9 @@ export interface OwnNumberDeps {
   channel: {
     run(cmd: { text: string; timeoutMs?: number }): Promise<{ lines: string[] }>;
     registerUrc(spec: UrcSpec): UrcHandle;
+    /** AtChannel's "closed" event: a USSD answer cannot arrive on a closed channel, so stop waiting. */
+    once?(event: "closed", listener: () => void): unknown;
+    off?(event: "closed", listener: () => void): unknown;
   };
   /** How this module wants USSD requests (Huawei sticks: packed 7-bit hex, modems.md §2.7). */
   ussdForm: "text" | "gsm7-packed-hex";
@@ -103,8 +106,12 @@ async function askUssd(rule: NumberUssdRule, deps: OwnNumberDeps, tried: string[
   const timeoutMs = deps.ussdTimeoutMs ?? 30_000;
   let handle: UrcHandle | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let onClosed: (() => void) | undefined;
   const reply = new Promise<string | null>((resolve) => {
     timer = setTimeout(() => resolve(null), timeoutMs);
+    // The port closing (daemon stop, unplug) ends the wait at once instead of after timeoutMs.
+    onClosed = () => resolve(null);
+    deps.channel.once?.("closed", onClosed);
     handle = deps.channel.registerUrc({ name: "cusd-own-number", pattern: /^\+CUSD\s*:/i, handler: ([line]) => resolve(line ?? null) });
   });
   try {
@@ -129,5 +136,6 @@ async function askUssd(rule: NumberUssdRule, deps: OwnNumberDeps, tried: string[
   } finally {
     clearTimeout(timer);
     handle?.remove();
+    if (onClosed) deps.channel.off?.("closed", onClosed);
   }
 }

@@ -105,7 +105,8 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
   #lastError: string | null = null;
   readonly #numberAttempts = new Map<string, number>();
   #receiver: SmsReceiver | undefined;
-  readonly #smsWaiters = new Set<(text: string) => void>();
+  /** Own-number chain steps waiting for the operator's answer SMS; null = gave up (timeout, stop, channel gone). */
+  readonly #smsWaiters = new Set<(text: string | null) => void>();
 
   constructor(options: PortSessionOptions) {
     super();
@@ -172,6 +173,9 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake.abort();
+    // A bring-up waiting for the operator's "your number is …" SMS must not hold the stop
+    // for that wait's whole timeout (it did: 10 s+ SIGTERMs right after start).
+    for (const waiter of [...this.#smsWaiters]) waiter(null);
     await this.#channel?.close();
     await this.#running;
   }
@@ -274,12 +278,11 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
     new Promise((resolve) => {
       const done = (text: string | null) => {
         clearTimeout(timer);
-        this.#smsWaiters.delete(waiter);
+        this.#smsWaiters.delete(done);
         resolve(text);
       };
-      const waiter = (text: string) => done(text);
       const timer = setTimeout(() => done(null), timeoutMs);
-      this.#smsWaiters.add(waiter);
+      this.#smsWaiters.add(done);
     });
 
   #simContext(channel: AtChannel, driver: DriverDescriptor, manufacturer: string | null): SimContext {

@@ -94,7 +94,8 @@ export class SmsMemoryAccess {
   list(memory: string, claim: (entries: StoredEntry[]) => StoredEntry[]): Promise<StoredEntry[]> {
     return this.#exclusive(async () => {
       const reply = await this.#at({ text: `${select(memory)};+CMGL=4`, timeoutMs: this.hooks.listTimeoutMs, expectPrefix: "+CMGL:" });
-      const listed = parseCmgl(reply.lines);
+      // The select's own "+CPMS: used,total,…" line shares the reply; it is not a listed SMS.
+      const listed = parseCmgl(reply.lines.filter((l) => !/^\+CPMS\s*:/i.test(l)));
       if (!listed.ok) throw new Error(`unreadable +CMGL reply: ${listed.reason}`);
       if (listed.value.skipped.length > 0) this.hooks.log.warn({ memory, skipped: listed.value.skipped }, "+CMGL lines not understood");
       return claim(listed.value.entries.map((e) => ({ memory, index: e.index, stat: e.stat, length: e.length, pdu: e.pdu })));

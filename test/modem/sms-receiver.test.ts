@@ -2,6 +2,7 @@
  * The SMS receive path over the simulator (in-process binding, real SerialPortStream and
  * AtChannel). Every test waits on conditions with a bound, never on fixed sleeps.
  */
+import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { AtChannel, type AtChannelOptions } from "../../src/at/index.js";
 import { encodeDeliver } from "../../src/codec/index.js";
@@ -150,6 +151,20 @@ describe("SmsReceiver", () => {
     expect(commands.indexOf(`AT+CPMS="ME";+CMGD=${index}`)).toBeGreaterThan(commands.indexOf(`AT+CPMS="ME";+CMGR=${index}`));
     expect(await message).toMatchObject({ sender: "+79161234567", text: "Your code is 4711", missingParts: [], iccid: modem.profile.sim.iccid });
     expect(receiver.stats).toMatchObject({ received: 1, accepted: 1, acceptFailures: 0, deleted: 1, undecodable: 0, duplicatesSkipped: 0, directUnacked: 0 });
+  });
+
+  it("a sweep lists with the memory select on the same line and takes its +CPMS line for what it is (no 'not understood' warning)", async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: "warn" }, { write: (l: string) => void lines.push(l) });
+    const [p] = await rig({ receiver: { logger } });
+    const { modem, store, receiver } = p!;
+    store.mode = "fail";
+    modem.injectSms({ sender: "+4915112345678", text: "listed by the sweep" });
+    await until(() => receiver.stats.acceptFailures === 1, "the failed hand-off");
+    store.mode = "ok";
+    await receiver.sweep();
+    expect(store.stored.size).toBe(1);
+    expect(lines.filter((l) => l.includes("not understood"))).toEqual([]);
   });
 
   it("keeps an SMS on the SIM when accept fails, and hands it off again on the next sweep", async () => {
