@@ -14,7 +14,7 @@ import { validateConfig } from "../src/config/load.js";
 import { startDaemon, type Daemon } from "../src/daemon/daemon.js";
 import { createLogger } from "../src/log/logger.js";
 import { FakeOnlinesim } from "../src/onlinesim/fake/index.js";
-import type { PortView } from "../src/pool/port-map.js";
+import type { PortView } from "../src/modem/port-map.js";
 
 export const BENCH_KEY = "bench-onlinesim-key-0123";
 

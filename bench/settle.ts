@@ -9,7 +9,7 @@ import { sessionDefaults } from "../src/pool/session-defaults.js";
 import { startSimgate } from "../test/helpers/cli.js";
 import { openBytePort } from "../src/transport/serial-port.js";
 import { startSimulatedPool, type SimulatedPool } from "../src/sim/pool.js";
-import { PortMap } from "../src/pool/port-map.js";
+import { PortMap } from "../src/modem/port-map.js";
 import { ModemPool } from "../src/pool/pool.js";
 import type { BenchResult } from "./result.js";
 

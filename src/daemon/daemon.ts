@@ -20,7 +20,7 @@ import type { FastifyInstance } from "fastify";
 import { ErrorCode, SimgateError } from "../errors.js";
 import { ActivationEngine, feedPorts, watchStale } from "../engine/index.js";
 import type { Logger } from "../log/logger.js";
-import { PortMap } from "../pool/port-map.js";
+import { PortMap } from "../modem/port-map.js";
 import { ModemPool } from "../pool/pool.js";
 import { openStore, type Store } from "../store/index.js";
 import { openBytePort } from "../transport/serial-port.js";

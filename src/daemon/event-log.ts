@@ -6,7 +6,7 @@
  * grep port=…` follows one module. SMS texts (verification codes) stay out of info lines.
  */
 import type { Logger } from "../log/logger.js";
-import type { PortMap, PortView } from "../pool/port-map.js";
+import type { PortMap, PortView } from "../modem/port-map.js";
 import type { PortState } from "../modem/port-state.js";
 
 const who = (p: PortView) => ({ port: p.id, ...(p.iccid ? { iccid: p.iccid } : {}), ...(p.number ? { number: p.number } : {}) });

@@ -10,7 +10,7 @@
  */
 import type { ActivationEngine } from "../engine/index.js";
 import type { Logger } from "../log/logger.js";
-import type { PortMap } from "../pool/port-map.js";
+import type { PortMap } from "../modem/port-map.js";
 import type { Store } from "../store/index.js";
 import type { Config } from "../config/schema.js";
 import { AddMessagesBatcher, NumbersOnlinePublisher, PushSmsSender, V2Client, type LiveNumber } from "../outbound/index.js";

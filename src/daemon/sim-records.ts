@@ -4,7 +4,7 @@
  * signal update every poll must not cost an fsync per port.
  */
 import type { Logger } from "../log/logger.js";
-import type { PortMap, PortView } from "../pool/port-map.js";
+import type { PortMap, PortView } from "../modem/port-map.js";
 import type { SimRepository } from "../store/index.js";
 
 export function recordSims(map: PortMap, sims: SimRepository, log: Logger): () => void {

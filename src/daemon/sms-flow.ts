@@ -14,7 +14,7 @@
 import type { Logger } from "../log/logger.js";
 import type { ActivationEngine, RouteOutcome } from "../engine/index.js";
 import type { MessageAssembler, CompleteSms } from "../modem/sms-handoff.js";
-import type { PortMap, PortView } from "../pool/port-map.js";
+import type { PortMap, PortView } from "../modem/port-map.js";
 import { restoreAssembler, type Store } from "../store/index.js";
 
 /** Reassembly wait for missing parts (the codec's default): after it the parts are delivered as they are. */

@@ -18,7 +18,7 @@ import type { Logger } from "../log/logger.js";
 import type { Catalog } from "./catalog.js";
 import type { EngineState } from "./state.js";
 
-/** The fields of a PortView (src/pool/port-map.ts) the engine reads; a PortView fits. */
+/** The fields of a PortView (src/modem/port-map.ts) the engine reads; a PortView fits. */
 export interface PortInput {
   readonly id: string;
   readonly state: string;

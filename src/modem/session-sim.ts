@@ -6,7 +6,7 @@
  */
 import { splitImsi, type DriverDescriptor, type SimState } from "../../drivers/generic/index.js";
 import type { Logger } from "../log/logger.js";
-import type { PortMap } from "../pool/port-map.js";
+import type { PortMap } from "./port-map.js";
 import type { AtChannel } from "../at/index.js";
 import { discoverOwnNumber, type NumberCache } from "./own-number.js";
 import type { NumberUssdRule } from "./number-rules.js";

@@ -14,7 +14,7 @@ import { AtChannel, type AtChannelOptions } from "../at/index.js";
 import { ErrorCode, SimgateError, isModemGone, isSimgateError } from "../errors.js";
 import { silentLogger, withSimContext, type Logger } from "../log/logger.js";
 import type { BytePort } from "../transport/byte-port.js";
-import type { PortMap, PortView } from "../pool/port-map.js";
+import type { PortMap, PortView } from "./port-map.js";
 import type { DriverDescriptor } from "../../drivers/generic/index.js";
 import { bringUpSim, learnNumber, type SimContext } from "./session-sim.js";
 import { SmsReceiver } from "./sms-receiver.js";

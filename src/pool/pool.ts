@@ -7,7 +7,7 @@ import type { Logger } from "../log/logger.js";
 import { silentLogger } from "../log/logger.js";
 import type { BytePort } from "../transport/byte-port.js";
 import { PortSession, type PortSessionOptions } from "../modem/session.js";
-import type { PortMap, PortView } from "./port-map.js";
+import type { PortMap, PortView } from "../modem/port-map.js";
 
 export type SharedSessionOptions = Omit<PortSessionOptions, "id" | "openPort" | "map" | "logger">;
 

@@ -5,7 +5,7 @@
  */
 import type Database from "better-sqlite3";
 import type { NumberCache } from "../modem/own-number.js";
-import type { PortView } from "../pool/port-map.js";
+import type { PortView } from "../modem/port-map.js";
 
 export interface SimRecord {
   iccid: string;

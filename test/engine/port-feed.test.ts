@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { feedPorts } from "../../src/engine/port-feed.js";
-import { PortMap } from "../../src/pool/port-map.js";
+import { PortMap } from "../../src/modem/port-map.js";
 import { anyCounts, makeEngine } from "./helpers.js";
 
 describe("feedPorts", () => {

@@ -4,7 +4,7 @@ import { feedPorts } from "../../src/engine/port-feed.js";
 import { feedSms } from "../../src/engine/sms-feed.js";
 import type { RouteOutcome } from "../../src/engine/sms-routing.js";
 import type { CompleteSms } from "../../src/modem/sms-handoff.js";
-import { PortMap } from "../../src/pool/port-map.js";
+import { PortMap } from "../../src/modem/port-map.js";
 import { makeEngine } from "./helpers.js";
 
 const ICCID = "89701010000000000011";

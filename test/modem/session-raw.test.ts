@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCode, isSimgateError } from "../../src/errors.js";
 import type { CompleteSms } from "../../src/modem/sms-handoff.js";
 import { ModemPool } from "../../src/pool/pool.js";
-import { PortMap } from "../../src/pool/port-map.js";
+import { PortMap } from "../../src/modem/port-map.js";
 import { sessionDefaults } from "../../src/pool/session-defaults.js";
 import { startSimulatedPool, type SimulatedPool, type SimulatedPoolModem } from "../../src/sim/pool.js";
 import { openBytePort } from "../../src/transport/serial-port.js";

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ModemPool } from "../../src/pool/pool.js";
-import { PortMap } from "../../src/pool/port-map.js";
+import { PortMap } from "../../src/modem/port-map.js";
 import { sessionDefaults } from "../../src/pool/session-defaults.js";
 import { generatePool } from "../../src/sim/profile.js";
 import { startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";

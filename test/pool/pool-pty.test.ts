@@ -2,7 +2,7 @@ import { sessionDefaults } from "../../src/pool/session-defaults.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { openBytePort } from "../../src/transport/serial-port.js";
 import { startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";
-import { PortMap } from "../../src/pool/port-map.js";
+import { PortMap } from "../../src/modem/port-map.js";
 import { ModemPool } from "../../src/pool/pool.js";
 import { DEFAULT_NUMBER_RULES } from "../../src/modem/number-rules.js";
 

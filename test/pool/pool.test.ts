@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { once } from "node:events";
 import { openBytePort } from "../../src/transport/serial-port.js";
 import { startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";
-import { PortMap, type PortView } from "../../src/pool/port-map.js";
+import { PortMap, type PortView } from "../../src/modem/port-map.js";
 import { ModemPool, type SharedSessionOptions } from "../../src/pool/pool.js";
 import { DEFAULT_NUMBER_RULES } from "../../src/modem/number-rules.js";
 import type { PoolVariation } from "../../src/sim/profile.js";

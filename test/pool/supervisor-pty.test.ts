@@ -4,7 +4,7 @@ import { readdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { openBytePort } from "../../src/transport/serial-port.js";
 import { startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";
-import { PortMap, type PortView } from "../../src/pool/port-map.js";
+import { PortMap, type PortView } from "../../src/modem/port-map.js";
 import { ModemPool } from "../../src/pool/pool.js";
 import { PoolSupervisor } from "../../src/pool/supervisor.js";
 import { createPortWatcher, nodeExists, nodeWatch } from "../../src/pool/hotplug.js";

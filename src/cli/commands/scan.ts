@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { basename } from "node:path";
 import { openBytePort, type BindingInterface } from "../../transport/serial-port.js";
 import type { PortState } from "../../modem/port-state.js";
-import { PortMap, type PortView } from "../../pool/port-map.js";
+import { PortMap, type PortView } from "../../modem/port-map.js";
 import { ModemPool } from "../../pool/pool.js";
 import { startSimulatedPool } from "../../sim/pool.js";
 import { isPoolDialect } from "../../sim/profile.js";

@@ -11,7 +11,7 @@
  */
 import type { AtChannel } from "../../at/index.js";
 import type { PortSession } from "../../modem/session.js";
-import type { PortMap, PortView } from "../../pool/port-map.js";
+import type { PortMap, PortView } from "../../modem/port-map.js";
 import type { ModemPool } from "../../pool/pool.js";
 
 export interface PortAtCounters {

@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { Config } from "../../config/schema.js";
 import type { ActivationEngine } from "../../engine/index.js";
 import type { Logger } from "../../log/logger.js";
-import type { PortMap } from "../../pool/port-map.js";
+import type { PortMap } from "../../modem/port-map.js";
 import type { ModemPool } from "../../pool/pool.js";
 import type { SimulatedPool } from "../../sim/pool.js";
 import type { Store } from "../../store/index.js";

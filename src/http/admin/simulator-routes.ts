@@ -11,7 +11,7 @@
 import { basename } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { PortMap } from "../../pool/port-map.js";
+import type { PortMap } from "../../modem/port-map.js";
 import type { SimulatedPool, SimulatedPoolModem } from "../../sim/pool.js";
 
 const SmsBody = z.strictObject({

@@ -9,7 +9,7 @@
  * document several times a second without scanning the tables each time.
  */
 import { Catalog, type ActivationEngine, type EngineConfig, type EngineStats } from "../../engine/index.js";
-import type { PortMap } from "../../pool/port-map.js";
+import type { PortMap } from "../../modem/port-map.js";
 import type { Store } from "../../store/index.js";
 import type { OutboundStats, OutboundStatsSource } from "../../outbound/outbound-stats.js";
 

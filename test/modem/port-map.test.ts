@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { PortMap, type PortView } from "../../src/pool/port-map.js";
+import { PortMap, type PortView } from "../../src/modem/port-map.js";
 import { deriveState } from "../../src/modem/port-state.js";
 
 function readyPort(map: PortMap, id = "usb-0:1.1:1.0") {
