@@ -7,8 +7,9 @@ import type { ProbeResult } from "./probe.js";
  *   absent → probing → no-sim | sim-locked | sim-error | registering → ready ↔ degraded → gone
  *
  * plus `no-number` (registered and identified, but the SIM's own number is not known yet:
- * not sellable, and the user should see why) and `unresponsive` (the port exists but the
- * module does not answer).
+ * not sellable, and the user should see why), `roaming` (registered on a foreign network
+ * while modem.allowRoaming is off: not sold, and not "still registering" either) and
+ * `unresponsive` (the port exists but the module does not answer).
  *
  * The state is never stored on its own: it is derived from the facts we hold about the
  * port, so it cannot drift from them. A port is `ready` (sellable) only when its SIM is
@@ -22,6 +23,7 @@ export type PortState =
   | "sim-locked"
   | "sim-error"
   | "registering"
+  | "roaming"
   | "no-number"
   | "ready"
   | "degraded"
@@ -69,6 +71,8 @@ export function deriveState(f: PortFacts, policy: StatePolicy = DEFAULT_STATE_PO
   if (registered && identified && f.number !== null) return "ready";
   if (f.wasReady) return "degraded";
   if (registered && identified) return "no-number";
+  // Roaming while roaming is not sold: a settled state the owner must act on, not a wait.
+  if (f.registration === "roaming" && identified) return "roaming";
   return "registering";
 }
 

@@ -36,7 +36,9 @@ describe("deriveState", () => {
     expect(deriveState({ ...readyFacts, ...patch })).toBe(expected);
   });
 
-  it("keeps roaming SIMs unsellable when the policy says so", () => {
-    expect(deriveState({ ...readyFacts, registration: "roaming" }, { allowRoaming: false })).toBe("registering");
+  it("keeps roaming SIMs unsellable when the policy says so, as 'roaming' (settled, not still registering)", () => {
+    expect(deriveState({ ...readyFacts, registration: "roaming" }, { allowRoaming: false })).toBe("roaming");
+    // A SIM that was sold and then roams loses its sale: degraded, as any lost requirement.
+    expect(deriveState({ ...readyFacts, registration: "roaming", wasReady: true }, { allowRoaming: false })).toBe("degraded");
   });
 });

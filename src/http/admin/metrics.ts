@@ -22,6 +22,7 @@ const STATES: Record<PortState, true> = {
   "sim-locked": true,
   "sim-error": true,
   registering: true,
+  roaming: true,
   "no-number": true,
   ready: true,
   degraded: true,
