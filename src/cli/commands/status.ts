@@ -51,7 +51,8 @@ export const statusCommand = adminCommand("status", HELP, {}, async (args, clien
   const name = portNames(status.ports.map((p) => p.id));
   const now = status.at;
   const expires = await expiries(status, client);
-  const rows = status.ports.map((p) => {
+  // modem2 before modem10: the order of the rack, not of the alphabet.
+  const rows = [...status.ports].sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true })).map((p) => {
     const a = p.activation;
     const exp = a ? (expires.get(a.id) ?? null) : null;
     const left = exp === null ? "" : exp >= now ? ` ${duration(exp - now)} left` : ` overdue ${duration(now - exp)}`;
