@@ -18,7 +18,9 @@ export interface Child {
 }
 
 export function spawnSimgate(args: string[], opts: { env?: NodeJS.ProcessEnv; logFile?: string; onLine?: (line: string) => void; onStderr?: (text: string) => void }): Child {
-  const child = spawn(process.execPath, [SIMGATE_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
+  // Own process group: Ctrl-C in the terminal reaches only the demo, which then stops both
+  // children with one SIGTERM each (a second signal would cut their clean shutdown short).
+  const child = spawn(process.execPath, [SIMGATE_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env }, detached: true });
   if (opts.logFile) child.stdout!.pipe(createWriteStream(opts.logFile, { flags: "a" }));
   else if (opts.onLine) createInterface({ input: child.stdout! }).on("line", opts.onLine);
   else child.stdout!.resume();
