@@ -102,7 +102,9 @@ export function checkTlsMaterial(files: TlsFiles, cert: Buffer, key: Buffer, now
 
 /** Read and check both files (SimgateError HttpOptionsInvalid with a one-line message). */
 export async function loadTlsMaterial(files: TlsFiles): Promise<TlsMaterial> {
-  const [cert, key] = await Promise.all([readOne(files.cert, "cert", files), readOne(files.key, "key", files)]);
+  // One after the other: with both files unreadable, the error always names the certificate (stable message).
+  const cert = await readOne(files.cert, "cert", files);
+  const key = await readOne(files.key, "key", files);
   return checkTlsMaterial(files, cert, key);
 }
 
