@@ -192,7 +192,8 @@ describe("PUSH_SMS delivery", () => {
     queueSms(store, a, "measured");
     x.wake();
     await until(() => pushes().length === 2, 1000, "the second PUSH_SMS");
-    expect(pushes()[1]!.at - t0).toBeLessThan(100);
+    // Immediate, not at the next retry tick (600 s here); the bound leaves room for a loaded machine.
+    expect(pushes()[1]!.at - t0).toBeLessThan(1_000);
   });
 
   it("coalesces a burst of wakes, bounds concurrency, and never has a row in flight twice", async () => {
