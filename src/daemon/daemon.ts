@@ -33,6 +33,7 @@ import { startOutbound, type Outbound } from "./outbound.js";
 import { daemonSessionOptions } from "./session-options.js";
 import { recordSims } from "./sim-records.js";
 import { logPortEvents } from "./event-log.js";
+import { routeLeftovers } from "./route-recovery.js";
 import { startSmsFlow } from "./sms-flow.js";
 import { daemonStatus } from "../http/admin/status-document.js";
 import { listen, type Listening } from "./listen.js";
@@ -98,6 +99,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const engineConfig = effectiveEngineConfig(config, opts.simulate !== undefined);
     if (engineConfig.services.length === 0) log.warn({ event: "no-services" }, "engine.services is empty: GET_SERVICES reports nothing for sale until you list the Onlinesim services to sell");
     const engine = new ActivationEngine({ persistence: store.engine, config: engineConfig, logger: log });
+    routeLeftovers(store, engine, log);
     const map = new PortMap({ allowRoaming: config.modem.allowRoaming });
 
     const outbound = startOutbound({ config, key, store, engine, map, logger: log });

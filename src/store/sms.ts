@@ -168,6 +168,27 @@ export class SmsRepository {
   }
 
   /**
+   * Stored messages received at or after `sinceMs` that no PUSH_SMS outbox row refers to,
+   * oldest first: after a crash between storing a message and routing it, the daemon
+   * routes these again (src/daemon/route-recovery.ts).
+   */
+  withoutOutboxSince(sinceMs: number, limit = 10_000): Array<{ id: number; portId: string; iccid: string | null; receivedAt: number }> {
+    let stmt = this.#summary.get("withoutOutboxSince");
+    if (!stmt) {
+      stmt = this.#db.prepare(
+        "SELECT s.id, s.port_id, s.iccid, s.received_at FROM sms s WHERE s.received_at >= ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.sms_id = s.id) ORDER BY s.id LIMIT ?",
+      );
+      this.#summary.set("withoutOutboxSince", stmt);
+    }
+    return (stmt.all(sinceMs, limit) as Array<{ id: number; port_id: string; iccid: string | null; received_at: number }>).map((r) => ({
+      id: r.id,
+      portId: r.port_id,
+      iccid: r.iccid,
+      receivedAt: r.received_at,
+    }));
+  }
+
+  /**
    * Durably store one PDU part (committed, fsynced on return). Idempotent by (SIM, PDU).
    * The modem may delete its copy once this returned.
    */
