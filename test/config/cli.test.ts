@@ -1,10 +1,11 @@
-import { describe, expect, it } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runSimgate } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "simgate-config-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("simgate config", () => {
   it("check: the example is ok", async () => {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { afterAll, onTestFinished, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -9,6 +9,7 @@ import { ErrorCode, SimgateError } from "../../src/errors.js";
 import { REPO } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "simgate-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 function file(text: string, ext = "yaml"): string {
   const p = join(dir, `c${n++}.${ext}`);
@@ -107,6 +108,7 @@ describe("systemd credential onlinesim-key", () => {
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
     const dir = mkdtempSync(join(tmpdir(), "simgate-cred-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, "onlinesim-key"), "credential-key-123\n");
     const { config, warnings } = loadConfig({ env: { CREDENTIALS_DIRECTORY: dir } });
     expect(config.onlinesim.key).toBe("credential-key-123");
