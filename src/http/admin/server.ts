@@ -8,10 +8,11 @@
  * (health probes included — they leak nothing but are cheap to protect); without a token
  * only loopback clients are served, so binding it to 0.0.0.0 by mistake exposes nothing.
  */
-import { timingSafeEqual, createHash } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { registerSimulatorRoutes } from "./simulator-routes.js";
 import { ADMIN_PLUGINS, type AdminContext } from "./plugins.js";
+import { KeyCheck, normaliseIp } from "../partner/auth.js";
+import { isLoopback } from "../partner/rate-limit.js";
 
 export interface AdminServerOptions {
   token: string | undefined;
@@ -22,18 +23,17 @@ export interface AdminServerOptions {
   status: () => unknown;
 }
 
-const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 export async function buildAdminServer(opts: AdminServerOptions): Promise<FastifyInstance> {
   const ctx = opts.context;
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024 });
-  const wanted = opts.token !== undefined ? digest(`Bearer ${opts.token}`) : undefined;
+  // The partner endpoint's constant-time check, on the whole header value.
+  const wanted = opts.token !== undefined ? new KeyCheck(`Bearer ${opts.token}`) : undefined;
   app.addHook("onRequest", async (req, reply) => {
     if (wanted) {
-      const got = digest(req.headers.authorization ?? "");
-      if (!timingSafeEqual(got, wanted)) return reply.code(401).send({ status: "ERROR", error: "UNAUTHORIZED", detail: "send Authorization: Bearer <admin.token>" });
-    } else if (!LOOPBACK.test(req.ip)) {
+      if (!wanted.matches(req.headers.authorization ?? ""))
+        return reply.code(401).send({ status: "ERROR", error: "UNAUTHORIZED", detail: "send Authorization: Bearer <admin.token>" });
+    } else if (!isLoopback(normaliseIp(req.ip) ?? "")) {
       ctx.logger.warn({ event: "admin-refused", ip: req.ip }, "admin request from a non-local client refused (set admin.token to allow it)");
       return reply.code(403).send({ status: "ERROR", error: "FORBIDDEN", detail: "the admin API serves only local clients unless admin.token is set" });
     }
