@@ -14,10 +14,10 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { loadConfig } from "../config/load.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIo } from "./io.js";
 import { oneLineError } from "./format.js";
+import { HOST_PORT } from "../config/host-port.js";
 
 export const DEFAULT_CONFIG_FILE = "/etc/simgate/simgate.yaml";
 export const DEFAULT_ADMIN = "127.0.0.1:8081";
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:]+):\d{1,5}$/;
 
 export interface AdminTarget {
   /** http://HOST:PORT */

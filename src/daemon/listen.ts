@@ -2,6 +2,7 @@
 import { Server as TlsServer } from "node:tls";
 import type { FastifyInstance } from "fastify";
 import { ErrorCode, SimgateError } from "../errors.js";
+import { parseHostPort } from "../config/host-port.js";
 
 export interface Listening {
   host: string;
@@ -10,13 +11,9 @@ export interface Listening {
   url: string;
 }
 
-export function splitHostPort(hostPort: string): { host: string; port: number } {
-  const i = hostPort.lastIndexOf(":");
-  return { host: hostPort.slice(0, i).replace(/^\[(.*)\]$/, "$1"), port: Number(hostPort.slice(i + 1)) };
-}
-
 export async function listen(app: FastifyInstance, hostPort: string, what: string): Promise<Listening> {
-  const { host, port } = splitHostPort(hostPort);
+  // Validated by the config schema already; a miss here is a bug, reported like a bad address.
+  const { host, port } = parseHostPort(hostPort) ?? { host: hostPort, port: NaN };
   try {
     await app.listen({ host, port });
   } catch (err) {

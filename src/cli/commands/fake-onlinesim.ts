@@ -3,6 +3,7 @@ import { FakeOnlinesim, type FakeOnlinesimStats } from "../../onlinesim/fake/ind
 import { V2_METHODS } from "../../onlinesim/fake/v2.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { oneLineError } from "../format.js";
+import { parseHostPort } from "../../config/host-port.js";
 
 const HELP = `usage: simgate fake-onlinesim [--listen HOST:PORT] [--partner URL] [--key K] [--poll-ms N]
                               [--order-every-ms N] [--max-orders N] [--modules N] [--seed S]
@@ -37,11 +38,7 @@ function intOption(raw: string, name: string, min: number, max: number): number 
 }
 
 function parseListen(raw: string): { host: string; port: number } | string {
-  const i = raw.lastIndexOf(":");
-  const host = (i < 0 ? raw : raw.slice(0, i)).replace(/^\[(.*)\]$/, "$1");
-  const port = i < 0 ? NaN : Number(raw.slice(i + 1));
-  if (!host || !Number.isInteger(port) || port < 0 || port > 65535) return `--listen must be HOST:PORT, got '${raw}'`;
-  return { host, port };
+  return parseHostPort(raw) ?? `--listen must be HOST:PORT, got '${raw}'`;
 }
 
 export function summaryLine(s: FakeOnlinesimStats): string {

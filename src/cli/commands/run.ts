@@ -9,6 +9,7 @@ import { isPoolDialect } from "../../sim/profile.js";
 import { isScenario, SCENARIOS, type ScenarioName } from "../../sim/scenarios.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { oneLineError } from "../format.js";
+import { HOST_PORT } from "../../config/host-port.js";
 
 const HELP = `usage: simgate run [--config FILE] [--state-dir DIR] [--listen HOST:PORT] [--admin HOST:PORT]
                    [--simulate N [--seed S] [--dialect D] [--latency MS] [--scenario demo]] [--log-level L]
@@ -79,7 +80,7 @@ export const runCommand: CliCommand = async (argv, io) => {
   }
   for (const flag of ["listen", "admin"] as const) {
     const v = values[flag];
-    if (v !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^\s:]+):\d{1,5}$/.test(v)) return usage(io, `--${flag} must be HOST:PORT, got '${v}'`);
+    if (v !== undefined && !HOST_PORT.test(v)) return usage(io, `--${flag} must be HOST:PORT, got '${v}'`);
   }
 
   // From here on SIGHUP (`systemctl reload simgate`) never ends the process (node's default).
