@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { oneLineError } from "./format.js";
 /** What a CLI command may touch: injected so commands can be run in-process by tests. */
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -30,3 +32,25 @@ export function processIo(): CliIo {
       }),
   };
 }
+
+/**
+ * parseArgs with the CLI's conventions, for commands that declare a `help` option: `-h` /
+ * `--help` prints `help` and exits 0; a flag parseArgs refuses prints the reason and `help`
+ * and exits 2. Returns what parseArgs returned, or the exit code.
+ */
+export function parseCommandArgs<T extends ParseArgsConfig>(name: string, config: T, help: string, io: CliIo): ParsedResults<T> | number {
+  let parsed: ParsedResults<T>;
+  try {
+    parsed = parseArgs(config);
+  } catch (err) {
+    io.stderr.write(`simgate ${name}: ${oneLineError(err)}\n${help}`);
+    return EXIT_USAGE;
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    io.stdout.write(help);
+    return 0;
+  }
+  return parsed;
+}
+
+type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;

@@ -1,8 +1,7 @@
 /** `simgate demo` (npm run demo): the daemon on a simulated rack, sold through a fake Onlinesim. */
-import { parseArgs } from "node:util";
 import { startDemo } from "../../demo/demo.js";
 import { DEMO_MIN_MODEMS } from "../../sim/scenarios.js";
-import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
+import { EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, type CliCommand } from "../io.js";
 import { oneLineError } from "../format.js";
 
 const HELP = `usage: simgate demo [--modems N] [--seed S] [--state-dir DIR] [--admin-port P] [--partner-port P]
@@ -24,30 +23,22 @@ operations. Prints the status page URL and a summary line every few seconds; Ctr
 `;
 
 export const demoCommand: CliCommand = async (argv, io) => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        modems: { type: "string", default: String(DEMO_MIN_MODEMS) },
-        seed: { type: "string", default: "1" },
-        "state-dir": { type: "string" },
-        "admin-port": { type: "string", default: "8081" },
-        "partner-port": { type: "string", default: "8080" },
-        "order-every-ms": { type: "string", default: "1500" },
-        "summary-ms": { type: "string", default: "5000" },
-        duration: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    io.stderr.write(`simgate demo: ${oneLineError(err)}\n${HELP}`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs("demo", {
+    args: argv,
+    options: {
+      modems: { type: "string", default: String(DEMO_MIN_MODEMS) },
+      seed: { type: "string", default: "1" },
+      "state-dir": { type: "string" },
+      "admin-port": { type: "string", default: "8081" },
+      "partner-port": { type: "string", default: "8080" },
+      "order-every-ms": { type: "string", default: "1500" },
+      "summary-ms": { type: "string", default: "5000" },
+      duration: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }, HELP, io);
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const int = (raw: string, name: string, min: number, max: number): number | undefined => {
     const n = Number(raw);
     if (Number.isInteger(n) && n >= min && n <= max) return n;

@@ -1,6 +1,5 @@
 /** `simgate install`: the service, udev rules, user and config skeleton on a modem host (docs/install.md). */
-import { parseArgs } from "node:util";
-import { EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIo } from "../io.js";
+import { EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, type CliCommand, type CliIo } from "../io.js";
 import { oneLineError } from "../format.js";
 import { validUserName } from "../../host/install/accounts.js";
 import { appSourceRoot, DEFAULT_USER, TARGET } from "../../host/install/paths.js";
@@ -35,27 +34,19 @@ changes nothing; after 'git pull && npm ci' it updates the copy and restarts the
 
 export function makeInstallCommand(deps: InstallDeps = {}): CliCommand {
   return async (argv, io) => {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        allowPositionals: false,
-        options: {
-          "dry-run": { type: "boolean", default: false },
-          prefix: { type: "string" },
-          "no-start": { type: "boolean", default: false },
-          user: { type: "string", default: DEFAULT_USER },
-          help: { type: "boolean", short: "h", default: false },
-        },
-      }));
-    } catch (err) {
-      io.stderr.write(`simgate install: ${oneLineError(err)}\n${HELP}`);
-      return EXIT_USAGE;
-    }
-    if (values.help) {
-      io.stdout.write(HELP);
-      return 0;
-    }
+    const parsed = parseCommandArgs("install", {
+      args: argv,
+      allowPositionals: false,
+      options: {
+        "dry-run": { type: "boolean", default: false },
+        prefix: { type: "string" },
+        "no-start": { type: "boolean", default: false },
+        user: { type: "string", default: DEFAULT_USER },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }, HELP, io);
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     if (!validUserName(values.user)) {
       io.stderr.write(`simgate install: --user ${values.user}: not a valid user name (lowercase letters, digits, _ and -)\n`);
       return EXIT_USAGE;

@@ -1,5 +1,4 @@
 /** `simgate run`: the daemon (see src/daemon/daemon.ts for what it wires together). */
-import { parseArgs } from "node:util";
 import { loadConfig } from "../../config/load.js";
 import { startDaemon, type Daemon } from "../../daemon/daemon.js";
 import type { SimulateOptions } from "../../daemon/modem-source.js";
@@ -7,7 +6,7 @@ import { createLogger, type Logger } from "../../log/logger.js";
 import { systemdNotifier } from "../../host/sd-notify.js";
 import { isPoolDialect } from "../../sim/profile.js";
 import { isScenario, SCENARIOS, type ScenarioName } from "../../sim/scenarios.js";
-import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
+import { EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, type CliCommand } from "../io.js";
 import { oneLineError } from "../format.js";
 import { HOST_PORT } from "../../config/host-port.js";
 
@@ -41,9 +40,9 @@ never from the command line.
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 export const runCommand: CliCommand = async (argv, io) => {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const parsed = parseCommandArgs(
+    "run",
+    {
       args: argv,
       allowPositionals: false,
       options: {
@@ -59,15 +58,12 @@ export const runCommand: CliCommand = async (argv, io) => {
         "log-level": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
-    }));
-  } catch (err) {
-    io.stderr.write(`simgate run: ${oneLineError(err)}\n${HELP}`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+    },
+    HELP,
+    io,
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   let simulate: SimulateOptions | undefined;
   if (values.simulate !== undefined) {
     const count = Number(values.simulate);

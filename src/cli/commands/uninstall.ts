@@ -1,7 +1,5 @@
 /** `simgate uninstall`: the reverse of `simgate install` (docs/install.md). */
-import { parseArgs } from "node:util";
-import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
-import { oneLineError } from "../format.js";
+import { EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, type CliCommand } from "../io.js";
 import { validUserName } from "../../host/install/accounts.js";
 import { TARGET } from "../../host/install/paths.js";
 import { installedUser, uninstallPlan } from "../../host/install/plan.js";
@@ -26,27 +24,19 @@ the service account and other drop-ins in ${TARGET.dropinDir}/.
 
 export function makeUninstallCommand(deps: InstallDeps = {}): CliCommand {
   return async (argv, io) => {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        allowPositionals: false,
-        options: {
-          "dry-run": { type: "boolean", default: false },
-          purge: { type: "boolean", default: false },
-          prefix: { type: "string" },
-          user: { type: "string" },
-          help: { type: "boolean", short: "h", default: false },
-        },
-      }));
-    } catch (err) {
-      io.stderr.write(`simgate uninstall: ${oneLineError(err)}\n${HELP}`);
-      return EXIT_USAGE;
-    }
-    if (values.help) {
-      io.stdout.write(HELP);
-      return 0;
-    }
+    const parsed = parseCommandArgs("uninstall", {
+      args: argv,
+      allowPositionals: false,
+      options: {
+        "dry-run": { type: "boolean", default: false },
+        purge: { type: "boolean", default: false },
+        prefix: { type: "string" },
+        user: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }, HELP, io);
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     if (values.user !== undefined && !validUserName(values.user)) {
       io.stderr.write(`simgate uninstall: --user ${values.user}: not a valid user name\n`);
       return EXIT_USAGE;
