@@ -44,16 +44,8 @@ export interface SmsDelivery {
   lastError: string | null;
 }
 
-/** One message as the admin API lists it (`simgate sms`). */
-export interface SmsListItem {
-  id: number;
-  portId: string;
-  iccid: string | null;
-  sender: string;
-  text: string;
-  missingParts: number[];
-  timestamp: string | null;
-  receivedAt: number;
+/** One message as the admin API lists it (`simgate sms`): the record without its part ids, with its deliveries. */
+export interface SmsListItem extends Omit<SmsRecord, "partIds"> {
   /** Empty: routed nowhere (no open activation for the number in v1). */
   deliveries: SmsDelivery[];
 }
