@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Tests that start bin/simgate.js run the compiled build: compile it first.
+    globalSetup: ["test/setup/build-dist.ts"],
     // Serial I/O over pseudo-terminals and child processes: generous but bounded.
     testTimeout: 30_000,
     hookTimeout: 30_000,

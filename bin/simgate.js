@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-// Entry point for the `simgate` binary. In a source checkout it runs the TypeScript
-// sources through tsx (no build step, never a stale dist/); an installed package
-// without src/ runs the compiled dist/.
+// Entry point for the `simgate` binary. It always runs the compiled build in dist/: what
+// is installed, packed or tested is what runs. (`npm run build` makes dist/; `npm install`
+// in a checkout builds it through the `prepare` script; `npm run simgate` runs the
+// TypeScript sources directly, for development only.)
 import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const source = join(root, "src", "cli", "main.ts");
-const cli = existsSync(source)
-  ? await (await import("tsx/esm/api")).tsImport(pathToFileURL(source).href, import.meta.url)
-  : await import(pathToFileURL(join(root, "dist", "src", "cli", "main.js")).href);
+const entry = join(root, "dist", "src", "cli", "main.js");
+if (!existsSync(entry)) {
+  process.stderr.write(`simgate: not built (${entry} is missing): run \`npm run build\` in ${root}\n`);
+  process.exit(1);
+}
+const cli = await import(pathToFileURL(entry).href);
 
 cli.runCli(process.argv.slice(2), cli.processIo()).then(
   (code) => {

@@ -6,9 +6,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { packageFile } from "../package-info.js";
 
-const SIMGATE_BIN = fileURLToPath(new URL("../../bin/simgate.js", import.meta.url));
+const SIMGATE_BIN = packageFile("bin/simgate.js");
 
 export interface Child {
   readonly process: ChildProcess;

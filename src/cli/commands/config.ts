@@ -1,5 +1,6 @@
 /** `simgate config check FILE | show [FILE] | example`. */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { packageFile } from "../../package-info.js";
 import { stringify } from "yaml";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { isSimgateError } from "../../errors.js";
@@ -7,9 +8,8 @@ import { loadConfig, readConfigFile, validateConfig } from "../../config/load.js
 import { redactConfig } from "../../config/redact.js";
 
 const USAGE = "usage: simgate config check FILE | show [FILE] | example\n";
-/** src/cli/commands → repo/config; dist/src/cli/commands → one more level up. */
-const here = new URL("../../../config/simgate.example.yaml", import.meta.url);
-export const EXAMPLE_PATH = existsSync(here) ? here : new URL("../../../../config/simgate.example.yaml", import.meta.url);
+/** Shipped beside the code in the checkout, the npm package and /opt/simgate alike. */
+export const EXAMPLE_PATH = packageFile("config/simgate.example.yaml");
 
 export const configCommand: CliCommand = async (argv, io) => {
   const [sub, ...rest] = argv;

@@ -3,8 +3,9 @@
  * from (paths in the app source: the checkout, or /opt/simgate itself on a re-run).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findPackageRoot } from "../../package-info.js";
 
 export const TARGET = {
   /** A copy of the app (bin, src, drivers, config, udev, systemd, production node_modules). */
@@ -45,22 +46,9 @@ export function under(root: string, path: string): string {
   return root === "/" ? path : join(root, path);
 }
 
-/** The directory holding simgate's package.json, found upwards from this module. */
+/** The directory holding simgate's package.json, found upwards from `from` (this module by default). */
 export function appSourceRoot(from: string = fileURLToPath(import.meta.url)): string {
-  let dir = dirname(from);
-  for (;;) {
-    const pkg = join(dir, "package.json");
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name === "simgate") return dir;
-      } catch {
-        // not ours; keep looking
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find simgate's package.json above ${from}`);
-    dir = up;
-  }
+  return findPackageRoot(from);
 }
 
 /** A looks-like-simgate check for a directory we are about to replace or remove. */
