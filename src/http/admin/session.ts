@@ -12,7 +12,11 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
-/** A week: a wall display reloaded now and then stays logged in (each page load renews it). */
+/**
+ * A week, counted from the login and never renewed: whoever holds a cookie (a leaked one
+ * included) cannot keep it alive. A page already connected keeps its event stream; the
+ * next reconnect after the week shows the login form.
+ */
 export const SESSION_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 const VERSION = "v1";
 
