@@ -100,12 +100,22 @@ describe("status page in headless chromium (simgate run --simulate 8)", () => {
     expect(await page.content()).not.toContain(daemon.adminToken!);
   });
 
-  it("a ?token= URL logs in with one click and leaves no token in the address bar", async () => {
+  /** A browser session of its own (no cookie yet), closed afterwards. */
+  const inNewBrowserSession = async (run: (other: Page, context: BrowserContext) => Promise<void>): Promise<void> => {
     const context = await browser.newContext();
     try {
       const other = await context.newPage();
       other.setDefaultTimeout(UI_TIMEOUT);
-      await other.goto(`${daemon.adminUrl}/?token=${encodeURIComponent(daemon.adminToken!)}`);
+      await run(other, context);
+    } finally {
+      await context.close();
+    }
+  };
+  const tokenUrl = (): string => `${daemon.adminUrl}/?token=${encodeURIComponent(daemon.adminToken!)}`;
+
+  it("a ?token= URL logs in with one click and leaves no token in the address bar", () =>
+    inNewBrowserSession(async (other, context) => {
+      await other.goto(tokenUrl());
       await other.locator('#conn[data-mode="live"]').waitFor();
       expect(other.url()).toBe(`${daemon.adminUrl}/`);
       const c = await sessionCookie(context);
@@ -114,32 +124,20 @@ describe("status page in headless chromium (simgate run --simulate 8)", () => {
       // The redirect replaced the token URL: one step back is where the tab came from.
       await other.goBack();
       expect(other.url()).toBe("about:blank");
-    } finally {
-      await context.close();
-    }
-  });
+    }));
 
-  it("goes back to the login form when the session ends", async () => {
-    const context = await browser.newContext();
-    try {
-      const other = await context.newPage();
-      other.setDefaultTimeout(UI_TIMEOUT);
+  it("goes back to the login form when the session ends", () =>
+    inNewBrowserSession(async (other, context) => {
       await other.route("**/api/events", (route) => route.abort()); // polling: one request every few seconds
-      await other.goto(`${daemon.adminUrl}/?token=${encodeURIComponent(daemon.adminToken!)}`);
+      await other.goto(tokenUrl());
       await other.locator('#conn[data-mode="polling"]').waitFor();
       await context.clearCookies();
       await other.locator('input[name="token"][type="password"]').waitFor();
       expect(other.url()).toBe(`${daemon.adminUrl}/`);
-    } finally {
-      await context.close();
-    }
-  });
+    }));
 
-  it("a wrong token in the form shows the form again with a message, and no session", async () => {
-    const context = await browser.newContext();
-    try {
-      const other = await context.newPage();
-      other.setDefaultTimeout(UI_TIMEOUT);
+  it("a wrong token in the form shows the form again with a message, and no session", () =>
+    inNewBrowserSession(async (other, context) => {
       await other.goto(`${daemon.adminUrl}/`);
       await other.locator('input[name="token"]').fill("not-the-admin-token-0123");
       await other.locator('button[type="submit"]').click();
@@ -147,10 +145,7 @@ describe("status page in headless chromium (simgate run --simulate 8)", () => {
       expect(await other.locator("#ports").count()).toBe(0);
       expect((await context.cookies()).filter((c) => c.name.startsWith("simgate_session_"))).toEqual([]);
       expect(await other.content()).not.toContain("not-the-admin-token-0123");
-    } finally {
-      await context.close();
-    }
-  });
+    }));
 
   it("shows one tile per port with the daemon's state, number and network", async () => {
     const status = await daemon.status();
