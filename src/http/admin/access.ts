@@ -27,8 +27,8 @@ import { AdminSessions, cookieValue, sessionCookie, sessionCookieName } from "./
 
 /** Open to anyone who names the listener right (GET/HEAD). */
 const PUBLIC_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
-/** At most one "misdirected" warning per minute: a rebinding page may retry in a loop. */
-const MISDIRECTED_LOG_EVERY_MS = 60_000;
+/** At most one warning of a kind per minute: a rebinding page or a token guesser may retry in a loop. */
+const WARN_EVERY_MS = 60_000;
 
 export interface AdminAccessOptions {
   token: string;
@@ -39,12 +39,33 @@ export interface AdminAccessOptions {
 
 const unauthorized = (detail: string) => ({ status: "ERROR", error: "UNAUTHORIZED", detail });
 
+/** A warning logged at most once per WARN_EVERY_MS, with how many were refused since the last one. */
+class ThrottledWarning {
+  #refused = 0;
+  #loggedAt = -Infinity;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly event: string,
+    private readonly message: string,
+  ) {}
+
+  note(fields: Record<string, unknown>): void {
+    this.#refused++;
+    if (Date.now() - this.#loggedAt < WARN_EVERY_MS) return;
+    this.logger.warn({ event: this.event, ...fields, refused: this.#refused }, this.message);
+    this.#refused = 0;
+    this.#loggedAt = Date.now();
+  }
+}
+
 export async function registerAdminAccess(app: FastifyInstance, o: AdminAccessOptions): Promise<void> {
   const allowed = new AllowedHosts(o.hosts);
   const tokenCheck = new KeyCheck(o.token);
   const sessions = new AdminSessions(o.token);
   const login = loadLoginPage(o.logger);
-  let misdirected = { count: 0, loggedAt: -Infinity };
+  const misdirected = new ThrottledWarning(o.logger, "admin-misdirected", "admin request for a host name that is not this listener's refused (DNS rebinding? add the name to admin.hosts if it is yours)");
+  const failedLogin = new ThrottledWarning(o.logger, "admin-login-failed", "admin request with a wrong token refused");
 
   const tokenMatches = (candidate: string | null | undefined): boolean => typeof candidate === "string" && tokenCheck.matches(candidate);
   const cookieName = (req: FastifyRequest): string => sessionCookieName(req.socket.localPort);
@@ -69,11 +90,7 @@ export async function registerAdminAccess(app: FastifyInstance, o: AdminAccessOp
 
   app.addHook("onRequest", async (req, reply) => {
     if (!allowed.allows(req.headers.host, { address: req.socket.localAddress, port: req.socket.localPort })) {
-      misdirected.count++;
-      if (Date.now() - misdirected.loggedAt >= MISDIRECTED_LOG_EVERY_MS) {
-        o.logger.warn({ event: "admin-misdirected", ip: req.ip, host: String(req.headers.host ?? "").slice(0, 100), refused: misdirected.count }, "admin request for a host name that is not this listener's refused (DNS rebinding? add the name to admin.hosts if it is yours)");
-        misdirected = { count: 0, loggedAt: Date.now() };
-      }
+      misdirected.note({ ip: req.ip, host: String(req.headers.host ?? "").slice(0, 100) });
       return reply.code(421).send({ status: "ERROR", error: "MISDIRECTED_REQUEST", detail: "the Host header is not a name of this admin listener (localhost, its address, or admin.hosts)" });
     }
     const url = new URL(req.url, "http://admin.invalid");
@@ -84,11 +101,12 @@ export async function registerAdminAccess(app: FastifyInstance, o: AdminAccessOp
     const bearer = presentedKeys(req, ["bearer"]);
     if (bearer.length > 0) {
       if (bearer.some((k) => tokenMatches(k.value))) return;
+      failedLogin.note({ ip: req.ip, via: "bearer" });
       return reply.code(401).header("www-authenticate", 'Bearer realm="simgate admin", error="invalid_token"').send(unauthorized("the bearer token is not the admin token"));
     }
     if (reading && url.searchParams.has("token")) {
       if (!tokenMatches(url.searchParams.get("token"))) {
-        o.logger.warn({ event: "admin-login-failed", ip: req.ip, via: "query" }, "admin login with a wrong token refused");
+        failedLogin.note({ ip: req.ip, via: "query" });
         return url.pathname === "/" ? showLogin(reply, "That is not the admin token.") : reply.code(401).send(unauthorized("?token= is not the admin token"));
       }
       url.searchParams.delete("token");
@@ -109,7 +127,7 @@ export async function registerAdminAccess(app: FastifyInstance, o: AdminAccessOp
     scope.post("/login", async (req, reply) => {
       const token = req.body instanceof URLSearchParams ? req.body.get("token") : null;
       if (tokenMatches(token)) return startSession(req, reply, "/");
-      o.logger.warn({ event: "admin-login-failed", ip: req.ip, via: "form" }, "admin login with a wrong token refused");
+      failedLogin.note({ ip: req.ip, via: "form" });
       return showLogin(reply, "That is not the admin token.");
     });
   });
