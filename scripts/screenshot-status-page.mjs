@@ -8,7 +8,7 @@
 //
 // Everything runs on loopback with throw-away state; both processes are stopped at the end.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -69,12 +69,14 @@ try {
   const daemon = start(["run", "--simulate", "8", "--seed", "1", "--config", configFile, "--state-dir", stateDir, "--listen", `127.0.0.1:${partnerPort}`, "--admin", `127.0.0.1:${adminPort}`], { SIMGATE_ONLINESIM_KEY: KEY });
   procs.push(daemon);
   await waitReady(`${adminUrl}/readyz`, daemon);
-  const fake = start(["fake-onlinesim", "--listen", `127.0.0.1:${fakePort}`, "--partner", `http://127.0.0.1:${partnerPort}`, "--key", KEY, "--sms-via", adminUrl, "--poll-ms", "1000", "--order-every-ms", "900", "--modules", "8"]);
+  // The admin token the daemon generated at its first start (no admin.token in the config).
+  const adminToken = readFileSync(join(stateDir, "admin-token"), "utf8").trim();
+  const fake = start(["fake-onlinesim", "--listen", `127.0.0.1:${fakePort}`, "--partner", `http://127.0.0.1:${partnerPort}`, "--key", KEY, "--sms-via", adminUrl, "--poll-ms", "1000", "--order-every-ms", "900", "--modules", "8"], { SIMGATE_ADMIN_TOKEN: adminToken });
   procs.push(fake);
 
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--headless=new"] });
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
-  await page.goto(`${adminUrl}/`);
+  await page.goto(`${adminUrl}/?token=${encodeURIComponent(adminToken)}`); // logs in, then shows / without the token
   await page.locator('#conn[data-mode="live"]').waitFor({ timeout: 15_000 });
   process.stdout.write(`buying for ${seconds} s …\n`);
   await sleep(seconds * 1000);

@@ -4,7 +4,9 @@
  * one line that says what to do.
  *
  * Address: `--admin HOST:PORT`, else `admin.listen` of the config file, else 127.0.0.1:8081.
- * Token: SIMGATE_ADMIN_TOKEN, else `admin.token` of the config file. The config file is
+ * Token: SIMGATE_ADMIN_TOKEN, else `admin.token` of the config file, else the token the
+ * daemon generated in its state directory (`<stateDir>/admin-token`, mode 0600; stateDir
+ * from SIMGATE_STATE_DIR, else the config file, else /var/lib/simgate). The config file is
  * `--config FILE`, else the service's /etc/simgate/simgate.yaml when this user can read
  * it — so on the modem host `sudo simgate status` just works, and an unprivileged user
  * exports the token instead of getting a copy of the whole config.
@@ -15,6 +17,8 @@ import { loadConfig } from "../config/load.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand, type CliIo } from "./io.js";
 import { oneLineError } from "./format.js";
 import { HOST_PORT } from "../config/host-port.js";
+import { DEFAULT_STATE_DIR } from "../store/index.js";
+import { adminTokenPath, readTokenFile } from "../http/admin/admin-token.js";
 
 export const DEFAULT_CONFIG_FILE = "/etc/simgate/simgate.yaml";
 export const DEFAULT_ADMIN = "127.0.0.1:8081";
@@ -23,8 +27,10 @@ export interface AdminTarget {
   /** http://HOST:PORT */
   base: string;
   token: string | undefined;
-  /** Where the token came from, for the 401 message. */
+  /** Where the token came from (or was looked for last), for the 401 message. */
   tokenFrom: string | undefined;
+  /** Why no token was found in the daemon's token file (unreadable, malformed), for the 401 message. */
+  tokenProblem?: string | undefined;
   /** The config file read, if any. */
   configFile: string | undefined;
 }
@@ -41,22 +47,23 @@ export interface TargetOptions {
 export function adminTarget(o: TargetOptions): AdminTarget {
   const fallback = o.defaultConfigFile ?? DEFAULT_CONFIG_FILE;
   const file = o.config ?? (readable(fallback) ? fallback : undefined);
-  let admin: { listen: string; token?: string | undefined } | undefined;
+  let config: { admin: { listen: string; token?: string | undefined }; stateDir: string } | undefined;
   try {
     // env {} on purpose: the CLI wants the file's admin section, not the daemon's secrets.
-    admin = file !== undefined ? loadConfig({ file, env: {} }).config.admin : undefined;
+    config = file !== undefined ? loadConfig({ file, env: {} }).config : undefined;
   } catch (err) {
     if (o.config !== undefined) throw err;
   }
-  const listen = o.admin ?? admin?.listen ?? DEFAULT_ADMIN;
+  const listen = o.admin ?? config?.admin.listen ?? DEFAULT_ADMIN;
+  const where = { base: `http://${connectHost(listen)}`, configFile: file };
   const envToken = o.env.SIMGATE_ADMIN_TOKEN || undefined;
-  const token = envToken ?? admin?.token;
-  return {
-    base: `http://${connectHost(listen)}`,
-    token,
-    tokenFrom: envToken ? "SIMGATE_ADMIN_TOKEN" : admin?.token ? `${file} (admin.token)` : undefined,
-    configFile: file,
-  };
+  if (envToken) return { ...where, token: envToken, tokenFrom: "SIMGATE_ADMIN_TOKEN" };
+  if (config?.admin.token) return { ...where, token: config.admin.token, tokenFrom: `${file} (admin.token)` };
+  // The daemon's own token, generated at its first start when the config sets none.
+  const tokenFile = adminTokenPath(o.env.SIMGATE_STATE_DIR || config?.stateDir || DEFAULT_STATE_DIR);
+  const read = readTokenFile(tokenFile);
+  if (read.kind === "token") return { ...where, token: read.token, tokenFrom: tokenFile };
+  return { ...where, token: undefined, tokenFrom: tokenFile, tokenProblem: read.kind === "missing" ? `${tokenFile} does not exist` : read.problem };
 }
 
 function readable(file: string): boolean {
@@ -125,11 +132,11 @@ export class AdminClient {
   #httpProblem(status: number, method: string, path: string, json: unknown, where: string): string {
     const detail = errorDetail(json);
     if (status === 401) {
-      return this.target.token === undefined
-        ? `admin API needs a token: set SIMGATE_ADMIN_TOKEN, or pass --config FILE with admin.token (the daemon's config${this.target.configFile ? "" : `; ${DEFAULT_CONFIG_FILE} is not readable by this user — sudo?`})`
-        : `admin API refused the token from ${this.target.tokenFrom ?? "the config"}: it does not match the daemon's admin.token`;
+      if (this.target.token !== undefined) return `admin API refused the token from ${this.target.tokenFrom ?? "the config"}: it does not match the daemon's admin token`;
+      const sudo = this.target.tokenProblem?.includes("not readable") ? " — sudo?" : "";
+      return `admin API needs a token and ${this.target.tokenProblem ?? "none was found"}${sudo}: set SIMGATE_ADMIN_TOKEN, or pass --config FILE of the daemon (its admin.token or stateDir)`;
     }
-    if (status === 403) return `admin API at ${where} serves only local clients: run this on the modem host, or set admin.token in the daemon's config`;
+    if (status === 421) return `the daemon at ${where} does not answer to that host name: use --admin with its address (127.0.0.1:PORT), or add the name to admin.hosts`;
     // Fastify's own 404 (no such route) has no `status` field: an older daemon.
     if (status === 404 && (json as { status?: unknown } | undefined)?.status !== "ERROR") return `the daemon at ${where} does not know ${method} ${path.split("?")[0]}: is it an older simgate? (restart it after upgrading)`;
     return detail ?? `${method} ${path} failed with HTTP ${status}`;
@@ -163,7 +170,9 @@ export const COMMON_HELP = `  --admin HOST:PORT  the daemon's admin API (default
   --config FILE      read admin.listen and admin.token from FILE (default ${DEFAULT_CONFIG_FILE} if readable)
   --json             print the API's JSON instead of a table
 
-The token (when the daemon has admin.token) comes from SIMGATE_ADMIN_TOKEN or the config file.
+The admin token comes from SIMGATE_ADMIN_TOKEN, else admin.token of the config file, else
+the token the daemon generated in <stateDir>/admin-token (readable by root and the service
+user: sudo).
 `;
 
 type Options = NonNullable<ParseArgsConfig["options"]>;

@@ -185,8 +185,19 @@ const http = z
 const admin = z.strictObject({
   /** Admin listener (issue 7): loopback only by default. */
   listen: hostPort.default("127.0.0.1:8081"),
-  /** Optional bearer token; unset = loopback trust. Redacted in `config show`. */
+  /**
+   * Bearer token for everything on the admin listener but /healthz, /readyz and /metrics,
+   * from any address (loopback is not an identity). Unset = the daemon generates one at
+   * its first start in <stateDir>/admin-token (mode 0600), where the CLI finds it.
+   * Redacted in `config show`.
+   */
   token: z.string().min(16).optional(),
+  /**
+   * Host names the admin listener answers to besides localhost, 127.0.0.1, [::1] and its
+   * own address (a reverse proxy's name, say); `name` or `name:port`. Any other Host header
+   * gets 421: a DNS-rebinding web page cannot use the listener.
+   */
+  hosts: z.array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?)(:\d{1,5})?$/, "expected a host name, an IP address or HOST:PORT")).default([]),
 });
 
 export const ConfigSchema = z

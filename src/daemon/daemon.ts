@@ -27,6 +27,7 @@ import { openBytePort } from "../transport/serial-port.js";
 import type { Config } from "../config/schema.js";
 import { buildPartnerEndpoint, type TlsReloadResult } from "../http/partner/index.js";
 import { buildAdminServer } from "../http/admin/server.js";
+import { daemonAdminToken } from "../http/admin/admin-token.js";
 import { effectiveEngineConfig } from "./engine-config.js";
 import { createModemSource, type ModemSource, type SimulateOptions } from "./modem-source.js";
 import { startOutbound, type Outbound } from "./outbound.js";
@@ -95,6 +96,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const store = openStore({ stateDir: config.stateDir });
     cleanups.push({ step: "close the store", run: () => store.close() });
     log.info({ event: "store-open", path: store.path, schemaVersion: store.schemaVersion, migrated: store.migrated }, "state database open");
+    // The admin token, next to the store: a bad token file stops the start before anything listens.
+    // Never logged: only where it is, so the operator can find it.
+    const adminToken = daemonAdminToken(config.admin.token, config.stateDir);
+    if (adminToken.generated) log.info({ event: "admin-token-generated", file: adminToken.file }, `admin token generated in ${adminToken.file} (mode 0600): the admin CLI and the status page login use it`);
 
     const engineConfig = effectiveEngineConfig(config, opts.simulate !== undefined);
     if (engineConfig.services.length === 0) log.warn({ event: "no-services" }, "engine.services is empty: GET_SERVICES reports nothing for sale until you list the Onlinesim services to sell");
@@ -138,13 +143,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
     let discovered = false;
     let adminApp: FastifyInstance | undefined;
+    const adminListen = opts.adminListen ?? config.admin.listen;
     adminApp = await buildAdminServer({
-      token: config.admin.token,
-      context: { config, map, engine, store, pool, outbound, simulated: modems.simulated, partner: partnerCounters, startedAt, logger: log },
+      listen: adminListen,
+      context: { config, map, engine, store, pool, outbound, simulated: modems.simulated, partner: partnerCounters, startedAt, logger: log, adminToken: adminToken.token },
       ready: () => (store.closed ? { ready: false, why: "store closed" } : discovered ? { ready: true } : { ready: false, why: "first port discovery still running" }),
       status: () => daemonStatus({ map, engine, outbound, store, startedAt, activationLifeMs: config.engine.activationLifeMs, names: config.engine.names }),
     });
-    const admin = await listen(adminApp, opts.adminListen ?? config.admin.listen, "admin listener");
+    const admin = await listen(adminApp, adminListen, "admin listener");
     cleanups.push({ step: "close the admin listener", run: () => adminApp?.close() });
     log.info({ event: "admin-listening", url: admin.url }, "admin listener up (status, health, metrics)");
 

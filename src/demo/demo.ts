@@ -12,6 +12,7 @@ import { demoDaemonConfig } from "./config.js";
 import { portOrFree, spawnSimgate, waitForStderr, type Child } from "./processes.js";
 import { RackEventPlayer } from "./rack-events.js";
 import { formatSummary, type DemoCounts } from "./summary.js";
+import { adminTokenPath, readTokenFile } from "../http/admin/admin-token.js";
 
 export interface DemoOptions {
   modems: number;
@@ -29,6 +30,8 @@ export interface DemoOptions {
 
 export interface RunningDemo {
   adminUrl: string;
+  /** The daemon's generated admin token (the demo prints the status page URL with it). */
+  adminToken: string;
   partnerUrl: string;
   stateDir: string;
   /** Latest counts (for tests). */
@@ -85,9 +88,17 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     await stop(1);
     throw new Error(`the daemon did not start: ${(err as Error).message} (log: ${logFile})`);
   }
+  // The token the daemon generated at its first start in the demo's state directory.
+  const token = readTokenFile(adminTokenPath(stateDir));
+  if (token.kind !== "token") {
+    await stop(1);
+    throw new Error(`the daemon's admin token: ${token.kind === "missing" ? "no admin-token file" : token.problem}`);
+  }
+  const adminToken = token.token;
   fake = spawnSimgate(
     ["fake-onlinesim", "--listen", `127.0.0.1:${fakePort}`, "--partner", partnerUrl, "--sms-via", adminUrl, "--key", DEMO_KEY, "--poll-ms", "2000", "--order-every-ms", String(o.orderEveryMs), "--sms-window-ms", "15000", "--status1-rate", "0.2", "--modules", String(o.modems), "--summary-ms", "1000", "--json"],
     {
+      env: { SIMGATE_ADMIN_TOKEN: adminToken },
       onLine: (line) => {
         try {
           const s = JSON.parse(line);
@@ -113,21 +124,22 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   for (const c of children) void c.exited.then((code) => (stopping ? undefined : (o.out(`a demo process exited unexpectedly (${code}); stopping`), stop(1))));
 
   o.out(`simgate demo: ${o.modems} simulated modems (seed ${o.seed}) and a fake Onlinesim buying from them`);
-  o.out(`  status page   ${adminUrl}/`);
+  // With the token: one click logs the browser in (the page then drops it from the address bar).
+  o.out(`  status page   ${adminUrl}/?token=${adminToken}`);
   o.out(`  partner API   ${partnerUrl}/  (what Onlinesim calls)`);
   o.out(`  daemon log    ${logFile}`);
   o.out(`  config        ${configFile}`);
   o.out(`  Ctrl-C stops both.`);
-  rack = new RackEventPlayer(adminUrl, o.modems, o.out);
+  rack = new RackEventPlayer(adminUrl, adminToken, o.modems, o.out);
   rack.start();
-  summaryTimer = setInterval(() => void refreshPorts(adminUrl, counts).then(() => o.out(formatSummary(counts))), o.summaryMs);
+  summaryTimer = setInterval(() => void refreshPorts(adminUrl, adminToken, counts).then(() => o.out(formatSummary(counts))), o.summaryMs);
   if (o.durationMs !== undefined) durationTimer = setTimeout(() => void stop(0), o.durationMs);
-  return { adminUrl, partnerUrl, stateDir, counts: () => ({ ...counts }), done, stop: () => stop(0) };
+  return { adminUrl, adminToken, partnerUrl, stateDir, counts: () => ({ ...counts }), done, stop: () => stop(0) };
 }
 
-async function refreshPorts(adminUrl: string, counts: DemoCounts): Promise<void> {
+async function refreshPorts(adminUrl: string, adminToken: string, counts: DemoCounts): Promise<void> {
   try {
-    const res = await fetch(`${adminUrl}/api/status`, { signal: AbortSignal.timeout(2_000) });
+    const res = await fetch(`${adminUrl}/api/status`, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(2_000) });
     const status = (await res.json()) as { ports: Array<{ state: string }> };
     counts.ports = status.ports.length;
     counts.sellable = status.ports.filter((p) => p.state === "ready").length;

@@ -27,6 +27,7 @@ export class RackEventPlayer {
 
   constructor(
     private readonly adminUrl: string,
+    private readonly adminToken: string,
     private readonly modems: number,
     private readonly say: (line: string) => void,
   ) {}
@@ -53,7 +54,7 @@ export class RackEventPlayer {
 
   async #fire(e: RackEvent): Promise<void> {
     try {
-      const res = await fetch(`${this.adminUrl}/api/simulator/ports/modem${e.slot}/${e.op}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}", signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(`${this.adminUrl}/api/simulator/ports/modem${e.slot}/${e.op}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${this.adminToken}` }, body: "{}", signal: AbortSignal.timeout(5_000) });
       this.say(res.ok ? `rack: ${e.say}` : `rack: ${e.op} modem${e.slot} refused (HTTP ${res.status})`);
     } catch (err) {
       this.say(`rack: ${e.op} modem${e.slot} failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -163,11 +163,11 @@ describe("inspection API on the running daemon (simgate run --simulate 4)", () =
     expect(onA.sms.map((s: any) => s.text)).toEqual([textA]);
     expect((await d.adminGet(`/api/sms?since=${before}`)).sms.map((s: any) => s.text).sort()).toEqual([textA, textB].sort());
     expect((await d.adminGet(`/api/sms?since=${Date.now() + 60_000}`)).sms).toEqual([]);
-    const bad = await fetch(`${d.adminUrl}/api/sms?port=modem99`);
+    const bad = await fetch(`${d.adminUrl}/api/sms?port=modem99`, { headers: d.adminHeaders });
     expect(bad.status).toBe(404);
     expect(await bad.json()).toMatchObject({ error: "NO_SUCH_PORT", detail: expect.stringContaining("modem0") });
-    expect((await fetch(`${d.adminUrl}/api/sms?since=yesterday`)).status).toBe(400);
-    expect((await fetch(`${d.adminUrl}/api/sms?limit=0`)).status).toBe(400);
+    expect((await fetch(`${d.adminUrl}/api/sms?since=yesterday`, { headers: d.adminHeaders })).status).toBe(400);
+    expect((await fetch(`${d.adminUrl}/api/sms?limit=0`, { headers: d.adminHeaders })).status).toBe(400);
   });
 
   it("GET /api/activations shows an order made through the partner endpoint, its SMS and its finish", async () => {

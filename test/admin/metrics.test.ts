@@ -3,8 +3,9 @@
  * engine, three simulated modems on pseudo-terminals, the fake Onlinesim receiving
  * PUSH_SMS): every line is valid exposition format, and the numbers are the daemon's —
  * compared with /api/page, GET_SERVICES and what the test itself did (an order, an SMS,
- * a FINISH, a hung modem). The admin token is set, so the same daemon shows what the
- * token protects (metrics, the page's data) and the one thing `?token=` opens (the page).
+ * a FINISH, a hung modem). The admin token is set, so the same daemon shows what is open
+ * to monitoring (metrics) and what the token protects (the page and its data, reached by
+ * a browser through `?token=` and a session cookie).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -217,9 +218,9 @@ describe("GET /metrics on a running daemon (3 simulated modems, admin token set)
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it("needs the admin token", async () => {
-    expect((await fetch(`${admin}/metrics`)).status).toBe(401);
-    expect((await fetch(`${admin}/metrics?token=${TOKEN}`)).status).toBe(401); // the query opens the page only
+  it("is open to monitoring without the token, like /healthz and /readyz; the API is not", async () => {
+    for (const path of ["/metrics", "/healthz", "/readyz"]) expect((await fetch(`${admin}${path}`)).status, path).toBe(200);
+    expect((await fetch(`${admin}/api/status`)).status).toBe(401);
   });
 
   it("writes valid exposition format with HELP and TYPE for every family", async () => {
@@ -317,10 +318,15 @@ describe("GET /metrics on a running daemon (3 simulated modems, admin token set)
     }
   });
 
-  it("serves the page for ?token= (the page only), its data only with the header, and never a secret", async () => {
-    expect((await fetch(`${admin}/`)).status).toBe(401);
-    expect((await fetch(`${admin}/?token=wrong-token-0123456789`)).status).toBe(401);
-    const res = await fetch(`${admin}/?token=${TOKEN}`);
+  it("serves the page after a ?token= login (a session cookie), its data only with a session or the header, and never a secret", async () => {
+    const login = await fetch(`${admin}/`);
+    expect(login.status).toBe(401);
+    expect(await login.text()).not.toContain("<title>simgate · pool status");
+    expect((await fetch(`${admin}/?token=wrong-token-0123456789`, { redirect: "manual" })).status).toBe(401);
+    const redirect = await fetch(`${admin}/?token=${TOKEN}`, { redirect: "manual" });
+    expect(redirect.status).toBe(303);
+    const cookie = redirect.headers.get("set-cookie")!.split(";")[0]!;
+    const res = await fetch(`${admin}/`, { headers: { cookie } });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-security-policy")).toMatch(/^default-src 'none'; script-src 'sha256-/);
     const html = await res.text();
@@ -329,7 +335,8 @@ describe("GET /metrics on a running daemon (3 simulated modems, admin token set)
     expect(html).not.toContain(TOKEN);
     // Works without any network: nothing is loaded from another host.
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
-    expect((await fetch(`${admin}/api/page?token=${TOKEN}`)).status).toBe(401);
+    expect((await fetch(`${admin}/api/page`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${admin}/api/page`)).status).toBe(401);
     expect((await fetch(`${admin}/api/events`)).status).toBe(401);
   });
 
@@ -357,7 +364,7 @@ describe("GET /metrics on a running daemon (3 simulated modems, admin token set)
     }
   });
 
-  it("goes live in a browser opened with ?token= (the page sends the token itself)", async () => {
+  it("goes live in a browser opened with ?token= (its session cookie carries the page's requests)", async () => {
     const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--headless=new"] });
     try {
       const page = await browser.newPage();

@@ -1,8 +1,10 @@
 /**
  * `simgate status|sms|at|activations` as an operator runs them: the real CLI process
- * against the real daemon process (`simgate run --simulate 4`), with `--admin HOST:PORT`;
- * the helpful failures (no daemon, unknown port, refused command, usage); and a daemon
- * with admin.token (401 without it, works with it from --config or SIMGATE_ADMIN_TOKEN).
+ * against the real daemon process (`simgate run --simulate 4`), with `--admin HOST:PORT`
+ * and `--config FILE` (whose stateDir leads the CLI to the admin token the daemon
+ * generated, as `sudo simgate status` finds it on a real host); the helpful failures (no
+ * daemon, no token, unknown port, refused command, usage); and a daemon with admin.token
+ * (401 without it, works with it from --config or SIMGATE_ADMIN_TOKEN).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,7 +34,7 @@ describe("admin CLI commands against the running daemon", () => {
 
   beforeAll(async () => {
     d = await startDaemonProcess({ modems: 4, seed: "3" });
-    admin = ["--admin", d.adminUrl.replace("http://", "")];
+    admin = ["--admin", d.adminUrl.replace("http://", ""), "--config", d.configFile];
     ready = await waitSettled(d, 3);
   }, 120_000);
 
@@ -154,6 +156,22 @@ describe("admin CLI commands against the running daemon", () => {
     expect(json.activations.find((a: any) => a.id === id)).toMatchObject({ state: "finished", status: 3, finishSum: 7 });
   }, TEST_MS);
 
+  it("finds the generated token through SIMGATE_STATE_DIR too; without any token: 401 explained, nothing shown", async () => {
+    const address = d.adminUrl.replace("http://", "");
+    const viaEnv = await runSimgate(["activations", "--admin", address], CLI_MS, { SIMGATE_STATE_DIR: d.stateDir });
+    expect(viaEnv.stderr).toBe("");
+    expect(viaEnv.code).toBe(0);
+    const elsewhere = mkdtempSync(join(tmpdir(), "simgate-no-token-"));
+    try {
+      const none = await runSimgate(["status", "--admin", address], CLI_MS, { SIMGATE_STATE_DIR: elsewhere });
+      expect(none.code).toBe(1);
+      expect(none.stdout).toBe("");
+      expect(none.stderr).toBe(`simgate status: admin API needs a token and ${join(elsewhere, "admin-token")} does not exist: set SIMGATE_ADMIN_TOKEN, or pass --config FILE of the daemon (its admin.token or stateDir)\n`);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  }, TEST_MS);
+
   it("no daemon at the address: says so and how to check, exit 1", async () => {
     const port = await freePort();
     for (const cmd of ["status", "activations"]) {
@@ -201,9 +219,9 @@ describe("admin CLI commands against a daemon with admin.token", () => {
   }
 
   it("without the token: 401 explained, exit 1", async () => {
-    const r = await runSimgate(["status", "--admin", address], CLI_MS);
+    const r = await runSimgate(["status", "--admin", address], CLI_MS, { SIMGATE_STATE_DIR: join(dir, "elsewhere") });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^simgate status: admin API needs a token: set SIMGATE_ADMIN_TOKEN, or pass --config FILE with admin.token/);
+    expect(r.stderr).toMatch(/^simgate status: admin API needs a token and \S+admin-token does not exist: set SIMGATE_ADMIN_TOKEN, or pass --config FILE of the daemon/);
   }, TEST_MS);
 
   it("with the token from --config (address too) or from SIMGATE_ADMIN_TOKEN: works", async () => {
@@ -215,6 +233,6 @@ describe("admin CLI commands against a daemon with admin.token", () => {
     expect(fromEnv).toMatchObject({ code: 0, stdout: "no activations yet\n" });
     const wrong = await withEnvToken("not-the-admin-token-xxxx", ["sms", "--admin", address]);
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toBe("simgate sms: admin API refused the token from SIMGATE_ADMIN_TOKEN: it does not match the daemon's admin.token\n");
+    expect(wrong.stderr).toBe("simgate sms: admin API refused the token from SIMGATE_ADMIN_TOKEN: it does not match the daemon's admin token\n");
   }, TEST_MS);
 });

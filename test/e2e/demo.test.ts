@@ -19,9 +19,14 @@ describe("simgate demo", () => {
 
   it("serves orders, delivers exact SMS, applies every finish status, and the faulty modules recover", async () => {
     demo = await startDemo({ modems: 16, seed: "1", adminPort: 0, partnerPort: 0, orderEveryMs: 800, summaryMs: 1_000, durationMs: 150_000, out: (l) => lines.push(l) });
-    expect(lines.join("\n")).toContain(`status page   ${demo.adminUrl}/`);
+    expect(lines.join("\n")).toContain(`status page   ${demo.adminUrl}/?token=${demo.adminToken}\n`);
+    // The printed URL logs a browser in with one click: a session cookie and the page without the token.
+    const click = await fetch(`${demo.adminUrl}/?token=${demo.adminToken}`, { redirect: "manual" });
+    expect(click.status).toBe(303);
+    expect(click.headers.get("location")).toBe("/");
+    expect(click.headers.get("set-cookie")).toMatch(/^simgate_session_\d+=.+; HttpOnly; SameSite=Strict$/);
     const portState = async (slot: number): Promise<string | undefined> => {
-      const status = (await (await fetch(`${demo!.adminUrl}/api/status`)).json()) as { ports: Array<{ id: string; state: string }> };
+      const status = (await (await fetch(`${demo!.adminUrl}/api/status`, { headers: { authorization: `Bearer ${demo!.adminToken}` } })).json()) as { ports: Array<{ id: string; state: string }> };
       return status.ports.find((p) => p.id.endsWith(`/modem${slot}`))?.state;
     };
     // Both start sellable (the rack's faults come 20 s and 28 s in)…

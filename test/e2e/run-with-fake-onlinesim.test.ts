@@ -48,6 +48,7 @@ describe("simgate run --simulate 8 + simgate fake-onlinesim, as two processes", 
         "--summary-ms", "500",
         "--json",
       ],
+      { env: { SIMGATE_ADMIN_TOKEN: daemon.adminToken } }, // --sms-via posts to the admin API
     );
     createInterface({ input: fake.child.stdout! }).on("line", (line) => {
       const parsed = JSON.parse(line);

@@ -3,14 +3,16 @@
  * against the real daemon process (`simgate run --simulate 8`) with the fake Onlinesim
  * buying from it. One tile per port as /api/status says; an order, an SMS injected at the
  * simulated modem and a FINISH appear on the page without a reload; the page loads nothing
- * from another host and never shows the Onlinesim key. A screenshot is left in
+ * from another host and never shows the Onlinesim key or the admin token. The browser logs
+ * in through the form (and, in a second browser context, through a `?token=` URL) and then
+ * rides on an HttpOnly, SameSite=Strict session cookie. A screenshot is left in
  * test-artifacts/status-page.png.
  *
  * No sleeps: every wait is for a DOM change (playwright's waitFor / waitForFunction).
  */
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeOnlinesim } from "../../src/onlinesim/fake/index.js";
 import type { Operation } from "../../src/onlinesim/fake/operations.js";
@@ -56,7 +58,7 @@ describe("status page in headless chromium (simgate run --simulate 8)", () => {
       chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--headless=new"] }),
     ]);
     await waitSettled(daemon, 6);
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
     page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
     // A Content-Security-Policy violation shows up here too.
@@ -64,8 +66,15 @@ describe("status page in headless chromium (simgate run --simulate 8)", () => {
       if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
     });
     page.on("request", (req) => requested.push(req.url()));
+    // Log in through the form, as an operator who opens http://127.0.0.1:8081/ does.
     await page.goto(`${daemon.adminUrl}/`);
+    await page.locator('input[name="token"][type="password"]').fill(daemon.adminToken!);
+    await page.locator('button[type="submit"]').click();
     await page.locator('#conn[data-mode="live"]').waitFor();
+    // The form came with 401 (the page itself needs the token), which Chromium reports on the
+    // console; anything else (a CSP violation in the form, a script error) is a problem.
+    expect(problems).toEqual(["console: Failed to load resource: the server responded with a status of 401 (Unauthorized)"]);
+    problems.length = 0;
   }, 90_000);
 
   afterAll(async () => {
@@ -74,6 +83,69 @@ describe("status page in headless chromium (simgate run --simulate 8)", () => {
     await fake?.stop();
     if (daemon) rmSync(daemon.stateDir, { recursive: true, force: true });
   });
+
+  /** The session cookie the login set, as the browser keeps it. */
+  const sessionCookie = async (context: BrowserContext) => {
+    const cookies = (await context.cookies()).filter((c) => c.name.startsWith("simgate_session_"));
+    expect(cookies).toHaveLength(1);
+    return cookies[0]!;
+  };
+
+  it("logged in through the form: an HttpOnly, SameSite=Strict session cookie for /, not the token, out of the page's reach", async () => {
+    expect(new URL(page.url()).pathname).toBe("/");
+    const c = await sessionCookie(page.context());
+    expect(c).toMatchObject({ name: `simgate_session_${new URL(daemon.adminUrl).port}`, path: "/", httpOnly: true, sameSite: "Strict", secure: false, domain: "127.0.0.1" });
+    expect(c.value).not.toContain(daemon.adminToken!);
+    expect(await page.evaluate(() => document.cookie)).toBe("");
+    expect(await page.content()).not.toContain(daemon.adminToken!);
+  });
+
+  /** A browser session of its own (no cookie yet), closed afterwards. */
+  const inNewBrowserSession = async (run: (other: Page, context: BrowserContext) => Promise<void>): Promise<void> => {
+    const context = await browser.newContext();
+    try {
+      const other = await context.newPage();
+      other.setDefaultTimeout(UI_TIMEOUT);
+      await run(other, context);
+    } finally {
+      await context.close();
+    }
+  };
+  const tokenUrl = (): string => `${daemon.adminUrl}/?token=${encodeURIComponent(daemon.adminToken!)}`;
+
+  it("a ?token= URL logs in with one click and leaves no token in the address bar", () =>
+    inNewBrowserSession(async (other, context) => {
+      await other.goto(tokenUrl());
+      await other.locator('#conn[data-mode="live"]').waitFor();
+      expect(other.url()).toBe(`${daemon.adminUrl}/`);
+      const c = await sessionCookie(context);
+      expect(c).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/" });
+      expect(await other.content()).not.toContain(daemon.adminToken!);
+      // The redirect replaced the token URL: one step back is where the tab came from.
+      await other.goBack();
+      expect(other.url()).toBe("about:blank");
+    }));
+
+  it("goes back to the login form when the session ends", () =>
+    inNewBrowserSession(async (other, context) => {
+      await other.route("**/api/events", (route) => route.abort()); // polling: one request every few seconds
+      await other.goto(tokenUrl());
+      await other.locator('#conn[data-mode="polling"]').waitFor();
+      await context.clearCookies();
+      await other.locator('input[name="token"][type="password"]').waitFor();
+      expect(other.url()).toBe(`${daemon.adminUrl}/`);
+    }));
+
+  it("a wrong token in the form shows the form again with a message, and no session", () =>
+    inNewBrowserSession(async (other, context) => {
+      await other.goto(`${daemon.adminUrl}/`);
+      await other.locator('input[name="token"]').fill("not-the-admin-token-0123");
+      await other.locator('button[type="submit"]').click();
+      await other.locator("#problem", { hasText: "not the admin token" }).waitFor();
+      expect(await other.locator("#ports").count()).toBe(0);
+      expect((await context.cookies()).filter((c) => c.name.startsWith("simgate_session_"))).toEqual([]);
+      expect(await other.content()).not.toContain("not-the-admin-token-0123");
+    }));
 
   it("shows one tile per port with the daemon's state, number and network", async () => {
     const status = await daemon.status();
@@ -134,8 +206,9 @@ describe("status page in headless chromium (simgate run --simulate 8)", () => {
     const origin = new URL(daemon.adminUrl).origin;
     expect(requested.length).toBeGreaterThan(0);
     for (const url of requested) expect(new URL(url).origin, url).toBe(origin);
-    expect(problems).toEqual([]);
+    expect(problems, JSON.stringify(problems)).toEqual([]);
     expect(await page.content()).not.toContain(E2E_KEY);
+    expect(await page.content()).not.toContain(daemon.adminToken!);
     // What the page received over the event stream, read the way the page reads it.
     const events = await page.evaluate(async () => {
       const ctrl = new AbortController();
@@ -148,10 +221,11 @@ describe("status page in headless chromium (simgate run --simulate 8)", () => {
     });
     expect(events).toMatch(/^retry: \d+\nevent: status\ndata: \{/);
     expect(events).not.toContain(E2E_KEY);
+    expect(events).not.toContain(daemon.adminToken!);
   });
 
   it("falls back to polling when the event stream is blocked, and still shows every port", async () => {
-    const second = await browser.newPage();
+    const second = await page.context().newPage(); // the same browser session: logged in
     try {
       second.setDefaultTimeout(UI_TIMEOUT);
       await second.route("**/api/events", (route) => route.abort());

@@ -12,10 +12,10 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Run `simgate <args>` to completion (bounded). */
-export function runSimgate(args: string[], timeoutMs = 20_000): Promise<RunResult> {
+/** Run `simgate <args>` to completion (bounded); `env` is added to this process's environment. */
+export function runSimgate(args: string[], timeoutMs = 20_000, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [SIMGATE, ...args], { cwd: REPO, timeout: timeoutMs }, (err, stdout, stderr) => {
+    execFile(process.execPath, [SIMGATE, ...args], { cwd: REPO, timeout: timeoutMs, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const code = err && typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : err ? null : 0;
       resolve({ code, stdout, stderr });
     });

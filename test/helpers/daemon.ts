@@ -1,9 +1,11 @@
 /**
  * The real daemon as a child process (`simgate run --simulate N`) for end-to-end tests:
  * a config file, free loopback ports, readiness, and small HTTP helpers for the partner
- * endpoint and the admin API.
+ * endpoint and the admin API. The admin helpers send the admin token: `admin.token` of
+ * the test's config, else the one the daemon generated in its state directory
+ * (`admin-token`), which is what `sudo simgate status` reads on a real host.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,6 +49,10 @@ export interface DaemonProcess {
   adminUrl: string;
   stateDir: string;
   configFile: string;
+  /** The admin token the daemon expects (config admin.token, else its generated state-dir file). */
+  adminToken: string | undefined;
+  /** `Authorization: Bearer <admin token>` for a fetch of the admin API. */
+  adminHeaders: Record<string, string>;
   /** POST a v1 body to the partner endpoint; returns the HTTP status and JSON. */
   partner(body: unknown, path?: string): Promise<{ status: number; json: any }>;
   adminGet(path: string): Promise<any>;
@@ -70,7 +76,9 @@ export interface StartDaemonOptions {
 export async function startDaemonProcess(o: StartDaemonOptions = {}): Promise<DaemonProcess> {
   const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), "simgate-e2e-"));
   const configFile = join(stateDir, "simgate.yaml");
-  writeFileSync(configFile, stringify(o.config ?? {}));
+  // stateDir in the file too (--state-dir below says the same): the admin CLI, given
+  // --config, finds the daemon's generated admin token through it, as on a real host.
+  writeFileSync(configFile, stringify({ stateDir, ...o.config }));
   const partnerPort = o.partnerPort ?? (await freePort());
   const adminPort = o.adminPort ?? (await freePort());
   const args = ["run", "--simulate", String(o.modems ?? 8), "--seed", o.seed ?? "1", "--config", configFile, "--state-dir", stateDir];
@@ -79,29 +87,41 @@ export async function startDaemonProcess(o: StartDaemonOptions = {}): Promise<Da
   await proc.waitStderr(/partner endpoint (http:\S+), admin (http:[^,\s]+)/, 60_000);
   const partnerUrl = `http://127.0.0.1:${partnerPort}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const adminToken = adminTokenOf(stateDir, o.config);
+  const adminHeaders: Record<string, string> = adminToken !== undefined ? { authorization: `Bearer ${adminToken}` } : {};
   const d: DaemonProcess = {
     proc,
     partnerUrl,
     adminUrl,
     stateDir,
     configFile,
+    adminToken,
+    adminHeaders,
     async partner(body, path = "/") {
       const res = await fetch(partnerUrl + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
       return { status: res.status, json: await res.json() };
     },
     async adminGet(path) {
-      const res = await fetch(adminUrl + path);
+      const res = await fetch(adminUrl + path, { headers: adminHeaders });
       if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
       return res.json();
     },
     async adminPost(path, body) {
-      const res = await fetch(adminUrl + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const res = await fetch(adminUrl + path, { method: "POST", headers: { ...adminHeaders, "content-type": "application/json" }, body: JSON.stringify(body) });
       return { status: res.status, json: await res.json() };
     },
     status: () => d.adminGet("/api/status"),
   };
   await waitFor("readyz", async () => (await fetch(`${adminUrl}/readyz`)).ok, 60_000);
   return d;
+}
+
+/** The token a daemon with this config and state directory expects, as the admin CLI finds it. */
+export function adminTokenOf(stateDir: string, config?: Record<string, unknown>): string | undefined {
+  const configured = (config?.["admin"] as { token?: string } | undefined)?.token;
+  if (configured !== undefined) return configured;
+  const file = join(stateDir, "admin-token");
+  return existsSync(file) ? readFileSync(file, "utf8").trim() : undefined;
 }
 
 /** Ports the daemon can sell now (state ready with a number). */

@@ -27,7 +27,8 @@ Prints its URLs, then a one-line summary periodically, until SIGINT/SIGTERM.
                         Onlinesim waits up to 15 min)
   --summary-ms N        summary period (default 5000)
   --sms-via ADMIN_URL   play the services too: send a verification SMS to most ordered numbers
-                        through a simulating daemon's admin API (simgate run --simulate N)
+                        through a simulating daemon's admin API (simgate run --simulate N), with
+                        the admin token from SIMGATE_ADMIN_TOKEN
   --json                one JSON object per line
 `;
 
@@ -122,7 +123,7 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
     key: values.key,
     host: listen.host,
     port: listen.port,
-    ...(smsVia !== undefined ? { services: { simulatorUrl: smsVia.replace(/\/$/, "") } } : {}),
+    ...(smsVia !== undefined ? { services: { simulatorUrl: smsVia.replace(/\/$/, ""), ...(process.env.SIMGATE_ADMIN_TOKEN ? { token: process.env.SIMGATE_ADMIN_TOKEN } : {}) } } : {}),
     ...(values.partner === undefined
       ? {}
       : {

@@ -30,6 +30,8 @@ export interface AdminContext {
   partner: PartnerCounters;
   startedAt: number;
   logger: Logger;
+  /** The admin token in force (admin.token, else the generated one): a secret to scrub from what is served. */
+  adminToken: string;
 }
 
 export type AdminPlugin = (app: FastifyInstance, ctx: AdminContext) => void | Promise<void>;

@@ -4,40 +4,32 @@
  * and the status page, and the simulator's controls. Separate from the partner endpoint,
  * which faces Onlinesim; this one never does.
  *
- * Access: with `admin.token` set every request needs `Authorization: Bearer <token>`
- * (health probes included — they leak nothing but are cheap to protect); without a token
- * only loopback clients are served, so binding it to 0.0.0.0 by mistake exposes nothing.
+ * Access (access.ts): the Host header must name this listener (else 421); everything but
+ * /healthz, /readyz and /metrics needs the admin token, from any address, loopback
+ * included; the status page logs in once and keeps a session cookie.
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import { registerSimulatorRoutes } from "./simulator-routes.js";
 import { ADMIN_PLUGINS, type AdminContext } from "./plugins.js";
-import { KeyCheck, normaliseIp } from "../partner/auth.js";
-import { isLoopback } from "../partner/rate-limit.js";
+import { registerAdminAccess } from "./access.js";
+import { parseHostPort } from "../../config/host-port.js";
 
 export interface AdminServerOptions {
-  token: string | undefined;
+  /** What the routes read; its adminToken is the token in force (admin.token, else the generated one, admin-token.ts). */
   context: AdminContext;
+  /** HOST:PORT the listener binds: its host is one of the names the Host header may carry. */
+  listen: string;
   /** Readiness: the store is open, discovery has run, the partner endpoint listens. */
   ready: () => { ready: boolean; why?: string };
   /** Everything the status views show, as JSON. */
   status: () => unknown;
 }
 
-
 export async function buildAdminServer(opts: AdminServerOptions): Promise<FastifyInstance> {
   const ctx = opts.context;
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024 });
-  // The partner endpoint's constant-time check, on the whole header value.
-  const wanted = opts.token !== undefined ? new KeyCheck(`Bearer ${opts.token}`) : undefined;
-  app.addHook("onRequest", async (req, reply) => {
-    if (wanted) {
-      if (!wanted.matches(req.headers.authorization ?? ""))
-        return reply.code(401).send({ status: "ERROR", error: "UNAUTHORIZED", detail: "send Authorization: Bearer <admin.token>" });
-    } else if (!isLoopback(normaliseIp(req.ip) ?? "")) {
-      ctx.logger.warn({ event: "admin-refused", ip: req.ip }, "admin request from a non-local client refused (set admin.token to allow it)");
-      return reply.code(403).send({ status: "ERROR", error: "FORBIDDEN", detail: "the admin API serves only local clients unless admin.token is set" });
-    }
-  });
+  const bindHost = parseHostPort(opts.listen)?.host;
+  await registerAdminAccess(app, { token: ctx.adminToken, hosts: [...ctx.config.admin.hosts, ...(bindHost !== undefined ? [bindHost] : [])], logger: ctx.logger });
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
     const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (code === 500) ctx.logger.error({ event: "admin-error", err }, "admin request failed");

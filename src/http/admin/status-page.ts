@@ -9,54 +9,28 @@
  * only its own inlined script and style run, and it may only talk to this listener.
  * It renders SMS text with textContent only: the text comes from whoever sent the SMS.
  *
- * Admin token: a browser cannot put `Authorization` on the navigation that loads the page,
- * so `GET /?token=<admin.token>` is accepted for the page itself (and nothing else); the
- * page then sends `Authorization: Bearer` on its own requests (the events stream is read
- * with fetch, not EventSource, for that reason). Without a token the listener serves
- * loopback clients only (server.ts).
+ * Access: the page and its data need the admin token like the rest of the listener; a
+ * browser logs in once (the form, or `/?token=`) and then rides on a session cookie
+ * (access.ts). The page itself never holds the token.
  *
  * Change pushes are throttled (at most 4 a second) and skipped when nothing but the
  * document's timestamp changed; a comment line every 15 s keeps proxies and the page's
  * stall detector happy. The engine has no change events, so a 1 s tick catches orders and
  * FINISHes while a page is connected.
  */
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
-import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import { daemonStatus } from "./status-document.js";
 import type { AdminContext } from "./plugins.js";
+import { inlinePage, PAGE_ASSETS_DIR, sendPage, type InlinedPage } from "./page-assets.js";
 
-const ASSETS = new URL("./status-page/", import.meta.url);
 const MIN_PUSH_GAP_MS = 250;
 const TICK_MS = 1_000;
 const HEARTBEAT_MS = 15_000;
 
-interface Page {
-  html: string;
-  csp: string;
-}
-
-const sha256 = (s: string): string => `'sha256-${createHash("sha256").update(s, "utf8").digest("base64")}'`;
-
-/** Read the three files once and inline them: one request loads the page (the token rides on that one only). */
-export function loadStatusPage(): Page {
-  const read = (name: string): string => readFileSync(new URL(name, ASSETS), "utf8");
-  const css = read("style.css");
-  const js = read("app.js");
-  const html = read("index.html").replace("/*STYLE*/", () => css).replace("/*SCRIPT*/", () => js);
-  const csp = [
-    "default-src 'none'",
-    `script-src ${sha256(js)}`,
-    `style-src ${sha256(css)}`,
-    "connect-src 'self'",
-    "img-src 'self' data:",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join("; ");
-  return { html, csp };
+/** The page: one request loads it, with its CSS and script inlined. */
+export function loadStatusPage(): InlinedPage {
+  return inlinePage({ html: "index.html", css: "style.css", js: "app.js" }, "'none'");
 }
 
 /** Remove the secrets from a payload, whatever field they might have slipped into (an error text, say). */
@@ -64,17 +38,6 @@ export function secretScrubber(secrets: ReadonlyArray<string | undefined>): (tex
   const list = secrets.filter((s): s is string => typeof s === "string" && s.length > 0);
   const forms = [...new Set(list.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
   return (text) => forms.reduce((t, s) => t.split(s).join("[redacted]"), text);
-}
-
-/** Let the admin token arrive as `?token=` on `GET /` only: the page's own load. */
-function acceptTokenInPageUrl(app: FastifyInstance): void {
-  app.server.prependListener("request", (req) => {
-    if (req.method !== "GET" || req.headers.authorization !== undefined || !req.url) return;
-    const url = new URL(req.url, "http://admin.invalid");
-    const token = url.searchParams.get("token");
-    // server.ts's onRequest hook still checks the token; this only moves it to where it looks.
-    if (url.pathname === "/" && token) req.headers.authorization = `Bearer ${token}`;
-  });
 }
 
 /** One shared producer for every connected page: the document is built once per change, not per client. */
@@ -157,15 +120,15 @@ class LiveStatus {
 export function statusPagePlugin(app: FastifyInstance, ctx: AdminContext): void {
   // A build that lost the page's files (dist/ without status-page/) still runs the daemon:
   // the page answers 503 and says what is missing; metrics and the API are unaffected.
-  let page: Page | undefined;
+  let page: InlinedPage | undefined;
   let missing = "";
   try {
     page = loadStatusPage();
   } catch (err) {
-    missing = `status page files not found next to the code (${fileURLToPath(ASSETS)}): ${(err as Error).message}`;
+    missing = `status page files not found next to the code (${PAGE_ASSETS_DIR}): ${(err as Error).message}`;
     ctx.logger.error({ event: "status-page-missing", err }, "status page files missing; GET / answers 503");
   }
-  const scrub = secretScrubber([ctx.config.onlinesim.key, ctx.config.admin.token]);
+  const scrub = secretScrubber([ctx.config.onlinesim.key, ctx.adminToken]);
   const document = () =>
     daemonStatus({
       map: ctx.map,
@@ -182,18 +145,11 @@ export function statusPagePlugin(app: FastifyInstance, ctx: AdminContext): void 
     return { key: JSON.stringify({ ...doc, at: 0 }), payload: scrub(JSON.stringify(doc)) };
   };
   const live = new LiveStatus(ctx, build);
-  if (ctx.config.admin.token !== undefined) acceptTokenInPageUrl(app);
   app.addHook("onClose", async () => live.close());
 
   app.get("/", async (_req, reply) => {
     if (!page) return reply.code(503).type("text/plain; charset=utf-8").send(missing);
-    return reply
-      .type("text/html; charset=utf-8")
-      .header("content-security-policy", page.csp)
-      .header("cache-control", "no-store")
-      .header("referrer-policy", "no-referrer")
-      .header("x-content-type-options", "nosniff")
-      .send(page.html);
+    return sendPage(reply, page);
   });
   app.get("/api/page", async (_req, reply) => reply.type("application/json; charset=utf-8").header("cache-control", "no-store").send(build().payload));
   app.get("/api/events", (req, reply) => {

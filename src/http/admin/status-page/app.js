@@ -1,11 +1,11 @@
 // simgate status page: renders the daemon's status document (GET /api/events, server-sent
-// events read with fetch so the admin token can ride in a header; GET /api/page polling
-// while the stream is down). Plain browser JavaScript, no build step, no dependencies.
+// events read with fetch, so a stalled stream is noticed and replaced by GET /api/page
+// polling). Plain browser JavaScript, no build step, no dependencies. Requests carry the
+// session cookie the login set (the page never sees the admin token); a 401 means the
+// session ended, and reloading the page shows the login form again.
 // Everything that came from a modem or an SMS is put on the page with textContent only.
 "use strict";
 (() => {
-  const token = new URLSearchParams(location.search).get("token");
-  const headers = token ? { Authorization: "Bearer " + token } : {};
   const $ = (id) => document.getElementById(id);
   const STALL_MS = 40_000; // the server sends a heartbeat every 15 s
   const POLL_MS = 3_000;
@@ -204,11 +204,17 @@
     conn.textContent = text || mode;
   }
 
+  /** The session expired (or the token changed): back to the login form. */
+  function loggedOut() {
+    setMode("offline", "logged out");
+    location.replace("/");
+  }
+
   let pollTimer = null;
   async function poll() {
     try {
-      const res = await fetch("/api/page", { headers, cache: "no-store" });
-      if (res.status === 401) return setMode("offline", "unauthorized: open this page as /?token=<admin.token>");
+      const res = await fetch("/api/page", { cache: "no-store" });
+      if (res.status === 401) return loggedOut();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       render(await res.json());
       setMode("polling", "polling");
@@ -250,8 +256,8 @@
       stall = setTimeout(() => ctrl.abort(), STALL_MS);
     };
     try {
-      const res = await fetch("/api/events", { headers, cache: "no-store", signal: ctrl.signal });
-      if (res.status === 401) setMode("offline", "unauthorized: open this page as /?token=<admin.token>");
+      const res = await fetch("/api/events", { cache: "no-store", signal: ctrl.signal });
+      if (res.status === 401) return loggedOut();
       if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
       failures = 0;
       stopPolling();
