@@ -76,20 +76,22 @@ describe("simgate simulate --profile + simgate probe", () => {
 });
 
 describe("simgate run --simulate-profile: the daemon on every captured device", () => {
-  let daemon: DaemonProcess | undefined;
+  // Every daemon started, so one left behind by a timed-out test is still stopped.
+  const started: DaemonProcess[] = [];
   afterAll(async () => {
-    await daemon?.proc.stop();
+    await Promise.all(started.map((d) => d.proc.stop()));
   });
 
   it.each(FILES)("%s", async (file) => {
     const want = profileOf(file).expect!;
-    daemon = await startDaemonProcess({ modems: 1, extraArgs: ["--simulate-profile", join(DEVICES, file)] });
+    const daemon = await startDaemonProcess({ modems: 1, extraArgs: ["--simulate-profile", join(DEVICES, file)] });
+    started.push(daemon);
     try {
       // Wait for the port to leave probing, then for its identity to be known.
       const port = await waitFor(
         "the replayed port to be identified",
         async () => {
-          const ports: any[] = (await daemon!.status()).ports;
+          const ports: any[] = (await daemon.status()).ports;
           const p = ports[0];
           return p && p.state !== "probing" && p.state !== "absent" ? p : undefined;
         },
@@ -106,7 +108,6 @@ describe("simgate run --simulate-profile: the daemon on every captured device", 
       expect(port.state).not.toBe("unresponsive");
     } finally {
       expect(await daemon.proc.stop()).toBe(0);
-      daemon = undefined;
     }
   }, 120_000);
 });
