@@ -55,19 +55,39 @@ export function normaliseIccid(raw: string, swappedHint?: boolean): Parsed<Iccid
   return ok({ iccid: candidate, swapped, luhnValid: luhnValid(candidate) });
 }
 
-/** `+CRSM: <sw1>,<sw2>[,"<response>"]` for a READ BINARY of EF_ICCID (2FE2 = 12258). */
-export function parseCrsmIccid(lines: readonly string[]): Parsed<Iccid> {
+export interface CrsmReply {
+  sw1: number;
+  sw2: number;
+  /** The response data as hex, or null when the SIM returned none. */
+  data: string | null;
+}
+
+/**
+ * `+CRSM: <sw1>,<sw2>[,<response>]` (27.007 §8.18). The response comes quoted or bare and
+ * some firmwares put spaces after the commas (ModemManager crsm tests).
+ */
+export function parseCrsm(lines: readonly string[]): Parsed<CrsmReply> {
   for (const line of lines) {
     const m = /^\s*\+CRSM\s*:\s*(.*)$/i.exec(line);
     if (!m) continue;
     const [sw1, sw2, data] = splitParams(m[1]!);
-    // 144,0 is normal completion; 145/146 (0x91/0x92) and 159 (0x9F) also carry data
-    // (ModemManager mm-base-sim.c accepts the same set).
-    if (!["144", "145", "146", "159"].includes(sw1 ?? "")) return fail(`SIM answered status ${sw1},${sw2}`, line);
-    if (!data) return fail("CRSM reply carries no data", line);
-    return normaliseIccid(data, true);
+    if (!/^\d+$/.test(sw1 ?? "") || !/^\d+$/.test(sw2 ?? "")) return fail("+CRSM status words are not numbers", line);
+    if (data !== undefined && data !== "" && !/^[0-9A-Fa-f]+$/.test(data)) return fail("+CRSM response is not hex", line);
+    return ok({ sw1: Number(sw1), sw2: Number(sw2), data: data ? data.toUpperCase() : null });
   }
   return fail("no +CRSM line", lines);
+}
+
+/** `+CRSM: <sw1>,<sw2>[,"<response>"]` for a READ BINARY of EF_ICCID (2FE2 = 12258). */
+export function parseCrsmIccid(lines: readonly string[]): Parsed<Iccid> {
+  const reply = parseCrsm(lines);
+  if (!reply.ok) return reply;
+  const { sw1, sw2, data } = reply.value;
+  // 144,0 is normal completion; 145/146 (0x91/0x92) and 159 (0x9F) also carry data
+  // (ModemManager mm-base-sim.c accepts the same set).
+  if (![144, 145, 146, 159].includes(sw1)) return fail(`SIM answered status ${sw1},${sw2}`, lines);
+  if (!data) return fail("CRSM reply carries no data", lines);
+  return normaliseIccid(data, true);
 }
 
 /**

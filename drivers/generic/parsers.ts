@@ -37,9 +37,12 @@ export function parseImsi(lines: readonly string[]): Parsed<string> {
   return fail("no IMSI in reply", lines);
 }
 
-/** `+CPIN: <code>` → SIM state. */
+/** The codes `+CPIN:` carries (27.007 §8.3), for firmwares that print them without the prefix. */
+const CPIN_CODE = /^\s*"?(READY|SIM PIN2?|SIM PUK2?|PH-[A-Z]+ P[IU][NK]|NOT INSERTED|NOT READY|NO SIM|SIM REMOVED)"?\s*$/i;
+
+/** `+CPIN: <code>` → SIM state. Some modules print the bare code (`   SIM PUK`, ModemManager test_cpin_response). */
 export function parseCpin(lines: readonly string[]): Parsed<SimState> {
-  const code = findPrefixed(lines, "+CPIN:");
+  const code = findPrefixed(lines, "+CPIN:") ?? lines.find((l) => CPIN_CODE.test(l));
   if (code === undefined) return fail("no +CPIN line", lines);
   const value = code.replace(/"/g, "").trim().toUpperCase();
   if (value === "READY") return ok("ready");
@@ -74,26 +77,48 @@ export interface RegistrationInfo {
   act?: number;
 }
 
+/** Which shape a `+CREG` line has: the reply to `AT+CREG?` (`<n>` first), a URC (`<stat>` first), or unknown. */
+export type CregForm = "reply" | "urc" | "auto";
+
+/**
+ * Whether a `+CREG` line starts with `<n>` (reply form): the first field is 0-3 and the
+ * second is a `<stat>` (0-11, never quoted). A LAC is quoted or 4 hex digits (`+CREG:
+ * 1,0001,0010,0` is a URC), unless the module zero-pads every number (`+CGREG:002,0011,…`).
+ */
+function startsWithN(fields: readonly string[]): boolean {
+  const [n, stat] = fields.map((f) => f.trim());
+  if (n === undefined || stat === undefined || !/^\d+$/.test(n) || !/^\d+$/.test(stat)) return false;
+  const padded = n.length > 1 && n.startsWith("0");
+  return Number(n) <= 3 && Number(stat) <= 11 && (stat.length <= 2 || padded);
+}
+
 /**
  * `+CREG: <n>,<stat>[,<lac>,<ci>[,<AcT>]]` (reply to `AT+CREG?`) or the URC form
- * `+CREG: <stat>[,...]`. Also `+CGREG`/`+CEREG`. Huawei leaves LAC/CI unquoted.
+ * `+CREG: <stat>[,...]`. Also `+CGREG`/`+CEREG`. Real modules add their own twists
+ * (ModemManager and gammu captures): unquoted hex (Huawei), spaces inside fields, zero-padded
+ * numbers (Iridium `+CREG:002,001,…`), a RAC before the cell id (`+CEREG: 2,10, 2CA8, 20 ,B5583D ,7`)
+ * or after the AcT (`+CGREG: 1,"1422","00000142",3,"00"`), non-numeric trailers (Samsung).
+ * `form` says which shape to expect; "auto" tells them apart by the second field.
  */
-export function parseCreg(lines: readonly string[], prefix = "+CREG:"): Parsed<RegistrationInfo> {
+export function parseCreg(lines: readonly string[], prefix = "+CREG:", form: CregForm = "auto"): Parsed<RegistrationInfo> {
   const payload = findPrefixed(lines, prefix);
-  if (payload === undefined) return fail(`no ${prefix} line`, lines);
+  // An empty reply (just OK, gammu tests/at-creg/empty) says nothing about registration.
+  if (payload === undefined) return lines.every((l) => l.trim() === "") ? ok({ registration: "unknown" }) : fail(`no ${prefix} line`, lines);
+  // One stray quote is noise (gammu single-quote capture); several unbalanced ones leave no
+  // field boundary we can trust (gammu mismatched-quotes capture): refuse rather than guess a LAC.
+  const quotes = payload.match(/"/g)?.length ?? 0;
+  if (quotes > 1 && quotes % 2 === 1) return fail("mismatched quotes", payload);
   const params = splitParams(payload);
-  const numbers = params.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
-  // Solicited form has <n> first; a 2-field reply "n,stat" vs URC "stat,lac" is told apart
-  // by whether the second field looks like a LAC (hex, usually 4+ chars).
-  let statIndex = 1;
-  if (params.length === 1) statIndex = 0;
-  else if (params.length >= 2 && !/^\d{1,2}$/.test(params[1] ?? "")) statIndex = 0;
-  const stat = numbers[statIndex];
-  if (stat === undefined || Number.isNaN(stat)) return fail("registration status is not a number", payload);
-  const info: RegistrationInfo = { registration: REG_STAT[stat] ?? "unknown" };
-  const lac = params[statIndex + 1];
-  const ci = params[statIndex + 2];
-  const act = params[statIndex + 3];
+  let statIndex = 0;
+  if (form === "reply") statIndex = params.length >= 2 ? 1 : 0;
+  else if (form === "auto") statIndex = startsWithN(payload.split(",")) ? 1 : 0;
+  const statText = params[statIndex] ?? "";
+  if (!/^\d+$/.test(statText)) return fail("registration status is not a number", payload);
+  const info: RegistrationInfo = { registration: REG_STAT[Number(statText)] ?? "unknown" };
+  // A field like "  0 5" (Qualcomm Gobi) keeps its first token, as ModemManager reads it.
+  const rest = params.slice(statIndex + 1).map((p) => p.trim().split(/\s+/)[0] ?? "");
+  const withRacFirst = rest.length >= 4 && rest[1]!.length <= 2 && rest[2]!.length > 2;
+  const [lac, ci, act] = withRacFirst ? [rest[0], rest[2], rest[3]] : [rest[0], rest[1], rest[2]];
   if (lac) info.lac = lac.toUpperCase();
   if (ci) info.cellId = ci.toUpperCase();
   if (act && /^\d+$/.test(act)) info.act = Number(act);

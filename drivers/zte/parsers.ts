@@ -13,10 +13,14 @@ export interface Zpas {
   registered: boolean;
 }
 
-/** `AT+ZPAS?` → `+ZPAS: "GPRS","CS_PS"`; also identifies a ZTE (python-gsmmodem). */
+/**
+ * `AT+ZPAS?` → `+ZPAS: "GPRS","CS_PS"`; also identifies a ZTE (python-gsmmodem). The ZTE
+ * K3565-Z and the Qualcomm M6280 answer it under another prefix: `+BEARTYPE: "UMTS","CS_PS"`
+ * (python-gsmmodem fakemodems).
+ */
 export function parseZpas(lines: readonly string[]): Parsed<Zpas> {
-  const payload = findPrefixed(lines, "+ZPAS:");
-  if (payload === undefined) return fail("no +ZPAS line", lines);
+  const payload = findPrefixed(lines, "+ZPAS:") ?? findPrefixed(lines, "+BEARTYPE:");
+  if (payload === undefined) return fail("no +ZPAS (or +BEARTYPE) line", lines);
   const [network, domain] = splitParams(payload);
   if (!network) return fail("+ZPAS network type missing", payload);
   const registered = !/^(no service|limited service)$/i.test(network);

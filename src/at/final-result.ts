@@ -35,7 +35,23 @@ const SIMPLE_FINALS: ReadonlyMap<string, SimpleKind> = new Map<string, SimpleKin
   ["NO DIALTONE", "no-dialtone"],
   // V.250 spells it both ways; some modules send the older "NO DIAL TONE".
   ["NO DIAL TONE", "no-dialtone"],
+  // V.250 §5.7.1 lists CONNECT as a final result (at-messages-parser "final messages"). We
+  // never dial, so a module that says it went on line failed the command it was given.
+  ["CONNECT", "error"],
 ]);
+
+/**
+ * Vendor error finals with a number of their own: `MODEM ERROR: <n>` and `ERROR: <n>`. The
+ * number is vendor-specific (no 27.007 meaning), so they end the command as a plain error and
+ * the line keeps the number for the log.
+ */
+const NUMBERED_VENDOR_ERROR = /^(?:MODEM ERROR|ERROR)\s*:\s*\d+$/i;
+
+/**
+ * Huawei firmware glues an error onto an information line: `+CME ERROR: 25+CNUM: "","+33…",145`
+ * (at-messages-parser "CNUM" captures). That is the +CNUM line, not the end of the command.
+ */
+const GLUED_INFORMATION = /\+[A-Z]{2,}\s*:/i;
 
 const EXTENDED_ERROR = /^\+(CME|CMS) ERROR:\s*(.*)$/i;
 
@@ -44,8 +60,9 @@ export function classifyFinal(line: string): FinalResult | null {
   const trimmed = line.trim();
   const simple = SIMPLE_FINALS.get(trimmed.toUpperCase().replace(/\s+/g, " "));
   if (simple !== undefined) return { kind: simple, line: trimmed };
+  if (NUMBERED_VENDOR_ERROR.test(trimmed)) return { kind: "error", line: trimmed };
   const m = EXTENDED_ERROR.exec(trimmed);
-  if (!m) return null;
+  if (!m || GLUED_INFORMATION.test(m[2] ?? "")) return null;
   const kind = (m[1] ?? "").toUpperCase() === "CME" ? "cme" : "cms";
   const payload = (m[2] ?? "").trim().replace(/^"(.*)"$/, "$1");
   if (/^\d+$/.test(payload)) {

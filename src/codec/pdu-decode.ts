@@ -35,9 +35,20 @@ export function decodePdu(hex: string, opts: DecodeOptions = {}): DecodeOutcome 
     const tpduLength = opts?.tpduLength;
     if (typeof tpduLength === "number" && Number.isInteger(tpduLength) && tpduLength >= 0) {
       const extra = bytes.length - tpduLength;
-      if (extra === 0) return finish(decodeAt(bytes, false, warnings));
+      if (extra === 0) {
+        const bare = attempt(bytes, false, warnings);
+        if (bare.ok) return bare;
+        // Some modems count the SMSC octets in <length> too (gammu at-sms 41).
+        const withSmsc = attempt(bytes, true, [...warnings, `reported length ${tpduLength} includes the SMSC field; decoded with it`]);
+        return withSmsc.ok ? withSmsc : bare;
+      }
       if (extra > 0) {
         if (bytes[0]! + 1 !== extra) {
+          // Modems misreport <length> (gammu at-sms 08, 22, 31: the PDU's own SMSC field is
+          // right and the count is off). Prefer the reading that decodes: the PDU's own
+          // structure first, then the reported length.
+          const own = attempt(bytes, true, [...warnings, `reported length ${tpduLength} does not match the PDU's SMSC field (${bytes[0]} octets); decoded by the SMSC field`]);
+          if (own.ok) return own;
           warnings.push(`SMSC length octet says ${bytes[0]} but the reported length ${tpduLength} leaves ${extra} SMSC octets; trusting the reported length`);
           return finish(decodeAt(bytes, extra, warnings));
         }

@@ -137,7 +137,9 @@ export function decodeUssd(raw: string, dcs: number | null): UssdDecoded {
     // Hex with spaces only counts as hex when every group is whole octets.
     const groupsOk = trimmed.split(/\s+/).every((g) => g.length % 2 === 0);
     const hexLike = /^[0-9A-Fa-f]+$/.test(compact) && compact.length >= 2 && compact.length % 2 === 0 && groupsOk;
-    if (!hexLike) return asText(trimmed, claimed, prefix, warnings);
+    // Text is returned as sent: trailing blanks and line breaks are part of some operators'
+    // menus (python-gsmmodem TestUssd "…20 MORE Weekend minutes ").
+    if (!hexLike) return asText(raw, claimed, prefix, warnings);
 
     const bytes = hexToBytes(compact);
     const ucs2 = scoreUcs2(bytes, prefix === "ucs2");

@@ -14,6 +14,8 @@ import type { DiscoveryOptions } from "../pool/discovery-types.js";
 import type { ModemPool } from "../pool/pool.js";
 import { PoolSupervisor } from "../pool/supervisor.js";
 import { startSimulatedPool, type SimulatedPool } from "../sim/pool.js";
+import { loadReplayProfile } from "../sim/replay-profile.js";
+import { startReplayPool, type ReplayPool } from "../sim/replay-pool.js";
 import type { PoolDialect } from "../sim/profile.js";
 import { scenarioPool, type ScenarioName } from "../sim/scenarios.js";
 import type { Config } from "../config/schema.js";
@@ -26,6 +28,8 @@ export interface SimulateOptions {
   latencyMs?: number;
   /** A named pool with deliberate variety (src/sim/scenarios.ts) instead of a plain generated one. */
   scenario?: ScenarioName;
+  /** Replay a captured device (src/sim/replay-profile.ts) on every simulated port instead of generated modems. */
+  profileFile?: string;
 }
 
 export interface ModemSource {
@@ -52,8 +56,17 @@ export async function createModemSource(opts: {
   logger: Logger;
 }): Promise<ModemSource> {
   let simulated: SimulatedPool | undefined;
+  let replayed: ReplayPool | undefined;
   let discovery: DiscoveryOptions;
-  if (opts.simulate) {
+  if (opts.simulate?.profileFile) {
+    const dir = simulatedLinkDir(opts.stateDir);
+    mkdirSync(dir, { recursive: true });
+    const profile = loadReplayProfile(opts.simulate.profileFile);
+    replayed = await startReplayPool({ profile, count: opts.simulate.count, attach: "pty", dir });
+    const glob = join(dir, "modem*");
+    discovery = { paths: [glob], include: [glob], serialDirs: [] };
+    opts.logger.info({ event: "replayed-pool", modems: opts.simulate.count, profile: opts.simulate.profileFile, model: profile.model, dir }, "replayed devices started");
+  } else if (opts.simulate) {
     const dir = simulatedLinkDir(opts.stateDir);
     mkdirSync(dir, { recursive: true });
     simulated = await startSimulatedPool({
@@ -84,6 +97,7 @@ export async function createModemSource(opts: {
         await supervisor.stop();
       } finally {
         await simulated?.close();
+        await replayed?.close();
       }
     },
   };

@@ -11,7 +11,8 @@ import { oneLineError } from "../format.js";
 import { HOST_PORT } from "../../config/host-port.js";
 
 const HELP = `usage: simgate run [--config FILE] [--state-dir DIR] [--listen HOST:PORT] [--admin HOST:PORT]
-                   [--simulate N [--seed S] [--dialect D] [--latency MS] [--scenario demo]] [--log-level L]
+                   [--simulate N [--seed S] [--dialect D] [--latency MS] [--scenario demo]]
+                   [--simulate-profile FILE [--simulate N]] [--log-level L]
 
 Run the gateway: find the modems, keep the live port map, answer Onlinesim's v1 partner
 API, push SMS and live numbers to Onlinesim, serve the admin API. Logs one line per event
@@ -33,6 +34,8 @@ never from the command line.
   --latency MS         delay every simulated modem reply by MS milliseconds
   --scenario demo      a simulated rack with variety: empty slots, a PIN-locked SIM (its PIN
                        needed in modem.pins), a roaming SIM, numbers only known by USSD
+  --simulate-profile FILE  run on N (default 1) replayed copies of a captured device
+                       (a response map per command, test/corpus/devices/*.json)
   --log-level L        trace|debug|info|warn|error|fatal (default info)
 `;
 
@@ -55,6 +58,7 @@ export const runCommand: CliCommand = async (argv, io) => {
         dialect: { type: "string", default: "mixed" },
         latency: { type: "string" },
         scenario: { type: "string" },
+        "simulate-profile": { type: "string" },
         "log-level": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -73,6 +77,11 @@ export const runCommand: CliCommand = async (argv, io) => {
     if (!Number.isInteger(latency) || latency < 0 || latency > 10_000) return usage(io, `--latency takes milliseconds from 0 to 10000, got '${values.latency}'`);
     if (values.scenario !== undefined && !isScenario(values.scenario)) return usage(io, `--scenario must be one of ${SCENARIOS.join(", ")}, got '${values.scenario}'`);
     simulate = { count, seed: values.seed, dialect: values.dialect, latencyMs: latency, ...(values.scenario !== undefined ? { scenario: values.scenario as ScenarioName } : {}) };
+  }
+  if (values["simulate-profile"] !== undefined) {
+    const count = values.simulate === undefined ? 1 : Number(values.simulate);
+    if (!Number.isInteger(count) || count < 1 || count > 512) return usage(io, `--simulate takes a whole number from 1 to 512, got '${values.simulate}'`);
+    simulate = { count, seed: values.seed, dialect: "generic", profileFile: values["simulate-profile"] };
   }
   for (const flag of ["listen", "admin"] as const) {
     const v = values[flag];

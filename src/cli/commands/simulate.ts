@@ -1,11 +1,14 @@
 import { parseArgs } from "node:util";
 import { isPoolDialect, type PoolDialect } from "../../sim/profile.js";
 import { startSimulatedPool, type SimulatedPoolModem } from "../../sim/pool.js";
+import { loadReplayProfile } from "../../sim/replay-profile.js";
+import { startReplayPool } from "../../sim/replay-pool.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { oneLineError, table } from "../format.js";
 
 const HELP = `usage: simgate simulate --modems N [--dialect generic|simcom|quectel|huawei|mixed] [--seed S] [--json]
                         [--dir DIR] [--latency MS] [--no-number-ratio R]
+       simgate simulate --profile FILE [--modems N] [--json] [--dir DIR]
 
 Start N simulated GSM modems on pseudo-terminals (symlinks DIR/modem0, modem1, …) that any
 program can open (simgate probe, minicom, gammu), print one line per modem, then run until
@@ -18,6 +21,8 @@ SIGINT/SIGTERM and clean up. The same --seed gives the same modems on every star
   --dir DIR            where to put the links (default: a fresh directory under the temp dir)
   --latency MS         delay every reply by MS milliseconds
   --no-number-ratio R  share of SIMs that do not know their own number, 0..1 (default 0.25)
+  --profile FILE       replay a captured device instead: FILE maps each command to the lines a
+                       real module answered (test/corpus/devices/*.json); N copies (default 1)
 `;
 
 const MAX_MODEMS = 1024;
@@ -78,6 +83,7 @@ export const simulateCommand: CliCommand = async (argv, io) => {
         dir: { type: "string" },
         latency: { type: "string" },
         "no-number-ratio": { type: "string" },
+        profile: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -93,6 +99,7 @@ export const simulateCommand: CliCommand = async (argv, io) => {
     io.stderr.write(`simgate simulate: ${msg}\n${HELP}`);
     return EXIT_USAGE;
   };
+  if (values.profile !== undefined) return replayProfile(values.profile, values.modems, values.json, values.dir, io, usage);
   if (values.modems === undefined) return usage("--modems N is required");
   const count = numberOption(values.modems, "modems", 1, MAX_MODEMS, true);
   if (typeof count === "string") return usage(count);
@@ -139,3 +146,36 @@ export const simulateCommand: CliCommand = async (argv, io) => {
     await pool.close();
   }
 };
+
+/** `--profile FILE`: N copies of a captured device on pseudo-terminals, until SIGINT/SIGTERM. */
+async function replayProfile(
+  file: string,
+  modems: string | undefined,
+  json: boolean | undefined,
+  dir: string | undefined,
+  io: Parameters<CliCommand>[1],
+  usage: (msg: string) => number,
+): Promise<number> {
+  const count = modems === undefined ? 1 : numberOption(modems, "modems", 1, MAX_MODEMS, true);
+  if (typeof count === "string") return usage(count);
+  let pool;
+  try {
+    pool = await startReplayPool({ profile: loadReplayProfile(file), count, attach: "pty", ...(dir === undefined ? {} : { dir }) });
+  } catch (err) {
+    io.stderr.write(`simgate simulate: ${oneLineError(err)}\n`);
+    return EXIT_FAILURE;
+  }
+  const stopped = io.untilStopped();
+  try {
+    const lines = pool.modems.map((m) => ({ path: m.path, profile: file, model: m.modem.profile.model }));
+    if (json) io.stdout.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
+    else {
+      io.stdout.write(table(["path", "model", "profile"], lines.map((l) => [l.path, l.model, l.profile])));
+      io.stderr.write(`${lines.length} replayed modem(s) running; Ctrl-C to stop.\n`);
+    }
+    await stopped;
+    return 0;
+  } finally {
+    await pool.close();
+  }
+}

@@ -73,15 +73,19 @@ describe("+CREG", () => {
     ["+CREG: 0,2", "searching", undefined],
     ["+CREG: 0,3", "denied", undefined],
     ["+CREG: 0,0", "unregistered", undefined],
-    ["+CREG: 2,1,\"0B,\"0100701\",7", "home", "0B"], // broken quoting seen in the wild
   ])("%s → %s", (line, registration, lac) => {
     const parsed = parseCreg([line]);
     expect(parsed.ok && parsed.value.registration).toBe(registration);
     expect(parsed.ok && parsed.value.lac).toBe(lac);
   });
 
-  it("fails cleanly on an empty reply", () => {
-    expect(parseCreg([]).ok).toBe(false);
+  it("an empty reply (just OK) says nothing: registration unknown, not an error (gammu tests/at-creg/empty)", () => {
+    expect(parseCreg([])).toEqual({ ok: true, value: { registration: "unknown" } });
+  });
+
+  it("refuses several unbalanced quotes instead of guessing a LAC (gammu tests/at-creg-corner/mismatched-quotes)", () => {
+    const parsed = parseCreg(['+CREG: 2,1,"0B,"0100701",7']);
+    expect(parsed).toMatchObject({ ok: false, reason: "mismatched quotes" });
   });
 });
 
