@@ -58,7 +58,7 @@ export interface Store {
 export function openStore(opts: OpenStoreOptions = {}): Store {
   const stateDir = opts.stateDir ?? DEFAULT_STATE_DIR;
   const clock = opts.clock ?? Date.now;
-  const { db, path, migrated } = openDatabase({ ...opts, stateDir });
+  const { db, path, migrated, idFloor } = openDatabase({ ...opts, stateDir });
   const sms = new SmsRepository(db);
   let closed = false;
   return {
@@ -82,6 +82,8 @@ export function openStore(opts: OpenStoreOptions = {}): Store {
     close() {
       if (closed) return;
       closed = true;
+      // Give back the unused part of the reserved id block: a clean restart continues at the next id.
+      idFloor.settle(db);
       db.close();
     },
   };
