@@ -30,8 +30,12 @@ export interface WalPeak {
   finalDbBytes: number;
 }
 
-export function measureWalPeak(maxRounds = 3000, maxMs = 20_000): WalPeak {
-  const dir = mkdtempSync(join(tmpdir(), "simgate-bench-wal-"));
+/**
+ * `parent`: where the temporary state directory goes (default the OS temp dir; the disk
+ * test puts it on a small tmpfs).
+ */
+export function measureWalPeak(maxRounds = 3000, maxMs = 20_000, parent = tmpdir()): WalPeak {
+  const dir = mkdtempSync(join(parent, "simgate-bench-wal-"));
   const store = openStore({ stateDir: dir });
   const db = join(dir, "simgate.db");
   let peakWal = 0;
