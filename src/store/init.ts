@@ -88,7 +88,7 @@ export function initStore(opts: InitOptions): InitOutcome {
         { cause: err },
       );
     }
-    problem = (err as SimgateError).plainMessage;
+    problem = why;
   }
   return replace(opts, file, problem, forgotten);
 }
