@@ -82,6 +82,8 @@ export enum ErrorCode {
   StoreBackupFailed = 908,
   /** `simgate store init` without --force found something in place of a new store. */
   StoreInitRefused = 909,
+  /** A simgate.db-wal lies beside a simgate.db it cannot belong to (a restored backup in rollback-journal mode). */
+  StoreForeignWal = 910,
 
   // Config (src/config/).
   /** The config file is missing or unreadable. */

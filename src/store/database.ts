@@ -41,7 +41,7 @@ import { fsyncPath, renameDurably } from "./durable-fs.js";
 import { anyIssued, describeFloor, floorPath, higherFloor, highestIssued, IdFloorKeeper, raiseSequences, readIdFloor, writeIdFloor, ZERO_FLOOR, type IdFloor } from "./id-floor.js";
 import { migrate, type Migration, MIGRATIONS } from "./migrations.js";
 import { DB_FILE_NAME, dbPath, replaceRemedy } from "./paths.js";
-import { identifyStore, inspectStatePath, refuseUnopenable, stampStore } from "./store-identity.js";
+import { identifyStore, inspectStatePath, refuseForeignWal, refuseUnopenable, stampStore } from "./store-identity.js";
 
 export { DEFAULT_STATE_DIR, DB_FILE_NAME } from "./paths.js";
 
@@ -179,6 +179,7 @@ export function openDatabase(opts: OpenDatabaseOptions): OpenedDatabase {
     // Before the database: a damaged floor must stop the start, and it tells a lost store from a new directory.
     const floorOnDisk = readIdFloor(stateDir);
     const kind = inspectStatePath(file);
+    refuseForeignWal(file, kind, stateDir);
     let created: number[] = [];
     if (kind === "missing") {
       if (floorOnDisk !== undefined && anyIssued(floorOnDisk)) throw storeMissing(file, stateDir, floorOnDisk);

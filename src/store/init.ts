@@ -57,6 +57,7 @@ const REPLACEABLE: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.StoreNewerVersion]: "a newer simgate wrote it",
   [ErrorCode.StoreIdFloorDamaged]: "its id floor file is damaged",
   [ErrorCode.StoreMigrationFailed]: "its schema migration fails",
+  [ErrorCode.StoreForeignWal]: "a write-ahead log that is not its own lies beside it",
 };
 
 export function initStore(opts: InitOptions): InitOutcome {

@@ -12,7 +12,7 @@
  * - Anything else that exists — zero bytes, a directory, another program's SQLite file,
  *   a SQLite file without simgate's schema — is refused with one line and left as it was.
  */
-import { statSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { ErrorCode, SimgateError } from "../errors.js";
 import { replaceRemedy } from "./paths.js";
@@ -46,6 +46,48 @@ function notAStore(file: string, what: string, stateDir: string): SimgateError {
 export function refuseUnopenable(kind: Exclude<StatePathKind, "missing" | "file">, file: string, stateDir: string): never {
   const what = { empty: "is empty (0 bytes)", directory: "is a directory", "not-a-file": "is not a regular file" }[kind];
   throw notAStore(file, what, stateDir);
+}
+
+/** Bytes in `path`, 0 when it does not exist. */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The header says rollback-journal mode (file format versions 1, not 2 = WAL). Garbage: false (SQLite reports it). */
+function inRollbackMode(file: string): boolean {
+  const header = Buffer.alloc(20);
+  const fd = openSync(file, "r");
+  try {
+    readSync(fd, header, 0, 20, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return header.toString("latin1", 0, 16) === "SQLite format 3\0" && header[18] === 1 && header[19] === 1;
+}
+
+/**
+ * A simgate.db-wal that cannot belong to the simgate.db beside it. SQLite applies a WAL
+ * to whatever file carries its name (nothing in the WAL names its database), so a WAL
+ * left behind by a crashed store would be replayed into a new store, or into a restored
+ * backup (whose rollback-journal header shows it never had a WAL).
+ */
+export function refuseForeignWal(file: string, kind: StatePathKind, stateDir: string): void {
+  const wal = `${file}-wal`;
+  if (sizeOf(wal) === 0) return;
+  if (kind === "missing") {
+    throw new SimgateError(`${file} is missing but ${wal} remains (the last writes of a store): ${replaceRemedy(stateDir)}`, ErrorCode.StoreMissing, { path: file });
+  }
+  if (kind === "file" && inRollbackMode(file)) {
+    throw new SimgateError(
+      `${wal} does not belong to ${file} (a file in rollback-journal mode, such as a restored backup, has no write-ahead log, and SQLite would replay this one into it): move ${wal} aside and start again`,
+      ErrorCode.StoreForeignWal,
+      { path: wal },
+    );
+  }
 }
 
 /** "current": stamped by simgate. "legacy": simgate's schema from before the stamp (stamp it). */

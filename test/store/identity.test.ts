@@ -6,7 +6,7 @@
  * it was (a foreign file is not switched to WAL or stamped).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -100,6 +100,42 @@ describe("a state file that is not a simgate store", () => {
     expect(err.plainMessage).toContain(`${join(dir, "simgate.db")} is a directory`);
     expect(err.plainMessage).not.toContain("not writable");
     expectOneLineWithRemedy(err);
+  });
+});
+
+describe("a write-ahead log that is not simgate.db's own", () => {
+  it("a restored backup with the replaced file's WAL beside it is refused, and the WAL is not replayed into it", async () => {
+    const dir = stateDir();
+    const file = join(dir, "simgate.db");
+    const live = openStore({ stateDir: dir });
+    live.engine.createActivation(newActivation(1));
+    await live.backup(join(dir, "backup.db"));
+    for (let i = 2; i < 40; i++) live.engine.createActivation(newActivation(i));
+    // What a crash leaves: the WAL with the writes since the last checkpoint.
+    const wal = readFileSync(`${file}-wal`);
+    live.close();
+    expect(wal.length).toBeGreaterThan(0);
+    copyFileSync(join(dir, "backup.db"), file);
+    writeFileSync(`${file}-wal`, wal);
+    const restored = digest(file);
+    const err = refusal(dir);
+    expect(err.code).toBe(ErrorCode.StoreForeignWal);
+    expect(oneLineError(err)).toBe(`${file}-wal does not belong to ${file} (a file in rollback-journal mode, such as a restored backup, has no write-ahead log, and SQLite would replay this one into it): move ${file}-wal aside and start again`);
+    expect(digest(file)).toBe(restored);
+    // Moved aside as told, the backup opens with exactly what it held.
+    renameSync(`${file}-wal`, join(dir, "old-wal"));
+    expect(open(dir).engine.load().openActivations.map((a) => a.id)).toEqual([1]);
+  });
+
+  it("a missing simgate.db with its WAL left behind is refused, not started fresh with the WAL replayed into it", () => {
+    const dir = stateDir();
+    const file = join(dir, "simgate.db");
+    writeFileSync(`${file}-wal`, Buffer.alloc(8192, 1));
+    const err = refusal(dir);
+    expect(err.code).toBe(ErrorCode.StoreMissing);
+    expect(err.plainMessage).toContain(`${file} is missing but ${file}-wal remains`);
+    expectOneLineWithRemedy(err);
+    expect(existsSync(file)).toBe(false);
   });
 });
 
