@@ -10,16 +10,17 @@ import { LATEST_SCHEMA_VERSION } from "../../src/store/index.js";
 import { ID_FLOOR_FILE_NAME } from "../../src/store/id-floor.js";
 import { newActivation } from "../store/helpers.js";
 
+const dirs: string[] = [];
+const fresh = () => {
+  const d = mkdtempSync(join(tmpdir(), "simgate-store-cli-"));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 describe("simgate store", () => {
-  const dirs: string[] = [];
-  const fresh = () => {
-    const d = mkdtempSync(join(tmpdir(), "simgate-store-cli-"));
-    dirs.push(d);
-    return d;
-  };
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
 
   it("creates and migrates a new database, then reports what it holds", async () => {
     const dir = fresh();
@@ -74,15 +75,6 @@ describe("simgate store", () => {
 });
 
 describe("simgate store init", () => {
-  const dirs: string[] = [];
-  const fresh = () => {
-    const d = mkdtempSync(join(tmpdir(), "simgate-store-init-"));
-    dirs.push(d);
-    return d;
-  };
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
   const aside = (dir: string) => readdirSync(dir).filter((f) => f.startsWith("simgate.db.replaced-"));
 
   it("creates a store where there is none, and leaves a healthy one alone without --force", async () => {
@@ -171,15 +163,6 @@ describe("simgate store init", () => {
 });
 
 describe("simgate store backup (without a daemon)", () => {
-  const dirs: string[] = [];
-  const fresh = () => {
-    const d = mkdtempSync(join(tmpdir(), "simgate-store-backup-"));
-    dirs.push(d);
-    return d;
-  };
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
 
   it("refuses to write over the live store, and needs a store to copy", async () => {
     const dir = fresh();

@@ -13,12 +13,13 @@ import { execFileSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmdirSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { measureWalPeak } from "../../bench/store-wal.js";
 import { createLogger } from "../../src/log/logger.js";
 import { WAL_LIMIT_BYTES } from "../../src/store/database.js";
 import { openStore } from "../../src/store/index.js";
 import { newActivation } from "./helpers.js";
+import { perTestCleanup } from "./per-test.js";
 
 const mounts: string[] = [];
 afterAll(() => {
@@ -70,10 +71,7 @@ async function until(what: string, check: () => boolean, timeoutMs = 15_000): Pr
   }
 }
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const { defer } = perTestCleanup();
 
 describe("the store on a small disk", () => {
   it("a burst of writes fits a 2 MiB disk: the WAL stays bounded", { timeout: 120_000 }, () => {
@@ -93,7 +91,7 @@ describe("the store on a small disk", () => {
     const logger = createLogger({ level: "info", destination: { write: (s: string) => s.split("\n").filter(Boolean).forEach((l) => lines.push(JSON.parse(l))) } });
     const events = (name: string) => lines.filter((l) => l.event === name);
     const store = openStore({ stateDir, logger, lowSpaceWarnBytes: 1024 * 1024, diskCheckEveryMs: 50, writeProbeEveryMs: 100 });
-    cleanups.push(() => store.close());
+    defer(() => store.close());
     expect(store.writeHealth()).toEqual({ writable: true });
     expect(events("store-low-space")).toEqual([]);
 

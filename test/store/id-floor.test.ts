@@ -5,29 +5,22 @@
  * defect 1). The floor lives beside the database, in a file the database cannot take
  * with it.
  */
-import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { oneLineError } from "../../src/cli/format.js";
 import { ErrorCode, SimgateError } from "../../src/errors.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { ID_FLOOR_FILE_NAME } from "../../src/store/id-floor.js";
 import { initStore } from "../../src/store/init.js";
-import { deliverParts, newActivation, tempStateDir } from "./helpers.js";
+import { deliverParts, newActivation } from "./helpers.js";
+import { perTestCleanup } from "./per-test.js";
+import { runUntilKilled } from "./fixtures/kill-child.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/crash-child.ts", import.meta.url));
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-function stateDir(): string {
-  const t = tempStateDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const { stateDir } = perTestCleanup();
 const dbFile = (dir: string) => join(dir, "simgate.db");
 const floorFile = (dir: string) => join(dir, ID_FLOOR_FILE_NAME);
 
@@ -95,7 +88,7 @@ describe("the id floor", () => {
     issue(s);
     s.close();
     copyFileSync(dbFile(dir), join(dir, "backup.db"));
-    const acked = await runChildAndKill(dir, 300);
+    const acked = await runUntilKilled(CHILD, [dir, "7"], 300);
     const activations = acked.filter((l) => l[0] === "A").map((l) => Number(l[1]));
     const sms = acked.filter((l) => l[0] === "S").map((l) => Number(l[1]));
     expect(activations.length).toBeGreaterThan(0);
@@ -237,27 +230,3 @@ describe("the id floor", () => {
     );
   });
 });
-
-/** Run the crash child's write loop on `dir` and SIGKILL it `afterMs` after it is ready; its complete stdout lines. */
-function runChildAndKill(dir: string, afterMs: number): Promise<string[][]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, dir, "7"], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    let killTimer: NodeJS.Timeout | undefined;
-    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.stdout.setEncoding("utf8").on("data", (c: string) => {
-      out += c;
-      if (killTimer === undefined && out.includes("ready\n")) killTimer = setTimeout(() => child.kill("SIGKILL"), afterMs);
-    });
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (err += c));
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(guard);
-      clearTimeout(killTimer);
-      if (signal !== "SIGKILL") return reject(new Error(`child ended by itself (code ${code}): ${err || out.slice(-500)}`));
-      const complete = out.slice(0, out.lastIndexOf("\n") + 1);
-      resolve(complete.split("\n").filter(Boolean).map((l) => l.split(" ")));
-    });
-  });
-}

@@ -9,26 +9,19 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { oneLineError } from "../../src/cli/format.js";
 import { ErrorCode, SimgateError } from "../../src/errors.js";
 import { openStore, LATEST_SCHEMA_VERSION, type Store } from "../../src/store/index.js";
 import { MIGRATIONS } from "../../src/store/migrations.js";
 import { SIMGATE_APPLICATION_ID } from "../../src/store/store-identity.js";
-import { newActivation, tempStateDir } from "./helpers.js";
+import { newActivation } from "./helpers.js";
+import { perTestCleanup } from "./per-test.js";
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-function stateDir(): string {
-  const t = tempStateDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const { stateDir, defer } = perTestCleanup();
 function open(dir: string): Store {
   const s = openStore({ stateDir: dir, busyTimeoutMs: 200 });
-  cleanups.unshift(() => s.close());
+  defer(() => s.close());
   return s;
 }
 function refusal(dir: string): SimgateError {

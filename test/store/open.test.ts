@@ -1,25 +1,18 @@
 import { chmodSync, closeSync, openSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { oneLineError } from "../../src/cli/format.js";
 import { ErrorCode, isSimgateError, SimgateError } from "../../src/errors.js";
 import { openStore, LATEST_SCHEMA_VERSION, type Store } from "../../src/store/index.js";
 import { MIGRATIONS, type Migration } from "../../src/store/migrations.js";
-import { newActivation, tempStateDir } from "./helpers.js";
+import { newActivation } from "./helpers.js";
+import { perTestCleanup } from "./per-test.js";
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-function stateDir(): string {
-  const t = tempStateDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const { stateDir, defer } = perTestCleanup();
 function open(dir: string, extra: Parameters<typeof openStore>[0] = {}): Store {
   const s = openStore({ stateDir: dir, busyTimeoutMs: 200, ...extra });
-  cleanups.unshift(() => s.close());
+  defer(() => s.close());
   return s;
 }
 function openError(fn: () => unknown): SimgateError {
@@ -92,7 +85,7 @@ describe("opening the store", () => {
       target = join(base, "ro");
       open(target).close();
       chmodSync(target, 0o500);
-      cleanups.push(() => chmodSync(target, 0o700));
+      defer(() => chmodSync(target, 0o700));
     }
     const err = openError(() => open(target));
     expect(err.code).toBe(ErrorCode.StoreNotWritable);
@@ -147,7 +140,7 @@ describe("opening the store", () => {
     const dir = stateDir();
     open(dir).close();
     const other = new Database(join(dir, "simgate.db"));
-    cleanups.unshift(() => other.close());
+    defer(() => other.close());
     other.exec("BEGIN EXCLUSIVE");
     const t0 = Date.now();
     const err = openError(() => open(dir));

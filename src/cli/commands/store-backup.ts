@@ -6,13 +6,12 @@
  */
 import { existsSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { ErrorCode, isSimgateError } from "../../errors.js";
 import { DEFAULT_STATE_DIR, openStore, type StoreSummary } from "../../store/index.js";
 import { checkBackupDestination, collectStaged } from "../../store/backup.js";
 import { dbPath } from "../../store/paths.js";
 import { AdminClient, AdminClientError, adminTarget, COMMON_HELP } from "../admin-client.js";
-import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
+import { EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, type CliCommand } from "../io.js";
 import { oneLineError } from "../format.js";
 import { HOST_PORT } from "../../config/host-port.js";
 
@@ -41,9 +40,9 @@ interface BackupOutput {
 }
 
 export const storeBackupCommand: CliCommand = async (argv, io) => {
-  let args;
-  try {
-    args = parseArgs({
+  const args = parseCommandArgs(
+    "store backup",
+    {
       args: argv,
       allowPositionals: true,
       options: {
@@ -54,16 +53,12 @@ export const storeBackupCommand: CliCommand = async (argv, io) => {
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
-    });
-  } catch (err) {
-    io.stderr.write(`simgate store backup: ${oneLineError(err)}\n${HELP}`);
-    return EXIT_USAGE;
-  }
+    },
+    HELP,
+    io,
+  );
+  if (typeof args === "number") return args;
   const v = args.values;
-  if (v.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
   if (args.positionals.length !== 1) {
     io.stderr.write(`simgate store backup: give exactly one FILE to write the copy to\n${HELP}`);
     return EXIT_USAGE;
