@@ -26,8 +26,8 @@ export interface BackupReport {
   file: string;
   bytes: number;
   ms: number;
-  /** What the copy holds. */
-  summary: StoreSummary;
+  /** What the copy holds; absent when the copy was not verified here (the daemon leaves that to the CLI). */
+  summary?: StoreSummary;
 }
 
 /** Where the daemon stages copies for the CLI; under the state directory, never next to simgate.db's own names. */
@@ -69,8 +69,13 @@ export function verifyBackup(file: string): StoreSummary {
   }
 }
 
-/** Copy the store open on `db` to `destination` (replacing it if present: check first). */
-export async function backupDatabase(db: Database.Database, destination: string): Promise<BackupReport> {
+/**
+ * Copy the store open on `db` to `destination` (replacing it if present: check first).
+ * `verify: false` skips reading the copy back: the daemon passes it, because quick_check
+ * reads every page synchronously and would stall its event loop on a large store; the
+ * CLI verifies the copy when it collects it.
+ */
+export async function backupDatabase(db: Database.Database, destination: string, opts: { verify: boolean } = { verify: true }): Promise<BackupReport> {
   const started = Date.now();
   const partial = `${destination}.partial`;
   rmSync(partial, { force: true });
@@ -83,10 +88,10 @@ export async function backupDatabase(db: Database.Database, destination: string)
     } finally {
       copy.close();
     }
-    const summary = verifyBackup(partial);
+    const summary = opts.verify ? verifyBackup(partial) : undefined;
     fsyncPath(partial);
     renameDurably(partial, destination);
-    return { file: destination, bytes: statSync(destination).size, ms: Date.now() - started, summary };
+    return { file: destination, bytes: statSync(destination).size, ms: Date.now() - started, ...(summary ? { summary } : {}) };
   } catch (err) {
     rmSync(partial, { force: true });
     if (err instanceof SimgateError) throw err;

@@ -72,8 +72,8 @@ export interface Store {
   writeHealth(): WriteHealthState;
   /** Free space in the state directory now (statfs), for /metrics. */
   diskSpace(): DiskSpace | undefined;
-  /** An online, consistent, verified copy at `destination` (which the caller checked: see checkBackupDestination). */
-  backup(destination: string): Promise<BackupReport>;
+  /** An online, consistent copy at `destination` (which the caller checked: see checkBackupDestination); verified unless `verify: false`. */
+  backup(destination: string, opts?: { verify: boolean }): Promise<BackupReport>;
   /** The raw connection, for diagnostics and tests. */
   readonly db: Database.Database;
   readonly closed: boolean;
@@ -127,7 +127,7 @@ export function openStore(opts: OpenStoreOptions = {}): Store {
     },
     writeHealth: () => health.state,
     diskSpace: () => diskSpace(stateDir),
-    backup: (destination) => backupDatabase(db, destination),
+    backup: (destination, backupOpts) => backupDatabase(db, destination, backupOpts),
     db,
     get closed() {
       return closed;

@@ -8,7 +8,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { ErrorCode, isSimgateError } from "../../errors.js";
 import { DEFAULT_STATE_DIR, openStore, type StoreSummary } from "../../store/index.js";
-import { checkBackupDestination, collectStaged } from "../../store/backup.js";
+import { checkBackupDestination, collectStaged, verifyBackup } from "../../store/backup.js";
 import { dbPath } from "../../store/paths.js";
 import { AdminClient, AdminClientError, adminTarget, COMMON_HELP } from "../admin-client.js";
 import { EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, type CliCommand } from "../io.js";
@@ -91,8 +91,8 @@ async function backupHere(stateDir: string, destination: string): Promise<Backup
     throw err;
   }
   try {
-    const r = await store.backup(destination);
-    return { file: r.file, via: "cli", bytes: r.bytes, ms: r.ms, summary: r.summary };
+    const r = await store.backup(destination, { verify: true });
+    return { file: r.file, via: "cli", bytes: r.bytes, ms: r.ms, summary: r.summary ?? verifyBackup(r.file) };
   } finally {
     store.close();
   }
