@@ -40,7 +40,9 @@ export type InitOutcome =
       path: string;
       /** Why the old one went: the refusal it got, or "replaced on request" for a healthy one. */
       problem: string;
-      /** Every file renamed aside, new names. */
+      /** simgate.db's new name, when there was one to move. */
+      oldFile: string | undefined;
+      /** Every file renamed aside (simgate.db, its companions, a damaged floor), new names. */
       movedAside: string[];
       forgotten: Forgotten;
       /** Ids of the new store continue above these. */
@@ -125,7 +127,7 @@ function replace(opts: InitOptions, file: string, problem: string, known: Forgot
   const opened = openDatabase({ stateDir, busyTimeoutMs: 500 });
   opened.idFloor.settle(opened.db);
   opened.db.close();
-  return { kind: "replaced", path: file, problem, movedAside, forgotten, floor, floorWasDamaged };
+  return { kind: "replaced", path: file, problem, oldFile, movedAside, forgotten, floor, floorWasDamaged };
 }
 
 function readForgotten(file: string): Forgotten {

@@ -51,11 +51,13 @@ export const storeInitCommand: CliCommand = async (argv, io) => {
 function report(o: InitOutcome): string {
   if (o.kind === "created") return `created a new store: ${o.path}\n`;
   if (o.kind === "exists") return `${o.path} is a healthy simgate store: nothing done (--force replaces it)\n`;
-  const [moved, ...companions] = o.movedAside;
+  const others = o.movedAside.filter((p) => p !== o.oldFile);
   const lines = [
-    moved !== undefined
-      ? `moved the old store aside (${o.problem}): ${moved}${companions.length > 0 ? ` (with ${companions.join(", ")})` : ""}`
-      : `there was nothing to move aside (${o.problem})`,
+    o.oldFile !== undefined
+      ? `moved the old store aside (${o.problem}): ${o.oldFile}${others.length > 0 ? ` (with ${others.join(", ")})` : ""}`
+      : others.length > 0
+        ? `moved aside (${o.problem}): ${others.join(", ")}`
+        : `there was nothing to move aside (${o.problem})`,
     forgottenLine(o.forgotten),
     `new store: ${o.path}; activation ids continue above ${o.floor.activations}, SMS ids above ${o.floor.sms}` +
       (o.floorWasDamaged ? " (the id-floor file was damaged and moved aside too: the floor is the old file's own highest ids)" : ""),
