@@ -72,6 +72,18 @@ export enum ErrorCode {
   StoreLocked = 903,
   /** A schema migration failed; the file was left at its previous version. */
   StoreMigrationFailed = 904,
+  /** simgate.db exists but is not a simgate store (empty, a directory, another program's SQLite file, no simgate schema). */
+  StoreNotAStore = 905,
+  /** simgate.db is gone, but the id floor beside it shows the directory held a store that issued ids. */
+  StoreMissing = 906,
+  /** The id floor file beside simgate.db cannot be read or fails its checksum. */
+  StoreIdFloorDamaged = 907,
+  /** `simgate store backup` could not make or verify its copy. */
+  StoreBackupFailed = 908,
+  /** `simgate store init` without --force found something in place of a new store. */
+  StoreInitRefused = 909,
+  /** A simgate.db-wal lies beside a simgate.db it cannot belong to (a restored backup in rollback-journal mode). */
+  StoreForeignWal = 910,
 
   // Config (src/config/).
   /** The config file is missing or unreadable. */

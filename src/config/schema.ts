@@ -200,10 +200,21 @@ const admin = z.strictObject({
   hosts: z.array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?)(:\d{1,5})?$/, "expected a host name, an IP address or HOST:PORT")).default([]),
 });
 
+const store = z.strictObject({
+  /**
+   * One warning in the log (and the simgate_state_dir_free_bytes gauge to alert on) when the
+   * state directory's free space falls below this: a full disk stops every write, so no SMS
+   * is stored and no number sold. 64 MiB is weeks of SMS and activations at a busy pool's rate.
+   */
+  lowSpaceWarnBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+});
+
 export const ConfigSchema = z
   .strictObject({
     /** Where simgate.db lives (DEFAULT_STATE_DIR). */
     stateDir: z.string().min(1).default("/var/lib/simgate"),
+    /** The state database beside it (src/store). */
+    store: store.prefault({}),
     /** Log level. */
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
     http: http.prefault({}),

@@ -93,7 +93,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   };
 
   try {
-    const store = openStore({ stateDir: config.stateDir });
+    const store = openStore({ stateDir: config.stateDir, logger: log, lowSpaceWarnBytes: config.store.lowSpaceWarnBytes });
     cleanups.push({ step: "close the store", run: () => store.close() });
     log.info({ event: "store-open", path: store.path, schemaVersion: store.schemaVersion, migrated: store.migrated }, "state database open");
     // The admin token, next to the store: a bad token file stops the start before anything listens.
@@ -147,7 +147,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     adminApp = await buildAdminServer({
       listen: adminListen,
       context: { config, map, engine, store, pool, outbound, simulated: modems.simulated, partner: partnerCounters, startedAt, logger: log, adminToken: adminToken.token },
-      ready: () => (store.closed ? { ready: false, why: "store closed" } : discovered ? { ready: true } : { ready: false, why: "first port discovery still running" }),
+      ready: () => {
+        if (store.closed) return { ready: false, why: "store closed" };
+        // Selling while nothing can be recorded would hand out numbers the store forgets.
+        const writes = store.writeHealth();
+        if (!writes.writable) return { ready: false, why: `state database writes are failing: ${writes.reason}` };
+        return discovered ? { ready: true } : { ready: false, why: "first port discovery still running" };
+      },
       status: () => daemonStatus({ map, engine, outbound, store, startedAt, activationLifeMs: config.engine.activationLifeMs, names: config.engine.names }),
     });
     const admin = await listen(adminApp, adminListen, "admin listener");

@@ -21,16 +21,34 @@
  *   effect: no -shm file, and the sqlite3 shell cannot read the file while simgate runs.
  * - busy_timeout: how long start-up waits for someone else's lock before StoreLocked.
  * - foreign_keys=ON: an outbox row can only point at a stored SMS and a real activation.
+ * - wal_autocheckpoint=WAL_CHECKPOINT_PAGES and journal_size_limit=WAL_LIMIT_BYTES: with
+ *   SQLite's defaults the WAL grows to ~4 MB (1000 pages) before its first checkpoint and
+ *   is never shrunk, which filled a 2 MB state disk in seconds. A checkpoint every 128
+ *   pages costs one extra fsync per ~128 pages written; the limit truncates the WAL back
+ *   after a checkpoint that let it grow past it (measured in docs/store.md).
+ *
+ * What is opened is identified first (store-identity.ts): an existing file that is not a
+ * simgate store is refused and left untouched, and a new store is built under a temporary
+ * name and renamed into place whole, so simgate.db is never an empty or half-made file.
+ * The id floor beside it (id-floor.ts) is read before the database and applied after.
  */
-import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
+import { accessSync, constants, mkdirSync, rmSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { ErrorCode, SimgateError } from "../errors.js";
+import { fsyncPath, renameDurably } from "./durable-fs.js";
+import { anyIssued, describeFloor, floorPath, higherFloor, highestIssued, IdFloorKeeper, raiseSequences, readIdFloor, writeIdFloor, ZERO_FLOOR, type IdFloor } from "./id-floor.js";
 import { migrate, type Migration, MIGRATIONS } from "./migrations.js";
+import { DB_FILE_NAME, dbPath, replaceRemedy } from "./paths.js";
+import { identifyStore, inspectStatePath, refuseForeignWal, refuseUnopenable, stampStore } from "./store-identity.js";
 
-export const DEFAULT_STATE_DIR = "/var/lib/simgate";
-export const DB_FILE_NAME = "simgate.db";
+export { DEFAULT_STATE_DIR, DB_FILE_NAME } from "./paths.js";
+
+/** Checkpoint the WAL into simgate.db every this many pages (SQLite's default is 1000: ~4 MB). */
+export const WAL_CHECKPOINT_PAGES = 128;
+/** After a checkpoint, a WAL larger than this is truncated back to it. */
+export const WAL_LIMIT_BYTES = 1024 * 1024;
 
 export interface OpenDatabaseOptions {
   /** Directory holding simgate.db; created (mode 0750) when missing. */
@@ -48,6 +66,8 @@ export interface OpenedDatabase {
   path: string;
   /** Schema versions applied by this open ([] when the file was current). */
   migrated: number[];
+  /** Keeps ids above the floor; settle it before closing `db`. */
+  idFloor: IdFloorKeeper;
 }
 
 function currentUser(): string {
@@ -64,7 +84,7 @@ function notWritable(what: string, err: unknown): SimgateError {
 }
 
 /** Create the state directory and prove we can write there before SQLite gets a say. */
-function prepareDirectory(stateDir: string, file: string): void {
+function prepareDirectory(stateDir: string): void {
   try {
     mkdirSync(stateDir, { recursive: true, mode: 0o750 });
     if (!statSync(stateDir).isDirectory()) throw new Error("not a directory");
@@ -72,14 +92,45 @@ function prepareDirectory(stateDir: string, file: string): void {
   } catch (err) {
     throw notWritable(stateDir, err);
   }
-  // An existing file we cannot write (copied in as another user) must fail here, not at the first SMS.
-  if (existsSync(file)) {
-    try {
-      accessSync(file, constants.R_OK | constants.W_OK);
-    } catch (err) {
-      throw notWritable(file, err);
-    }
+}
+
+/** An existing file we cannot write (copied in as another user) must fail here, not at the first SMS. */
+function assertFileWritable(file: string): void {
+  try {
+    accessSync(file, constants.R_OK | constants.W_OK);
+  } catch (err) {
+    throw notWritable(file, err);
   }
+}
+
+function storeMissing(file: string, stateDir: string, floor: IdFloor): SimgateError {
+  return new SimgateError(
+    `${file} is missing, but ${floorPath(stateDir)} shows this directory held a simgate store (${describeFloor(floor)}): ${replaceRemedy(stateDir)}`,
+    ErrorCode.StoreMissing,
+    { path: file, floor },
+  );
+}
+
+/**
+ * A new store, built complete under a temporary name and renamed into place: a crash
+ * leaves either no simgate.db or a whole, stamped, migrated one — never an empty file the
+ * next start would have to refuse. Returns the schema versions applied.
+ */
+export function createStoreFile(file: string, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  const temp = `${file}.new`;
+  for (const leftover of [temp, `${temp}-journal`]) rmSync(leftover, { force: true });
+  const db = new Database(temp);
+  let applied: number[];
+  try {
+    db.pragma("journal_mode = DELETE");
+    applied = migrate(db, DB_FILE_NAME, migrations);
+    stampStore(db);
+  } finally {
+    db.close();
+  }
+  fsyncPath(temp);
+  renameDurably(temp, file);
+  return applied;
 }
 
 /** Turn a raw SQLite failure during start-up into the error a user can act on. */
@@ -101,12 +152,16 @@ export function classifyOpenError(err: unknown, file: string, busyTimeoutMs: num
   if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_PERM") || code.startsWith("SQLITE_AUTH")) {
     return notWritable(file, err);
   }
+  // The file system refusing a side file (the id floor, a new store's first image).
+  if (["EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT", "EIO"].includes(code)) {
+    return notWritable(String((err as { path?: unknown }).path ?? file), err);
+  }
   return err;
 }
 
 function corrupt(file: string, reason: string, cause?: unknown): SimgateError {
   return new SimgateError(
-    `${file} is damaged (${reason}): restore a backup, or move it aside to start with an empty store (open activations and queued SMS in it are then lost)`,
+    `${file} is damaged (${reason}): ${replaceRemedy(dirname(file))}`,
     ErrorCode.StoreCorrupt,
     { path: file },
     cause === undefined ? undefined : { cause },
@@ -115,26 +170,51 @@ function corrupt(file: string, reason: string, cause?: unknown): SimgateError {
 
 export function openDatabase(opts: OpenDatabaseOptions): OpenedDatabase {
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
-  const file = join(opts.stateDir, DB_FILE_NAME);
-  prepareDirectory(opts.stateDir, file);
+  const { stateDir } = opts;
+  const migrations = opts.migrations ?? MIGRATIONS;
+  const file = dbPath(stateDir);
+  prepareDirectory(stateDir);
   let db: Database.Database | undefined;
   try {
-    db = new Database(file, { timeout: busyTimeoutMs });
+    // Before the database: a damaged floor must stop the start, and it tells a lost store from a new directory.
+    const floorOnDisk = readIdFloor(stateDir);
+    const kind = inspectStatePath(file);
+    refuseForeignWal(file, kind, stateDir);
+    let created: number[] = [];
+    if (kind === "missing") {
+      if (floorOnDisk !== undefined && anyIssued(floorOnDisk)) throw storeMissing(file, stateDir, floorOnDisk);
+      created = createStoreFile(file, migrations);
+    } else if (kind !== "file") {
+      refuseUnopenable(kind, file, stateDir);
+    } else {
+      assertFileWritable(file);
+    }
+    db = new Database(file, { timeout: busyTimeoutMs, fileMustExist: true });
     db.pragma("locking_mode = EXCLUSIVE");
-    // The first statement that reads the header: garbage fails here with SQLITE_NOTADB.
+    // The first statements read the header and schema only: garbage fails here with
+    // SQLITE_NOTADB, a foreign file is refused before anything is written to it.
+    const identity = identifyStore(db, file, stateDir);
     const mode = db.pragma("journal_mode = WAL", { simple: true });
     if (mode !== "wal") throw new Error(`journal_mode is ${String(mode)}, WAL was refused`);
     // Take the write lock now (and keep it, EXCLUSIVE mode): a second daemon fails here.
     db.exec("BEGIN IMMEDIATE; COMMIT");
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
+    db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+    db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
     if (opts.check !== "none") {
       const rows = db.pragma(opts.check === "full" ? "integrity_check" : "quick_check") as Record<string, string>[];
       const problems = rows.map((r) => Object.values(r)[0]).filter((v) => v !== "ok");
       if (problems.length > 0) throw corrupt(file, `${opts.check === "full" ? "integrity_check" : "quick_check"}: ${problems.slice(0, 3).join("; ")}`);
     }
-    const migrated = migrate(db, DB_FILE_NAME, opts.migrations ?? MIGRATIONS);
-    return { db, path: file, migrated };
+    const migrated = migrate(db, DB_FILE_NAME, migrations);
+    if (identity === "legacy") stampStore(db);
+    // Ids continue above both what this file issued and what the floor remembers (a restored older file).
+    const floor = higherFloor(highestIssued(db), floorOnDisk ?? ZERO_FLOOR);
+    raiseSequences(db, floor);
+    writeIdFloor(stateDir, floor);
+    const idFloor = new IdFloorKeeper(db, stateDir, floor);
+    return { db, path: file, migrated: [...created, ...migrated], idFloor };
   } catch (err) {
     try {
       db?.close();

@@ -6,7 +6,8 @@
  * The invariants live in the schema as well as here: partial unique indexes make a second
  * open activation for one number or ICCID impossible (EngineNumberBusy), AUTOINCREMENT
  * keeps ids monotonic and never reused, UNIQUE (sms_id, activation_id) makes the outbox
- * idempotent.
+ * idempotent. Activation ids also never go back across files (a restored backup, a
+ * replaced store): the id floor's trigger checks every insert (id-floor.ts).
  */
 import type Database from "better-sqlite3";
 import { ErrorCode, SimgateError } from "../errors.js";

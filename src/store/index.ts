@@ -8,8 +8,11 @@
  * (delete the SMS) or to Onlinesim (activation id, FINISH success).
  */
 import type Database from "better-sqlite3";
+import type { Logger } from "../log/logger.js";
 import type { ReceivedPart } from "../modem/sms-handoff.js";
+import { backupDatabase, type BackupReport } from "./backup.js";
 import { DEFAULT_STATE_DIR, openDatabase, type OpenDatabaseOptions } from "./database.js";
+import { diskSpace, LowSpaceWatch, type DiskSpace } from "./disk-space.js";
 import { SqliteEnginePersistence } from "./engine-persistence.js";
 import { schemaVersion } from "./migrations.js";
 import { OutboxRepository } from "./outbox.js";
@@ -17,6 +20,7 @@ import { ReassemblyStateRepository } from "./reassembly-state.js";
 import { SimRepository } from "./sims.js";
 import { SmsRepository } from "./sms.js";
 import { V2MessageRepository } from "./v2-messages.js";
+import { watchWrites, WriteHealth, type WriteHealthState } from "./write-health.js";
 
 export { DEFAULT_STATE_DIR, DB_FILE_NAME } from "./database.js";
 export { LATEST_SCHEMA_VERSION } from "./migrations.js";
@@ -26,16 +30,32 @@ export type { DueDelivery, DueFilter, OutboxItem } from "./outbox.js";
 export type { V2MessageInput, V2MessageItem } from "./v2-messages.js";
 export { SqliteEnginePersistence, SimRepository, SmsRepository, OutboxRepository, ReassemblyStateRepository, V2MessageRepository };
 export { restoreAssembler, type RestoredAssembler } from "./sms-recovery.js";
+export type { BackupReport } from "./backup.js";
+export type { DiskSpace } from "./disk-space.js";
+export type { WriteHealthState } from "./write-health.js";
+export type { StoreSummary } from "./store-summary.js";
+
+/** Below this much free space in the state directory, one warning is logged (config store.lowSpaceWarnBytes). */
+export const DEFAULT_LOW_SPACE_WARN_BYTES = 64 * 1024 * 1024;
 
 export interface OpenStoreOptions extends Partial<OpenDatabaseOptions> {
   /** Default /var/lib/simgate (the CLI's --state-dir overrides it). */
   stateDir?: string;
   /** Time source for first/last-seen and blob timestamps (tests). */
   clock?: () => number;
+  /** Where write failures, their recovery and low disk space are reported (the daemon's logger). */
+  logger?: Logger;
+  /** Warn once when the state directory's free space falls below this. Default DEFAULT_LOW_SPACE_WARN_BYTES. */
+  lowSpaceWarnBytes?: number;
+  /** How often the free space is sampled. Default 10 s. */
+  diskCheckEveryMs?: number;
+  /** While writes fail, how often a probe write checks whether they work again. Default 2 s. */
+  writeProbeEveryMs?: number;
 }
 
 export interface Store {
   readonly path: string;
+  readonly stateDir: string;
   readonly schemaVersion: number;
   /** Schema versions this open applied. */
   readonly migrated: readonly number[];
@@ -48,6 +68,12 @@ export interface Store {
   readonly engine: SqliteEnginePersistence;
   /** The SMS receiver's hand-off: store the part durably; resolving lets the modem delete it. */
   acceptPart(part: ReceivedPart): Promise<void>;
+  /** Whether writes reach the disk now; /readyz answers 503 with the reason while they do not. */
+  writeHealth(): WriteHealthState;
+  /** Free space in the state directory now (statfs), for /metrics. */
+  diskSpace(): DiskSpace | undefined;
+  /** An online, consistent copy at `destination` (which the caller checked: see checkBackupDestination); verified unless `verify: false`. */
+  backup(destination: string, opts?: { verify: boolean }): Promise<BackupReport>;
   /** The raw connection, for diagnostics and tests. */
   readonly db: Database.Database;
   readonly closed: boolean;
@@ -58,11 +84,35 @@ export interface Store {
 export function openStore(opts: OpenStoreOptions = {}): Store {
   const stateDir = opts.stateDir ?? DEFAULT_STATE_DIR;
   const clock = opts.clock ?? Date.now;
-  const { db, path, migrated } = openDatabase({ ...opts, stateDir });
+  const log = opts.logger;
+  const { db, path, migrated, idFloor } = openDatabase({ ...opts, stateDir });
+  const space = new LowSpaceWatch({
+    dir: stateDir,
+    thresholdBytes: opts.lowSpaceWarnBytes ?? DEFAULT_LOW_SPACE_WARN_BYTES,
+    everyMs: opts.diskCheckEveryMs ?? 10_000,
+    onLow: (s) => log?.warn({ event: "store-low-space", dir: stateDir, freeBytes: s.freeBytes, totalBytes: s.totalBytes }, `state directory ${stateDir} is low on space: ${mib(s.freeBytes)} free of ${mib(s.totalBytes)}`),
+    onRecovered: (s) => log?.info({ event: "store-space-ok", dir: stateDir, freeBytes: s.freeBytes }, `state directory ${stateDir} has ${mib(s.freeBytes)} free again`),
+  });
+  const probe = db.prepare("INSERT INTO store_probe (id, probed_at, pad) VALUES (1, ?, zeroblob(16384)) ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at, pad = excluded.pad");
+  const health = new WriteHealth({
+    probe: () => void probe.run(clock()),
+    probeEveryMs: opts.writeProbeEveryMs ?? 2_000,
+    clock,
+    onChange: (now) => {
+      if (now.writable) log?.info({ event: "store-writable" }, "state database writes succeed again");
+      else {
+        space.check();
+        log?.error({ event: "store-write-failing", reason: now.reason }, `state database writes are failing: ${now.reason}`);
+      }
+    },
+  });
+  // Before any repository prepares a statement: every write's outcome goes to `health`.
+  watchWrites(db, health);
   const sms = new SmsRepository(db);
   let closed = false;
   return {
     path,
+    stateDir,
     schemaVersion: schemaVersion(db),
     migrated,
     sims: new SimRepository(db, clock),
@@ -75,6 +125,9 @@ export function openStore(opts: OpenStoreOptions = {}): Store {
     acceptPart: async (part) => {
       sms.acceptPart(part);
     },
+    writeHealth: () => health.state,
+    diskSpace: () => diskSpace(stateDir),
+    backup: (destination, backupOpts) => backupDatabase(db, destination, backupOpts),
     db,
     get closed() {
       return closed;
@@ -82,7 +135,13 @@ export function openStore(opts: OpenStoreOptions = {}): Store {
     close() {
       if (closed) return;
       closed = true;
+      health.close();
+      space.close();
+      // Give back the unused part of the reserved id block: a clean restart continues at the next id.
+      idFloor.settle(db);
       db.close();
     },
   };
 }
+
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

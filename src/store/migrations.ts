@@ -9,6 +9,7 @@ import type Database from "better-sqlite3";
 import { ErrorCode, SimgateError } from "../errors.js";
 import { SCHEMA_001 } from "./schema/001-initial.js";
 import { SCHEMA_002_V2_MESSAGES } from "./v2-messages.js";
+import { SCHEMA_003_ID_FLOOR } from "./schema/003-id-floor.js";
 
 export interface Migration {
   version: number;
@@ -20,6 +21,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", up: (db) => db.exec(SCHEMA_001) },
   // The v2 addMessage(s) queue; its SQL lives beside its repository (v2-messages.ts).
   { version: 2, name: "v2-messages", up: (db) => db.exec(SCHEMA_002_V2_MESSAGES) },
+  // The id floor's triggers and the write-health probe's table (issue 12).
+  { version: 3, name: "id-floor", up: (db) => db.exec(SCHEMA_003_ID_FLOOR) },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ErrorCode, isSimgateError } from "../../src/errors.js";
 import { openStore } from "../../src/store/index.js";
 import { newActivation, tempStateDir } from "./helpers.js";
+import { runUntilKilled } from "./fixtures/kill-child.js";
 import { once } from "node:events";
 
 const CHILD = fileURLToPath(new URL("./fixtures/crash-child.ts", import.meta.url));
@@ -20,35 +21,13 @@ interface Acked {
   lines: string[][];
   probe: { id: number; duplicate: boolean } | undefined;
   killedAfterMs: number;
-  exit: { code: number | null; signal: NodeJS.Signals | null };
 }
 
-/** Run one child, kill it `killAfterMs` after it is ready; resolve with the complete lines it printed. */
-function runAndKill(run: number, killAfterMs: number): Promise<Acked> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, tmp.dir, String(run)], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    let killTimer: NodeJS.Timeout | undefined;
-    // Whatever happens, the child does not outlive 20 s.
-    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk;
-      if (killTimer === undefined && out.includes("ready\n")) killTimer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(guard);
-      clearTimeout(killTimer);
-      if (signal !== "SIGKILL") return reject(new Error(`child ended by itself (code ${code}): ${err || out.slice(-500)}`));
-      // Only whole lines count: a half-printed line was not acknowledged.
-      const complete = out.slice(0, out.lastIndexOf("\n") + 1);
-      const lines = complete.split("\n").filter(Boolean).map((l) => l.split(" "));
-      const r = lines.find((l) => l[0] === "R");
-      resolve({ lines, probe: r ? { id: Number(r[1]), duplicate: r[2] === "1" } : undefined, killedAfterMs: killAfterMs, exit: { code, signal } });
-    });
-  });
+/** Run one child, kill it `killAfterMs` after it is ready; the complete lines it printed. */
+async function runAndKill(run: number, killAfterMs: number): Promise<Acked> {
+  const lines = await runUntilKilled(CHILD, [tmp.dir, String(run)], killAfterMs);
+  const r = lines.find((l) => l[0] === "R");
+  return { lines, probe: r ? { id: Number(r[1]), duplicate: r[2] === "1" } : undefined, killedAfterMs: killAfterMs };
 }
 
 const idsOf = (lines: string[][], tag: string) => lines.filter((l) => l[0] === tag).map((l) => Number(l[1]));

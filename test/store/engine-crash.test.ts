@@ -4,7 +4,6 @@
  * answered FINISH), a number held by an open activation is never handed out again, and
  * activation ids keep growing.
  */
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
@@ -12,32 +11,13 @@ import { ActivationEngine } from "../../src/engine/engine.js";
 import { parseEngineConfig } from "../../src/engine/config.js";
 import { port } from "../engine/helpers.js";
 import { tempStateDir } from "./helpers.js";
+import { runUntilKilled } from "./fixtures/kill-child.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/engine-crash-child.ts", import.meta.url));
 const tmp = tempStateDir();
 afterAll(() => tmp.cleanup());
 
-function runAndKill(killAfterMs: number): Promise<string[][]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, tmp.dir], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    let killTimer: NodeJS.Timeout | undefined;
-    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk;
-      if (killTimer === undefined && out.includes("ready\n")) killTimer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(guard);
-      clearTimeout(killTimer);
-      if (signal !== "SIGKILL") return reject(new Error(`child ended by itself (code ${code}): ${err || out.slice(-500)}`));
-      resolve(out.slice(0, out.lastIndexOf("\n") + 1).split("\n").filter(Boolean).map((l) => l.split(" ")));
-    });
-  });
-}
+const runAndKill = (killAfterMs: number): Promise<string[][]> => runUntilKilled(CHILD, [tmp.dir], killAfterMs);
 
 describe("ActivationEngine on SQLite, SIGKILLed", () => {
   it("keeps every answered activation and close, and never hands a held number out twice", { timeout: 120_000 }, async () => {

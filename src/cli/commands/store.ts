@@ -1,37 +1,47 @@
-import { parseArgs } from "node:util";
 import { openStore, DEFAULT_STATE_DIR } from "../../store/index.js";
-import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
+import { EXIT_FAILURE, parseCommandArgs, type CliCommand } from "../io.js";
 import { keyValueBlock, oneLineError } from "../format.js";
+import { storeBackupCommand } from "./store-backup.js";
+import { storeInitCommand } from "./store-init.js";
 
 const HELP = `usage: simgate store [--state-dir DIR] [--json]
+       simgate store init [--force] [--state-dir DIR]
+       simgate store backup FILE [--overwrite] [--state-dir DIR] [--admin HOST:PORT] [--config FILE] [--json]
 
 Open (and, when needed, create or migrate) simgate's database in DIR/simgate.db and
 print what it holds. Exit 1 with one line when it cannot be used: the directory is not
-writable, the file is corrupt, another simgate holds it, or a newer simgate wrote it.
+writable, the file is not a simgate store or is damaged, another simgate holds it, or a
+newer simgate wrote it.
+
+  init     create a new store; with --force, in place of a damaged, foreign or missing
+           one (moved aside, never deleted). 'simgate store init --help' for details.
+  backup   an online, consistent copy of the store in FILE, taken by the running daemon
+           or, when none runs, by this command. 'simgate store backup --help'.
 
   --state-dir DIR   where simgate keeps its state (default ${DEFAULT_STATE_DIR})
   --json            one JSON object instead of a table
 `;
 
+const SUBCOMMANDS: Record<string, CliCommand> = { init: storeInitCommand, backup: storeBackupCommand };
+
 export const storeCommand: CliCommand = async (argv, io) => {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const sub = argv[0] !== undefined ? SUBCOMMANDS[argv[0]] : undefined;
+  if (sub) return sub(argv.slice(1), io);
+  const parsed = parseCommandArgs(
+    "store",
+    {
       args: argv,
       options: {
         "state-dir": { type: "string", default: DEFAULT_STATE_DIR },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
-    }));
-  } catch (err) {
-    io.stderr.write(`simgate store: ${oneLineError(err)}\n${HELP}`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+    },
+    HELP,
+    io,
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   let store;
   try {
     store = openStore({ stateDir: values["state-dir"] });

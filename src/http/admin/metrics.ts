@@ -131,6 +131,12 @@ export function collectMetrics(ctx: AdminContext, at: AtCounters, now = Date.now
     durations.push({ suffix: "_sum", labels: { action }, value: seconds(totalMs) }, { suffix: "_count", labels: { action }, value: count });
   }
   e.family("simgate_partner_request_duration_seconds", "summary", "Time to answer partner endpoint requests, by action.", durations);
+
+  // The state disk: a full one stops every write (no SMS stored, no number sold).
+  const space = ctx.store.diskSpace();
+  e.single("simgate_state_dir_free_bytes", "gauge", "Free space in the state directory (where simgate.db lives), bytes.", space?.freeBytes);
+  e.single("simgate_state_dir_size_bytes", "gauge", "Size of the file system holding the state directory, bytes.", space?.totalBytes);
+  e.single("simgate_store_writable", "gauge", "1 while state database writes succeed, 0 while they fail (/readyz is 503 then).", ctx.store.writeHealth().writable ? 1 : 0);
   return e.text();
 }
 
