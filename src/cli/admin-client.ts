@@ -39,6 +39,8 @@ export interface TargetOptions {
   admin?: string | undefined;
   config?: string | undefined;
   env: Record<string, string | undefined>;
+  /** An explicit `--state-dir`: where the daemon's generated token is looked for first. */
+  stateDir?: string | undefined;
   /** The service's config, read when --config is not given (tests point it elsewhere). */
   defaultConfigFile?: string;
 }
@@ -60,7 +62,7 @@ export function adminTarget(o: TargetOptions): AdminTarget {
   if (envToken) return { ...where, token: envToken, tokenFrom: "SIMGATE_ADMIN_TOKEN" };
   if (config?.admin.token) return { ...where, token: config.admin.token, tokenFrom: `${file} (admin.token)` };
   // The daemon's own token, generated at its first start when the config sets none.
-  const tokenFile = adminTokenPath(o.env.SIMGATE_STATE_DIR || config?.stateDir || DEFAULT_STATE_DIR);
+  const tokenFile = adminTokenPath(o.stateDir || o.env.SIMGATE_STATE_DIR || config?.stateDir || DEFAULT_STATE_DIR);
   const read = readTokenFile(tokenFile);
   if (read.kind === "token") return { ...where, token: read.token, tokenFrom: tokenFile };
   return { ...where, token: undefined, tokenFrom: tokenFile, tokenProblem: read.kind === "missing" ? `${tokenFile} does not exist` : read.problem };

@@ -104,7 +104,7 @@ interface DaemonBackup {
 }
 
 async function backupByDaemon(stateDir: string, destination: string, v: { admin?: string | undefined; config?: string | undefined }): Promise<BackupOutput> {
-  const client = new AdminClient(adminTarget({ admin: v.admin, config: v.config, env: process.env }));
+  const client = new AdminClient(adminTarget({ admin: v.admin, config: v.config, env: process.env, stateDir }));
   let staged: DaemonBackup;
   try {
     // `source`: the daemon refuses if it runs a different store than the one named here.
