@@ -9,6 +9,7 @@ import type Database from "better-sqlite3";
 import { ErrorCode, SimgateError } from "../errors.js";
 import { SCHEMA_001 } from "./schema/001-initial.js";
 import { SCHEMA_002_V2_MESSAGES } from "./v2-messages.js";
+import { SCHEMA_005_RELEASE } from "./schema/005-release.js";
 
 export interface Migration {
   version: number;
@@ -20,6 +21,11 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", up: (db) => db.exec(SCHEMA_001) },
   // The v2 addMessage(s) queue; its SQL lives beside its repository (v2-messages.ts).
   { version: 2, name: "v2-messages", up: (db) => db.exec(SCHEMA_002_V2_MESSAGES) },
+  // Reserved: versions 3 and 4 belong to the store and outbox work merged separately; these no-ops keep 1..n in order on this branch.
+  { version: 3, name: "reserved", up: () => undefined },
+  { version: 4, name: "reserved", up: () => undefined },
+  // How an activation's number was freed (FINISH, operator, undelivered answer, overdue release).
+  { version: 5, name: "activation-release", up: (db) => db.exec(SCHEMA_005_RELEASE) },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

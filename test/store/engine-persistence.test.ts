@@ -36,6 +36,7 @@ describe("SqliteEnginePersistence", () => {
         { number: a.number, at: a.createdAt },
         { number: b.number, at: b.createdAt },
       ],
+      openWithSms: [],
     });
     expect(s.engine.findOpenActivationByNumber(a.number)).toEqual(a);
     expect(s.engine.findOpenActivationByNumber("000")).toBeUndefined();
@@ -83,9 +84,10 @@ describe("SqliteEnginePersistence", () => {
     const a = s.engine.createActivation(newActivation(1));
     const usage = { number: a.number, service: a.service, sold: true, cancels: 0, excluded: false };
     const first = s.engine.closeActivation({ id: a.id, status: 3, finishSum: 4.5, closedAt: 100, usage });
-    expect(first).toEqual({ kind: "closed", activation: { ...a, status: 3, finishSum: 4.5, closedAt: 100 } });
+    const closed = { ...a, status: 3, finishSum: 4.5, closedAt: 100, closeReason: "finish", finishedAt: 100 };
+    expect(first).toEqual({ kind: "closed", activation: closed });
     const again = s.engine.closeActivation({ id: a.id, status: 4, finishSum: null, closedAt: 200, usage: { ...usage, sold: false, cancels: 1 } });
-    expect(again).toEqual({ kind: "already-closed", activation: { ...a, status: 3, finishSum: 4.5, closedAt: 100 } });
+    expect(again).toEqual({ kind: "already-closed", activation: closed });
     expect(s.engine.closeActivation({ id: 999, status: 3, finishSum: null, closedAt: 1, usage })).toEqual({ kind: "unknown" });
     expect(s.engine.load()).toMatchObject({ openActivations: [], usage: [usage] });
     expect(s.engine.getActivation(a.id)).toMatchObject({ status: 3, closedAt: 100 });

@@ -121,8 +121,8 @@ describe("V2MessageRepository", () => {
     expect(old.db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'v2_messages'").pluck().get()).toBe(0);
     old.db.close();
     const s = f.open();
-    expect(s.migrated).toEqual([2]);
-    expect(s.schemaVersion).toBe(2);
+    expect(s.migrated).toEqual(MIGRATIONS.slice(1).map((m) => m.version));
+    expect(s.schemaVersion).toBe(MIGRATIONS.length);
     expect(s.sms.get(smsId)?.text).toBe("from before the upgrade");
     expect(s.v2Messages.enqueue(smsId, msg("from before the upgrade")).duplicate).toBe(false);
   });
