@@ -102,6 +102,12 @@ export interface EngineOptions {
   config: Readonly<EngineConfig>;
   logger?: Logger;
   clock?: () => number;
+  /**
+   * Called after a number was freed other than by Onlinesim's FINISH request (withdrawn,
+   * released as overdue, closed by the operator): whoever publishes the free numbers (the
+   * v2 list in "both" mode) learns it without a partner request to hook on.
+   */
+  onNumberFreed?: () => void;
 }
 
 export class ActivationEngine {
@@ -109,6 +115,7 @@ export class ActivationEngine {
   readonly #config: Readonly<EngineConfig>;
   readonly #log: Logger;
   readonly #clock: () => number;
+  readonly #onNumberFreed: () => void;
   readonly #state: EngineState;
   readonly #inventory: Inventory;
   readonly #serviceSet: ReadonlySet<string>;
@@ -136,6 +143,7 @@ export class ActivationEngine {
     this.#config = options.config;
     this.#log = (options.logger ?? silentLogger()).child({ component: "engine" });
     this.#clock = options.clock ?? Date.now;
+    this.#onNumberFreed = options.onNumberFreed ?? (() => undefined);
     this.#state = EngineState.fromDurable(this.#persistence.load());
     this.#inventory = new Inventory(new Catalog(this.#config.names), this.#config.reserveModules, this.#log);
     this.#serviceSet = new Set(this.#config.services);
@@ -327,7 +335,10 @@ export class ActivationEngine {
         if (usage) this.#state.setUsage(usage);
         this.#reportedStale.delete(id);
         this.#stats.finished++;
-        if (by === "operator") this.#stats.closedByOperator++;
+        if (by === "operator") {
+          this.#stats.closedByOperator++;
+          this.#notifyFreed();
+        }
         const a = outcome.activation;
         this.#log.info(
           { event: "activation-closed", by, ...where(a), activationId: id, status, sum: finishSum },
@@ -402,6 +413,7 @@ export class ActivationEngine {
       { event: "activation-undelivered", activationId, number: `+${a.number}`, port: a.portId, service: a.service, reason },
       `activation #${activationId} (+${a.number}, port ${a.portId ?? "unknown"}) withdrawn: the GET_NUMBER answer never reached Onlinesim (${reason}); the number is for sale again, the id is never reused`,
     );
+    this.#notifyFreed();
   }
 
   /**
@@ -433,7 +445,8 @@ export class ActivationEngine {
       }
       this.#stats.releasedOverdue++;
       if (hasSms) this.#stats.releasedOverdueWithSms++;
-      const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
+      // Minutes, as operators think of the operation time; seconds for the short lives of tests.
+      const minutes = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1_000)} s` : `${Math.round(ms / 60_000)} min`);
       this.#log.warn(
         { event: "activation-released", activationId: a.id, number: `+${a.number}`, port: a.portId, service: a.service, ageMs, sms: hasSms, limitMs: limit },
         `released activation #${a.id} (+${a.number}, port ${a.portId ?? "unknown"}, ${a.service}): no FINISH_ACTIVATION ${minutes(ageMs)} after it was issued (operation time ${minutes(this.#config.activationLifeMs)}), ${hasSms ? "after an SMS" : "no SMS"}; the number is for sale again, a late FINISH is still recorded`,
@@ -441,7 +454,16 @@ export class ActivationEngine {
       released.push({ ...a });
     }
     this.staleActivations(now);
+    if (released.length > 0) this.#notifyFreed();
     return released;
+  }
+
+  #notifyFreed(): void {
+    try {
+      this.#onNumberFreed();
+    } catch (err) {
+      this.#log.warn({ event: "number-freed-callback-failed", err }, "the onNumberFreed callback threw; the release itself is stored");
+    }
   }
 
   /** How often `sweep` should run for this config (lifecycle.ts). */

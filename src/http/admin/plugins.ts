@@ -16,6 +16,7 @@ import type { PartnerCounters } from "../partner/counters.js";
 import { metricsPlugin } from "./metrics.js";
 import { statusPagePlugin } from "./status-page.js";
 import { registerInspectRoutes } from "./inspect-routes.js";
+import { registerActivationRoutes } from "./activation-routes.js";
 
 /** Everything an admin feature may read (and, for `simgate at`, the pool to reach a port's AT queue). */
 export interface AdminContext {
@@ -34,4 +35,4 @@ export interface AdminContext {
 
 export type AdminPlugin = (app: FastifyInstance, ctx: AdminContext) => void | Promise<void>;
 
-export const ADMIN_PLUGINS: AdminPlugin[] = [metricsPlugin, statusPagePlugin, registerInspectRoutes];
+export const ADMIN_PLUGINS: AdminPlugin[] = [metricsPlugin, statusPagePlugin, registerInspectRoutes, registerActivationRoutes];

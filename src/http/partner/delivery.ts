@@ -10,7 +10,8 @@
  *    server (httpAllowHalfOpen off) destroys the socket. Until then nothing shows it: a
  *    process paused with SIGSTOP resumes with the request and the FIN both waiting in the
  *    kernel, and would happily answer into the dead connection. `settle()` lets that poll
- *    phase happen before a number is reserved.
+ *    phase happen, before a number is reserved and again after its commit (which blocks
+ *    the event loop for an fsync, or for as long as the process was paused in it).
  *  - A reset (RST) or a failed write destroys the socket; the response then emits 'close'
  *    without ever emitting 'finish'. (Its `writableFinished` may still read true, so the
  *    'finish' event itself is what counts.)
@@ -35,8 +36,9 @@ export class ClientConnection {
   lostReason(): string | undefined {
     const socket = this.req.socket as IncomingMessage["socket"] | null;
     if (this.#writeError !== undefined) return `the answer could not be written (${this.#writeError})`;
+    // A FIN first: node destroys the socket right after it, and "closed" says more than "gone".
+    if (socket?.readableEnded) return "the client closed the connection";
     if (socket === null || socket.destroyed || this.res.destroyed) return "the connection was closed or reset";
-    if (socket.readableEnded) return "the client closed the connection";
     return undefined;
   }
 

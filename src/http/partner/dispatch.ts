@@ -111,6 +111,9 @@ export async function dispatch(engine: PartnerEngine, body: Record<string, unkno
       }
       const answer = await engine.orderNumber({ country: req.country, operator: req.operator, service, sum: req.sum, exceptionPhoneSet: req.exceptionPhoneSet });
       if (answer.status === "SUCCESS") {
+        // The commit blocks the event loop (an fsync; or the process was paused in it): a FIN that
+        // arrived meanwhile is read now, and the caller then withdraws the answer instead of sending it.
+        await client?.settle();
         // Q7: a JSON int (SMSHUB) unless the config asks for a string.
         const number = v1.numberType === "string" ? String(answer.number) : answer.number;
         return {
