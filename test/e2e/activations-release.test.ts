@@ -219,6 +219,8 @@ describe("overdue release through the daemon (engine.releaseFactor 0.02 of a 60 
       expect(await telegramCount(d)).toBe(1);
       const metrics = await (await fetch(`${d.adminUrl}/metrics`)).text();
       expect(metrics).toContain('simgate_activations_released_total{reason="overdue"} 1');
+      const list = await runSimgate(["activations", "--admin", d.adminUrl.replace("http://", "")], CLI_MS);
+      expect(list.stdout).toMatch(new RegExp(`^#${id}\\s+released \\(overdue, no FINISH\\)\\s+${order.json.number}\\s`, "m"));
 
       const finish = { action: "FINISH_ACTIVATION", activationId: id, status: 3, sum: 9.5, key: E2E_KEY };
       expect((await d.partner(finish)).json).toEqual({ status: "SUCCESS" });

@@ -76,7 +76,7 @@ export function collectMetrics(ctx: AdminContext, at: AtCounters, now = Date.now
     { labels: { reason: "overdue_after_sms" }, value: engine.releasedOverdueWithSms },
   ]);
   const closed = { ...Object.fromEntries(FINISH_STATUSES.map((s) => [s, 0])), ...totals.closedActivations };
-  e.family("simgate_activations_closed_total", "counter", "Activations closed by FINISH_ACTIVATION, by status (all time).", Object.entries(closed).map(([s, value]) => ({ labels: { status: s }, value })));
+  e.family("simgate_activations_closed_total", "counter", "Activations finished by FINISH_ACTIVATION or the operator, by status (all time).", Object.entries(closed).map(([s, value]) => ({ labels: { status: s }, value })));
   e.family("simgate_get_number_total", "counter", "GET_NUMBER outcomes since start.", [
     { labels: { result: "assigned" }, value: engine.assigned },
     { labels: { result: "no_numbers" }, value: engine.noNumbers },
