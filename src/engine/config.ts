@@ -56,8 +56,8 @@ export const engineConfigSchema = z
      * expect another one within the operation, and Onlinesim certainly knows this one, so
      * it waits longer. Once the operation is long over no second SMS can reach the buyer
      * (PUSH_SMS would answer NO_OPERATION) while the blocked module earns nothing, so it
-     * is released too. Default 8 (two hours). Rent operations are never released (§2.4 [C]:
-     * only Onlinesim closes a rent, which may last months). null = never.
+     * is released too. Default 8 (two hours). Rent operations are never released: only
+     * Onlinesim closes a rent, which may last months. null = never.
      */
     releaseWithSmsFactor: z.number().min(0.01).max(1_000).nullable().default(8),
     /**

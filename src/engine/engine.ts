@@ -67,7 +67,7 @@ export type OperatorCloseResult =
 /** What a FINISH status (from Onlinesim or the operator) did. */
 type RecordedFinish = CloseOutcome | { kind: "failed" };
 
-/** FINISH_ACTIVATION statuses in words (§2.5 [C]). */
+/** FINISH_ACTIVATION statuses in words, as Onlinesim documents them. */
 const STATUS_WORDS: Record<number, string> = { 1: "not for this service", 3: "sold", 4: "cancelled", 5: "refunded" };
 
 export interface EngineStats {
@@ -280,7 +280,7 @@ export class ActivationEngine {
         return this.#config.unknownActivation === "success" ? { status: "SUCCESS" } : { status: "ERROR", error: "unknown activationId" };
       default:
         // Closed now, closed before, or released before (withdrawn or overdue): an id we issued, so
-        // the idempotent SUCCESS (§2.5), whatever the policy for ids we never issued.
+        // the idempotent SUCCESS Onlinesim expects for a re-sent FINISH, whatever the policy for ids we never issued.
         return { status: "SUCCESS" };
     }
   }

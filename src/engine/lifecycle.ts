@@ -1,9 +1,10 @@
 /**
  * FINISH_ACTIVATION semantics (§2.5 [C], §2.9 step 4, Q17): what a close does to the
  * (number, service) usage row. The number is released in every case. simgate does not
- * close an operation Onlinesim may still be running (§2.5: "do not close operations on our
- * side"); it only releases one long after the operation time, by the explicit policy of
- * `releaseAfterMs` below, or when Onlinesim never learned its id (engine.ts).
+ * close an operation Onlinesim may still be running (Onlinesim asks partners not to close
+ * operations on their side); it releases one only long after the operation time, by the
+ * explicit policy of `releaseAfterMs` below, or when Onlinesim never learned its id
+ * (engine.ts `withdrawUndelivered`).
  *
  *   3  sold            → sold: the number is never counted/offered for this service again (§2.1 rule 3)
  *   4  cancelled       → cancels + 1; at `cancelLimit` the pair is excluded ([R] SMSHUB: 4 in total)
@@ -50,7 +51,7 @@ type ReleasePolicy = Pick<EngineConfig, "activationLifeMs" | "releaseFactor" | "
  * The age past which an open activation is released without a FINISH, or null for never.
  * With an SMS the buyer may have used the number and still expect more within the
  * operation, so it waits longer (config.ts says why each default). A rent operation is
- * never released: it may run for months and only Onlinesim closes it (§2.4 [C]).
+ * never released: it may run for months and only Onlinesim closes it.
  */
 export function releaseAfterMs(policy: ReleasePolicy, service: string, hasSms: boolean): number | null {
   if (service === RENT_SERVICE) return null;

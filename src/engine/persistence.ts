@@ -49,7 +49,7 @@ export interface ActivationRecord {
 
 /**
  * Why an activation's number was freed:
- *   finish       FINISH_ACTIVATION from Onlinesim (the normal end, §2.5)
+ *   finish       FINISH_ACTIVATION from Onlinesim (the normal end)
  *   operator     `simgate activations close ID --status N`: the same close, by hand
  *   undelivered  our GET_NUMBER answer never reached Onlinesim (the client left, the write
  *                failed), so Onlinesim never learned the id and will never finish it
@@ -128,7 +128,7 @@ export type CloseOutcome =
    * status, sum and usage row (the number was already free, closedAt stays the release time).
    */
   | { kind: "finished-after-release"; activation: ClosedActivationRecord }
-  /** Its status was recorded before (a FINISH_ACTIVATION re-send, §2.5): nothing was written. */
+  /** Its status was recorded before (a re-sent FINISH_ACTIVATION): nothing was written. */
   | { kind: "already-closed"; activation: ClosedActivationRecord }
   /** No activation with this id was ever created: nothing was written. */
   | { kind: "unknown" };

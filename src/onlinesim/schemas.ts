@@ -14,7 +14,7 @@ const apiKey = z.string().min(1, "the partner key must not be empty"); // [C] §
 /** Operation id assigned by our server: integer ≥ 1 [C] §2.5, 53-bit safe (Q18). */
 const activationId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 /**
- * Money: RUB (Onlinesim sends no currency [C] §2.3) as a bounded decimal, from a JSON
+ * Money: RUB (Onlinesim sends no currency) as a bounded decimal, from a JSON
  * number or a numeric string (Onlinesim documents a number; SMSHUB-style clients send
  * strings, and what Onlinesim sends us is parsed loosely). Bounds [I]:
  *  - 0 ≤ sum ≤ MAX_RUB (1,000,000): the dearest operation, a months-long rent, costs

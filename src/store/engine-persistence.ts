@@ -240,7 +240,7 @@ export class SqliteEnginePersistence implements EnginePersistence {
   /**
    * RUB earned: the sums of activations finished with status 3 (number used) since
    * `sinceMs` (0 = ever), by when the status was recorded. FINISH_ACTIVATION's `sum` is
-   * optional (§2.5), so a close without one counts the sum GET_NUMBER offered. A status is
+   * optional, so a close without one counts the sum GET_NUMBER offered. A status is
    * recorded once per activation, so a repeated or late FINISH cannot count twice.
    */
   earningsSince(sinceMs: number): number {
