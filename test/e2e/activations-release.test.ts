@@ -119,7 +119,9 @@ describe("a paused daemon, and the operator's close (simgate run --simulate 1)",
       expect(listed.activations).toHaveLength(1);
       expect(listed.activations[0]).toMatchObject({ closeReason: "undelivered", status: null });
       const withdrawn = listed.activations[0].id as number;
-      expect(logs().find((l) => l["event"] === "activation-undelivered")).toMatchObject({ level: 40, activationId: withdrawn, reason: "the client closed the connection" });
+      // The log line may trail the HTTP answers by a moment (a pipe): wait for it.
+      const line = await waitFor("the withdrawal log line", () => logs().find((l) => l["event"] === "activation-undelivered"), 10_000);
+      expect(line).toMatchObject({ level: 40, activationId: withdrawn, reason: "the client closed the connection" });
 
       // The next order gets the number, under an id nobody had before.
       const next = await d.partner(body);
@@ -142,7 +144,8 @@ describe("a paused daemon, and the operator's close (simgate run --simulate 1)",
       expect(closed.code).toBe(0);
       expect(closed.stdout).toBe(`activation #${id} (+${number}, telegram) closed by operator with status 4 (cancelled); the number is free again\n`);
       expect(await telegramCount(d)).toBe(1);
-      expect(logs().find((l) => l["event"] === "activation-closed" && l["activationId"] === id)).toMatchObject({ by: "operator", msg: expect.stringContaining("closed by operator") });
+      const line = await waitFor("the close log line", () => logs().find((l) => l["event"] === "activation-closed" && l["activationId"] === id), 10_000);
+      expect(line).toMatchObject({ by: "operator", msg: expect.stringContaining("closed by operator") });
 
       const again = await runSimgate(["activations", "close", String(id), "--status", "3", ...admin], CLI_MS);
       expect(again).toMatchObject({ code: 0, stdout: `activation #${id} was already closed with status 4 (cancelled); nothing changed\n` });
