@@ -54,7 +54,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     load: async () => (await import("./commands/at.js")).atCommand,
   },
   activations: {
-    summary: "list the running daemon's open and recent activations",
+    summary: "list the running daemon's open and recent activations; close one by hand (close ID --status N)",
     load: async () => (await import("./commands/activations.js")).activationsCommand,
   },
   "fake-onlinesim": {

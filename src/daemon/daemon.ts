@@ -103,11 +103,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
     const engineConfig = effectiveEngineConfig(config, opts.simulate !== undefined);
     if (engineConfig.services.length === 0) log.warn({ event: "no-services" }, "engine.services is empty: GET_SERVICES reports nothing for sale until you list the Onlinesim services to sell");
-    const engine = new ActivationEngine({ persistence: store.engine, config: engineConfig, logger: log });
+    // A number freed without a partner request (withdrawn, overdue, by the operator) rejoins the v2 list too.
+    let numberFreed = (): void => undefined;
+    const engine = new ActivationEngine({ persistence: store.engine, config: engineConfig, logger: log, onNumberFreed: () => numberFreed() });
     routeLeftovers(store, engine, log);
     const map = new PortMap({ allowRoaming: config.modem.allowRoaming });
 
     const outbound = startOutbound({ config, key, store, engine, map, logger: log });
+    numberFreed = () => outbound.activationsChanged();
     const sms = startSmsFlow({ store, engine, map, logger: log, onStored: (s) => outbound.smsStored(s) });
     cleanups.push({ step: "stop the SMS flow", run: () => sms.stop() });
     const stopFeed = feedPorts(engine, map);

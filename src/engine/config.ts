@@ -34,11 +34,32 @@ export const engineConfigSchema = z
     activationLifeMs: z.number().int().min(MINUTE).max(24 * 60 * MINUTE).default(15 * MINUTE),
     /**
      * An open activation older than life × this factor is reported as stale (error log +
-     * metric). simgate never closes it itself: only FINISH_ACTIVATION closes (§2.5 [C]).
-     * Default 4 (one hour) leaves room for Onlinesim's 10 s re-send cycle and our own
-     * downtime before anyone is paged.
+     * metric) while it waits for FINISH_ACTIVATION or for the release below. Default 4
+     * (one hour) leaves room for Onlinesim's 10 s re-send cycle and our own downtime
+     * before anyone is paged.
      */
     staleFactor: z.number().min(1).max(1_000).default(4),
+    /**
+     * Release an open activation that got NO SMS once it is older than life × this factor,
+     * without a FINISH: logged, counted, its number sold again. Onlinesim's operation is over
+     * after one life (it sends FINISH then and re-sends every 10 s until answered), so an
+     * activation still open long after was lost on the way (our answer never reached
+     * Onlinesim, or its FINISH never reached us): the module would otherwise stay blocked
+     * forever. Default 4 (one hour), as staleFactor: three more lives of re-sends, restarts
+     * and outages before we conclude nobody will close it. A late FINISH still answers
+     * SUCCESS and records its status once. null = never release (wait for FINISH forever).
+     * Values below 1 release while Onlinesim may still sell the operation: tests only.
+     */
+    releaseFactor: z.number().min(0.01).max(1_000).nullable().default(4),
+    /**
+     * The same for an activation that DID get an SMS: a buyer who saw a code may still
+     * expect another one within the operation, and Onlinesim certainly knows this one, so
+     * it waits longer. Once the operation is long over no second SMS can reach the buyer
+     * (PUSH_SMS would answer NO_OPERATION) while the blocked module earns nothing, so it
+     * is released too. Default 8 (two hours). Rent operations are never released: only
+     * Onlinesim closes a rent, which may last months. null = never.
+     */
+    releaseWithSmsFactor: z.number().min(0.01).max(1_000).nullable().default(8),
     /**
      * FINISH_ACTIVATION for an id we never issued: "success" answers SUCCESS and logs a
      * warning so Onlinesim stops re-sending (Q11 [I]); "error" answers ERROR.

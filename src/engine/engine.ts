@@ -23,8 +23,8 @@ import { pickSim } from "./assignment.js";
 import { Catalog } from "./catalog.js";
 import type { EngineConfig } from "./config.js";
 import { Inventory, type CountryCounts, type PortInput } from "./inventory.js";
-import { isKnownStatus, isStale, usageAfterClose } from "./lifecycle.js";
-import type { ActivationRecord, EnginePersistence, NewActivation } from "./persistence.js";
+import { FINISH_STATUSES, isKnownStatus, isStale, releaseAfterMs, sweepEveryMs, usageAfterClose } from "./lifecycle.js";
+import type { ActivationRecord, ClosedActivationRecord, CloseOutcome, EnginePersistence, NewActivation } from "./persistence.js";
 import { parseExceptionPhoneSet } from "./prefixes.js";
 import { routeSms, type RouteOutcome, type SmsToRoute } from "./sms-routing.js";
 import { EngineState } from "./state.js";
@@ -59,6 +59,17 @@ export interface FinishRequest {
 
 export type FinishResponse = { status: "SUCCESS" } | { status: "ERROR"; error: string };
 
+/** `simgate activations close ID --status N` (closeByOperator). */
+export type OperatorCloseResult =
+  | { ok: true; outcome: "closed" | "finished-after-release" | "already-closed"; activation: ClosedActivationRecord }
+  | { ok: false; error: "UNKNOWN_ACTIVATION" | "BAD_STATUS" | "STORE_FAILED"; detail: string };
+
+/** What a FINISH status (from Onlinesim or the operator) did. */
+type RecordedFinish = CloseOutcome | { kind: "failed" };
+
+/** FINISH_ACTIVATION statuses in words, as Onlinesim documents them. */
+const STATUS_WORDS: Record<number, string> = { 1: "not for this service", 3: "sold", 4: "cancelled", 5: "refunded" };
+
 export interface EngineStats {
   /** Ready modules (present ports with a ready SIM). */
   modules: number;
@@ -72,6 +83,16 @@ export interface EngineStats {
   finished: number;
   repeatedFinish: number;
   unknownFinish: number;
+  /** FINISH statuses (from Onlinesim or the operator) recorded for activations released before. */
+  lateFinish: number;
+  /** Closed by the operator (`simgate activations close`); also counted in `finished`. */
+  closedByOperator: number;
+  /** GET_NUMBER answers that never reached the client: withdrawn at once. */
+  undelivered: number;
+  /** Released by the overdue policy, with or without an SMS. */
+  releasedOverdue: number;
+  /** Of those, the ones that had got an SMS. */
+  releasedOverdueWithSms: number;
   smsQueued: number;
   smsUnrouted: number;
 }
@@ -81,6 +102,12 @@ export interface EngineOptions {
   config: Readonly<EngineConfig>;
   logger?: Logger;
   clock?: () => number;
+  /**
+   * Called after a number was freed other than by Onlinesim's FINISH request (withdrawn,
+   * released as overdue, closed by the operator): whoever publishes the free numbers (the
+   * v2 list in "both" mode) learns it without a partner request to hook on.
+   */
+  onNumberFreed?: () => void;
 }
 
 export class ActivationEngine {
@@ -88,6 +115,7 @@ export class ActivationEngine {
   readonly #config: Readonly<EngineConfig>;
   readonly #log: Logger;
   readonly #clock: () => number;
+  readonly #onNumberFreed: () => void;
   readonly #state: EngineState;
   readonly #inventory: Inventory;
   readonly #serviceSet: ReadonlySet<string>;
@@ -101,6 +129,11 @@ export class ActivationEngine {
     finished: 0,
     repeatedFinish: 0,
     unknownFinish: 0,
+    lateFinish: 0,
+    closedByOperator: 0,
+    undelivered: 0,
+    releasedOverdue: 0,
+    releasedOverdueWithSms: 0,
     smsQueued: 0,
     smsUnrouted: 0,
   };
@@ -110,10 +143,15 @@ export class ActivationEngine {
     this.#config = options.config;
     this.#log = (options.logger ?? silentLogger()).child({ component: "engine" });
     this.#clock = options.clock ?? Date.now;
+    this.#onNumberFreed = options.onNumberFreed ?? (() => undefined);
     this.#state = EngineState.fromDurable(this.#persistence.load());
     this.#inventory = new Inventory(new Catalog(this.#config.names), this.#config.reserveModules, this.#log);
     this.#serviceSet = new Set(this.#config.services);
     this.#log.info({ event: "engine-loaded", openActivations: this.#state.open.size }, "engine state loaded");
+    const { releaseFactor, releaseWithSmsFactor } = this.#config;
+    if ((releaseFactor ?? 1) < 1 || (releaseWithSmsFactor ?? 1) < 1) {
+      this.#log.warn({ event: "release-factor-below-one", releaseFactor, releaseWithSmsFactor }, "engine.releaseFactor/releaseWithSmsFactor below 1 release activations before Onlinesim's operation ends: for tests only");
+    }
   }
 
   /**
@@ -230,40 +268,207 @@ export class ActivationEngine {
     if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1) return { status: "ERROR", error: "activationId must be an integer ≥ 1" };
     if (typeof status !== "number" || !Number.isSafeInteger(status)) return { status: "ERROR", error: "status must be an integer" };
     const finishSum = typeof req.sum === "number" && Number.isFinite(req.sum) ? req.sum : null;
-    const open = this.#state.open.get(id);
-    const usage = open ? usageAfterClose(this.#state.usageOf(open.number, open.service), status, this.#config.cancelLimit) : null;
     if (!isKnownStatus(status)) this.#log.warn({ event: "finish-unknown-status", activationId: id, status }, "FINISH_ACTIVATION with an undocumented status: released, usage unchanged (Q17)");
-    let outcome;
-    try {
-      outcome = this.#persistence.closeActivation({ id, status, finishSum, closedAt: this.#clock(), usage });
-    } catch (err) {
-      // Onlinesim re-sends FINISH after a failed answer (§2.5), so ERROR is safe here.
-      this.#log.error({ event: "activation-close-failed", err, activationId: id }, "could not store the close");
-      return { status: "ERROR", error: "close could not be stored" };
-    }
+    const outcome = this.#recordFinish(id, status, finishSum, "finish");
     switch (outcome.kind) {
-      case "closed":
+      case "failed":
+        // Onlinesim re-sends FINISH after a failed answer (§2.5), so ERROR is safe here.
+        return { status: "ERROR", error: "close could not be stored" };
+      case "unknown":
+        this.#stats.unknownFinish++;
+        this.#log.warn({ event: "finish-unknown-id", activationId: id, status, policy: this.#config.unknownActivation }, "FINISH_ACTIVATION for an id we never issued (Q11)");
+        return this.#config.unknownActivation === "success" ? { status: "SUCCESS" } : { status: "ERROR", error: "unknown activationId" };
+      default:
+        // Closed now, closed before, or released before (withdrawn or overdue): an id we issued, so
+        // the idempotent SUCCESS Onlinesim expects for a re-sent FINISH, whatever the policy for ids we never issued.
+        return { status: "SUCCESS" };
+    }
+  }
+
+  /**
+   * `simgate activations close ID --status N`: exactly what FINISH_ACTIVATION with that
+   * status does (frees the number, same usage and earnings rule, idempotent), for an
+   * activation Onlinesim will not close. Only the documented statuses; an id we never
+   * issued is refused rather than answered SUCCESS, because a person is asking.
+   */
+  closeByOperator(id: number, status: number): OperatorCloseResult {
+    if (!Number.isSafeInteger(id) || id < 1) return { ok: false, error: "UNKNOWN_ACTIVATION", detail: `no activation #${id}: ids are whole numbers from 1` };
+    if (!isKnownStatus(status)) {
+      const allowed = FINISH_STATUSES.map((s) => `${s} (${STATUS_WORDS[s]})`).join(", ");
+      return { ok: false, error: "BAD_STATUS", detail: `status ${status} is not a FINISH_ACTIVATION status: use ${allowed}` };
+    }
+    const outcome = this.#recordFinish(id, status, null, "operator");
+    switch (outcome.kind) {
+      case "failed":
+        return { ok: false, error: "STORE_FAILED", detail: "the close could not be stored (see the daemon's log); nothing changed" };
+      case "unknown":
+        return { ok: false, error: "UNKNOWN_ACTIVATION", detail: `no activation #${id} was ever issued` };
+      default:
+        return { ok: true, outcome: outcome.kind, activation: outcome.activation };
+    }
+  }
+
+  /**
+   * Record a FINISH status from Onlinesim (`finish`) or the operator. The usage row changes
+   * only when this call is the one that records the status: an open activation, or one
+   * released without a FINISH so far. Synchronous end to end (file comment).
+   */
+  #recordFinish(id: number, status: number, finishSum: number | null, by: "finish" | "operator"): RecordedFinish {
+    const open = this.#state.open.get(id);
+    let outcome: CloseOutcome;
+    let usage = null;
+    try {
+      const known = open ?? this.#persistence.findActivation(id);
+      const awaitsStatus = open !== undefined || (known !== undefined && "finishedAt" in known && known.finishedAt === null);
+      usage = known && awaitsStatus ? usageAfterClose(this.#state.usageOf(known.number, known.service), status, this.#config.cancelLimit) : null;
+      outcome = this.#persistence.closeActivation({ id, status, finishSum, closedAt: this.#clock(), usage, reason: by });
+    } catch (err) {
+      this.#log.error({ event: "activation-close-failed", err, activationId: id, by }, "could not store the close");
+      return { kind: "failed" };
+    }
+    const where = (a: ActivationRecord) => ({ port: a.portId, number: `+${a.number}`, service: a.service });
+    const byWhom = by === "operator" ? "closed by operator" : "closed";
+    switch (outcome.kind) {
+      case "closed": {
         if (!open) this.#log.error({ event: "finish-memory-drift", activationId: id }, "store had an open activation the engine did not know; closed without usage change");
         this.#state.removeOpen(id);
         if (usage) this.#state.setUsage(usage);
         this.#reportedStale.delete(id);
         this.#stats.finished++;
-        this.#log.info({ event: "activation-closed", ...(open ? { port: open.portId, number: `+${open.number}`, service: open.service } : {}), activationId: id, status, sum: finishSum }, "activation closed");
-        return { status: "SUCCESS" };
-      case "already-closed":
+        if (by === "operator") {
+          this.#stats.closedByOperator++;
+          this.#notifyFreed();
+        }
+        const a = outcome.activation;
+        this.#log.info(
+          { event: "activation-closed", by, ...where(a), activationId: id, status, sum: finishSum },
+          by === "operator" ? `activation #${id} (+${a.number}) closed by operator with status ${status} (${STATUS_WORDS[status] ?? "undocumented"}); the number is free again` : "activation closed",
+        );
+        return outcome;
+      }
+      case "finished-after-release": {
+        if (open) this.#state.removeOpen(id);
+        if (usage) this.#state.setUsage(usage);
+        this.#stats.finished++;
+        this.#stats.lateFinish++;
+        if (by === "operator") this.#stats.closedByOperator++;
+        const a = outcome.activation;
+        // Undelivered means Onlinesim was never told the id: a FINISH for it says it was after all.
+        const level = a.closeReason === "undelivered" ? "warn" : "info";
+        this.#log[level](
+          { event: "finish-after-release", by, ...where(a), activationId: id, status, sum: finishSum, releasedAs: a.closeReason },
+          `activation #${id} ${byWhom} with status ${status} after it was released (${a.closeReason}); status recorded, its number stays with whoever has it now`,
+        );
+        return outcome;
+      }
+      case "already-closed": {
         if (open) {
           this.#log.error({ event: "finish-memory-drift", activationId: id }, "engine thought this activation open but the store has it closed");
           this.#state.removeOpen(id);
         }
-        this.#stats.repeatedFinish++;
-        this.#log.info({ event: "finish-repeated", activationId: id, status, firstStatus: outcome.activation.status }, "repeated FINISH_ACTIVATION answered SUCCESS");
-        return { status: "SUCCESS" };
+        const first = outcome.activation;
+        if (by === "finish") this.#stats.repeatedFinish++;
+        const differs = first.closeReason === "operator" && by === "finish" && first.status !== status;
+        this.#log[differs ? "warn" : "info"](
+          { event: "finish-repeated", by, activationId: id, status, firstStatus: first.status, firstBy: first.closeReason },
+          differs
+            ? `Onlinesim finished activation #${id} with status ${status}; the operator had closed it with ${first.status}, which stands`
+            : `repeated close of activation #${id} answered SUCCESS; the first status (${first.status}) stands`,
+        );
+        return outcome;
+      }
       case "unknown":
         if (open) this.#state.removeOpen(id);
-        this.#stats.unknownFinish++;
-        this.#log.warn({ event: "finish-unknown-id", activationId: id, status, policy: this.#config.unknownActivation }, "FINISH_ACTIVATION for an id we never issued (Q11)");
-        return this.#config.unknownActivation === "success" ? { status: "SUCCESS" } : { status: "ERROR", error: "unknown activationId" };
+        return outcome;
     }
+  }
+
+  /**
+   * The GET_NUMBER answer for this activation never reached the client (it left, or the
+   * write failed), so Onlinesim never learned the id and will never FINISH it: free the
+   * number at once. The activation stays in the store as `undelivered` and its id is never
+   * issued again; a FINISH for it later is answered SUCCESS (finishActivation).
+   */
+  withdrawUndelivered(activationId: number, reason: string): void {
+    const a = this.#state.open.get(activationId);
+    if (!a) {
+      this.#log.warn({ event: "activation-undelivered-not-open", activationId, reason }, `activation #${activationId} was not delivered (${reason}) but is no longer open; nothing to withdraw`);
+      return;
+    }
+    let outcome;
+    try {
+      outcome = this.#persistence.releaseActivation({ id: activationId, reason: "undelivered", releasedAt: this.#clock() });
+    } catch (err) {
+      this.#log.error({ event: "activation-withdraw-failed", err, activationId }, "could not store the withdrawal of an undelivered activation; it stays open until the overdue release");
+      return;
+    }
+    this.#state.removeOpen(activationId);
+    this.#reportedStale.delete(activationId);
+    if (outcome.kind === "not-open") {
+      this.#log.error({ event: "finish-memory-drift", activationId }, "engine thought this activation open but the store has it closed");
+      return;
+    }
+    this.#stats.undelivered++;
+    this.#log.warn(
+      { event: "activation-undelivered", activationId, number: `+${a.number}`, port: a.portId, service: a.service, reason },
+      `activation #${activationId} (+${a.number}, port ${a.portId ?? "unknown"}) withdrawn: the GET_NUMBER answer never reached Onlinesim (${reason}); the number is for sale again, the id is never reused`,
+    );
+    this.#notifyFreed();
+  }
+
+  /**
+   * The periodic check (port-feed.ts `watchStale`, every `sweepEveryMs()`): release the
+   * activations the overdue policy gives up on (lifecycle.ts `releaseAfterMs`; config.ts
+   * says why), one warn line and a counter each, then report the stale ones that remain.
+   * Returns the released activations. A store failure leaves the activation open for the
+   * next sweep.
+   */
+  sweep(now: number = this.#clock()): ActivationRecord[] {
+    const released: ActivationRecord[] = [];
+    for (const a of [...this.#state.open.values()]) {
+      const hasSms = this.#state.withSms.has(a.id);
+      const limit = releaseAfterMs(this.#config, a.service, hasSms);
+      const ageMs = now - a.createdAt;
+      if (limit === null || ageMs <= limit) continue;
+      let outcome;
+      try {
+        outcome = this.#persistence.releaseActivation({ id: a.id, reason: "overdue", releasedAt: now });
+      } catch (err) {
+        this.#log.error({ event: "activation-release-failed", err, activationId: a.id }, "could not store the overdue release; trying again at the next check");
+        continue;
+      }
+      this.#state.removeOpen(a.id);
+      this.#reportedStale.delete(a.id);
+      if (outcome.kind === "not-open") {
+        this.#log.error({ event: "finish-memory-drift", activationId: a.id }, "engine thought this activation open but the store has it closed");
+        continue;
+      }
+      this.#stats.releasedOverdue++;
+      if (hasSms) this.#stats.releasedOverdueWithSms++;
+      // Minutes, as operators think of the operation time; seconds for the short lives of tests.
+      const minutes = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1_000)} s` : `${Math.round(ms / 60_000)} min`);
+      this.#log.warn(
+        { event: "activation-released", activationId: a.id, number: `+${a.number}`, port: a.portId, service: a.service, ageMs, sms: hasSms, limitMs: limit },
+        `released activation #${a.id} (+${a.number}, port ${a.portId ?? "unknown"}, ${a.service}): no FINISH_ACTIVATION ${minutes(ageMs)} after it was issued (operation time ${minutes(this.#config.activationLifeMs)}), ${hasSms ? "after an SMS" : "no SMS"}; the number is for sale again, a late FINISH is still recorded`,
+      );
+      released.push({ ...a });
+    }
+    this.staleActivations(now);
+    if (released.length > 0) this.#notifyFreed();
+    return released;
+  }
+
+  #notifyFreed(): void {
+    try {
+      this.#onNumberFreed();
+    } catch (err) {
+      this.#log.warn({ event: "number-freed-callback-failed", err }, "the onNumberFreed callback threw; the release itself is stored");
+    }
+  }
+
+  /** How often `sweep` should run for this config (lifecycle.ts). */
+  sweepEveryMs(): number {
+    return sweepEveryMs(this.#config);
   }
 
   /** An SMS the store already holds: queue it for PUSH_SMS when its number has an open activation. */
@@ -275,6 +480,7 @@ export class ActivationEngine {
     } else if (outcome.kind === "failed") {
       this.#log.error({ event: "sms-route-failed", smsId: sms.smsId, activationId: outcome.activationId, error: outcome.error }, "could not queue the SMS for PUSH_SMS; it stays stored, retry the routing");
     } else {
+      this.#state.markSms(outcome.activationId);
       if (outcome.kind === "queued") this.#stats.smsQueued++;
       this.#log.info({ event: "sms-routed", port: sms.portId, ...(sms.number ? { number: `+${sms.number.replace(/^\+/, "")}` } : {}), smsId: sms.smsId, activationId: outcome.activationId, outboxId: outcome.outboxId, duplicate: outcome.kind === "duplicate" }, "SMS queued for PUSH_SMS");
     }
@@ -283,7 +489,8 @@ export class ActivationEngine {
 
   /**
    * Open activations far past their expected life. Reported loudly (one error log per
-   * activation, and the `staleActivations` gauge), never closed: only Onlinesim closes (§2.5).
+   * activation, and the `staleActivations` gauge); `sweep` releases the ones its policy
+   * gives up on before it reports these.
    */
   staleActivations(now: number = this.#clock()): ActivationRecord[] {
     const stale: ActivationRecord[] = [];
@@ -292,7 +499,7 @@ export class ActivationEngine {
       stale.push({ ...a });
       if (!this.#reportedStale.has(a.id)) {
         this.#reportedStale.add(a.id);
-        this.#log.error({ event: "activation-stale", activationId: a.id, number: a.number, service: a.service, ageMs: now - a.createdAt }, "activation open far past its expected life; waiting for FINISH_ACTIVATION, not closing it");
+        this.#log.error({ event: "activation-stale", activationId: a.id, number: a.number, service: a.service, ageMs: now - a.createdAt }, "activation open far past its expected life; waiting for FINISH_ACTIVATION or the overdue release (engine.releaseFactor, releaseWithSmsFactor)");
       }
     }
     this.#stats.staleActivations = stale.length;

@@ -18,10 +18,18 @@ import type {
   EpochMs,
   NewActivation,
   OutboxEntry,
+  ReleaseActivation,
+  ReleaseOutcome,
   UsageRecord,
 } from "./persistence.js";
 
-type StoredActivation = ActivationRecord & Partial<Pick<ClosedActivationRecord, "status" | "finishSum" | "closedAt">>;
+/**
+ * As the store keeps it: closed ones have closedAt and closeReason; `status` is 0 and
+ * `finishedAt` absent while a released activation has had no FINISH (the SQLite column
+ * cannot be NULL on a closed row, see src/store/schema/005-release.ts).
+ */
+type StoredActivation = ActivationRecord &
+  Partial<{ status: number; finishSum: number | null; closedAt: EpochMs; closeReason: ClosedActivationRecord["closeReason"]; finishedAt: EpochMs }>;
 
 export interface MemorySnapshot {
   nextActivationId: number;
@@ -86,10 +94,12 @@ export class MemoryPersistence implements EnginePersistence {
       if (a.closedAt === undefined) open.push(openView(a));
       lastUsed.set(a.number, Math.max(lastUsed.get(a.number) ?? 0, a.createdAt));
     }
+    const withSms = new Set(this.#outbox.map((e) => e.activationId));
     return {
       openActivations: open,
       usage: [...this.#usage.values()].map((u) => ({ ...u })),
       lastUsed: [...lastUsed].map(([number, at]) => ({ number, at })),
+      openWithSms: open.filter((a) => withSms.has(a.id)).map((a) => a.id),
     };
   }
 
@@ -129,16 +139,41 @@ export class MemoryPersistence implements EnginePersistence {
   closeActivation(close: CloseActivation): CloseOutcome {
     const a = this.#activations.get(close.id);
     if (!a) return { kind: "unknown" };
-    if (a.closedAt !== undefined) return { kind: "already-closed", activation: closedView(a) };
+    const released = awaitingFinish(a);
+    if (a.closedAt !== undefined && !released) return { kind: "already-closed", activation: closedView(a) };
     this.#maybeFail();
     a.status = close.status;
     a.finishSum = close.finishSum;
-    a.closedAt = close.closedAt;
-    this.#openByNumber.delete(a.number);
-    this.#openByIccid.delete(a.iccid);
+    a.finishedAt = close.closedAt;
+    if (!released) {
+      a.closedAt = close.closedAt;
+      a.closeReason = close.reason ?? "finish";
+      this.#openByNumber.delete(a.number);
+      this.#openByIccid.delete(a.iccid);
+    }
     if (close.usage) this.#usage.set(usageKey(close.usage.number, close.usage.service), { ...close.usage });
     this.writes++;
-    return { kind: "closed", activation: closedView(a) };
+    return { kind: released ? "finished-after-release" : "closed", activation: closedView(a) };
+  }
+
+  releaseActivation(release: ReleaseActivation): ReleaseOutcome {
+    const a = this.#activations.get(release.id);
+    if (!a || a.closedAt !== undefined) return { kind: "not-open" };
+    this.#maybeFail();
+    a.status = 0;
+    a.finishSum = null;
+    a.closedAt = release.releasedAt;
+    a.closeReason = release.reason;
+    this.#openByNumber.delete(a.number);
+    this.#openByIccid.delete(a.iccid);
+    this.writes++;
+    return { kind: "released", activation: closedView(a) };
+  }
+
+  findActivation(id: number): ActivationRecord | ClosedActivationRecord | undefined {
+    const a = this.#activations.get(id);
+    if (!a) return undefined;
+    return a.closedAt === undefined ? openView(a) : closedView(a);
   }
 
   findOpenActivationByNumber(number: string): ActivationRecord | undefined {
@@ -177,6 +212,19 @@ function openView(a: StoredActivation): ActivationRecord {
   return { id, number, iccid, portId, country, operator, service, sum, createdAt };
 }
 
+/** Released without a FINISH so far (a snapshot from before releases existed has no closeReason: finished). */
+function awaitingFinish(a: StoredActivation): boolean {
+  return a.closedAt !== undefined && (a.closeReason === "undelivered" || a.closeReason === "overdue") && a.finishedAt === undefined;
+}
+
 function closedView(a: StoredActivation): ClosedActivationRecord {
-  return { ...openView(a), status: a.status ?? 0, finishSum: a.finishSum ?? null, closedAt: a.closedAt ?? 0 };
+  const finishedAt = awaitingFinish(a) ? null : (a.finishedAt ?? a.closedAt ?? 0);
+  return {
+    ...openView(a),
+    status: finishedAt === null ? null : (a.status ?? 0),
+    finishSum: a.finishSum ?? null,
+    closedAt: a.closedAt ?? 0,
+    closeReason: a.closeReason ?? "finish",
+    finishedAt,
+  };
 }

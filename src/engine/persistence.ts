@@ -47,12 +47,30 @@ export interface ActivationRecord {
   createdAt: EpochMs;
 }
 
-/** An activation after FINISH_ACTIVATION. */
+/**
+ * Why an activation's number was freed:
+ *   finish       FINISH_ACTIVATION from Onlinesim (the normal end)
+ *   operator     `simgate activations close ID --status N`: the same close, by hand
+ *   undelivered  our GET_NUMBER answer never reached Onlinesim (the client left, the write
+ *                failed), so Onlinesim never learned the id and will never finish it
+ *   overdue      released by the engine's policy long past the operation time, without a
+ *                FINISH (config engine.releaseFactor / releaseWithSmsFactor)
+ */
+export type CloseReason = "finish" | "operator" | "undelivered" | "overdue";
+/** The two reasons that free a number without a FINISH status (a late FINISH may still record one). */
+export type ReleaseReason = Extract<CloseReason, "undelivered" | "overdue">;
+
+/** An activation whose number is free again: finished (FINISH or operator), or released without a FINISH. */
 export interface ClosedActivationRecord extends ActivationRecord {
-  status: FinishStatus;
+  /** The FINISH status; null while a released activation has had no FINISH. */
+  status: FinishStatus | null;
   /** `sum` from FINISH_ACTIVATION when present (newer docs, §2.5), else null. */
   finishSum: number | null;
+  /** When the number was freed. */
   closedAt: EpochMs;
+  closeReason: CloseReason;
+  /** When the FINISH status was recorded (equals closedAt unless it came after a release); null while none came. */
+  finishedAt: EpochMs | null;
 }
 
 /**
@@ -81,6 +99,8 @@ export interface EngineDurableState {
    * least-recently-used selection after a restart. Numbers never used are absent.
    */
   lastUsed: { number: string; at: EpochMs }[];
+  /** Ids of the open activations that have at least one SMS routed to them (an outbox entry), ascending. */
+  openWithSms: number[];
 }
 
 export type NewActivation = Omit<ActivationRecord, "id">;
@@ -93,18 +113,37 @@ export interface CloseActivation {
   /**
    * The (number, service) row as it must be after this close, computed by the engine
    * (it owns the cancel-limit policy). Written (upsert) in the same transaction as the
-   * close, and ONLY when this call is the one that closes the activation. null = no change.
+   * close, and ONLY when this call is the one that records the status. null = no change.
    */
   usage: UsageRecord | null;
+  /** Who closes: Onlinesim's FINISH_ACTIVATION (default) or the operator. */
+  reason?: Extract<CloseReason, "finish" | "operator">;
 }
 
 export type CloseOutcome =
   /** This call closed it; the usage row (if any) was written with it. */
   | { kind: "closed"; activation: ClosedActivationRecord }
-  /** Closed before (a FINISH_ACTIVATION re-send, §2.5): nothing was written. */
+  /**
+   * It had been released without a FINISH (undelivered or overdue): this call recorded the
+   * status, sum and usage row (the number was already free, closedAt stays the release time).
+   */
+  | { kind: "finished-after-release"; activation: ClosedActivationRecord }
+  /** Its status was recorded before (a re-sent FINISH_ACTIVATION): nothing was written. */
   | { kind: "already-closed"; activation: ClosedActivationRecord }
   /** No activation with this id was ever created: nothing was written. */
   | { kind: "unknown" };
+
+export interface ReleaseActivation {
+  id: number;
+  reason: ReleaseReason;
+  releasedAt: EpochMs;
+}
+
+export type ReleaseOutcome =
+  /** This call freed the number; the activation is closed without a status. */
+  | { kind: "released"; activation: ClosedActivationRecord }
+  /** Closed or released before, or never created: nothing was written. */
+  | { kind: "not-open" };
 
 export interface OutboxEntry {
   /** Store-assigned id, integer ≥ 1. */
@@ -162,9 +201,21 @@ export interface EnginePersistence {
    * Close an activation with FINISH_ACTIVATION's status/sum/time and write the usage
    * row in the same transaction. Durable on return. Idempotent by id: a second call for
    * the same id writes nothing and returns "already-closed" with the FIRST close's data
-   * (so a re-sent FINISH with a different status cannot change history).
+   * (so a re-sent FINISH with a different status cannot change history). An activation
+   * released without a status (releaseActivation) takes the FIRST status that comes
+   * ("finished-after-release"), so earnings and usage still change exactly once.
    */
   closeActivation(close: CloseActivation): CloseOutcome;
+
+  /**
+   * Free an open activation's number WITHOUT a FINISH status (closeReason = `reason`,
+   * status null, usage unchanged). Durable on return. A later closeActivation for the
+   * same id records its status once ("finished-after-release"). Ids stay used.
+   */
+  releaseActivation(release: ReleaseActivation): ReleaseOutcome;
+
+  /** Any activation by id, open (closed fields absent) or closed; undefined when never created. Pure read. */
+  findActivation(id: number): ActivationRecord | ClosedActivationRecord | undefined;
 
   /** The open activation holding this number (E.164 digits without "+"), if any. Pure read. */
   findOpenActivationByNumber(number: string): ActivationRecord | undefined;

@@ -39,11 +39,13 @@ export function feedPorts(engine: PortSink, source: PortSource): () => void {
 }
 
 /**
- * Check for stale activations every `intervalMs` (default one minute) so one that is far
- * past its life is logged and counted without anyone asking (issue 5 §4). Returns stop.
+ * Run the engine's periodic check without anyone asking: release the activations its
+ * overdue policy gives up on, and log and count the stale ones (issue 5 §4, issue 12).
+ * Every `engine.sweepEveryMs()` (a minute with the defaults) unless told otherwise.
+ * Returns stop.
  */
-export function watchStale(engine: { staleActivations(): unknown }, intervalMs = 60_000): () => void {
-  const timer = setInterval(() => engine.staleActivations(), intervalMs);
+export function watchStale(engine: { sweep(): unknown; sweepEveryMs(): number }, intervalMs = engine.sweepEveryMs()): () => void {
+  const timer = setInterval(() => engine.sweep(), intervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -13,6 +13,8 @@ export class EngineState {
   /** number → service → usage. Only rows that differ from the default are kept. */
   readonly usage = new Map<string, Map<string, UsageRecord>>();
   readonly lastUsed = new Map<string, EpochMs>();
+  /** Open activations that got at least one SMS (an outbox entry): the release policy waits longer for them. */
+  readonly withSms = new Set<number>();
   /**
    * Picked for an order whose group commit has not returned yet (engine.ts orderNumber).
    * Memory only: a crash loses them, which is right, because nobody was answered.
@@ -27,6 +29,7 @@ export class EngineState {
     for (const a of d.openActivations) s.addOpen(a);
     for (const u of d.usage) s.setUsage(u);
     for (const l of d.lastUsed) s.lastUsed.set(l.number, Math.max(s.lastUsed.get(l.number) ?? 0, l.at));
+    for (const id of d.openWithSms) if (s.open.has(id)) s.withSms.add(id);
     return s;
   }
 
@@ -68,10 +71,16 @@ export class EngineState {
     const a = this.open.get(id);
     if (!a) return undefined;
     this.open.delete(id);
+    this.withSms.delete(id);
     if (this.openByNumber.get(a.number)?.id === id) this.openByNumber.delete(a.number);
     if (this.openByIccid.get(a.iccid)?.id === id) this.openByIccid.delete(a.iccid);
     this.version++;
     return a;
+  }
+
+  /** An SMS was routed to this open activation (no effect on counts, so no version bump). */
+  markSms(id: number): void {
+    if (this.open.has(id)) this.withSms.add(id);
   }
 
   setUsage(u: UsageRecord): void {

@@ -13,8 +13,36 @@ import { z } from "zod";
 const apiKey = z.string().min(1, "the partner key must not be empty"); // [C] §1.3
 /** Operation id assigned by our server: integer ≥ 1 [C] §2.5, 53-bit safe (Q18). */
 const activationId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-/** Amounts are RUB (Onlinesim sends no currency) [C] §2.3. */
-const rub = z.number().finite().nonnegative();
+/**
+ * Money: RUB (Onlinesim sends no currency) as a bounded decimal, from a JSON
+ * number or a numeric string (Onlinesim documents a number; SMSHUB-style clients send
+ * strings, and what Onlinesim sends us is parsed loosely). Bounds [I]:
+ *  - 0 ≤ sum ≤ MAX_RUB (1,000,000): the dearest operation, a months-long rent, costs
+ *    thousands of roubles, so a million is far above any real price and anything larger is
+ *    a bug or an attack (`1e300` would poison every earnings total);
+ *  - at most RUB_DECIMALS (4) decimal places: kopecks need two, and a partner's share
+ *    of a price (the FINISH `sum`, e.g. 4.5) may need a few more; float noise such as
+ *    0.30000000000000004 is refused rather than silently rounded into the books.
+ * Every accepted value is exactly the decimal it was written as: at most 10^10 distinct
+ * values (1e6 × 1e4) lie far below 2^53, so the double nearest to each prints back as the
+ * same digits.
+ */
+export const MAX_RUB = 1_000_000;
+export const RUB_DECIMALS = 4;
+const RUB_PROBLEM = `expected RUB as a decimal from 0 to ${MAX_RUB} with at most ${RUB_DECIMALS} decimal places (a number or a numeric string)`;
+/** The shortest decimal form of a number (String()) or a numeric string: digits, optional fraction, no sign, exponent or spaces. */
+const RUB_NUMBER_TEXT = new RegExp(`^\\d+(\\.\\d{1,${RUB_DECIMALS}})?$`);
+const RUB_STRING = new RegExp(`^(0|[1-9]\\d{0,6})(\\.\\d{1,${RUB_DECIMALS}})?$`);
+const rub = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const value = typeof v === "number" ? v : RUB_STRING.test(v) ? Number(v) : NaN;
+  // String(v) of a finite number is its shortest decimal form: exponent forms (1e-7, 1e21) fail the pattern.
+  const exact = typeof v === "string" || RUB_NUMBER_TEXT.test(String(v));
+  if (!Number.isFinite(value) || value < 0 || value > MAX_RUB || !exact) {
+    ctx.addIssue({ code: "custom", message: RUB_PROBLEM });
+    return z.NEVER;
+  }
+  return value + 0; // -0 → 0
+});
 const name = z.string().min(1);
 /** E.164 digits without "+" (7..15 digits, ITU-T E.164). */
 const e164Digits = z.string().regex(/^[1-9]\d{6,14}$/, "expected E.164 digits with country code and no '+'");

@@ -17,10 +17,13 @@ import type {
   ClosedActivationRecord,
   CloseActivation,
   CloseOutcome,
+  CloseReason,
   EngineDurableState,
   EnginePersistence,
   EpochMs,
   NewActivation,
+  ReleaseActivation,
+  ReleaseOutcome,
   UsageRecord,
 } from "../engine/persistence.js";
 
@@ -37,6 +40,10 @@ interface ActivationRow {
   status: number | null;
   finish_sum: number | null;
   closed_at: number | null;
+  /** Schema 5 (schema/005-release.ts): null while open. */
+  close_reason: CloseReason | null;
+  /** Schema 5: when a FINISH status was recorded; null while open or released without one. */
+  finished_at: number | null;
 }
 
 interface UsageRow {
@@ -68,15 +75,26 @@ function openView(r: ActivationRow): ActivationRecord {
   };
 }
 
+/** A released row keeps status 0 until a FINISH comes (schema/005-release.ts): the status counts only once finished_at is set. */
 function closedView(r: ActivationRow): ClosedActivationRecord {
-  return { ...openView(r), status: r.status ?? 0, finishSum: r.finish_sum, closedAt: r.closed_at ?? 0 };
+  return {
+    ...openView(r),
+    status: r.finished_at === null ? null : r.status,
+    finishSum: r.finish_sum,
+    closedAt: r.closed_at ?? 0,
+    closeReason: r.close_reason ?? "finish",
+    finishedAt: r.finished_at,
+  };
 }
 
 /** One activation as the admin API lists it (`simgate activations`): open ones have null close fields. */
 export interface ActivationListItem extends ActivationRecord {
+  /** The FINISH status; null while open, or released without a FINISH so far. */
   status: number | null;
   finishSum: number | null;
   closedAt: EpochMs | null;
+  closeReason: CloseReason | null;
+  finishedAt: EpochMs | null;
   /** SMS routed to it for PUSH_SMS (outbox rows). */
   smsCount: number;
 }
@@ -103,6 +121,9 @@ export class SqliteEnginePersistence implements EnginePersistence {
   readonly #get: Database.Statement<[number], ActivationRow>;
   readonly #openHolder: Database.Statement<[string, string], { id: number }>;
   readonly #close: Database.Statement;
+  readonly #finishReleased: Database.Statement;
+  readonly #release: Database.Statement;
+  readonly #outboxActivations: Database.Statement<[number], { id: number }>;
   readonly #upsertUsage: Database.Statement;
   readonly #openByNumber: Database.Statement<[string], ActivationRow>;
   readonly #outboxPair: Database.Statement<[number, number], OutboxRow>;
@@ -112,6 +133,7 @@ export class SqliteEnginePersistence implements EnginePersistence {
   readonly #createTx: Database.Transaction<(input: NewActivation) => ActivationRecord>;
   readonly #createManyTx: Database.Transaction<(inputs: readonly NewActivation[]) => ActivationRecord[]>;
   readonly #closeTx: Database.Transaction<(close: CloseActivation) => CloseOutcome>;
+  readonly #releaseTx: Database.Transaction<(release: ReleaseActivation) => ReleaseOutcome>;
   readonly #attachTx: Database.Transaction<(smsId: number, activationId: number, at: EpochMs) => AttachOutcome>;
   /** For the read-only summary queries (closedByStatus, earningsSince), prepared on first use. */
   readonly #db: Database.Database;
@@ -129,7 +151,16 @@ export class SqliteEnginePersistence implements EnginePersistence {
     this.#get = db.prepare("SELECT * FROM activations WHERE id = ?");
     this.#openHolder = db.prepare("SELECT id FROM activations WHERE closed_at IS NULL AND (number = ? OR iccid = ?) LIMIT 1");
     // `closed_at IS NULL` in the WHERE makes the close itself idempotent even without the read before it.
-    this.#close = db.prepare("UPDATE activations SET status = @status, finish_sum = @finishSum, closed_at = @closedAt WHERE id = @id AND closed_at IS NULL");
+    this.#close = db.prepare(
+      "UPDATE activations SET status = @status, finish_sum = @finishSum, closed_at = @closedAt, close_reason = @reason, finished_at = @closedAt WHERE id = @id AND closed_at IS NULL",
+    );
+    // A released activation takes the first FINISH status that comes; its number was freed at the release (closed_at stays).
+    this.#finishReleased = db.prepare(
+      "UPDATE activations SET status = @status, finish_sum = @finishSum, finished_at = @closedAt WHERE id = @id AND finished_at IS NULL AND close_reason IN ('undelivered', 'overdue')",
+    );
+    this.#release = db.prepare("UPDATE activations SET status = 0, finish_sum = NULL, closed_at = @releasedAt, close_reason = @reason WHERE id = @id AND closed_at IS NULL");
+    // outbox has no activation index: one pass at start, from the oldest open activation on.
+    this.#outboxActivations = db.prepare("SELECT DISTINCT activation_id AS id FROM outbox WHERE activation_id >= ? ORDER BY activation_id");
     this.#upsertUsage = db.prepare(`
       INSERT INTO usage (number, service, sold, cancels, excluded, updated_at) VALUES (@number, @service, @sold, @cancels, @excluded, @at)
       ON CONFLICT (number, service) DO UPDATE SET sold = excluded.sold, cancels = excluded.cancels, excluded = excluded.excluded, updated_at = excluded.updated_at`);
@@ -144,14 +175,19 @@ export class SqliteEnginePersistence implements EnginePersistence {
     // The partial unique indexes see the batch's own earlier rows, so a clash inside the batch throws too and rolls all back.
     this.#createManyTx = db.transaction((inputs: readonly NewActivation[]) => inputs.map((input) => this.#create(input)));
     this.#closeTx = db.transaction((close: CloseActivation) => this.#closeOne(close));
+    this.#releaseTx = db.transaction((release: ReleaseActivation) => this.#releaseOne(release));
     this.#attachTx = db.transaction((smsId: number, activationId: number, at: EpochMs) => this.#attach(smsId, activationId, at));
   }
 
   load(): EngineDurableState {
+    const openActivations = this.#open.all().map(openView);
+    const openIds = new Set(openActivations.map((a) => a.id));
+    const withSms = openActivations.length === 0 ? [] : this.#outboxActivations.all(openActivations[0]!.id).map((r) => r.id).filter((id) => openIds.has(id));
     return {
-      openActivations: this.#open.all().map(openView),
+      openActivations,
       usage: this.#usage.all().map(usageView),
       lastUsed: this.#lastUsed.all().map((r) => ({ number: r.number, at: r.at })),
+      openWithSms: withSms,
     };
   }
 
@@ -169,6 +205,10 @@ export class SqliteEnginePersistence implements EnginePersistence {
     return this.#closeTx.immediate(close);
   }
 
+  releaseActivation(release: ReleaseActivation): ReleaseOutcome {
+    return this.#releaseTx.immediate(release);
+  }
+
   findOpenActivationByNumber(number: string): ActivationRecord | undefined {
     const row = this.#openByNumber.get(number);
     return row ? openView(row) : undefined;
@@ -178,28 +218,34 @@ export class SqliteEnginePersistence implements EnginePersistence {
     return this.#attachTx.immediate(smsId, activationId, at);
   }
 
-  /** Any activation by id, open or closed (diagnostics and tests). */
-  getActivation(id: number): ActivationRecord | ClosedActivationRecord | undefined {
+  findActivation(id: number): ActivationRecord | ClosedActivationRecord | undefined {
     const row = this.#get.get(id);
     if (!row) return undefined;
     return row.closed_at === null ? openView(row) : closedView(row);
   }
 
-  /**
-   * Closed activations per FINISH status (metrics, status page). One scan of the table;
-   * callers cache it (status.ts recomputes only after a FINISH).
-   */
-  closedByStatus(): Array<{ status: number; count: number }> {
-    return this.#summary("SELECT status, count(*) AS count FROM activations WHERE closed_at IS NOT NULL GROUP BY status ORDER BY status").all() as Array<{ status: number; count: number }>;
+  /** Any activation by id, open or closed (diagnostics and tests). */
+  getActivation(id: number): ActivationRecord | ClosedActivationRecord | undefined {
+    return this.findActivation(id);
   }
 
   /**
-   * RUB earned: the sums of activations closed with status 3 (number used) since
-   * `sinceMs` (0 = ever). FINISH_ACTIVATION's `sum` is optional (§2.5), so a close
-   * without one counts the sum GET_NUMBER offered.
+   * Finished activations per FINISH status (metrics, status page): released ones count
+   * only once a FINISH recorded their status. One scan of the table; callers cache it
+   * (status.ts recomputes only after a FINISH).
+   */
+  closedByStatus(): Array<{ status: number; count: number }> {
+    return this.#summary("SELECT status, count(*) AS count FROM activations WHERE finished_at IS NOT NULL GROUP BY status ORDER BY status").all() as Array<{ status: number; count: number }>;
+  }
+
+  /**
+   * RUB earned: the sums of activations finished with status 3 (number used) since
+   * `sinceMs` (0 = ever), by when the status was recorded. FINISH_ACTIVATION's `sum` is
+   * optional, so a close without one counts the sum GET_NUMBER offered. A status is
+   * recorded once per activation, so a repeated or late FINISH cannot count twice.
    */
   earningsSince(sinceMs: number): number {
-    return (this.#summary("SELECT coalesce(sum(coalesce(finish_sum, sum)), 0) AS total FROM activations WHERE status = 3 AND closed_at >= ?").get(sinceMs) as { total: number }).total;
+    return (this.#summary("SELECT coalesce(sum(coalesce(finish_sum, sum)), 0) AS total FROM activations WHERE status = 3 AND finished_at >= ?").get(sinceMs) as { total: number }).total;
   }
 
   #summary(sql: string): Database.Statement {
@@ -214,7 +260,15 @@ export class SqliteEnginePersistence implements EnginePersistence {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
     const counts = new Map(this.#smsCounts.all(Math.min(...ids), Math.max(...ids)).map((c) => [c.activation_id, c.n]));
-    return rows.map((r) => ({ ...openView(r), status: r.status, finishSum: r.finish_sum, closedAt: r.closed_at, smsCount: counts.get(r.id) ?? 0 }));
+    return rows.map((r) => ({
+      ...openView(r),
+      status: r.finished_at === null ? null : r.status,
+      finishSum: r.finish_sum,
+      closedAt: r.closed_at,
+      closeReason: r.close_reason,
+      finishedAt: r.finished_at,
+      smsCount: counts.get(r.id) ?? 0,
+    }));
   }
 
   #create(input: NewActivation): ActivationRecord {
@@ -238,13 +292,30 @@ export class SqliteEnginePersistence implements EnginePersistence {
   #closeOne(close: CloseActivation): CloseOutcome {
     const row = this.#get.get(close.id);
     if (!row) return { kind: "unknown" };
-    if (row.closed_at !== null) return { kind: "already-closed", activation: closedView(row) };
-    this.#close.run({ id: close.id, status: close.status, finishSum: close.finishSum, closedAt: close.closedAt });
+    if (row.finished_at !== null) return { kind: "already-closed", activation: closedView(row) };
+    const released = row.closed_at !== null;
+    const params = { id: close.id, status: close.status, finishSum: close.finishSum, closedAt: close.closedAt };
+    let after: ActivationRow;
+    if (released) {
+      this.#finishReleased.run(params);
+      after = { ...row, status: close.status, finish_sum: close.finishSum, finished_at: close.closedAt };
+    } else {
+      const reason = close.reason ?? "finish";
+      this.#close.run({ ...params, reason });
+      after = { ...row, status: close.status, finish_sum: close.finishSum, closed_at: close.closedAt, close_reason: reason, finished_at: close.closedAt };
+    }
     if (close.usage) {
       const u = close.usage;
       this.#upsertUsage.run({ number: u.number, service: u.service, sold: u.sold ? 1 : 0, cancels: u.cancels, excluded: u.excluded ? 1 : 0, at: close.closedAt });
     }
-    return { kind: "closed", activation: closedView({ ...row, status: close.status, finish_sum: close.finishSum, closed_at: close.closedAt }) };
+    return { kind: released ? "finished-after-release" : "closed", activation: closedView(after) };
+  }
+
+  #releaseOne(release: ReleaseActivation): ReleaseOutcome {
+    const row = this.#get.get(release.id);
+    if (!row || row.closed_at !== null) return { kind: "not-open" };
+    this.#release.run({ id: release.id, reason: release.reason, releasedAt: release.releasedAt });
+    return { kind: "released", activation: closedView({ ...row, status: 0, finish_sum: null, closed_at: release.releasedAt, close_reason: release.reason }) };
   }
 
   #attach(smsId: number, activationId: number, at: EpochMs): AttachOutcome {

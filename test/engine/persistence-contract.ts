@@ -40,7 +40,7 @@ function expectBusy(fn: () => unknown): void {
 export function describePersistenceContract(name: string, make: () => ContractSubject): void {
   describe(`EnginePersistence contract: ${name}`, () => {
     it("starts empty", () => {
-      expect(make().persistence.load()).toEqual({ openActivations: [], usage: [], lastUsed: [] });
+      expect(make().persistence.load()).toEqual({ openActivations: [], usage: [], lastUsed: [], openWithSms: [] });
     });
 
     it("creates activations with ascending ids ≥ 1 and loads them as open", () => {
@@ -72,10 +72,11 @@ export function describePersistenceContract(name: string, make: () => ContractSu
       const a = p.createActivation(act(1));
       const usage = { number: a.number, service: a.service, sold: false, cancels: 1, excluded: false };
       const first = p.closeActivation({ id: a.id, status: 4, finishSum: null, closedAt: 5000, usage });
-      expect(first).toEqual({ kind: "closed", activation: { ...a, status: 4, finishSum: null, closedAt: 5000 } });
+      const closed = { ...a, status: 4, finishSum: null, closedAt: 5000, closeReason: "finish", finishedAt: 5000 };
+      expect(first).toEqual({ kind: "closed", activation: closed });
       const again = p.closeActivation({ id: a.id, status: 3, finishSum: 9, closedAt: 6000, usage: { ...usage, sold: true } });
-      expect(again).toEqual({ kind: "already-closed", activation: { ...a, status: 4, finishSum: null, closedAt: 5000 } });
-      expect(p.load()).toEqual({ openActivations: [], usage: [usage], lastUsed: [{ number: a.number, at: a.createdAt }] });
+      expect(again).toEqual({ kind: "already-closed", activation: closed });
+      expect(p.load()).toEqual({ openActivations: [], usage: [usage], lastUsed: [{ number: a.number, at: a.createdAt }], openWithSms: [] });
       expect(p.closeActivation({ id: a.id + 100, status: 3, finishSum: null, closedAt: 1, usage: null })).toEqual({ kind: "unknown" });
       // The number is free again.
       expect(p.createActivation(act(1, { createdAt: 7000 })).id).toBeGreaterThan(a.id);
@@ -104,17 +105,68 @@ export function describePersistenceContract(name: string, make: () => ContractSu
       expect(p.attachSmsToActivation(sms2, a.id, 4001)).toEqual({ kind: "not-open" });
     });
 
+    it("releases an open activation without a status: the number is free, the id stays used, the first later FINISH is recorded once", () => {
+      const { persistence: p } = make();
+      const a = p.createActivation(act(1));
+      expect(p.findActivation(a.id)).toEqual(a);
+      expect(p.findActivation(a.id + 100)).toBeUndefined();
+      const released = p.releaseActivation({ id: a.id, reason: "undelivered", releasedAt: 2000 });
+      const view = { ...a, status: null, finishSum: null, closedAt: 2000, closeReason: "undelivered", finishedAt: null };
+      expect(released).toEqual({ kind: "released", activation: view });
+      expect(p.findActivation(a.id)).toEqual(view);
+      expect(p.load().openActivations).toEqual([]);
+      expect(p.releaseActivation({ id: a.id, reason: "overdue", releasedAt: 2001 })).toEqual({ kind: "not-open" });
+      expect(p.releaseActivation({ id: a.id + 100, reason: "overdue", releasedAt: 2001 })).toEqual({ kind: "not-open" });
+      // The number sells again under a new id while the old one waits for a FINISH.
+      const b = p.createActivation(act(1, { createdAt: 2500 }));
+      expect(b.id).toBeGreaterThan(a.id);
+      const usage = { number: a.number, service: a.service, sold: true, cancels: 0, excluded: false };
+      const late = p.closeActivation({ id: a.id, status: 3, finishSum: 4.5, closedAt: 3000, usage });
+      const finished = { ...view, status: 3, finishSum: 4.5, finishedAt: 3000 };
+      expect(late).toEqual({ kind: "finished-after-release", activation: finished });
+      expect(p.closeActivation({ id: a.id, status: 4, finishSum: null, closedAt: 3001, usage: null })).toEqual({ kind: "already-closed", activation: finished });
+      expect(p.load()).toMatchObject({ openActivations: [b], usage: [usage] });
+    });
+
+    it("records who closed: FINISH by default, or the operator", () => {
+      const { persistence: p } = make();
+      const a = p.createActivation(act(1));
+      const b = p.createActivation(act(2));
+      expect(p.closeActivation({ id: a.id, status: 4, finishSum: null, closedAt: 10, usage: null })).toMatchObject({ activation: { closeReason: "finish", finishedAt: 10 } });
+      expect(p.closeActivation({ id: b.id, status: 5, finishSum: null, closedAt: 11, usage: null, reason: "operator" })).toMatchObject({ kind: "closed", activation: { closeReason: "operator", status: 5 } });
+      expect(p.findActivation(b.id)).toMatchObject({ closeReason: "operator", status: 5, closedAt: 11, finishedAt: 11 });
+    });
+
+    it("load names the open activations that got an SMS", () => {
+      const subject = make();
+      const p = subject.persistence;
+      const sms1 = subject.storeSms?.() ?? 11;
+      const sms2 = subject.storeSms?.() ?? 12;
+      const a = p.createActivation(act(1));
+      const b = p.createActivation(act(2));
+      const c = p.createActivation(act(3));
+      p.attachSmsToActivation(sms1, b.id, 3000);
+      p.attachSmsToActivation(sms2, c.id, 3000);
+      p.closeActivation({ id: c.id, status: 3, finishSum: null, closedAt: 4000, usage: null });
+      expect(p.load().openWithSms).toEqual([b.id]);
+      expect(p.load().openActivations.map((x) => x.id)).toEqual([a.id, b.id]);
+    });
+
     it("keeps every committed write across a reopen", (ctx) => {
       const subject = make();
       if (!subject.reopen) return ctx.skip();
       const p = subject.persistence;
       const a = p.createActivation(act(1));
-      const b = p.createActivation(act(2));
+      p.createActivation(act(2));
       p.closeActivation({ id: a.id, status: 1, finishSum: null, closedAt: 9, usage: { number: a.number, service: "facebook", sold: false, cancels: 0, excluded: true } });
+      const c = p.createActivation(act(3));
+      p.releaseActivation({ id: c.id, reason: "overdue", releasedAt: 10 });
       const before = p.load();
+      const released = p.findActivation(c.id);
       const reopened = subject.reopen();
       expect(reopened.load()).toEqual(before);
-      expect(reopened.createActivation(act(3)).id).toBeGreaterThan(b.id);
+      expect(reopened.findActivation(c.id)).toEqual(released);
+      expect(reopened.createActivation(act(3)).id).toBeGreaterThan(c.id);
     });
   });
 }

@@ -6,7 +6,9 @@
  *    reserve they equal the model's exact count;
  *  - `any` equals the sum over operators;
  *  - a number sold for a service (or excluded for it) is never offered or issued for it again;
- *  - an issued number is ready, in a present module, and was idle.
+ *  - an issued number is ready, in a present module, and was idle;
+ *  - an activation withdrawn (answer undelivered) or released as overdue frees its number at
+ *    once and never opens again; a FINISH for it later records usage exactly once.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -27,6 +29,9 @@ const SIMS = [
   { n: 6, net: "99999", country: null, operator: null },
 ] as const;
 const MODULES = 4;
+/** The default operation time and release multiples (config.ts): 4 lives without an SMS, 8 with. */
+const LIFE = 15 * 60_000;
+const RELEASE_AFTER = { noSms: 4 * LIFE, withSms: 8 * LIFE };
 const simPort = (s: number, p: number): PortInput => port(SIMS[s]!.n, { net: SIMS[s]!.net, id: `p${p}` });
 const digits = (s: number): string => simPort(s, 0).number!.slice(1);
 
@@ -39,6 +44,10 @@ type Step =
   | { kind: "burst"; count: number; country: string; operator: string; service: string }
   | { kind: "finish"; pick: number; status: number; unknown: boolean }
   | { kind: "sms"; p: number; smsId: number }
+  /** The GET_NUMBER answer of an open activation never reached the client. */
+  | { kind: "withdraw"; pick: number }
+  /** Time passes (up to ten operation lives), then the periodic sweep runs. */
+  | { kind: "age"; ms: number }
   | { kind: "restart" };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -70,6 +79,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("finish" as const), pick: fc.nat(20), status: fc.constantFrom(1, 3, 3, 4, 4, 4, 5, 2), unknown: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("sms" as const), p: fc.nat(MODULES - 1), smsId: fc.integer({ min: 1, max: 30 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("withdraw" as const), pick: fc.nat(20) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("age" as const), ms: fc.integer({ min: 0, max: 10 * LIFE }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("restart" as const) }) },
 );
 
@@ -83,7 +94,18 @@ async function run(steps: Step[], reserve: number, cancelLimit: number): Promise
   let engine = build();
   // Start with a SIM in every module (SIMs 0, 2, 4, 5: both Russian operators, Germany, an unnamed network).
   const ports: ModelPort[] = [0, 2, 4, 5].map((sim) => ({ sim, present: true, ready: true }));
-  const open = new Map<number, { s: number; service: string }>();
+  const open = new Map<number, { s: number; service: string; createdAt: number; sms: boolean }>();
+  /** Freed without a FINISH (withdrawn or overdue): the first FINISH still records its usage. */
+  const released = new Map<number, { s: number; service: string }>();
+  const applyUsage = (a: { s: number; service: string }, status: number): void => {
+    const key = `${a.s}/${a.service}`;
+    if (status === 3) sold.add(key);
+    if (status === 1) excluded.add(key);
+    if (status === 4) {
+      cancels.set(key, (cancels.get(key) ?? 0) + 1);
+      if (cancels.get(key)! >= cancelLimit) excluded.add(key);
+    }
+  };
   const issued: number[] = [];
   const sold = new Set<string>();
   const excluded = new Set<string>();
@@ -156,7 +178,7 @@ async function run(steps: Step[], reserve: number, cancelLimit: number): Promise
           if (st.operator !== "any") expect(SIMS[s]!.operator).toBe(st.operator);
           expect(st.prefixes.some((p) => String(r.number).startsWith(String(p)))).toBe(false);
           expect(issued).not.toContain(r.activationId);
-          open.set(r.activationId, { s, service: st.service });
+          open.set(r.activationId, { s, service: st.service, createdAt: now, sms: false });
           issued.push(r.activationId);
         }
         break;
@@ -175,7 +197,8 @@ async function run(steps: Step[], reserve: number, cancelLimit: number): Promise
           expect(SIMS[s]!.country).toBe(st.country);
           if (st.operator !== "any") expect(SIMS[s]!.operator).toBe(st.operator);
           got.add(s);
-          open.set(r.activationId, { s, service: st.service });
+          expect(issued).not.toContain(r.activationId);
+          open.set(r.activationId, { s, service: st.service, createdAt: now, sms: false });
           issued.push(r.activationId);
         }
         break;
@@ -183,16 +206,31 @@ async function run(steps: Step[], reserve: number, cancelLimit: number): Promise
       case "finish": {
         const id = st.unknown || issued.length === 0 ? 1000 + st.pick : issued[st.pick % issued.length]!;
         expect(engine.finishActivation({ activationId: id, status: st.status })).toEqual({ status: "SUCCESS" });
-        const a = open.get(id);
+        const a = open.get(id) ?? released.get(id);
         if (a) {
           open.delete(id);
-          const key = `${a.s}/${a.service}`;
-          if (st.status === 3) sold.add(key);
-          if (st.status === 1) excluded.add(key);
-          if (st.status === 4) {
-            cancels.set(key, (cancels.get(key) ?? 0) + 1);
-            if (cancels.get(key)! >= cancelLimit) excluded.add(key);
-          }
+          released.delete(id);
+          applyUsage(a, st.status);
+        }
+        break;
+      }
+      case "withdraw": {
+        const ids = [...open.keys()];
+        if (ids.length === 0) break;
+        const id = ids[st.pick % ids.length]!;
+        engine.withdrawUndelivered(id, "the client closed the connection");
+        released.set(id, open.get(id)!);
+        open.delete(id);
+        break;
+      }
+      case "age": {
+        now += st.ms;
+        const freed = engine.sweep().map((a) => a.id);
+        const due = [...open.entries()].filter(([, a]) => now - a.createdAt > (a.sms ? RELEASE_AFTER.withSms : RELEASE_AFTER.noSms)).map(([id]) => id);
+        expect(freed.sort((x, y) => x - y)).toEqual(due.sort((x, y) => x - y));
+        for (const id of due) {
+          released.set(id, open.get(id)!);
+          open.delete(id);
         }
         break;
       }
@@ -202,8 +240,10 @@ async function run(steps: Step[], reserve: number, cancelLimit: number): Promise
         const p = simPort(s, st.p);
         const r = engine.routeSms({ smsId: st.smsId, portId: p.id, iccid: p.iccid, number: p.number, receivedAt: now });
         const a = [...open.entries()].find(([, v]) => v.s === s);
-        if (a) expect(r).toMatchObject({ activationId: a[0] });
-        else expect(r.kind).toBe("unrouted");
+        if (a) {
+          expect(r).toMatchObject({ activationId: a[0] });
+          a[1].sms = true;
+        } else expect(r.kind).toBe("unrouted");
         break;
       }
       case "restart": {

@@ -10,7 +10,7 @@ import { parseEngineConfig } from "../../src/engine/config.js";
 import type { PortInput } from "../../src/engine/inventory.js";
 import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
 import { buildPartnerServer, type PartnerEngine, type PartnerRequestInfo } from "../../src/http/partner/index.js";
-import { createLogger } from "../../src/log/logger.js";
+import { createLogger, type Logger } from "../../src/log/logger.js";
 import { port } from "../engine/helpers.js";
 
 /** Distinctive, so a log search cannot hit it by accident. */
@@ -61,12 +61,12 @@ export interface Answer {
   json: Record<string, unknown>;
 }
 
-export function makeEngine(rentService = false, persistence = new MemoryPersistence()): ActivationEngine {
+export function makeEngine(rentService = false, persistence = new MemoryPersistence(), logger?: Logger): ActivationEngine {
   const config = parseEngineConfig({ services: ["facebook", "telegram"] });
   // The engine's schema reserves `rent` (operatorMap key) until rent lands there; the
   // endpoint only passes `service: "rent"` through, so the test adds it past the schema.
   const services = rentService ? [...config.services, "rent"] : config.services;
-  return new ActivationEngine({ persistence, config: { ...config, services } });
+  return new ActivationEngine({ persistence, config: { ...config, services }, ...(logger ? { logger } : {}) });
 }
 
 export async function answerOf(res: Response): Promise<Answer> {
@@ -89,7 +89,8 @@ export async function startPartner(opts: HarnessOptions = {}): Promise<Harness> 
     },
   });
   const logger = createLogger({ level: "debug", destination: sink });
-  const engine = makeEngine(opts.rentService, opts.persistence);
+  // The engine logs into the same lines: a test can follow an order from request to rollback.
+  const engine = makeEngine(opts.rentService, opts.persistence, logger);
   engine.updatePorts(opts.ports ?? [port(1), port(2), port(3)]);
   const infos: PartnerRequestInfo[] = [];
   const app = await buildPartnerServer({

@@ -63,7 +63,13 @@ describe("fields", () => {
     expectError(await h.call("/", { action: "FINISH_ACTIVATION", activationId: 0, status: 3 }), 400, "BAD_REQUEST", /activationId/);
     expectError(await h.call("/", { action: "FINISH_ACTIVATION", activationId: 7, status: "3" }), 400, "BAD_REQUEST", /^status: /);
     expectError(await h.call("/", { action: "GET_NUMBER", country: 5, operator: "any", service: "facebook", sum: 1 }), 400, "BAD_REQUEST", /^country: /);
-    expectError(await h.call("/", { action: "GET_NUMBER", country: "russia", operator: "any", service: "facebook", sum: "40" }), 400, "BAD_REQUEST", /^sum: /);
+    // Money is a bounded decimal (schemas.ts): a numeric string is fine, anything else is not.
+    const priced = await h.call("/", { action: "GET_NUMBER", country: "russia", operator: "any", service: "facebook", sum: "40.50" });
+    expect(priced.json["status"]).toBe("SUCCESS");
+    expect((await h.call("/", { action: "FINISH_ACTIVATION", activationId: priced.json["activationId"], status: 4, sum: "4.5" })).json).toEqual({ status: "SUCCESS" });
+    for (const sum of ["forty", 1e300, "1e300", "NaN", -5, 1.23456])
+      expectError(await h.call("/", { action: "GET_NUMBER", country: "russia", operator: "any", service: "facebook", sum }), 400, "BAD_REQUEST", /^sum: expected RUB as a decimal/);
+    expectError(await h.call("/", { action: "FINISH_ACTIVATION", activationId: 7, status: 3, sum: 1e300 }), 400, "BAD_REQUEST", /^sum: /);
     expectError(await h.call("/", { action: "GET_NUMBER", country: "russia", operator: "any", service: "facebook" }), 400, "BAD_REQUEST", /^sum: /);
     expectError(
       await h.call("/", { action: "GET_NUMBER", country: "russia", operator: "any", service: "facebook", sum: 1, exceptionPhoneSet: ["7x"] }),

@@ -112,6 +112,7 @@ describe("our own failures", () => {
         getServices: () => engine.getServices(),
         orderNumber: () => Promise.reject(new Error("engine bug")),
         finishActivation: (req) => engine.finishActivation(req),
+        withdrawUndelivered: (id, reason) => engine.withdrawUndelivered(id, reason),
       }),
     });
     const a = await h.call("/", order);
@@ -129,6 +130,7 @@ describe("our own failures", () => {
         // A slow commit; the time itself is what is under test.
         orderNumber: (req) => new Promise((resolve) => setTimeout(resolve, 600)).then(() => engine.orderNumber(req)),
         finishActivation: (req) => engine.finishActivation(req),
+        withdrawUndelivered: (id, reason) => engine.withdrawUndelivered(id, reason),
       }),
     });
     const a = await h.call("/", order);

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCode, isSimgateError } from "../../src/errors.js";
+import { openDatabase } from "../../src/store/database.js";
 import { openStore, type Store } from "../../src/store/index.js";
+import { MIGRATIONS } from "../../src/store/migrations.js";
 import { deliverParts, newActivation, tempStateDir } from "./helpers.js";
 
 const cleanups: (() => void)[] = [];
@@ -36,6 +38,7 @@ describe("SqliteEnginePersistence", () => {
         { number: a.number, at: a.createdAt },
         { number: b.number, at: b.createdAt },
       ],
+      openWithSms: [],
     });
     expect(s.engine.findOpenActivationByNumber(a.number)).toEqual(a);
     expect(s.engine.findOpenActivationByNumber("000")).toBeUndefined();
@@ -83,9 +86,10 @@ describe("SqliteEnginePersistence", () => {
     const a = s.engine.createActivation(newActivation(1));
     const usage = { number: a.number, service: a.service, sold: true, cancels: 0, excluded: false };
     const first = s.engine.closeActivation({ id: a.id, status: 3, finishSum: 4.5, closedAt: 100, usage });
-    expect(first).toEqual({ kind: "closed", activation: { ...a, status: 3, finishSum: 4.5, closedAt: 100 } });
+    const closed = { ...a, status: 3, finishSum: 4.5, closedAt: 100, closeReason: "finish", finishedAt: 100 };
+    expect(first).toEqual({ kind: "closed", activation: closed });
     const again = s.engine.closeActivation({ id: a.id, status: 4, finishSum: null, closedAt: 200, usage: { ...usage, sold: false, cancels: 1 } });
-    expect(again).toEqual({ kind: "already-closed", activation: { ...a, status: 3, finishSum: 4.5, closedAt: 100 } });
+    expect(again).toEqual({ kind: "already-closed", activation: closed });
     expect(s.engine.closeActivation({ id: 999, status: 3, finishSum: null, closedAt: 1, usage })).toEqual({ kind: "unknown" });
     expect(s.engine.load()).toMatchObject({ openActivations: [], usage: [usage] });
     expect(s.engine.getActivation(a.id)).toMatchObject({ status: 3, closedAt: 100 });
@@ -115,6 +119,51 @@ describe("SqliteEnginePersistence", () => {
     // Already queued before the close: still a duplicate, still delivered.
     expect(s.engine.attachSmsToActivation(smsId, a.id, 90).kind).toBe("duplicate");
     expect(s.outbox.pendingCount()).toBe(1);
+  });
+
+  it("earnings and per-status counts take each activation's status once: FINISH, operator, or a late FINISH after a release", () => {
+    const s = fresh()();
+    const sold = s.engine.createActivation(newActivation(1, { sum: 10 }));
+    const byOperator = s.engine.createActivation(newActivation(2, { sum: 20 }));
+    const overdue = s.engine.createActivation(newActivation(3, { sum: 40 }));
+    const undelivered = s.engine.createActivation(newActivation(4, { sum: 80 }));
+    s.engine.closeActivation({ id: sold.id, status: 3, finishSum: 9, closedAt: 100, usage: null });
+    s.engine.closeActivation({ id: byOperator.id, status: 3, finishSum: null, closedAt: 110, usage: null, reason: "operator" });
+    s.engine.releaseActivation({ id: overdue.id, reason: "overdue", releasedAt: 120 });
+    s.engine.releaseActivation({ id: undelivered.id, reason: "undelivered", releasedAt: 130 });
+    // Released without a status: nothing earned, nothing counted yet.
+    expect(s.engine.earningsSince(0)).toBe(29);
+    expect(s.engine.closedByStatus()).toEqual([{ status: 3, count: 2 }]);
+    // The late FINISH counts once, at the time it came; its repeat changes nothing.
+    s.engine.closeActivation({ id: overdue.id, status: 3, finishSum: 35, closedAt: 500, usage: null });
+    s.engine.closeActivation({ id: overdue.id, status: 3, finishSum: 35, closedAt: 600, usage: null });
+    expect(s.engine.earningsSince(0)).toBe(64);
+    expect(s.engine.earningsSince(200)).toBe(35);
+    expect(s.engine.closedByStatus()).toEqual([{ status: 3, count: 3 }]);
+    expect(s.engine.recentActivations(10).map((a) => [a.id, a.closeReason, a.status])).toEqual([
+      [undelivered.id, "undelivered", null],
+      [overdue.id, "overdue", 3],
+      [byOperator.id, "operator", 3],
+      [sold.id, "finish", 3],
+    ]);
+  });
+
+  it("migration 5 marks the activations closed before it as finished by FINISH, and leaves open ones open", () => {
+    const t = tempStateDir();
+    cleanups.push(t.cleanup);
+    const old = openDatabase({ stateDir: t.dir, migrations: MIGRATIONS.slice(0, 4) });
+    const insert = old.db.prepare(
+      "INSERT INTO activations (number, iccid, port_id, country, operator, service, sum, created_at, status, finish_sum, closed_at) VALUES (?, ?, 'p', 'russia', 'mts', 'vk', 10, 1, ?, ?, ?)",
+    );
+    insert.run("79000000001", "8970100000000000001", 3, 7.5, 50);
+    insert.run("79000000002", "8970100000000000002", null, null, null);
+    old.db.close();
+    const s = openStore({ stateDir: t.dir, busyTimeoutMs: 200 });
+    cleanups.unshift(() => s.close());
+    expect(s.migrated).toEqual([5]);
+    expect(s.engine.getActivation(1)).toMatchObject({ status: 3, finishSum: 7.5, closedAt: 50, closeReason: "finish", finishedAt: 50 });
+    expect(s.engine.load().openActivations.map((a) => a.id)).toEqual([2]);
+    expect(s.engine.earningsSince(0)).toBe(7.5);
   });
 
   it("activation ids are monotonic and never reused, across deletes and reopen", () => {

@@ -70,8 +70,13 @@ export function collectMetrics(ctx: AdminContext, at: AtCounters, now = Date.now
 
   e.single("simgate_activations_open", "gauge", "Open activations (numbers given out, not finished).", engine.openActivations);
   e.single("simgate_activations_stale", "gauge", "Open activations far past their expected life at the last check.", engine.staleActivations);
+  e.family("simgate_activations_released_total", "counter", "Activations freed without a FINISH since start: answer never delivered, or overdue (without / after an SMS).", [
+    { labels: { reason: "undelivered" }, value: engine.undelivered },
+    { labels: { reason: "overdue" }, value: engine.releasedOverdue - engine.releasedOverdueWithSms },
+    { labels: { reason: "overdue_after_sms" }, value: engine.releasedOverdueWithSms },
+  ]);
   const closed = { ...Object.fromEntries(FINISH_STATUSES.map((s) => [s, 0])), ...totals.closedActivations };
-  e.family("simgate_activations_closed_total", "counter", "Activations closed by FINISH_ACTIVATION, by status (all time).", Object.entries(closed).map(([s, value]) => ({ labels: { status: s }, value })));
+  e.family("simgate_activations_closed_total", "counter", "Activations finished by FINISH_ACTIVATION or the operator, by status (all time).", Object.entries(closed).map(([s, value]) => ({ labels: { status: s }, value })));
   e.family("simgate_get_number_total", "counter", "GET_NUMBER outcomes since start.", [
     { labels: { result: "assigned" }, value: engine.assigned },
     { labels: { result: "no_numbers" }, value: engine.noNumbers },

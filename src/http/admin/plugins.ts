@@ -17,6 +17,7 @@ import { metricsPlugin } from "./metrics.js";
 import { statusPagePlugin } from "./status-page.js";
 import { registerInspectRoutes } from "./inspect-routes.js";
 import { registerStoreRoutes } from "./store-routes.js";
+import { registerActivationRoutes } from "./activation-routes.js";
 
 /** Everything an admin feature may read (and, for `simgate at`, the pool to reach a port's AT queue). */
 export interface AdminContext {
@@ -37,4 +38,4 @@ export interface AdminContext {
 
 export type AdminPlugin = (app: FastifyInstance, ctx: AdminContext) => void | Promise<void>;
 
-export const ADMIN_PLUGINS: AdminPlugin[] = [metricsPlugin, statusPagePlugin, registerInspectRoutes, registerStoreRoutes];
+export const ADMIN_PLUGINS: AdminPlugin[] = [metricsPlugin, statusPagePlugin, registerInspectRoutes, registerStoreRoutes, registerActivationRoutes];

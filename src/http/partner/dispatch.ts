@@ -44,6 +44,16 @@ export interface Outcome {
   /** Extra fields for the request's log line. */
   log: Record<string, unknown>;
   level: LogLevel;
+  /** GET_NUMBER answered SUCCESS with this id: the caller withdraws it if the answer is not delivered. */
+  issued?: number;
+  /** GET_NUMBER not served: the client was gone before a number was reserved (why). Nothing was reserved. */
+  clientGone?: string;
+}
+
+/** What dispatch needs to know about the client's connection (delivery.ts ClientConnection fits). */
+export interface ClientState {
+  settle(): Promise<void>;
+  lostReason(): string | undefined;
 }
 
 /** A short, log-safe version of a client-sent name (the log line scrubs the key separately). */
@@ -59,7 +69,7 @@ function problemsDetail(problems: string[]): string {
   return (problems.length > 5 ? `${shown}; …` : shown).slice(0, 400);
 }
 
-export async function dispatch(engine: PartnerEngine, body: Record<string, unknown>, kind: PathKind, v1: Config["onlinesim"]["v1"]): Promise<Outcome> {
+export async function dispatch(engine: PartnerEngine, body: Record<string, unknown>, kind: PathKind, v1: Config["onlinesim"]["v1"], client?: ClientState): Promise<Outcome> {
   const action = body["action"];
   const rent = kind === "rent";
   if (typeof action !== "string") return invalid(400, WireError.BadRequest, action === undefined ? "action: missing" : "action: must be a string");
@@ -92,11 +102,28 @@ export async function dispatch(engine: PartnerEngine, body: Record<string, unkno
       const req = c.value;
       const service = req.service ?? "rent"; // only a rent body may omit it
       const log = { ...base, country: short(req.country), operator: short(req.operator), service: short(service), sum: req.sum };
+      // A client that already left (it gave up while we were paused, say) would never learn
+      // the id: reserve nothing. settle() first reads a FIN that is waiting in the kernel.
+      if (client) {
+        await client.settle();
+        const gone = client.lostReason();
+        if (gone !== undefined) return { status: 200, body: errorBody("CLIENT_GONE"), metricAction, log: { ...log, result: "NOT_RESERVED", reason: gone }, level: "info", clientGone: gone };
+      }
       const answer = await engine.orderNumber({ country: req.country, operator: req.operator, service, sum: req.sum, exceptionPhoneSet: req.exceptionPhoneSet });
       if (answer.status === "SUCCESS") {
+        // The commit blocks the event loop (an fsync; or the process was paused in it): a FIN that
+        // arrived meanwhile is read now, and the caller then withdraws the answer instead of sending it.
+        await client?.settle();
         // Q7: a JSON int (SMSHUB) unless the config asks for a string.
         const number = v1.numberType === "string" ? String(answer.number) : answer.number;
-        return { status: 200, body: { status: "SUCCESS", number, activationId: answer.activationId }, metricAction, log: { ...log, result: "SUCCESS", number: answer.number, activationId: answer.activationId }, level: "info" };
+        return {
+          status: 200,
+          body: { status: "SUCCESS", number, activationId: answer.activationId },
+          metricAction,
+          log: { ...log, result: "SUCCESS", number: answer.number, activationId: answer.activationId },
+          level: "info",
+          issued: answer.activationId,
+        };
       }
       if (answer.status === "NO_NUMBERS") return { status: 200, body: answer, metricAction, log: { ...log, result: "NO_NUMBERS" }, level: "info" };
       return { status: 200, body: answer, metricAction, log: { ...log, result: "ERROR", error: answer.error }, level: "warn" };

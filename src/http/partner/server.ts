@@ -29,6 +29,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { authenticate, IpAllowList, isRecord, KeyCheck, normaliseIp } from "./auth.js";
 import { readBody } from "./body.js";
 import { acceptsGzip, gzipAsync } from "./compress.js";
+import { ClientConnection } from "./delivery.js";
 import { dispatch } from "./dispatch.js";
 import { ErrorCode, SimgateError } from "../../errors.js";
 import { errorBody, mapThrown, WireError, writeClientError } from "./errors.js";
@@ -201,10 +202,17 @@ export async function buildPartnerEndpoint(opts: PartnerServerOptions): Promise<
       note.fields = { error: opts.auth.errorCode, reason: auth.reason === "missing" ? `no key in ${opts.auth.accept.join("/")}` : "wrong key" };
       return reply.code(401).header("www-authenticate", 'Bearer realm="simgate"').send(errorBody(opts.auth.errorCode));
     }
-    const outcome = await dispatch(opts.engine, body, kind, opts.v1);
+    const client = new ClientConnection(request.raw, reply.raw);
+    const outcome = await dispatch(opts.engine, body, kind, opts.v1, client);
     note.metricAction = outcome.metricAction;
     note.level = outcome.level;
     note.fields = { ...note.fields, auth: auth.source, ...outcome.log };
+    if (outcome.clientGone !== undefined) {
+      // No answer can be written, so the request line (onResponse) never comes: say it here.
+      log.info({ event: "v1-client-gone", ip: normaliseIp(request.ip) ?? request.ip, ...requests.scrub(note.fields) as Record<string, unknown> }, "GET_NUMBER not served: the client left before a number was reserved");
+    }
+    const issued = outcome.issued;
+    if (issued !== undefined) client.watchAnswer((reason) => opts.engine.withdrawUndelivered(issued, reason));
     return reply.code(outcome.status).send(outcome.body);
   };
 
