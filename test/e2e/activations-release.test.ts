@@ -139,7 +139,7 @@ describe("a paused daemon, and the operator's close (simgate run --simulate 1)",
       const { id, number } = issued!;
       expect(await telegramCount(d)).toBe(0);
 
-      const closed = await runSimgate(["activations", "close", String(id), "--status", "4", ...admin], CLI_MS);
+      const closed = await runSimgate(["activations", "close", String(id), "--status", "4", ...admin], CLI_MS, { SIMGATE_ADMIN_TOKEN: d.adminToken });
       expect(closed.stderr).toBe("");
       expect(closed.code).toBe(0);
       expect(closed.stdout).toBe(`activation #${id} (+${number}, telegram) closed by operator with status 4 (cancelled); the number is free again\n`);
@@ -147,19 +147,19 @@ describe("a paused daemon, and the operator's close (simgate run --simulate 1)",
       const line = await waitFor("the close log line", () => logs().find((l) => l["event"] === "activation-closed" && l["activationId"] === id), 10_000);
       expect(line).toMatchObject({ by: "operator", msg: expect.stringContaining("closed by operator") });
 
-      const again = await runSimgate(["activations", "close", String(id), "--status", "3", ...admin], CLI_MS);
+      const again = await runSimgate(["activations", "close", String(id), "--status", "3", ...admin], CLI_MS, { SIMGATE_ADMIN_TOKEN: d.adminToken });
       expect(again).toMatchObject({ code: 0, stdout: `activation #${id} was already closed with status 4 (cancelled); nothing changed\n` });
       // Onlinesim's own FINISH afterwards is the idempotent repeat.
       expect((await d.partner({ action: "FINISH_ACTIVATION", activationId: id, status: 4, key: E2E_KEY })).json).toEqual({ status: "SUCCESS" });
-      const list = await runSimgate(["activations", ...admin], CLI_MS);
+      const list = await runSimgate(["activations", ...admin], CLI_MS, { SIMGATE_ADMIN_TOKEN: d.adminToken });
       expect(list.stdout).toMatch(new RegExp(`^#${id}\\s+4 cancelled, by operator\\s`, "m"));
 
-      const unknown = await runSimgate(["activations", "close", "999999", "--status", "3", ...admin], CLI_MS);
+      const unknown = await runSimgate(["activations", "close", "999999", "--status", "3", ...admin], CLI_MS, { SIMGATE_ADMIN_TOKEN: d.adminToken });
       expect(unknown).toMatchObject({ code: 1, stdout: "", stderr: "simgate activations: no activation #999999 was ever issued\n" });
-      const badStatus = await runSimgate(["activations", "close", String(id), "--status", "2", ...admin], CLI_MS);
+      const badStatus = await runSimgate(["activations", "close", String(id), "--status", "2", ...admin], CLI_MS, { SIMGATE_ADMIN_TOKEN: d.adminToken });
       expect(badStatus.code).toBe(2);
       expect(badStatus.stderr).toBe("simgate activations: --status must be one of 1 (excluded), 3 (sold), 4 (cancelled), 5 (refunded), got '2'\n");
-      const badId = await runSimgate(["activations", "close", "abc", "--status", "3", ...admin], CLI_MS);
+      const badId = await runSimgate(["activations", "close", "abc", "--status", "3", ...admin], CLI_MS, { SIMGATE_ADMIN_TOKEN: d.adminToken });
       expect(badId.code).toBe(2);
       expect(badId.stderr.split("\n")).toHaveLength(2);
       // The admin API itself refuses an undocumented status the CLI would not send.
@@ -222,7 +222,7 @@ describe("overdue release through the daemon (engine.releaseFactor 0.02 of a 60 
       expect(await telegramCount(d)).toBe(1);
       const metrics = await (await fetch(`${d.adminUrl}/metrics`)).text();
       expect(metrics).toContain('simgate_activations_released_total{reason="overdue"} 1');
-      const list = await runSimgate(["activations", "--admin", d.adminUrl.replace("http://", "")], CLI_MS);
+      const list = await runSimgate(["activations", "--admin", d.adminUrl.replace("http://", "")], CLI_MS, { SIMGATE_ADMIN_TOKEN: d.adminToken });
       expect(list.stdout).toMatch(new RegExp(`^#${id}\\s+released \\(overdue, no FINISH\\)\\s+${order.json.number}\\s`, "m"));
 
       const finish = { action: "FINISH_ACTIVATION", activationId: id, status: 3, sum: 9.5, key: E2E_KEY };
