@@ -118,11 +118,14 @@ export const runCommand: CliCommand = async (argv, processIo) => {
   // first discovery done); the watchdog is fed while the event loop keeps turning.
   const notifier = systemdNotifier(process.env, logger);
   const loop = eventLoopAlive();
-  const status = serviceStatus(daemon);
-  const first = status.text();
-  await notifier.ready(first);
+  let stopStatus = (): void => {};
+  if (notifier.enabled) {
+    const status = serviceStatus(daemon);
+    const first = status.text();
+    await notifier.ready(first);
+    stopStatus = keepStatusCurrent({ text: status.text, send: (t) => notifier.status(t), subscribe: status.subscribe, initial: first });
+  }
   const stopWatchdog = notifier.startWatchdog(loop.healthy);
-  const stopStatus = notifier.enabled ? keepStatusCurrent({ text: status.text, send: (t) => notifier.status(t), subscribe: status.subscribe, initial: first }) : () => {};
 
   await io.untilStopped();
   hup.stopping();
@@ -198,16 +201,17 @@ function serviceStatus(d: Daemon): { text: () => string; subscribe: (wake: () =>
   } catch {
     // a store that cannot answer now: "none yet" until the next SMS
   }
-  const onSms = (): void => void (lastSmsAt = Date.now());
-  d.map.on("sms-received", onSms);
   return {
     text: () => serviceStatusText({ states: d.map.snapshot().map((p) => p.state), openActivations: d.engine.stats().openActivations, lastSmsAt }),
     subscribe: (wake) => {
+      const onSms = (): void => {
+        lastSmsAt = Date.now();
+        wake();
+      };
       d.map.on("changed", wake);
-      d.map.on("sms-received", wake);
+      d.map.on("sms-received", onSms);
       return () => {
         d.map.off("changed", wake);
-        d.map.off("sms-received", wake);
         d.map.off("sms-received", onSms);
       };
     },
