@@ -10,7 +10,9 @@ import { dirname, join } from "node:path";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entry = join(root, "dist", "src", "cli", "main.js");
 if (!existsSync(entry)) {
-  process.stderr.write(`simgate: not built (${entry} is missing): run \`npm run build\` in ${root}\n`);
+  // Under systemd this line must reach `journalctl -p err` (<3>); dist/ is not there to say how.
+  const journal = process.env.SIMGATE_LOG_FORMAT === "journal" || /^\d+:\d+$/.test(process.env.JOURNAL_STREAM ?? "");
+  process.stderr.write(`${journal ? "<3>" : ""}simgate: not built (${entry} is missing): run \`npm run build\` in ${root}\n`);
   process.exit(1);
 }
 const cli = await import(pathToFileURL(entry).href);
@@ -20,7 +22,7 @@ cli.runCli(process.argv.slice(2), cli.processIo()).then(
     process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`simgate: ${err instanceof Error ? err.message : String(err)}\n`);
+    cli.stderrLines(process.stderr).write(`simgate: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,8 +1,12 @@
 import { pathToFileURL } from "node:url";
 import { realpathSync } from "node:fs";
 import { processIo, EXIT_USAGE, type CliCommand, type CliIo } from "./io.js";
+import { VERSION } from "../package-info.js";
+import { stderrLines as stderrLinesFor } from "../log/stderr.js";
 
 export { processIo };
+/** For bin/simgate.js: its last-resort error line carries a journal priority under systemd too. */
+export { stderrLines } from "../log/stderr.js";
 
 /**
  * Subcommands are loaded lazily so `simgate decode` does not pay for serialport, and a
@@ -69,15 +73,30 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: "stop and remove what 'simgate install' put in place (--purge: config, state and user too)",
     load: async () => (await import("./commands/uninstall.js")).uninstallCommand,
   },
+  version: {
+    summary: "print simgate's version (also: simgate --version)",
+    load: async () => versionCommand,
+  },
+};
+
+/** `simgate version`, `simgate --version`: one line, what a bug report needs first. */
+const versionCommand: CliCommand = async (_argv, io) => {
+  io.stdout.write(`simgate ${VERSION}\n`);
+  return 0;
 };
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`);
-  return `usage: simgate <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'simgate <command> --help' for a command's options.\n`;
+  return `usage: simgate <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'simgate help <command>' (or 'simgate <command> --help') for a command's options.\n`;
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V") return versionCommand([], io);
+  // `simgate help run` is `simgate run --help`; `simgate help` alone is the command list.
+  if ((name === "help" || name === "--help" || name === "-h") && rest[0] !== undefined && COMMANDS[rest[0]]) {
+    return (await COMMANDS[rest[0]]!.load())(["--help"], io);
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout.write(usage());
     return name === undefined ? EXIT_USAGE : 0;
@@ -107,7 +126,7 @@ if (isEntryPoint()) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`simgate: ${err instanceof Error ? err.message : String(err)}\n`);
+      stderrLinesFor(process.stderr).write(`simgate: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = 1;
     },
   );

@@ -71,15 +71,23 @@ function setPath(root: Obj, path: string, value: unknown): void {
   o[keys[keys.length - 1] as string] = value;
 }
 
+/**
+ * Where a value came from when it was not the config file: the name the user knows it by
+ * (`SIMGATE_ONLINESIM_KEY`), used instead of its key path in problems about it.
+ */
+export type ValueOrigins = Readonly<Record<string, string>>;
+
 /** Every zod issue as `path.to.key: message`; unknown keys one line each. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+export function formatIssues(issues: readonly z.core.$ZodIssue[], origins: ValueOrigins = {}): string[] {
   const lines: string[] = [];
   for (const i of issues) {
     const base = i.path.map(String).join(".");
     if (i.code === "unrecognized_keys") {
       for (const k of i.keys) lines.push(`${base ? `${base}.` : ""}${k}: unknown key`);
     } else {
-      lines.push(`${base || "(root)"}: ${i.message}`);
+      // "Too small: expected string to have >=8 characters" says nothing about which setting a user mistyped.
+      const message = i.code === "too_small" && i.origin === "string" ? `too short (at least ${String(i.minimum)} characters)` : i.message;
+      lines.push(`${origins[base] ?? (base || "(root)")}: ${message}`);
     }
   }
   return lines;
@@ -94,14 +102,14 @@ export function deepFreeze<T>(v: T): Readonly<T> {
 }
 
 /** Validate raw input (already merged); throws ConfigInvalid listing every problem. */
-export function validateConfig(raw: unknown, source = "config"): Readonly<Config> {
+export function validateConfig(raw: unknown, source = "config", origins: ValueOrigins = {}): Readonly<Config> {
   const r = ConfigSchema.safeParse(raw);
   // The engine schema (not ours) strips unknown keys; report them like the strict sections do.
   const engine = isObj(raw) && isObj(raw.engine) ? raw.engine : {};
   const engineKeys = new Set(Object.keys(engineConfigSchema.shape));
   const unknown = Object.keys(engine).filter((k) => !engineKeys.has(k)).map((k) => `engine.${k}: unknown key`);
   if (!r.success || unknown.length > 0) {
-    const problems = [...unknown, ...(r.success ? [] : formatIssues(r.error.issues))];
+    const problems = [...unknown, ...(r.success ? [] : formatIssues(r.error.issues, origins))];
     throw new SimgateError(`${source}: invalid config:\n${problems.join("\n")}`, ErrorCode.ConfigInvalid, { problems });
   }
   return deepFreeze(r.data as Config);
@@ -127,20 +135,31 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const warnings: string[] = [];
   const raw = (opts.file !== undefined ? readConfigFile(opts.file) : {}) as Obj;
+  const origins: Record<string, string> = {};
   for (const [name, path] of Object.entries(ENV_VARS)) {
     const v = env[name];
-    if (v !== undefined && v !== "") setPath(raw, path, v);
+    if (v !== undefined && v !== "") {
+      setPath(raw, path, v);
+      origins[path] = `${name} (from the environment)`;
+    }
   }
   if (isObj(raw.onlinesim) && typeof raw.onlinesim.key === "string" && env.SIMGATE_ONLINESIM_KEY === undefined) {
     warnings.push("onlinesim.key is in the config file; prefer SIMGATE_ONLINESIM_KEY");
   }
   const credential = readCredential(env, "onlinesim-key");
-  if (credential !== undefined && !env.SIMGATE_ONLINESIM_KEY) setPath(raw, "onlinesim.key", credential);
+  if (credential !== undefined && !env.SIMGATE_ONLINESIM_KEY) {
+    setPath(raw, "onlinesim.key", credential);
+    origins["onlinesim.key"] = `the systemd credential onlinesim-key (${env.CREDENTIALS_DIRECTORY}/onlinesim-key)`;
+  }
   const o = opts.overrides ?? {};
   if (o.stateDir !== undefined) setPath(raw, "stateDir", o.stateDir);
   if (o.listen !== undefined) setPath(raw, "http.listen", o.listen);
   if (o.logLevel !== undefined) setPath(raw, "logLevel", o.logLevel);
-  const config = validateConfig(raw, opts.file ?? "config");
+  // Command-line overrides win over everything, and are named by their flag.
+  if (o.stateDir !== undefined) origins["stateDir"] = "--state-dir";
+  if (o.listen !== undefined) origins["http.listen"] = "--listen";
+  if (o.logLevel !== undefined) origins["logLevel"] = "--log-level";
+  const config = validateConfig(raw, opts.file ?? "config", origins);
   if (config.onlinesim.key === undefined) warnings.push("no Onlinesim key (set SIMGATE_ONLINESIM_KEY): the partner endpoint will not serve");
   return { config, warnings };
 }

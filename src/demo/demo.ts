@@ -2,17 +2,19 @@
  * `simgate demo`: the embedded default a newcomer starts with. Starts `simgate run` on a
  * simulated rack with variety (src/sim/scenarios.ts) and `simgate fake-onlinesim` playing
  * a lively marketplace whose "services" text the ordered numbers, prints where to look and
- * a one-line summary every few seconds, and shuts both down cleanly on Ctrl-C.
+ * a one-line summary every few seconds, and shuts both down cleanly on Ctrl-C. The daemon
+ * logs JSON lines to simgate.log in the state directory.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { demoDaemonConfig } from "./config.js";
+import { ensureStateDir } from "../host/state-dir.js";
 import { portOrFree, spawnSimgate, waitForStderr, type Child } from "./processes.js";
 import { RackEventPlayer } from "./rack-events.js";
-import { formatSummary, type DemoCounts } from "./summary.js";
-import { adminTokenPath, readTokenFile } from "../http/admin/admin-token.js";
+import { formatSummary, SUMMARY_LEGEND, type DemoCounts } from "./summary.js";
+import { daemonAdminToken } from "../http/admin/admin-token.js";
 
 export interface DemoOptions {
   modems: number;
@@ -30,7 +32,7 @@ export interface DemoOptions {
 
 export interface RunningDemo {
   adminUrl: string;
-  /** The daemon's generated admin token (the demo prints the status page URL with it). */
+  /** The admin token of the demo's daemon (its generated <stateDir>/admin-token). */
   adminToken: string;
   partnerUrl: string;
   stateDir: string;
@@ -44,8 +46,17 @@ export interface RunningDemo {
 /** The key both sides use: a demo value, never a real Onlinesim key. */
 const DEMO_KEY = "demo-partner-key";
 
+/**
+ * The fake Onlinesim's buyer closes its operations with these outcomes in turn (src/onlinesim/
+ * fake/marketplace-options.ts): most get their SMS and are finished 3, and one in ten each is
+ * finished 1, 4 and 5, so every status shows up within the first minute — and the demo's
+ * test can rely on it instead of on luck.
+ */
+export const DEMO_OUTCOMES = ["sms", "sms", "1", "sms", "4", "sms", "sms", "5", "sms", "sms"] as const;
+
 export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const ownDir = o.stateDir === undefined;
+  if (o.stateDir !== undefined) ensureStateDir(o.stateDir);
   const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), "simgate-demo-"));
   const [adminPort, partnerPort, fakePort] = [await portOrFree(o.adminPort), await portOrFree(o.partnerPort), await portOrFree(0)];
   const adminUrl = `http://127.0.0.1:${adminPort}`;
@@ -55,13 +66,8 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   writeFileSync(configFile, stringify(demoDaemonConfig({ fakeBase, modems: o.modems, seed: o.seed })));
   const logFile = join(stateDir, "simgate.log");
 
-  let daemonErr = "";
-  const daemon = spawnSimgate(
-    ["run", "--simulate", String(o.modems), "--seed", o.seed, "--scenario", "demo", "--config", configFile, "--state-dir", stateDir, "--listen", `127.0.0.1:${partnerPort}`, "--admin", `127.0.0.1:${adminPort}`],
-    { env: { SIMGATE_ONLINESIM_KEY: DEMO_KEY, SIMGATE_LOG_FORMAT: "json" }, logFile, onStderr: (t) => (daemonErr += t) },
-  );
-  const children: Child[] = [daemon];
   const counts: DemoCounts = { startedAt: Date.now(), ports: 0, sellable: 0, orders: 0, delivered: 0, exact: 0, mismatched: 0, finishes: { 1: 0, 3: 0, 4: 0, 5: 0 }, earnings: 0, listed: 0, v2Messages: 0, violations: 0 };
+  let daemon: Child | undefined;
   let fake: Child | undefined;
   let rack: RackEventPlayer | undefined;
   let summaryTimer: NodeJS.Timeout | undefined;
@@ -70,38 +76,42 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
 
+  // The daemon stops first: on its way out it withdraws its numbers from the (still running) fake Onlinesim.
   const stop = (code = 0): Promise<number> =>
     (stopping ??= (async () => {
       clearInterval(summaryTimer);
       clearTimeout(durationTimer);
       rack?.stop();
-      const codes = await Promise.all(children.map((c) => c.stop()));
+      const codes = [await daemon?.stop(), await fake?.stop()].filter((c) => c !== undefined);
       if (ownDir) rmSync(stateDir, { recursive: true, force: true });
       const result = code !== 0 ? code : codes.every((c) => c === 0) ? 0 : 1;
       resolveDone(result);
       return result;
     })());
 
-  try {
-    await waitForStderr(daemon, /partner endpoint/, 60_000, () => daemonErr);
-  } catch (err) {
-    await stop(1);
-    throw new Error(`the daemon did not start: ${(err as Error).message} (log: ${logFile})`);
-  }
-  // The token the daemon generated at its first start in the demo's state directory.
-  const token = readTokenFile(adminTokenPath(stateDir));
-  if (token.kind !== "token") {
-    await stop(1);
-    throw new Error(`the daemon's admin token: ${token.kind === "missing" ? "no admin-token file" : token.problem}`);
-  }
-  const adminToken = token.token;
+  // The admin token the daemon will use: made now, exactly as the daemon makes it at its first
+  // start (<stateDir>/admin-token, 0600), because the fake's services need it before the
+  // daemon runs. The daemon then finds the file and uses it.
+  const adminToken = daemonAdminToken(undefined, stateDir).token;
+
+  // Onlinesim is up before its partner, as in real life: the daemon's first pushes (the v2
+  // number list) find it listening, and it starts buying once the partner endpoint answers.
+  let fakeListening!: () => void;
+  const fakeUp = new Promise<void>((r) => (fakeListening = r));
+  let fakeErr = "";
   fake = spawnSimgate(
-    ["fake-onlinesim", "--listen", `127.0.0.1:${fakePort}`, "--partner", partnerUrl, "--sms-via", adminUrl, "--key", DEMO_KEY, "--poll-ms", "2000", "--order-every-ms", String(o.orderEveryMs), "--sms-window-ms", "15000", "--status1-rate", "0.2", "--modules", String(o.modems), "--summary-ms", "1000", "--json"],
+    [
+      "fake-onlinesim", "--listen", `127.0.0.1:${fakePort}`, "--partner", partnerUrl, "--sms-via", adminUrl, "--key", DEMO_KEY,
+      "--poll-ms", "2000", "--order-every-ms", String(o.orderEveryMs), "--sms-window-ms", "15000", "--outcomes", DEMO_OUTCOMES.join(","),
+      "--await-partner-ms", "90000", "--modules", String(o.modems), "--summary-ms", "1000", "--json",
+    ],
     {
       env: { SIMGATE_ADMIN_TOKEN: adminToken },
+      onStderr: (t) => (fakeErr += t),
       onLine: (line) => {
         try {
           const s = JSON.parse(line);
+          if (s.event === "listening") fakeListening();
           if (s.event !== "summary") return;
           Object.assign(counts, {
             orders: s.orders,
@@ -115,13 +125,29 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
             violations: s.violations,
           });
         } catch {
-          // Not a summary line: the fake prints nothing else in --json mode.
+          // Not a JSON line: the fake prints nothing else in --json mode.
         }
       },
     },
   );
-  children.push(fake);
-  for (const c of children) void c.exited.then((code) => (stopping ? undefined : (o.out(`a demo process exited unexpectedly (${code}); stopping`), stop(1))));
+  let daemonErr = "";
+  try {
+    await Promise.race([fakeUp, fake.exited.then((code) => Promise.reject(new Error(`exited with ${code}: ${fakeErr.trim().split("\n").at(-1) ?? ""}`)))]);
+  } catch (err) {
+    await stop(1);
+    throw new Error(`the fake Onlinesim did not start: ${(err as Error).message}`);
+  }
+  daemon = spawnSimgate(
+    ["run", "--simulate", String(o.modems), "--seed", o.seed, "--scenario", "demo", "--config", configFile, "--state-dir", stateDir, "--listen", `127.0.0.1:${partnerPort}`, "--admin", `127.0.0.1:${adminPort}`],
+    { env: { SIMGATE_ONLINESIM_KEY: DEMO_KEY, SIMGATE_LOG_FORMAT: "json" }, logFile, onStderr: (t) => (daemonErr += t) },
+  );
+  try {
+    await waitForStderr(daemon, /partner endpoint/, 60_000, () => daemonErr);
+  } catch (err) {
+    await stop(1);
+    throw new Error(`the daemon did not start: ${(err as Error).message} (log: ${logFile})`);
+  }
+  for (const c of [daemon, fake]) void c.exited.then((code) => (stopping ? undefined : (o.out(`a demo process exited unexpectedly (${code}); stopping`), stop(1))));
 
   o.out(`simgate demo: ${o.modems} simulated modems (seed ${o.seed}) and a fake Onlinesim buying from them`);
   // With the token: one click logs the browser in (the page then drops it from the address bar).
@@ -130,6 +156,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   o.out(`  daemon log    ${logFile}`);
   o.out(`  config        ${configFile}`);
   o.out(`  Ctrl-C stops both.`);
+  for (const line of SUMMARY_LEGEND) o.out(line);
   rack = new RackEventPlayer(adminUrl, adminToken, o.modems, o.out);
   rack.start();
   summaryTimer = setInterval(() => void refreshPorts(adminUrl, adminToken, counts).then(() => o.out(formatSummary(counts))), o.summaryMs);

@@ -18,6 +18,17 @@ export interface DemoCounts {
   violations: number;
 }
 
+/**
+ * Printed once under the URLs: what the summary's fields mean. `finished` counts the
+ * statuses Onlinesim closed its operations with (FINISH_ACTIVATION's 1, 3, 4 and 5; the
+ * README's demo section says the same).
+ */
+export const SUMMARY_LEGEND: readonly string[] = [
+  "  summary: ports sellable now · orders placed (GET_NUMBER) · SMS delivered to Onlinesim (exact = text unchanged) ·",
+  "           finished S:N = operations Onlinesim closed with status S: 3 sold (code received, paid), 1 number not",
+  "           wanted for that service, 4 cancelled (no SMS), 5 cancelled and refunded · earnings from status 3 · v2 listed numbers",
+];
+
 const clock = (ms: number): string => {
   const s = Math.floor(ms / 1000);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;

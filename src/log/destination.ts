@@ -80,6 +80,29 @@ export function secretScrubber(secrets: readonly (string | null | undefined)[]):
   };
 }
 
+/**
+ * pino writes a child's bindings after its parent's, and the call's fields after both, so
+ * `logger.child({component: "outbound"}).child({component: "numbers-online"})` writes
+ * `"component":"outbound","component":"numbers-online"` — JSON that strict parsers refuse
+ * and log shippers read differently. Each line is rewritten with every key once, holding
+ * its last value (the most specific: the innermost child, or the call itself); lines that
+ * are not JSON objects pass unchanged.
+ */
+export function uniqueKeys(text: string): string {
+  let out = "";
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      record = undefined;
+    }
+    out += `${record !== null && typeof record === "object" && !Array.isArray(record) ? JSON.stringify(record) : line}\n`;
+  }
+  return out;
+}
+
 export interface DestinationOptions {
   format: LogFormat;
   out: LineSink;
@@ -109,7 +132,7 @@ export class LogDestination {
   /** Formats one chunk (normally one JSON line with its newline) into the text written out. */
   render(chunk: string): string {
     const text = typeof chunk === "string" ? chunk : String(chunk);
-    if (this.format === "json") return this.#scrub(text);
+    if (this.format === "json") return this.#scrub(uniqueKeys(text));
     let out = "";
     for (const line of text.split("\n")) {
       if (line.trim() === "") continue;

@@ -145,8 +145,6 @@ function frames(stack: string): string {
 }
 
 interface FieldStyle {
-  /** Error stacks (frames on one line) are kept at error and fatal. */
-  withStack: boolean;
   colour: boolean;
 }
 
@@ -173,13 +171,14 @@ function pushField(out: string[], key: string, value: unknown, depth: number, st
   if (typeof value !== "object") return; // functions, symbols: not in JSON anyway
   const obj = value as Record<string, unknown>;
   if (isErrorLike(obj)) {
-    // err="boom" err.type=TypeError err.code=ENOENT [err.stack="at … | at …" at error and above]
+    // err="boom" err.type=TypeError err.code=ENOENT [err.stack="at … | at …" when the line
+    // carries one: the logger keeps stacks only when it runs at debug level]
     out.push(pair(key, quoteValue(obj["message"] as string), style));
     for (const [k, v] of Object.entries(obj)) {
-      if (k === "message" || k === "stack" || (k === "type" && v === "Error")) continue;
+      if (k === "message" || k === "stack" || (k === "type" && v === "Error") || (k === "name" && v === obj["type"])) continue;
       pushField(out, `${key}.${k}`, v, depth + 1, style);
     }
-    if (style.withStack && typeof obj["stack"] === "string") {
+    if (typeof obj["stack"] === "string") {
       const f = frames(obj["stack"]);
       if (f) pushField(out, `${key}.stack`, f, depth + 1, style);
     }
@@ -233,7 +232,7 @@ function messageOf(record: Record<string, unknown>): string {
 }
 
 function body(record: Record<string, unknown>, colour: boolean): string {
-  const fields = formatFields(record, { withStack: levelInfo(record["level"]).priority <= 3, colour });
+  const fields = formatFields(record, { colour });
   const message = safeText(messageOf(record));
   return message && fields ? `${message} ${fields}` : message || fields;
 }

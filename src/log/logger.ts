@@ -1,4 +1,4 @@
-import { destination as pinoDestination, pino, type Logger, type LoggerOptions } from "pino";
+import { destination as pinoDestination, pino, stdSerializers, type Logger, type LoggerOptions } from "pino";
 import { chooseLogFormat, LogDestination, REDACTED, wantsColour, type LineSink } from "./destination.js";
 import type { LogFormat } from "./format.js";
 
@@ -45,6 +45,34 @@ export interface LoggerSettings {
   colour?: boolean;
   /** Environment read for SIMGATE_LOG_LEVEL, SIMGATE_LOG_FORMAT, JOURNAL_STREAM, NO_COLOR (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The first line, logged at info before anything the logger itself has to say (`run`'s
+   * "simgate 1.2.3 starting": the journal then says which version wrote what follows).
+   */
+  banner?: { msg: string; fields: Record<string, unknown> };
+}
+
+/**
+ * Fastify announces every address it listens on ("Server listening at …") at info; simgate
+ * logs its own line for each listener (which one it is, its mode), so Fastify's copy goes
+ * to debug instead of repeating it.
+ */
+const FASTIFY_LISTENING = /^Server listening at /;
+
+function demoteFastifyListening(this: Logger, args: Parameters<Logger["info"]>, method: (...a: unknown[]) => void, level: number): void {
+  if (level === 30 && typeof args[0] === "string" && FASTIFY_LISTENING.test(args[0])) {
+    this.debug(...(args as [string]));
+    return;
+  }
+  method.apply(this, args);
+}
+
+/** A serialised error without its stack traces (also those of its causes). */
+function withoutStacks(serialised: unknown): unknown {
+  if (serialised === null || typeof serialised !== "object") return serialised;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(serialised)) if (k !== "stack") out[k] = k === "cause" || (typeof v === "object" && v !== null && "message" in v) ? withoutStacks(v) : v;
+  return out;
 }
 
 /** Carried by a port's logger (and inherited by its children): the port's current SIM. */
@@ -69,11 +97,20 @@ function simMixin(_obj: object, _level: number, logger: unknown): Record<string,
 
 export function createLogger(settings: LoggerSettings = {}): Logger {
   const env = settings.env ?? process.env;
+  // An expected event (an unplug, a marketplace not reachable yet) must read as one line:
+  // stack traces are for whoever runs at debug level to chase a bug.
+  let logger: Logger | undefined;
+  const errSerializer = (err: Error): unknown => {
+    const serialised = stdSerializers.err(err);
+    return logger?.isLevelEnabled("debug") ? serialised : withoutStacks(serialised);
+  };
   const options: LoggerOptions = {
-    level: settings.level ?? env["SIMGATE_LOG_LEVEL"] ?? "info",
+    level: settings.level ?? (env["SIMGATE_LOG_LEVEL"] || "info"),
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     base: undefined,
     mixin: simMixin as LoggerOptions["mixin"],
+    serializers: { err: errSerializer },
+    hooks: { logMethod: demoteFastifyListening as NonNullable<LoggerOptions["hooks"]>["logMethod"] },
   };
   let format = settings.format;
   let unknownOverride: string | undefined;
@@ -89,7 +126,8 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     secrets: settings.secrets ?? [],
     colour: settings.colour ?? (format === "pretty" && !settings.destination && wantsColour(env, 1)),
   });
-  const logger = pino(options, destination);
+  logger = pino(options, destination);
+  if (settings.banner) logger.info(settings.banner.fields, settings.banner.msg);
   if (unknownOverride !== undefined) {
     logger.warn({ event: "log-format-unknown", value: unknownOverride, using: format }, "SIMGATE_LOG_FORMAT must be json, journal or pretty; choosing from the output");
   }

@@ -4,6 +4,8 @@
  * Headers per §1.2/§1.4: `Content-Type: application/json; charset=utf-8` and a User-Agent.
  */
 
+import { VERSION } from "../package-info.js";
+
 export type FetchFn = typeof fetch;
 
 export interface HttpAnswer {
@@ -26,7 +28,7 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
-export const USER_AGENT = "simgate";
+export const USER_AGENT = `simgate/${VERSION}`;
 const MAX_BODY_CHARS = 4_096;
 
 export async function requestJson(fetchFn: FetchFn, req: HttpRequest): Promise<HttpResult> {

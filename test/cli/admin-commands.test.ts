@@ -13,11 +13,12 @@ import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSimgate, startSimgate, type LongRunning, type RunResult } from "../helpers/cli.js";
 import { E2E_KEY, freePort, startDaemonProcess, waitFor, waitSettled, type DaemonProcess } from "../helpers/daemon.js";
+import { OPERATORS } from "../../src/sim/operators.js";
 
 const base = (id: string) => id.slice(id.lastIndexOf("/") + 1);
 
 /**
- * Each CLI run is a fresh node + tsx process: a second or two on an idle machine, far more
+ * Each CLI run is a fresh node process: well under a second on an idle machine, far more
  * when other suites share the two cores. Bounded generously, and few runs per test.
  */
 const CLI_MS = 60_000;
@@ -97,6 +98,10 @@ describe("admin CLI commands against the running daemon", () => {
     expect(since.stdout).toContain(textA);
     const after = await simgate("sms", "--port", base(a.id), "--since", String(stored.receivedAt + 1));
     expect(after.stdout).toMatch(/^no SMS on \S+ since /);
+    // --json names the port as the table and --port do, the daemon's id beside it.
+    const json = JSON.parse((await simgate("sms", "--port", base(a.id), "--json")).stdout);
+    expect(json).toMatchObject({ port: base(a.id), portId: a.id });
+    expect(json.sms).toEqual([expect.objectContaining({ port: base(a.id), portId: a.id, sender: "Telegram", text: textA })]);
     const unknown = await simgate("sms", "--port", "modem99");
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^simgate sms: no port 'modem99'; known ports: modem0, modem1, modem2, modem3\n$/);
@@ -117,10 +122,33 @@ describe("admin CLI commands against the running daemon", () => {
     expect(two.stdout).toMatch(/^\d{15}\nOK\n$/);
     for (const s of services) expect(s.json.status).toBe("SUCCESS");
     const json = JSON.parse((await simgate("at", port, "AT+CPIN?", "--json")).stdout);
-    expect(json).toMatchObject({ port: ready[0].id, lines: ["+CPIN: READY"], final: "OK", ok: true });
+    expect(json).toMatchObject({ port, portId: ready[0].id, lines: ["+CPIN: READY"], final: "OK", ok: true });
     const error = await simgate("at", port, "AT+NOSUCH");
     expect(error).toMatchObject({ code: 1, stdout: "ERROR\n" });
+    // --json: the module's verdict alone, no "status":"SUCCESS" (the request was served) beside "ok":false.
+    const errorJson = JSON.parse((await simgate("at", port, "AT+NOSUCH", "--json")).stdout);
+    expect(errorJson).toEqual({ port, portId: ready[0].id, command: "AT+NOSUCH", lines: [], final: "ERROR", ok: false, durationMs: expect.any(Number) });
     expect((await d.status()).ports.find((p: any) => p.id === ready[0].id).state).toBe("ready");
+  }, TEST_MS);
+
+  it("at: a USSD request prints the network's +CUSD answer after the OK, decoded", async () => {
+    const p = ready[1];
+    const operator = OPERATORS.find((o) => o.mcc === p.mcc && o.mnc === p.mnc)!;
+    const [code, reply] = Object.entries(operator.ussd)[0]!;
+    const expected = reply.text.replaceAll("{number}", p.number);
+    const r = await simgate("at", base(p.id), `AT+CUSD=1,"${code}",15`);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const [ok, line, answer, end] = r.stdout.split("\n");
+    expect(ok).toBe("OK");
+    expect(line).toMatch(/^\+CUSD: 0,"[^"]+",\d+$/);
+    expect(answer).toBe(`USSD answer (no further action required): ${expected}`);
+    expect(end).toBe("");
+    const json = JSON.parse((await simgate("at", base(p.id), `AT+CUSD=1,"${code}",15`, "--json")).stdout);
+    expect(json).toMatchObject({ final: "OK", ok: true, ussd: { status: 0, text: expected } });
+    // A code the operator does not know: the network says so (+CUSD: 4), still an answer.
+    const unknown = await simgate("at", base(p.id), 'AT+CUSD=1,"*99999#",15');
+    expect(unknown.stdout).toBe("OK\n+CUSD: 4\nUSSD answer (operation not supported): (no text)\n");
   }, TEST_MS);
 
   it("at: an unknown port, a refused command and missing arguments fail clearly", async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
-import { runSimgate, startSimgate, type LongRunning } from "../helpers/cli.js";
+import { join } from "node:path";
+import { REPO, runSimgate, startSimgate, type LongRunning } from "../helpers/cli.js";
 import { startPtyPair, type PtyPair } from "../helpers/socat-pair.js";
 
 interface SimulatedLine {
@@ -78,6 +79,23 @@ describe("simgate probe failures", () => {
     expect(result.stdout).toBe("");
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toContain("/dev/simgate-missing-port");
+  });
+
+  it.each([
+    ["/dev/null", "/dev/null is a character device but not a serial port (not a tty)"],
+    [join(REPO, "package.json"), `${join(REPO, "package.json")} is a regular file, not a serial port`],
+    ["/tmp", "/tmp is a directory, not a serial port"],
+  ])("probe %s says it is not a serial port (not a baud rate problem)", async (path, reason) => {
+    const result = await runSimgate(["probe", path]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`simgate probe: ${reason}: give a modem's tty, e.g. /dev/ttyUSB2 or /dev/serial/by-id/… ('simgate scan' lists them)\n`);
+    expect(result.stderr).not.toMatch(/baud/);
+  });
+
+  it("a path that does not exist says so and how to find the modem's", async () => {
+    const result = await runSimgate(["probe", "/dev/simgate-missing-port"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("simgate probe: /dev/simgate-missing-port does not exist: is the modem plugged in? ('simgate scan' lists the serial ports it finds)\n");
   });
 
   it("exits 1 with one line when the port does not speak AT", async () => {

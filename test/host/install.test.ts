@@ -49,20 +49,35 @@ function capture(): CliIo & { out: () => string; err: () => string } {
 /** Lines of a plan's output that report a step (not the header or the next steps). */
 const stepLines = (out: string) => out.split("\n").filter((l) => /^(ok|ok \(already\)|done|would|would stop|skipped \([^)]*\)):/.test(l));
 
-/** A small app source: the shipped udev/systemd/config files, one production and one dev package. */
+/**
+ * A small app source laid out like the installed package (no package-lock.json): the
+ * shipped udev/systemd/config files, a compiled entry, TypeScript sources and a source map
+ * that must not be copied, and node_modules with one production package (whose own
+ * dependency is nested), one dev package and a missing optional one.
+ */
 function miniSource(): string {
   const src = tmp("src");
-  for (const rel of ["package.json", "bin/simgate.js", "udev/99-simgate.rules", "systemd/simgate.service", "systemd/simgate.sysusers.conf", "systemd/simgate.env.example", "systemd/simgate.modules-load.conf", "config/simgate.example.yaml"]) {
+  for (const rel of ["bin/simgate.js", "udev/99-simgate.rules", "systemd/simgate.service", "systemd/simgate.sysusers.conf", "systemd/simgate.env.example", "systemd/simgate.modules-load.conf", "config/simgate.example.yaml"]) {
     mkdirSync(join(src, rel, ".."), { recursive: true });
     cpSync(join(REPO, rel), join(src, rel));
   }
+  const pkg = { name: "simgate", version: "0.0.1", dependencies: { yaml: "^2" }, optionalDependencies: { "not-on-this-platform": "^1" }, devDependencies: { vitest: "^3" } };
+  writeFileSync(join(src, "package.json"), JSON.stringify(pkg));
+  mkdirSync(join(src, "dist/src/cli"), { recursive: true });
+  writeFileSync(join(src, "dist/src/cli/main.js"), "export {};\n");
+  writeFileSync(join(src, "dist/src/cli/main.js.map"), "{}");
+  writeFileSync(join(src, "dist/.tsbuildinfo"), "{}");
   mkdirSync(join(src, "src/cli"), { recursive: true });
   writeFileSync(join(src, "src/cli/main.ts"), "export {};\n");
-  const lock = { lockfileVersion: 3, packages: { "": { name: "simgate" }, "node_modules/yaml": { version: "2.0.0" }, "node_modules/vitest": { version: "3.0.0", dev: true }, "node_modules/@esbuild/darwin-arm64": { optional: true } } };
-  writeFileSync(join(src, "package-lock.json"), JSON.stringify(lock));
-  for (const pkg of ["yaml", "vitest"]) {
-    mkdirSync(join(src, "node_modules", pkg), { recursive: true });
-    writeFileSync(join(src, "node_modules", pkg, "package.json"), JSON.stringify({ name: pkg }));
+  const manifests: Record<string, object> = {
+    "node_modules/yaml": { name: "yaml", dependencies: { "yaml-helper": "^1" } },
+    "node_modules/yaml/node_modules/yaml-helper": { name: "yaml-helper" },
+    "node_modules/vitest": { name: "vitest", dependencies: { tsx: "^4" } },
+    "node_modules/tsx": { name: "tsx" },
+  };
+  for (const [dir, m] of Object.entries(manifests)) {
+    mkdirSync(join(src, dir), { recursive: true });
+    writeFileSync(join(src, dir, "package.json"), JSON.stringify(m));
   }
   mkdirSync(join(src, "test"));
   writeFileSync(join(src, "test/x.test.ts"), "");
@@ -79,7 +94,7 @@ function fakeHost(over: Partial<HostProbe> = {}): HostProbe {
  * systemd, udev and the account tools as far as the installer can tell: /etc/passwd and
  * /etc/group under the fake root change like the real tools would change them.
  */
-function fakeSystem(root: string, options: { noSysusers?: boolean; failOn?: string } = {}) {
+function fakeSystem(root: string, options: { noSysusers?: boolean; failOn?: string; modprobe?: "missing" | "no-modules" } = {}) {
   mkdirSync(join(root, "etc"), { recursive: true });
   writeFileSync(join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/bash\npi:x:1000:1000::/home/pi:/bin/bash\n");
   writeFileSync(join(root, "etc/group"), "root:x:0:\ndialout:x:20:\npi:x:1000:\n");
@@ -108,6 +123,8 @@ function fakeSystem(root: string, options: { noSysusers?: boolean; failOn?: stri
         if (args[0] === "disable") [state.enabled, state.active] = ["disabled", args.includes("--now") ? "inactive" : state.active];
         return ok;
       case "modprobe":
+        if (options.modprobe === "missing") return { code: 127, stdout: "", stderr: "modprobe: command not found", missing: true };
+        if (options.modprobe === "no-modules") return { code: 1, stdout: "", stderr: "modprobe: FATAL: Module usbserial not found in directory /lib/modules/6.1.0-13-amd64\n" };
         state.ttyDrivers = true;
         return ok;
       case "systemd-sysusers":
@@ -151,7 +168,8 @@ describe("simgate install --prefix DIR (a fake root)", () => {
   it("lays out every file with its mode, the unit and the rules as shipped (end to end, the real app)", async () => {
     const r = await runSimgate(["install", "--prefix", root], 180_000);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/^done: copy simgate from .* to \/opt\/simgate\/ \(\d+ files/m);
+    // The size is printed: all of it, the build and the packages.
+    expect(r.stdout).toMatch(/^done: copy simgate from .* to \/opt\/simgate\/ \(\d+ files, [\d.]+ MB: the compiled build [\d.]+ MB, \d+ production packages [\d.]+ MB\)$/m);
     expect(r.stdout).toContain("done: write /etc/udev/rules.d/99-simgate.rules (0644 root:root, from udev/99-simgate.rules)");
     expect(r.stdout).toContain("skipped (prefix): create user simgate (groups dialout)");
     expect(r.stdout).toContain("skipped (prefix): systemctl daemon-reload");
@@ -176,19 +194,25 @@ describe("simgate install --prefix DIR (a fake root)", () => {
       [TARGET.env, 0o600],
       [TARGET.app, 0o755],
       ["/opt/simgate/bin/simgate.js", 0o755],
-      ["/opt/simgate/src/cli/main.ts", 0o644],
+      ["/opt/simgate/dist/src/cli/main.js", 0o644],
     ] as const) {
       expect(octal(mode(at(root, path))), path).toBe(octal(m));
     }
-    // Production packages only; no tests.
-    expect(existsSync(at(root, "/opt/simgate/node_modules/tsx/package.json"))).toBe(true);
-    expect(existsSync(at(root, "/opt/simgate/node_modules/better-sqlite3/package.json"))).toBe(true);
-    expect(existsSync(at(root, "/opt/simgate/node_modules/vitest"))).toBe(false);
-    expect(existsSync(at(root, "/opt/simgate/test"))).toBe(false);
+    // The compiled build and production packages only: no sources, tests, compiler, tsx or esbuild.
+    for (const present of ["dist/src/sim/pty/pty-host.py", "dist/src/http/admin/status-page/index.html", "dist/drivers/registry.js", "node_modules/better-sqlite3/package.json", "node_modules/fastify/package.json"]) {
+      expect(existsSync(at(root, `/opt/simgate/${present}`)), present).toBe(true);
+    }
+    for (const absent of ["src", "drivers", "test", "bench", "docs", "package-lock.json", "dist/.tsbuildinfo", "node_modules/tsx", "node_modules/esbuild", "node_modules/typescript", "node_modules/vitest", "node_modules/serialport"]) {
+      expect(existsSync(at(root, `/opt/simgate/${absent}`)), absent).toBe(false);
+    }
+    expect(readdirSync(at(root, "/opt/simgate/node_modules"), { recursive: true }).filter((f) => /(^|\/node_modules\/)(esbuild|@esbuild|tsx)$/.test(String(f)))).toEqual([]);
+    // A native addon: its compiled binary, not its build leftovers or vendored C sources.
+    expect(existsSync(at(root, "/opt/simgate/node_modules/better-sqlite3/build/Release/better_sqlite3.node"))).toBe(true);
+    for (const leftover of ["deps", "build/Release/obj.target", "build/Makefile"]) expect(existsSync(at(root, `/opt/simgate/node_modules/better-sqlite3/${leftover}`)), leftover).toBe(false);
     cpSync(at(root, TARGET.app), frozen, { recursive: true, preserveTimestamps: true });
   }, 200_000);
 
-  it("the copy in /opt/simgate runs on its own (tsx, yaml, zod from its node_modules)", async () => {
+  it("the copy in /opt/simgate runs on its own (the compiled build, yaml and zod from its node_modules)", async () => {
     const r = await new Promise<{ code: number | null; out: string }>((resolve) =>
       execFile(process.execPath, [at(root, "/opt/simgate/bin/simgate.js"), "config", "check", at(root, TARGET.config)], { cwd: tmpdir(), timeout: 60_000 }, (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, out: stdout + stderr }),
@@ -215,19 +239,19 @@ describe("simgate install --prefix DIR (a fake root)", () => {
   it("repairs what drifted: a changed unit, a readable key file, a stale file in the copy", async () => {
     writeFileSync(at(root, TARGET.unit), "[Service]\nExecStart=/bin/false\n");
     chmodSync(at(root, TARGET.env), 0o644);
-    writeFileSync(at(root, "/opt/simgate/src/stale.ts"), "");
+    writeFileSync(at(root, "/opt/simgate/dist/src/stale.js"), "");
     const io = capture();
     expect(await fromFrozen()(["--prefix", root], io)).toBe(0);
     const done = stepLines(io.out()).filter((l) => l.startsWith("done:"));
     expect(done).toEqual([
-      `done: update /opt/simgate/ from ${frozen} (0 new or changed, 1 removed)`,
+      expect.stringMatching(new RegExp(`^done: update /opt/simgate/ from ${frozen} \\(0 new or changed, 1 removed; now \\d+ files, `)),
       "done: update /etc/systemd/system/simgate.service (0644 root:root, from systemd/simgate.service)",
       "done: fix /etc/simgate/simgate.env: mode 0644 → 0600 (contents kept)",
     ]);
     expect(readFileSync(at(root, TARGET.unit), "utf8")).toBe(shipped("systemd/simgate.service"));
     expect(octal(mode(at(root, TARGET.env)))).toBe("0600");
     expect(readFileSync(at(root, TARGET.env), "utf8")).toBe("SIMGATE_ONLINESIM_KEY=secret\n");
-    expect(existsSync(at(root, "/opt/simgate/src/stale.ts"))).toBe(false);
+    expect(existsSync(at(root, "/opt/simgate/dist/src/stale.js"))).toBe(false);
   }, 120_000);
 
   it("uninstall removes what install made and keeps /etc/simgate; --purge removes it; both idempotent (end to end)", async () => {
@@ -261,7 +285,7 @@ describe("--dry-run", () => {
       "ok: running as root",
       "skipped (prefix): check for systemd",
       `ok: node ${process.versions.node} at ${process.execPath}`,
-      expect.stringMatching(/^would: copy simgate from .* to \/opt\/simgate\/ \(\d+ files, .* 1 production packages\)$/),
+      expect.stringMatching(/^would: copy simgate from .* to \/opt\/simgate\/ \(\d+ files, [\d.]+ MB: the compiled build [\d.]+ MB, 2 production packages [\d.]+ MB\)$/),
       "would: write /usr/bin/simgate (0755 root:root: exec node /opt/simgate/bin/simgate.js)",
       "would: write /etc/udev/rules.d/99-simgate.rules (0644 root:root, from udev/99-simgate.rules)",
       "would: write /usr/lib/sysusers.d/simgate.conf (0644 root:root, from systemd/simgate.sysusers.conf)",
@@ -321,9 +345,11 @@ describe("a real install, with the host stood in for (injected host and commands
     expect([config.uid, config.gid, octal(config.mode & 0o7777)]).toEqual([0, 998, "0640"]);
     const env = statSync(join(root, TARGET.env));
     expect([env.uid, env.gid, octal(env.mode & 0o7777)]).toEqual([0, 0, "0600"]);
-    // The lock's production package, not its dev one; no tests.
+    // The production package and its own dependency, not the dev one (nor what only it needs); no sources, maps or tests.
     expect(readdirSync(join(root, TARGET.app, "node_modules"))).toEqual(["yaml"]);
-    expect(existsSync(join(root, TARGET.app, "test"))).toBe(false);
+    expect(readdirSync(join(root, TARGET.app, "node_modules/yaml/node_modules"))).toEqual(["yaml-helper"]);
+    for (const absent of ["test", "src", "dist/src/cli/main.js.map", "dist/.tsbuildinfo"]) expect(existsSync(join(root, TARGET.app, absent)), absent).toBe(false);
+    expect(existsSync(join(root, TARGET.app, "dist/src/cli/main.js"))).toBe(true);
 
     sys.calls.length = 0;
     const again = capture();
@@ -332,7 +358,7 @@ describe("a real install, with the host stood in for (injected host and commands
     expect(stepLines(again.out()).filter((l) => !/^(ok|ok \(already\)):/.test(l))).toEqual([]);
 
     // An upgrade (git pull): the copy is updated and the running service restarted.
-    writeFileSync(join(source, "src/cli/main.ts"), "export const v = 2;\n");
+    writeFileSync(join(source, "dist/src/cli/main.js"), "export const v = 2;\n");
     sys.calls.length = 0;
     const upgrade = capture();
     expect(await install([], upgrade)).toBe(0);
@@ -359,6 +385,36 @@ describe("a real install, with the host stood in for (injected host and commands
     expect(stepLines(io.out())).toContain("ok (already): remove group simgate");
     expect(readFileSync(join(root, "etc/passwd"), "utf8")).not.toContain("simgate");
     expect(readdirSync(join(root, "etc")).sort()).toEqual(["group", "modules-load.d", "passwd", "systemd", "udev"]);
+  });
+
+  it.each([
+    ["missing", "modprobe is not installed, so the tty drivers are not loaded now"],
+    ["no-modules", "modprobe -a usbserial cdc_acm exited 1 (modprobe: FATAL: Module usbserial not found in directory /lib/modules/6.1.0-13-amd64)"],
+  ] as const)("modprobe %s: a warning saying what loads the drivers at boot, and the install goes on", async (kind, why) => {
+    const root = tmp(`modprobe-${kind}`);
+    const sys = fakeSystem(root, { modprobe: kind });
+    const io = capture();
+    expect(await makeInstallCommand({ fsRoot: root, host: sys.host(), exec: sys.exec, source: miniSource() })([], io)).toBe(0);
+    expect(io.err()).toBe("");
+    expect(io.out()).toContain(
+      `warning: load the tty drivers now: modprobe -a usbserial cdc_acm: ${why}; /etc/modules-load.d/simgate.conf (written above) loads usbserial and cdc_acm at the next boot, and plugging a modem in loads them too\n`,
+    );
+    expect(io.out()).toMatch(/simgate is installed: \d+ changed, \d+ already in place, 1 with a warning \(above\)\./);
+    expect(readFileSync(join(root, TARGET.modulesLoad), "utf8")).toBe(shipped("systemd/simgate.modules-load.conf"));
+    expect(sys.changes().at(-1)).toBe("systemctl start simgate.service");
+  });
+
+  it("a source that is not built, or lacks a production package, stops before anything is copied", async () => {
+    const unbuilt = miniSource();
+    rmSync(join(unbuilt, "dist"), { recursive: true });
+    const io = capture();
+    expect(await makeInstallCommand({ source: unbuilt })(["--prefix", join(tmp("unbuilt"), "root")], io)).toBe(1);
+    expect(io.err()).toBe(`simgate install: copy simgate to /opt/simgate/: ${join(unbuilt, "dist/src/cli/main.js")} is missing: run 'npm run build' in ${unbuilt} first\n`);
+    const incomplete = miniSource();
+    rmSync(join(incomplete, "node_modules/yaml/node_modules"), { recursive: true });
+    const io2 = capture();
+    expect(await makeInstallCommand({ source: incomplete })(["--prefix", join(tmp("incomplete"), "root")], io2)).toBe(1);
+    expect(io2.err()).toContain(`yaml-helper (needed by yaml) is not installed under ${join(incomplete, "node_modules")}: run 'npm install --omit=dev' (or 'npm ci') in ${incomplete} first`);
   });
 
   it("falls back to useradd when systemd-sysusers is missing", async () => {

@@ -62,10 +62,12 @@ describe("formatJournalLine", () => {
     expect(out).toBe('<6>m usage.number=4915 usage.sold=true migrated=1,2 tried=*100# lines="+CUSD: 0,\\"x\\",15" mixed="[1,{\\"a\\":1}]" empty={}');
   });
 
-  it("shows an error as its message (plus code and type), with one-line stack frames only at error and above", () => {
-    const err = { type: "SimgateError", message: "port gone: ENOENT", stack: "SimgateError: port gone\n    at open (a.ts:1:2)\n    at run (b.ts:3:4)", code: "ENOENT" };
+  it("shows an error as its message (plus code and type), and its stack on one line when the line carries one", () => {
+    const err = { type: "SimgateError", name: "SimgateError", message: "port gone: ENOENT", code: "ENOENT" };
+    // What the logger writes below debug level: no stack (logger.test.ts); the name repeats the type and is left out.
     expect(formatJournalLine(json({ level: 40, msg: "port went away", port: "p", err }))).toBe('<4>port went away port=p err="port gone: ENOENT" err.type=SimgateError err.code=ENOENT');
-    expect(formatJournalLine(json({ level: 50, msg: "failed", err: { ...err, type: "Error" } }))).toBe(
+    const stack = "SimgateError: port gone\n    at open (a.ts:1:2)\n    at run (b.ts:3:4)";
+    expect(formatJournalLine(json({ level: 50, msg: "failed", err: { ...err, type: "Error", name: "Error", stack } }))).toBe(
       '<3>failed err="port gone: ENOENT" err.code=ENOENT err.stack="at open (a.ts:1:2) | at run (b.ts:3:4)"',
     );
   });

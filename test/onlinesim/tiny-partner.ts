@@ -30,7 +30,7 @@ export interface TinyPartner {
   close(): Promise<void>;
 }
 
-export async function startTinyPartner(key: string, numbers: TinyNumber[], services = ["vk", "telegram"]): Promise<TinyPartner> {
+export async function startTinyPartner(key: string, numbers: TinyNumber[], services = ["vk", "telegram"], port = 0): Promise<TinyPartner> {
   const app = Fastify({ logger: false, forceCloseConnections: true });
   let nextId = 100;
   const held = new Set<NodeJS.Timeout>();
@@ -101,7 +101,7 @@ export async function startTinyPartner(key: string, numbers: TinyNumber[], servi
         return { status: "ERROR", error: "UNKNOWN_ACTION" };
     }
   });
-  await app.listen({ host: "127.0.0.1", port: 0 });
+  await app.listen({ host: "127.0.0.1", port });
   const addr = app.server.address();
   if (!addr || typeof addr === "string") throw new Error("no address");
   p.url = `http://127.0.0.1:${addr.port}`;

@@ -7,12 +7,25 @@ import { isSimgateError } from "../../errors.js";
 import { loadConfig, readConfigFile, validateConfig } from "../../config/load.js";
 import { redactConfig } from "../../config/redact.js";
 
-const USAGE = "usage: simgate config check FILE | show [FILE] | example\n";
+const HELP = `usage: simgate config check FILE | show [FILE] | example
+
+  check FILE    validate FILE (YAML or JSON): "FILE: ok", or every problem by its key path
+                (exit 1); the environment is not read, so it checks the file alone
+  show [FILE]   the effective config the daemon would run with: FILE, then the environment
+                (SIMGATE_ONLINESIM_KEY, SIMGATE_STATE_DIR, SIMGATE_LOG_LEVEL), then the
+                defaults; secrets are shown as [redacted]
+  example       print the shipped example: every key with its default and why
+                (simgate config example > /etc/simgate/simgate.yaml to start from it)
+`;
 /** Shipped beside the code in the checkout, the npm package and /opt/simgate alike. */
 export const EXAMPLE_PATH = packageFile("config/simgate.example.yaml");
 
 export const configCommand: CliCommand = async (argv, io) => {
   const [sub, ...rest] = argv;
+  if (sub === "--help" || sub === "-h" || sub === "help" || rest.includes("--help") || rest.includes("-h")) {
+    io.stdout.write(HELP);
+    return 0;
+  }
   try {
     if (sub === "check" && rest.length === 1) {
       const file = rest[0] as string;
@@ -37,6 +50,6 @@ export const configCommand: CliCommand = async (argv, io) => {
     }
     throw err;
   }
-  io.stderr.write(USAGE);
-  return sub === "--help" || sub === "-h" ? 0 : EXIT_USAGE;
+  io.stderr.write(`simgate config: ${sub === undefined ? "missing a subcommand" : `unknown or incomplete: ${argv.join(" ")}`}\n${HELP}`);
+  return EXIT_USAGE;
 };

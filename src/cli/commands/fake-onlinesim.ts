@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { FakeOnlinesim, type FakeOnlinesimStats } from "../../onlinesim/fake/index.js";
 import { V2_METHODS } from "../../onlinesim/fake/v2.js";
+import { isMarketplaceOutcome } from "../../onlinesim/fake/marketplace-options.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { oneLineError } from "../format.js";
 import { parseHostPort } from "../../config/host-port.js";
@@ -25,6 +26,11 @@ Prints its URLs, then a one-line summary periodically, until SIGINT/SIGTERM.
   --status1-rate R      share of operations the buyer closes with status 1 (not ordered), 0..1 (default 0.1)
   --sms-window-ms N     an operation without SMS is cancelled (status 4 or 5) after N ms (default 30000;
                         Onlinesim waits up to 15 min)
+  --outcomes LIST       each order's outcome in turn instead of at random, e.g. sms,sms,1,sms,4,sms,5:
+                        sms = the service texts the number, finished 3 once it arrives (4 if it
+                        never does); 1 = finished 1 at once; 4, 5 = no SMS, finished so after the window
+  --await-partner-ms N  wait up to N ms for --partner to answer before buying (a partner that is
+                        still starting is not a violation; default 0)
   --summary-ms N        summary period (default 5000)
   --sms-via ADMIN_URL   play the services too: send a verification SMS to most ordered numbers
                         through a simulating daemon's admin API (simgate run --simulate N), with
@@ -77,6 +83,8 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
         seed: { type: "string", default: "1" },
         "sms-window-ms": { type: "string", default: "30000" },
         "status1-rate": { type: "string", default: "0.1" },
+        outcomes: { type: "string" },
+        "await-partner-ms": { type: "string", default: "0" },
         "summary-ms": { type: "string", default: "5000" },
         "sms-via": { type: "string" },
         json: { type: "boolean", default: false },
@@ -111,6 +119,10 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
   if (typeof smsWindowMs === "string") return usage(smsWindowMs);
   const status1Rate = Number(values["status1-rate"]);
   if (values["status1-rate"].trim() === "" || !(status1Rate >= 0 && status1Rate <= 1)) return usage(`--status1-rate must be a number from 0 to 1, got '${values["status1-rate"]}'`);
+  const outcomes = values.outcomes?.split(",").map((o) => o.trim());
+  if (outcomes !== undefined && (outcomes.length === 0 || !outcomes.every(isMarketplaceOutcome))) return usage(`--outcomes takes a comma-separated list of sms, 1, 4 and 5, got '${values.outcomes}'`);
+  const awaitPartnerMs = intOption(values["await-partner-ms"], "await-partner-ms", 0, 3_600_000);
+  if (typeof awaitPartnerMs === "string") return usage(awaitPartnerMs);
   const summaryMs = intOption(values["summary-ms"], "summary-ms", 50, 3_600_000);
   if (typeof summaryMs === "string") return usage(summaryMs);
   if (values.key === "") return usage("--key must not be empty");
@@ -128,7 +140,19 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
       ? {}
       : {
           // The demo re-sends a few acknowledged FINISHes so a non-idempotent partner shows up (§2.5, Q11).
-          marketplace: { partnerUrl: values.partner, pollMs, orderEveryMs: orderMs, maxOrders, seed, moduleCount: modules, smsWindowMs, status1Rate, resendFinishRate: 0.05 },
+          marketplace: {
+            partnerUrl: values.partner,
+            pollMs,
+            orderEveryMs: orderMs,
+            maxOrders,
+            seed,
+            moduleCount: modules,
+            smsWindowMs,
+            status1Rate,
+            resendFinishRate: 0.05,
+            awaitPartnerMs,
+            ...(outcomes !== undefined ? { outcomes: outcomes.map((o) => (o === "sms" ? o : (Number(o) as 1 | 4 | 5))) } : {}),
+          },
         }),
   });
   let urls;

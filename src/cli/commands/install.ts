@@ -11,18 +11,21 @@ const HELP = `usage: simgate install [--dry-run] [--prefix DIR] [--no-start] [--
 
 Install simgate as a systemd service on this Debian/Ubuntu host (docs/install.md):
 
-  ${TARGET.app}/                         a copy of this checkout: bin, src, drivers, config,
-                                        udev, systemd, docs, production node_modules
+  ${TARGET.app}/                         the compiled build (dist), bin, the shipped config,
+                                        udev and systemd files, production node_modules only
+                                        (no sources, no compiler); its size is printed
   ${TARGET.wrapper}                      exec node ${TARGET.app}/bin/simgate.js "$@" (ExecStart)
   ${TARGET.udevRules}    claims the modem pool's ttys (udev/README.md)
   ${TARGET.sysusers}      + systemd-sysusers: user simgate, in group dialout
-  ${TARGET.modulesLoad}      usbserial and cdc_acm at boot (+ modprobe now)
+  ${TARGET.modulesLoad}      usbserial and cdc_acm at boot (+ modprobe now; a warning
+                                        only when that is not possible here)
   ${TARGET.unit}   the hardened service (systemd/README.md)
   ${TARGET.config}             config skeleton, root:simgate 0640, never overwritten
   ${TARGET.env}              SIMGATE_ONLINESIM_KEY=, root 0600, never overwritten
 
-then reloads udev and systemd, enables simgate and starts it. Idempotent: a second run
-changes nothing; after 'git pull && npm ci' it updates the copy and restarts the service.
+then reloads udev and systemd, enables simgate and starts it. Run it from a checkout
+(after 'npm install', which builds dist/) or from 'npm install -g simgate'. Idempotent: a
+second run changes nothing; after an upgrade it updates the copy and restarts the service.
 
   --dry-run      print the plan (would: …) and change nothing
   --prefix DIR   install into DIR as a fake root (no root needed): host commands
@@ -73,7 +76,9 @@ export function makeInstallCommand(deps: InstallDeps = {}): CliCommand {
       return summary.ok ? 0 : EXIT_FAILURE;
     }
     if (!summary.ok) return EXIT_FAILURE;
-    io.stdout.write(`\nsimgate is installed${ctx.prefix ? ` into ${ctx.root}` : ""}: ${summary.done} changed, ${summary.already} already in place${summary.skipped ? `, ${summary.skipped} skipped` : ""}.\n`);
+    io.stdout.write(
+      `\nsimgate is installed${ctx.prefix ? ` into ${ctx.root}` : ""}: ${summary.done} changed, ${summary.already} already in place${summary.skipped ? `, ${summary.skipped} skipped` : ""}${summary.warnings ? `, ${summary.warnings} with a warning (above)` : ""}.\n`,
+    );
     nextSteps(io, ctx.root, values.user, start);
     return 0;
   };

@@ -5,6 +5,7 @@ import { probePort } from "../../modem/probe-port.js";
 import { genericDriver } from "../../../drivers/generic/index.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { cliLogger, keyValueBlock, oneLineError } from "../format.js";
+import { notASerialPort } from "../serial-path.js";
 
 const HELP = `usage: simgate probe <path> [--json] [--baud B] [--verbose]
 
@@ -53,6 +54,11 @@ export const probeCommand: CliCommand = async (argv, io) => {
     return EXIT_USAGE;
   }
 
+  const notSerial = notASerialPort(path);
+  if (notSerial !== undefined) {
+    io.stderr.write(`simgate probe: ${notSerial}\n`);
+    return EXIT_FAILURE;
+  }
   const logger = cliLogger(values.verbose).child({ port: path });
   try {
     const result: ProbeOutput = { path, ...(await probePort({ path, baudRate, driver: genericDriver, logger })) };

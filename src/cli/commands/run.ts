@@ -3,11 +3,16 @@ import { loadConfig } from "../../config/load.js";
 import { startDaemon, type Daemon } from "../../daemon/daemon.js";
 import type { SimulateOptions } from "../../daemon/modem-source.js";
 import { createLogger, type Logger } from "../../log/logger.js";
+import { PRIORITY, stderrLines } from "../../log/stderr.js";
 import { systemdNotifier } from "../../host/sd-notify.js";
+import { keepStatusCurrent, serviceStatusText } from "../../host/service-status.js";
+import { ensureStateDir } from "../../host/state-dir.js";
+import { VERSION } from "../../package-info.js";
 import { isPoolDialect } from "../../sim/profile.js";
 import { isScenario, SCENARIOS, type ScenarioName } from "../../sim/scenarios.js";
-import { EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, type CliCommand } from "../io.js";
+import { EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, type CliCommand, type CliIo } from "../io.js";
 import { oneLineError } from "../format.js";
+import { refusalLine } from "../refusal.js";
 import { HOST_PORT } from "../../config/host-port.js";
 
 const HELP = `usage: simgate run [--config FILE] [--state-dir DIR] [--listen HOST:PORT] [--admin HOST:PORT]
@@ -17,9 +22,11 @@ const HELP = `usage: simgate run [--config FILE] [--state-dir DIR] [--listen HOS
 Run the gateway: find the modems, keep the live port map, answer Onlinesim's v1 partner
 API, push SMS and live numbers to Onlinesim, serve the admin API. Logs one line per event
 on stdout: with a journald priority prefix under systemd, human-readable in a terminal,
-JSON otherwise (SIMGATE_LOG_FORMAT=journal|pretty|json overrides). Stops cleanly on
-SIGTERM or SIGINT; SIGHUP reloads the TLS certificate. SIGHUP re-reads
-the partner endpoint's TLS certificate and key (http.tls; a bad new pair keeps the old).
+JSON otherwise (SIMGATE_LOG_FORMAT=journal|pretty|json overrides); the first line names
+the version. Under the journal, what goes to stderr (why it did not start) carries a
+priority too, so 'journalctl -p err' shows it. Stops cleanly on SIGTERM or SIGINT. SIGHUP
+re-reads the partner endpoint's TLS certificate and key (http.tls; a bad new pair keeps
+the old).
 
 The Onlinesim key comes from the environment (SIMGATE_ONLINESIM_KEY) or the config file,
 never from the command line.
@@ -42,7 +49,10 @@ never from the command line.
 /** A second signal, or a shutdown that hangs past this, ends the process anyway. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
-export const runCommand: CliCommand = async (argv, io) => {
+export const runCommand: CliCommand = async (argv, processIo) => {
+  // Under systemd every stderr line carries a journal priority (err unless said otherwise).
+  const stderr = stderrLines(processIo.stderr, process.env);
+  const io: CliIo = { ...processIo, stderr };
   const parsed = parseCommandArgs(
     "run",
     {
@@ -99,13 +109,16 @@ export const runCommand: CliCommand = async (argv, io) => {
       ...(values["log-level"] !== undefined ? { logLevel: values["log-level"] } : {}),
     };
     const { config, warnings } = loadConfig({ ...(values.config !== undefined ? { file: values.config } : {}), overrides });
-    logger = createLogger({ level: config.logLevel, secrets: [config.onlinesim.key, config.admin.token] });
+    // Before the store's own recursive mkdir, which never returns on /proc.
+    ensureStateDir(config.stateDir);
+    const banner = { msg: `simgate ${VERSION} starting`, fields: { event: "starting", version: VERSION, node: process.version, pid: process.pid } };
+    logger = createLogger({ level: config.logLevel, secrets: [config.onlinesim.key, config.admin.token], banner });
     for (const w of warnings) logger.warn({ event: "config-warning" }, w);
     daemon = await startDaemon({ config, logger, ...(simulate ? { simulate } : {}), ...(values.admin !== undefined ? { adminListen: values.admin } : {}) });
-    io.stderr.write(`simgate: partner endpoint ${daemon.partner.url}, admin ${daemon.admin.url}${simulate ? `, ${simulate.count} simulated modems` : ""}\n`);
+    stderr.line(PRIORITY.info, `simgate: partner endpoint ${daemon.partner.url}, admin ${daemon.admin.url}${simulate ? `, ${simulate.count} simulated modems` : ""}`);
   } catch (err) {
     hup.dispose();
-    io.stderr.write(`simgate run: ${oneLineError(err)}\n`);
+    io.stderr.write(`simgate run: ${refusalLine(err)}\n`);
     return EXIT_FAILURE;
   }
   hup.attach(daemon, logger);
@@ -114,14 +127,18 @@ export const runCommand: CliCommand = async (argv, io) => {
   // first discovery done); the watchdog is fed while the event loop keeps turning.
   const notifier = systemdNotifier(process.env, logger);
   const loop = eventLoopAlive();
-  await notifier.ready(readyLine(daemon));
+  let stopStatus = (): void => {};
+  if (notifier.enabled) {
+    const status = serviceStatus(daemon);
+    const first = status.text();
+    await notifier.ready(first);
+    stopStatus = keepStatusCurrent({ text: status.text, send: (t) => notifier.status(t), subscribe: status.subscribe, initial: first });
+  }
   const stopWatchdog = notifier.startWatchdog(loop.healthy);
-  const statusTimer = setInterval(() => void notifier.status(readyLine(daemon)), 60_000);
-  statusTimer.unref();
 
   await io.untilStopped();
   hup.stopping();
-  clearInterval(statusTimer);
+  stopStatus();
   stopWatchdog();
   loop.stop();
   await notifier.stopping();
@@ -185,11 +202,29 @@ function usage(io: { stderr: { write(t: string): unknown } }, message: string): 
   return EXIT_USAGE;
 }
 
-/** STATUS= line for `systemctl status simgate`. */
-function readyLine(d: Daemon): string {
-  const ports = d.map.snapshot();
-  const ready = ports.filter((p) => p.state === "ready").length;
-  return `${ready}/${ports.length} ports sellable, ${d.engine.stats().openActivations} open activations`;
+/** The STATUS= line for `systemctl status simgate` (src/host/service-status.ts), and what may change it. */
+function serviceStatus(d: Daemon): { text: () => string; subscribe: (wake: () => void) => () => void } {
+  let lastSmsAt: number | null = null;
+  try {
+    for (const m of d.store.sms.lastPerPort()) lastSmsAt = Math.max(lastSmsAt ?? 0, m.receivedAt);
+  } catch {
+    // a store that cannot answer now: "none yet" until the next SMS
+  }
+  return {
+    text: () => serviceStatusText({ states: d.map.snapshot().map((p) => p.state), openActivations: d.engine.stats().openActivations, lastSmsAt }),
+    subscribe: (wake) => {
+      const onSms = (): void => {
+        lastSmsAt = Date.now();
+        wake();
+      };
+      d.map.on("changed", wake);
+      d.map.on("sms-received", onSms);
+      return () => {
+        d.map.off("changed", wake);
+        d.map.off("sms-received", onSms);
+      };
+    },
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ Show the SMS the daemon received, oldest first (the newest last), with where eac
   --port P    only this port: its id, the id's last part (modem3) or any unique ending
   --since T   only SMS received since T: ${SINCE_FORMS}
   --limit N   the newest N (default 50, at most 1000)
+  (--json: port is the short name the table and --port use, portId the daemon's full id)
 ${COMMON_HELP}`;
 
 interface Delivery {
@@ -60,11 +61,14 @@ export const smsCommand = adminCommand(
     const sinceMs = since === undefined ? undefined : parseSince(since);
     if (sinceMs === null) return usage(io, `--since takes ${SINCE_FORMS}; got '${since}'`);
     const res = await client.get<{ port: string | null; sms: SmsItem[] }>("/api/sms", { port, since: sinceMs, limit: n });
+    const name = portNames([...res.sms.map((s) => s.port), ...(res.port ? [res.port] : [])]);
     if (args.values.json) {
-      io.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
+      // `port` as the table and --port name it (modem7); the daemon's full id beside it.
+      const named = (id: string) => ({ port: name(id), portId: id });
+      const out = { ...(res.port ? named(res.port) : { port: null, portId: null }), sms: res.sms.map((s) => ({ ...s, ...named(s.port) })) };
+      io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;
     }
-    const name = portNames([...res.sms.map((s) => s.port), ...(res.port ? [res.port] : [])]);
     const where = `${res.port ? ` on ${name(res.port)}` : ""}${sinceMs !== undefined ? ` since ${localTime(sinceMs)}` : ""}`;
     if (res.sms.length === 0) {
       io.stdout.write(`no SMS${where}\n`);

@@ -1,13 +1,18 @@
 /**
- * The app copy in /opt/simgate: what of a checkout the service needs (bin, src, drivers,
- * config, udev, systemd, docs and the production node_modules of package-lock.json) and a
- * sync that makes the target equal to it (changed files copied, stale ones removed).
+ * The app copy in /opt/simgate: what the service runs and nothing else — the compiled build
+ * (dist/src, dist/drivers: JavaScript and the assets it loads), bin/simgate.js, the files the
+ * installer itself reads on a re-run (config, udev, systemd), and the production packages
+ * (production-deps.ts). No TypeScript sources, no tests, no compiler, no tsx or esbuild. The
+ * source is a checkout after `npm run build`, an `npm install -g` of the package, or
+ * /opt/simgate itself. A sync then makes the target equal to it (changed files copied,
+ * stale ones removed).
  * "Equal" is: same type, size, mtime (copied along) and normalised mode (0755/0644,
  * root-owned because root writes it), so a re-run with nothing changed touches nothing.
  */
-import { chmodSync, copyFileSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, utimesSync, type Stats } from "node:fs";
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, utimesSync, type Stats } from "node:fs";
 import { join, posix } from "node:path";
 import { lstatOr, mkdirParents } from "./steps.js";
+import { productionPackages } from "./production-deps.js";
 
 export interface TreeEntry {
   type: "file" | "dir" | "link";
@@ -21,9 +26,13 @@ export interface TreeEntry {
 /** Relative POSIX path → entry; directories included, the root itself not. */
 export type Tree = Map<string, TreeEntry>;
 
-export const APP_DIRS = ["bin", "src", "drivers", "config", "udev", "systemd", "docs"] as const;
-export const APP_FILES = ["package.json", "package-lock.json", "README.md", "LICENSE"] as const;
-const REQUIRED = ["package.json", "package-lock.json", "bin/simgate.js", "src/cli/main.ts", "udev/99-simgate.rules", "systemd/simgate.service"];
+export const APP_DIRS = ["dist/src", "dist/drivers", "systemd"] as const;
+export const APP_FILES = ["package.json", "README.md", "LICENSE", "bin/simgate.js", "config/simgate.example.yaml", "udev/99-simgate.rules"] as const;
+const REQUIRED = ["package.json", "bin/simgate.js", "udev/99-simgate.rules", "systemd/simgate.service", "config/simgate.example.yaml"];
+/** The compiled CLI: without it there is nothing to run (a checkout before `npm run build`). */
+const COMPILED_ENTRY = "dist/src/cli/main.js";
+/** Build by-products that are not needed to run: source maps, tsc's incremental state. */
+const NOT_SHIPPED = /\.(map|tsbuildinfo)$/;
 
 function entryOf(st: Stats, abs: string): TreeEntry | undefined {
   if (st.isDirectory()) return { type: "dir", size: 0, mtimeMs: 0, mode: 0o755 };
@@ -38,17 +47,40 @@ function rawEntry(st: Stats, abs: string): TreeEntry | undefined {
   return e && e.type !== "link" ? { ...e, mode: st.mode & 0o7777 } : e;
 }
 
-function walk(absDir: string, relDir: string, into: Tree, options: { raw?: boolean; skipTopNodeModules?: boolean } = {}): void {
+interface WalkOptions {
+  raw?: boolean;
+  skipTopNodeModules?: boolean;
+  /** Names never taken, at any depth. */
+  skip?: RegExp;
+  /** Paths below the walk's start (`build/Release/x.node`) to leave out. */
+  leaveOut?: (inner: string, isDir: boolean) => boolean;
+}
+
+function walk(absDir: string, relDir: string, into: Tree, options: WalkOptions = {}, inner = ""): void {
   for (const name of readdirSync(absDir)) {
-    if (options.skipTopNodeModules && name === "node_modules") continue;
+    if (options.skipTopNodeModules && inner === "" && name === "node_modules") continue;
+    if (options.skip?.test(name)) continue;
     const abs = join(absDir, name);
     const rel = relDir === "" ? name : `${relDir}/${name}`;
+    const innerRel = inner === "" ? name : `${inner}/${name}`;
     const st = lstatSync(abs);
     const e = options.raw ? rawEntry(st, abs) : entryOf(st, abs);
-    if (e === undefined) continue;
+    if (e === undefined || options.leaveOut?.(innerRel, e.type === "dir")) continue;
     into.set(rel, e);
-    if (e.type === "dir") walk(abs, rel, into, { ...(options.raw ? { raw: true } : {}) });
+    if (e.type === "dir") walk(abs, rel, into, { ...options, skipTopNodeModules: false }, innerRel);
   }
+}
+
+/**
+ * A native addon's compile-time leftovers: node-gyp's object files, makefiles and static
+ * libraries under build/, and the vendored C sources under deps/ (better-sqlite3's 10 MB
+ * SQLite amalgamation). Node loads only build/Release/*.node (or a prebuilds/ binary).
+ */
+function nativeBuildLeftover(inner: string, isDir: boolean): boolean {
+  if (inner === "deps" || inner.startsWith("deps/")) return true;
+  if (inner === "build" || inner === "build/Release" || inner === "build/Debug") return false;
+  if (!inner.startsWith("build/")) return false;
+  return isDir || !/^build\/(Release|Debug)\/[^/]+\.node$/.test(inner);
 }
 
 function addParents(tree: Tree, rel: string): void {
@@ -57,62 +89,60 @@ function addParents(tree: Tree, rel: string): void {
   }
 }
 
-interface LockPackage {
-  dev?: boolean;
-  optional?: boolean;
-  devOptional?: boolean;
-  peer?: boolean;
-  link?: boolean;
-}
-
 export interface SourceTree {
   tree: Tree;
   packages: number;
   files: number;
   bytes: number;
+  /** Of `bytes`: simgate's own files (the build, bin, assets) and the production packages. */
+  appBytes: number;
+  packageBytes: number;
 }
 
-/** What to copy from `source`. Throws with what to do when the checkout is incomplete. */
+function sumFiles(tree: Tree, prefix?: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const [rel, e] of tree) {
+    if (e.type !== "file" || (prefix !== undefined && !rel.startsWith(prefix))) continue;
+    files++;
+    bytes += e.size;
+  }
+  return { files, bytes };
+}
+
+/** What to copy from `source`. Throws with what to do when the source is incomplete. */
 export function sourceTree(source: string): SourceTree {
   for (const f of REQUIRED) {
-    if (lstatOr(join(source, f)) === undefined) throw new Error(`${join(source, f)} is missing: is ${source} a simgate checkout?`);
+    if (lstatOr(join(source, f)) === undefined) throw new Error(`${join(source, f)} is missing: is ${source} simgate (a checkout or the installed package)?`);
   }
+  if (lstatOr(join(source, COMPILED_ENTRY)) === undefined) throw new Error(`${join(source, COMPILED_ENTRY)} is missing: run 'npm run build' in ${source} first`);
   const tree: Tree = new Map();
   for (const f of APP_FILES) {
     const abs = join(source, f);
     const st = lstatOr(abs);
     const e = st && st.isFile() ? entryOf(st, abs) : undefined;
-    if (e) tree.set(f, e);
+    if (e) {
+      addParents(tree, f);
+      tree.set(f, e);
+    }
   }
   for (const d of APP_DIRS) {
     const abs = join(source, d);
     if (!lstatOr(abs)?.isDirectory()) continue;
+    addParents(tree, d);
     tree.set(d, { type: "dir", size: 0, mtimeMs: 0, mode: 0o755 });
-    walk(abs, d, tree);
+    walk(abs, d, tree, { skip: NOT_SHIPPED });
   }
-  const lock = JSON.parse(readFileSync(join(source, "package-lock.json"), "utf8")) as { packages?: Record<string, LockPackage> };
-  let packages = 0;
-  for (const [key, meta] of Object.entries(lock.packages ?? {})) {
-    if (!key.startsWith("node_modules/") || meta.dev || meta.link) continue;
-    const abs = join(source, key);
-    if (!lstatOr(abs)?.isDirectory()) {
-      if (meta.optional || meta.devOptional || meta.peer) continue; // another platform's binary, an unmet optional peer
-      throw new Error(`${key} is missing in ${source}: run 'npm ci' (or 'npm install') there first`);
-    }
+  const packages = productionPackages(source);
+  for (const key of packages) {
     addParents(tree, key);
     tree.set(key, { type: "dir", size: 0, mtimeMs: 0, mode: 0o755 });
-    walk(abs, key, tree, { skipTopNodeModules: true });
-    packages++;
+    const native = lstatOr(join(source, key, "binding.gyp")) !== undefined;
+    walk(join(source, key), key, tree, { skipTopNodeModules: true, ...(native ? { leaveOut: nativeBuildLeftover } : {}) });
   }
-  let files = 0;
-  let bytes = 0;
-  for (const e of tree.values()) {
-    if (e.type === "file") {
-      files++;
-      bytes += e.size;
-    }
-  }
-  return { tree, packages, files, bytes };
+  const all = sumFiles(tree);
+  const deps = sumFiles(tree, "node_modules/");
+  return { tree, packages: packages.length, files: all.files, bytes: all.bytes, appBytes: all.bytes - deps.bytes, packageBytes: deps.bytes };
 }
 
 /** Everything under `target` (empty when it does not exist). */

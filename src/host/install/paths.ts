@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { findPackageRoot } from "../../package-info.js";
 
 export const TARGET = {
-  /** A copy of the app (bin, src, drivers, config, udev, systemd, production node_modules). */
+  /** The app: the compiled build, bin, shipped config/udev/systemd files, production node_modules (app-tree.ts). */
   app: "/opt/simgate",
   /** `exec node /opt/simgate/bin/simgate.js "$@"`: simgate.service's ExecStart. */
   wrapper: "/usr/bin/simgate",

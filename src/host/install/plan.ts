@@ -6,7 +6,7 @@ import { existsSync, readFileSync, realpathSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { findGroup, findUser, inGroup } from "./accounts.js";
 import { diffTrees, megabytes, sourceTree, syncTree, targetTree, type SourceTree } from "./app-tree.js";
-import { commandLine, mustRun } from "./exec.js";
+import { commandLine, mustRun, why } from "./exec.js";
 import { describeOs, ttyDriversLoaded } from "./host.js";
 import { DEFAULT_USER, SERVICE, SOURCE, TARGET, isSimgateApp, under } from "./paths.js";
 import { dirStep, done, fail, fileStep, lstatOr, removeStep, skip, todo, type Step, type StepContext } from "./steps.js";
@@ -145,15 +145,14 @@ function appStep(source: string): Step {
         return fail((err as Error).message);
       }
       const st = lstatOr(target);
-      if (st === undefined) {
-        return todo(`copy simgate from ${source} to ${TARGET.app}/ (${s.files} files, ${megabytes(s.bytes)}: bin, src, drivers, config, udev, systemd, docs, ${s.packages} production packages)`);
-      }
+      const size = `${s.files} files, ${megabytes(s.bytes)}: the compiled build ${megabytes(s.appBytes)}, ${s.packages} production packages ${megabytes(s.packageBytes)}`;
+      if (st === undefined) return todo(`copy simgate from ${source} to ${TARGET.app}/ (${size})`);
       if (!st.isDirectory()) return fail(`${TARGET.app} exists and is not a directory`);
       const existing = targetTree(target);
       if (existing.size > 0 && !isSimgateApp(target)) return fail(`${TARGET.app} exists and is not simgate: move it away first`);
       const diff = diffTrees(s.tree, existing);
       if (diff.write.length === 0 && diff.remove.length === 0 && (st.mode & 0o7777) === 0o755) return done();
-      return todo(`update ${TARGET.app}/ from ${source} (${diff.write.length} new or changed, ${diff.remove.length} removed)`);
+      return todo(`update ${TARGET.app}/ from ${source} (${diff.write.length} new or changed, ${diff.remove.length} removed; now ${size})`);
     },
     apply(ctx) {
       const target = under(ctx.root, TARGET.app);
@@ -198,6 +197,12 @@ function serviceUserStep(user: string): Step {
   };
 }
 
+/**
+ * Loading the drivers now only saves a reboot or a replug: the modules-load.d file written
+ * just before loads them at every boot. So a host without modprobe (a minimal container)
+ * or without the modules (a kernel built without them, a chroot) gets a warning that says
+ * so, never a failed install.
+ */
 const modprobe: Step = {
   id: "modprobe",
   title: "load the tty drivers now: modprobe -a usbserial cdc_acm",
@@ -206,7 +211,11 @@ const modprobe: Step = {
     return ttyDriversLoaded(ctx.host.procDevices()) ? done() : todo();
   },
   async apply(ctx) {
-    await mustRun(ctx.exec, "modprobe", ["-a", "usbserial", "cdc_acm"]);
+    const r = await ctx.exec("modprobe", ["-a", "usbserial", "cdc_acm"]);
+    const atBoot = `${TARGET.modulesLoad} (written above) loads usbserial and cdc_acm at the next boot, and plugging a modem in loads them too`;
+    if (r.missing) return { warning: `modprobe is not installed, so the tty drivers are not loaded now; ${atBoot}` };
+    if (r.code !== 0) return { warning: `modprobe -a usbserial cdc_acm exited ${r.code}${why(r) ? ` (${why(r)})` : ""}; ${atBoot}` };
+    return undefined;
   },
 };
 

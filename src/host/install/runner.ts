@@ -6,6 +6,7 @@
  *   ok: <note>                 a preflight check passed
  *   skipped (prefix): <title>  a host command, not run into a fake root
  *   skipped (<why>): <title>   deliberately left alone
+ *   warning: <what>: <why>     could not be done, and the install is fine without it
  * The first failure stops the run with one line on stderr naming the step (exit 1); a
  * dry run reports a failing check as `would stop:` and shows the rest of the plan.
  */
@@ -21,6 +22,8 @@ export interface RunSummary {
   done: number;
   already: number;
   skipped: number;
+  /** Steps that could not be done and did not need to be (a missing modprobe). */
+  warnings: number;
   /** The step that stopped the run (or would have, in a dry run). */
   stoppedAt?: { id: string; title: string; reason: string };
 }
@@ -30,7 +33,7 @@ function message(err: unknown): string {
 }
 
 export async function runPlan(command: string, steps: readonly Step[], ctx: StepContext, out: PlanOutput): Promise<RunSummary> {
-  const summary: RunSummary = { ok: true, done: 0, already: 0, skipped: 0 };
+  const summary: RunSummary = { ok: true, done: 0, already: 0, skipped: 0, warnings: 0 };
   const say = (line: string) => out.stdout.write(`${line}\n`);
   const stop = (step: Step, what: string, reason: string): RunSummary => {
     summary.ok = false;
@@ -72,10 +75,17 @@ export async function runPlan(command: string, steps: readonly Step[], ctx: Step
           summary.done++;
           break;
         }
+        let outcome;
         try {
-          await step.apply?.(ctx);
+          outcome = await step.apply?.(ctx);
         } catch (err) {
           return stop(step, `failed at "${what}"`, message(err));
+        }
+        if (outcome?.warning !== undefined) {
+          ctx.changed.delete(step.id);
+          say(`warning: ${what}: ${outcome.warning}`);
+          summary.warnings++;
+          break;
         }
         say(`done: ${what}`);
         summary.done++;

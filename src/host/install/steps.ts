@@ -40,7 +40,12 @@ export interface Step {
   /** Runs a host command (systemctl, udevadm, …): skipped under --prefix. */
   host?: boolean;
   check(ctx: StepContext): Check | Promise<Check>;
-  apply?(ctx: StepContext): void | Promise<void>;
+  /** Does the work; a `warning` means it could not, and that this is fine (the runner goes on and says why). */
+  apply?(ctx: StepContext): void | StepWarning | Promise<void | StepWarning>;
+}
+
+export interface StepWarning {
+  warning: string;
 }
 
 export const done = (note?: string): Check => (note === undefined ? { state: "done" } : { state: "done", note });

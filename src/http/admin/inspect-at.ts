@@ -3,7 +3,8 @@
  * own queue (PortSession.runRaw), for field debugging with `simgate at`. Interleaves with
  * the session's polls and SMS reads instead of fighting them for the tty.
  *
- *   200 {status:"SUCCESS", port, command, lines, final, ok, durationMs}   ok=false: ERROR/+CME/+CMS answer
+ *   200 {status:"SUCCESS", port, command, lines, final, ok, durationMs, ussd?}   ok=false: ERROR/+CME/+CMS answer;
+ *       ussd: the network's +CUSD answer to AT+CUSD=1,"…" (null when none came in time; inspect-at-ussd.ts)
  *   400 BAD_REQUEST | BAD_COMMAND | AMBIGUOUS_PORT     404 NO_SUCH_PORT
  *   409 PORT_NOT_OPEN (no session or no open channel)  422 COMMAND_REFUSED (inspect-at-policy.ts)
  *   504 AT_TIMEOUT (lines received so far) | PORT_NOT_ANSWERING (resync after an earlier timeout failed)
@@ -17,6 +18,7 @@ import { ErrorCode, isSimgateError } from "../../errors.js";
 import type { AdminContext } from "./plugins.js";
 import { refusalFor } from "./inspect-at-policy.js";
 import { matchPort, portProblem } from "./inspect-ports.js";
+import { isUssdRequest, listenForUssd, USSD_ANSWER_WAIT_MS } from "./inspect-at-ussd.js";
 
 /** 3 minutes: AT+COPS=? (network scan) is the slowest command anyone asks for (ModemManager allows 120 s+). */
 export const MAX_AT_TIMEOUT_MS = 180_000;
@@ -52,11 +54,14 @@ export function registerAtRoute(app: FastifyInstance, ctx: AdminContext): void {
     const shown = redactCommand(command);
     const log = ctx.logger.child({ port });
     if (refusal) log.warn({ event: "admin-at-forced", command: shown, why: refusal.why }, "raw AT command sent past the safety list (--force)");
+    const ussd = isUssdRequest(command) && session.channel ? listenForUssd(session.channel) : undefined;
     try {
       const r = await session.runRaw(command, b.data.timeoutMs ?? ctx.config.modem.commandTimeoutMs);
-      log.info({ event: "admin-at", command: shown, final: r.final, lines: r.lines.length, durationMs: r.durationMs }, "raw AT command from the admin API");
-      return { status: "SUCCESS", port, command: shown, ...r };
+      const answer = ussd === undefined ? undefined : r.ok ? await ussd.answer(Math.min(b.data.timeoutMs ?? USSD_ANSWER_WAIT_MS, USSD_ANSWER_WAIT_MS)) : (ussd.cancel(), null);
+      log.info({ event: "admin-at", command: shown, final: r.final, lines: r.lines.length, durationMs: r.durationMs, ...(ussd ? { ussdAnswered: answer !== null } : {}) }, "raw AT command from the admin API");
+      return { status: "SUCCESS", port, command: shown, ...r, ...(ussd ? { ussd: answer } : {}) };
     } catch (err) {
+      ussd?.cancel();
       if (!isSimgateError(err)) throw err;
       log.warn({ event: "admin-at-failed", command: shown, err }, "raw AT command from the admin API failed");
       const detail = err.plainMessage;

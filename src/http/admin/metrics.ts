@@ -13,6 +13,7 @@ import { daemonStatus } from "./status-document.js";
 import type { AdminContext } from "./plugins.js";
 import { AtCounters } from "./metrics-at.js";
 import { CONTENT_TYPE, Exposition, type Sample } from "./metrics-format.js";
+import { VERSION } from "../../package-info.js";
 
 /** Every port state, so a state with no ports reads 0 instead of vanishing. */
 const STATES: Record<PortState, true> = {
@@ -39,6 +40,7 @@ export function collectMetrics(ctx: AdminContext, at: AtCounters, now = Date.now
   const { ports, totals, engine, outbound } = status;
   const e = new Exposition();
 
+  e.family("simgate_build_info", "gauge", "Always 1; the labels say which simgate and which Node.js run.", [{ labels: { version: VERSION, node: process.version }, value: 1 }]);
   e.single("process_start_time_seconds", "gauge", "When the simgate daemon started (Unix time, seconds).", seconds(ctx.startedAt));
   e.single("simgate_uptime_seconds", "gauge", "Seconds since the daemon started.", seconds(now - ctx.startedAt));
 

@@ -12,6 +12,7 @@ import { Catalog, type ActivationEngine, type EngineConfig, type EngineStats } f
 import type { PortMap } from "../../modem/port-map.js";
 import type { Store } from "../../store/index.js";
 import type { OutboundStats, OutboundStatsSource } from "../../outbound/outbound-stats.js";
+import { VERSION } from "../../package-info.js";
 
 export interface PortStatus {
   id: string;
@@ -48,6 +49,8 @@ export interface StatusTotals {
 }
 
 export interface DaemonStatus {
+  /** simgate's version (package.json): what `simgate status --json` and the status page show. */
+  version: string;
   at: number;
   /** When the daemon started (null when the caller did not say). */
   startedAt: number | null;
@@ -168,6 +171,7 @@ export function daemonStatus(d: StatusSources): DaemonStatus {
     closedActivations: stored.closedActivations,
   };
   return {
+    version: VERSION,
     at: now,
     startedAt: d.startedAt ?? null,
     activationLifeMs: d.activationLifeMs ?? null,

@@ -90,7 +90,7 @@ export class FakeOnlinesim {
     if (opts.services) this.services = new ServiceSenders(opts.services, new Prng((opts.marketplace?.seed ?? 1) + 7919));
     if (opts.marketplace) {
       const services = this.services;
-      this.marketplace = new Marketplace({ ...opts.marketplace, key: opts.marketplace.key ?? opts.key, ...(services ? { onIssued: (op) => services.issued(op) } : {}) }, this.book);
+      this.marketplace = new Marketplace({ ...opts.marketplace, key: opts.marketplace.key ?? opts.key, ...(services ? { onIssued: (op, sms) => services.issued(op, sms) } : {}) }, this.book);
     }
     this.push = new PushSmsEndpoint(opts.key, this.book, this.form, (op) => {
       this.checkText(op);

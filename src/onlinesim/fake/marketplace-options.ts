@@ -37,10 +37,33 @@ export interface MarketplaceOptions {
   resendFinishRate?: number;
   /** Close operations on the random plan (default true); false = tests call finish(). */
   autoFinish?: boolean;
+  /**
+   * Each issued operation's outcome in turn (the list repeats) instead of at random:
+   * "sms" = its service texts the number and it is finished with 3 once the SMS arrives
+   * (with 4 if none arrives within smsWindowMs); 1 = finished with 1 at once, 4 and 5 =
+   * no SMS, finished with that status after smsWindowMs. Every listed status then shows
+   * up within one round, whatever the timing (the demo and its test rely on that).
+   */
+  outcomes?: readonly MarketplaceOutcome[];
+  /**
+   * Before buying, wait up to this long for the partner to answer GET_SERVICES (retried
+   * quietly), as when Onlinesim is up before a partner that is still starting; only then
+   * do failed polls count as violations. 0 (default) = poll at once.
+   */
+  awaitPartnerMs?: number;
   bearer?: boolean;
   fetch?: typeof fetch;
-  /** Called for every issued operation (the fake's "services" send their SMS from here). */
-  onIssued?: (op: import("./operations.js").Operation) => void;
+  /**
+   * Called for every issued operation (the fake's "services" send their SMS from here);
+   * `sms` is the outcome's say when `outcomes` is set, undefined when it is left to chance.
+   */
+  onIssued?: (op: import("./operations.js").Operation, sms: boolean | undefined) => void;
+}
+
+export type MarketplaceOutcome = "sms" | 1 | 4 | 5;
+
+export function isMarketplaceOutcome(v: string): boolean {
+  return v === "sms" || v === "1" || v === "4" || v === "5";
 }
 
 export interface Violation {
@@ -68,8 +91,8 @@ export interface MarketplaceStats {
   open: number;
 }
 
-export type ResolvedMarketplaceOptions = Required<Omit<MarketplaceOptions, "moduleCount" | "fetch" | "paths" | "bearer" | "onIssued">> &
-  Pick<MarketplaceOptions, "moduleCount"> & { paths: { getServices: string; getNumber: string; finishActivation: string } };
+export type ResolvedMarketplaceOptions = Required<Omit<MarketplaceOptions, "moduleCount" | "fetch" | "paths" | "bearer" | "onIssued" | "outcomes">> &
+  Pick<MarketplaceOptions, "moduleCount" | "outcomes"> & { paths: { getServices: string; getNumber: string; finishActivation: string } };
 
 export function resolveMarketplaceOptions(o: MarketplaceOptions): ResolvedMarketplaceOptions {
   return {
@@ -93,6 +116,8 @@ export function resolveMarketplaceOptions(o: MarketplaceOptions): ResolvedMarket
     maxFinishAttempts: o.maxFinishAttempts ?? 10,
     resendFinishRate: o.resendFinishRate ?? 0,
     autoFinish: o.autoFinish ?? true,
+    outcomes: o.outcomes !== undefined && o.outcomes.length > 0 ? o.outcomes : undefined,
+    awaitPartnerMs: o.awaitPartnerMs ?? 0,
     moduleCount: o.moduleCount,
     blockMs: o.blockMs ?? 30 * 60_000, // §2.1 rule 1, §4
   };

@@ -51,8 +51,22 @@ export class Marketplace {
   }
 
   start(): void {
-    if (this.o.pollMs > 0) this.loop(this.o.pollMs, () => this.pollOnce(), true);
-    if (this.o.orderEveryMs > 0) this.loop(this.o.orderEveryMs, () => this.orderOnce(), false);
+    const loops = () => {
+      if (this.stopped) return;
+      if (this.o.pollMs > 0) this.loop(this.o.pollMs, () => this.pollOnce(), true);
+      if (this.o.orderEveryMs > 0) this.loop(this.o.orderEveryMs, () => this.orderOnce(), false);
+    };
+    if (this.o.awaitPartnerMs > 0) void this.track(() => this.awaitPartner()).then(loops);
+    else loops();
+  }
+
+  /** Until the partner answers GET_SERVICES (or awaitPartnerMs passed): a partner still starting is not a violation. */
+  private async awaitPartner(): Promise<void> {
+    const deadline = Date.now() + this.o.awaitPartnerMs;
+    while (!this.stopped && Date.now() < deadline) {
+      if ((await this.client.post(this.paths.getServices, { action: "GET_SERVICES" })).ok) return;
+      await this.sleep(250);
+    }
   }
 
   stats(): MarketplaceStats {
@@ -146,22 +160,35 @@ export class Marketplace {
     this.s.issued++;
     const op: Operation = { activationId: r.activationId, number: digits, country: offer.country, operator: offer.operator, service: offer.service, sum, openedAt: Date.now(), sms: [] };
     this.book.add(op);
-    this.plan(op);
-    this.onIssued?.(op);
+    const sms = this.plan(op);
+    this.onIssued?.(op, sms);
     return op;
   }
 
-  /** Random outcome: status 1 sometimes; otherwise wait for an SMS (→ 3) up to the window (→ 4 or 5). */
-  private plan(op: Operation): void {
+  /**
+   * The operation's outcome: the next of `outcomes`, else random (status 1 sometimes;
+   * otherwise wait for an SMS (→ 3) up to the window (→ 4 or 5)). Returns whether the
+   * service should text the number (undefined: left to the services' own chance).
+   */
+  private plan(op: Operation): boolean | undefined {
     const plan: Plan = {};
     this.plans.set(op.activationId, plan);
-    if (!this.o.autoFinish) return;
+    const outcomes = this.o.outcomes;
+    if (outcomes) {
+      const outcome = outcomes[(this.s.issued - 1) % outcomes.length]!;
+      if (!this.o.autoFinish) return outcome === "sms";
+      if (outcome === 1) plan.timer = this.after(this.o.closeAfterSmsMs, () => void this.finish(op.activationId, 1));
+      else plan.timer = this.after(this.o.smsWindowMs, () => void this.finish(op.activationId, outcome === "sms" ? 4 : outcome));
+      return outcome === "sms";
+    }
+    if (!this.o.autoFinish) return undefined;
     if (this.prng.chance(this.o.status1Rate)) {
       plan.timer = this.after(this.prng.int(0, Math.floor(this.o.smsWindowMs / 2)), () => void this.finish(op.activationId, 1));
     } else {
       const noSms: FinishStatus = this.prng.chance(0.5) ? 4 : 5;
       plan.timer = this.after(this.o.smsWindowMs, () => void this.finish(op.activationId, noSms));
     }
+    return undefined;
   }
 
   private async sendFinish(activationId: number, status: FinishStatus): Promise<boolean> {

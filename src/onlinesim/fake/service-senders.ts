@@ -50,9 +50,9 @@ export class ServiceSenders {
     private readonly prng: Prng,
   ) {}
 
-  /** A new operation: maybe send its SMS after a short, random delay. */
-  issued(op: Operation): void {
-    if (this.#stopped || !this.prng.chance(this.opts.smsRate ?? 0.8)) return;
+  /** A new operation: send its SMS after a short, random delay when `send` says so (undefined: by smsRate). */
+  issued(op: Operation, send?: boolean): void {
+    if (this.#stopped || !(send ?? this.prng.chance(this.opts.smsRate ?? 0.8))) return;
     const { min, max } = this.opts.delayMs ?? { min: 300, max: 2_000 };
     const timer = setTimeout(() => {
       this.#timers.delete(timer);

@@ -158,6 +158,7 @@
       li.append(el("b", "", String(s.sims)));
       list.append(li);
     }
+    $("version").textContent = d.version ?? "";
     tickTotals(d);
   }
 

@@ -1,0 +1,30 @@
+/**
+ * Why `simgate run` did not start, as the one line an operator reads in `journalctl -p err`
+ * or the terminal: what is wrong, then what to do about it. Messages that already end with
+ * a remedy (no key, a locked or damaged store, a newer schema, an uncreatable state
+ * directory) are kept as they are; the others get the remedy for their kind of failure.
+ */
+import { ErrorCode, isSimgateError } from "../errors.js";
+import { oneLineError } from "./format.js";
+
+const REMEDIES: Partial<Record<ErrorCode, string>> = {
+  [ErrorCode.ConfigUnreadable]: "check the path and that this user may read it ('simgate config example' prints a complete starting point)",
+  [ErrorCode.ConfigSyntax]: "fix the file ('simgate config check FILE' checks it without starting)",
+  [ErrorCode.ConfigInvalid]: "fix these keys ('simgate config check FILE' checks a file without starting; 'simgate config example' lists every key)",
+  [ErrorCode.ListenFailed]:
+    "stop what holds it, or choose another HOST:PORT (--listen or http.listen for the partner endpoint, --admin or admin.listen for the admin listener)",
+  [ErrorCode.StoreNotWritable]: "give the state directory to the user simgate runs as (chown -R USER: DIR), or choose another with --state-dir or stateDir",
+  [ErrorCode.HttpOptionsInvalid]: "fix that setting in the config ('simgate config check FILE')",
+};
+
+/** Fragments that show a message already says what to do. */
+const HAS_REMEDY = /: (set|choose|restore|upgrade|run|fix|give|stop) |restore a backup|move it aside|--state-dir/;
+
+export function refusalLine(err: unknown): string {
+  if (!isSimgateError(err)) return `${oneLineError(err)} (unexpected: run with --log-level debug and report it with 'simgate version')`;
+  // A config with several problems arrives as "FILE: invalid config:" and one problem per line.
+  const [head = "", ...more] = err.plainMessage.split("\n").filter((l) => l.trim() !== "");
+  const message = more.length > 0 ? `${head.replace(/:$/, "")}: ${more.join("; ")}` : head;
+  const remedy = REMEDIES[err.code];
+  return remedy === undefined || HAS_REMEDY.test(message) ? message : `${message} — ${remedy}`;
+}
