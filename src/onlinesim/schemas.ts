@@ -33,7 +33,7 @@ const RUB_PROBLEM = `expected RUB as a decimal from 0 to ${MAX_RUB} with at most
 /** The shortest decimal form of a number (String()) or a numeric string: digits, optional fraction, no sign, exponent or spaces. */
 const RUB_NUMBER_TEXT = new RegExp(`^\\d+(\\.\\d{1,${RUB_DECIMALS}})?$`);
 const RUB_STRING = new RegExp(`^(0|[1-9]\\d{0,6})(\\.\\d{1,${RUB_DECIMALS}})?$`);
-const rub = z.union([z.number(), z.string()]).transform((v, ctx) => {
+export const Rub = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const value = typeof v === "number" ? v : RUB_STRING.test(v) ? Number(v) : NaN;
   // String(v) of a finite number is its shortest decimal form: exponent forms (1e-7, 1e21) fail the pattern.
   const exact = typeof v === "string" || RUB_NUMBER_TEXT.test(String(v));
@@ -67,7 +67,7 @@ export const GetNumberRequest = z.looseObject({
   country: name, // [C] e.g. "germany" (names: Q4)
   operator: name, // [C] e.g. "any"
   service: name, // [C] e.g. "facebook"
-  sum: rub, // [C] RUB credited on success
+  sum: Rub, // [C] RUB credited on success
   key: apiKey, // [C]
   exceptionPhoneSet: ExceptionPhoneSet.optional(), // [C] optional; mask exclusion mandatory
   currency: z.number().int().optional(), // [R] SMSHUB only; Onlinesim does not send it
@@ -80,7 +80,7 @@ export const FinishActivationRequest = z.looseObject({
   action: z.literal("FINISH_ACTIVATION"), // [C]
   activationId, // [C] our id
   status: FinishStatus, // [C]
-  sum: rub.optional(), // [C] newer copies only (S7-live, S7-mirror)
+  sum: Rub.optional(), // [C] newer copies only (S7-live, S7-mirror)
   key: apiKey, // [C]
 });
 /** §2.6: action/activationId/status [C]; key, sum [R]. */

@@ -8,7 +8,7 @@ import { deflateRawSync, deflateSync, gunzipSync, gzipSync } from "node:zlib";
 import { request as httpRequest } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { acceptsGzip } from "../../src/http/partner/compress.js";
-import { KEY, answerOf, bodyOf, requestLines, startPartner, type Answer, type Harness } from "./partner-harness.js";
+import { KEY, LEVEL, answerOf, bodyOf, requestLines, startPartner, type Answer, type Harness } from "./partner-harness.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -69,7 +69,13 @@ describe("fields", () => {
     expect((await h.call("/", { action: "FINISH_ACTIVATION", activationId: priced.json["activationId"], status: 4, sum: "4.5" })).json).toEqual({ status: "SUCCESS" });
     for (const sum of ["forty", 1e300, "1e300", "NaN", -5, 1.23456])
       expectError(await h.call("/", { action: "GET_NUMBER", country: "russia", operator: "any", service: "facebook", sum }), 400, "BAD_REQUEST", /^sum: expected RUB as a decimal/);
-    expectError(await h.call("/", { action: "FINISH_ACTIVATION", activationId: 7, status: 3, sum: 1e300 }), 400, "BAD_REQUEST", /^sum: /);
+    // A FINISH whose sum is not money still closes the operation (refusing it would keep the
+    // module busy while Onlinesim re-sends the same FINISH forever); the sum is not booked, and
+    // the request line says which value was ignored, at warn.
+    const badSum = await h.call("/", { action: "GET_NUMBER", country: "russia", operator: "any", service: "facebook", sum: 10 });
+    expect((await h.call("/", { action: "FINISH_ACTIVATION", activationId: badSum.json["activationId"], status: 3, sum: 1e300 })).json).toEqual({ status: "SUCCESS" });
+    expect(requestLines(h).find((l) => l["action"] === "FINISH_ACTIVATION" && l["activationId"] === badSum.json["activationId"])).toMatchObject({ level: LEVEL.warn, ignoredSum: "1e+300", result: "SUCCESS" });
+    expect(h.engine.openActivations().some((a) => a.id === badSum.json["activationId"])).toBe(false);
     expectError(await h.call("/", { action: "GET_NUMBER", country: "russia", operator: "any", service: "facebook" }), 400, "BAD_REQUEST", /^sum: /);
     expectError(
       await h.call("/", { action: "GET_NUMBER", country: "russia", operator: "any", service: "facebook", sum: 1, exceptionPhoneSet: ["7x"] }),

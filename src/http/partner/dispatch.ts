@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { Config } from "../../config/schema.js";
-import { check, FinishActivationRequest, GetNumberRentRequest, GetNumberRequest, GetServicesRequest } from "../../onlinesim/schemas.js";
+import { check, FinishActivationRequest, GetNumberRentRequest, GetNumberRequest, GetServicesRequest, Rub } from "../../onlinesim/schemas.js";
 import { errorBody, WireError } from "./errors.js";
 import type { PartnerEngine } from "./options.js";
 import type { PathKind } from "./routes.js";
@@ -23,7 +23,7 @@ const getNumberRent = GetNumberRentRequest.omit({ key: true });
  * releases the number and logs it. Refusing it would keep the number busy while Onlinesim
  * re-sends the FINISH forever (§2.5), so only the type is checked here.
  */
-const finish = FinishActivationRequest.omit({ key: true }).extend({ status: z.number().int() });
+const finish = FinishActivationRequest.omit({ key: true }).extend({ status: z.number().int(), sum: z.unknown().optional() });
 
 /** Fields each action's body is documented to carry (§2.1, §2.3, §2.5; `currency` is SMSHUB's). */
 const KNOWN_FIELDS: Record<Action, readonly string[]> = {
@@ -131,11 +131,17 @@ export async function dispatch(engine: PartnerEngine, body: Record<string, unkno
     case "FINISH_ACTIVATION": {
       const c = check(finish, body);
       if (!c.ok) return invalid(400, WireError.BadRequest, problemsDetail(c.problems), base);
-      const { activationId, status, sum } = c.value;
-      const log = { ...base, activationId, finishStatus: status, sum };
+      const { activationId, status } = c.value;
+      // The same reasoning for the sum: a FINISH whose sum is not valid money (1e300, float
+      // noise, a negative) still closes the operation, without a recorded sum — refusing it
+      // would keep the module busy while Onlinesim re-sends the same FINISH forever.
+      const money = c.value.sum === undefined ? undefined : Rub.safeParse(c.value.sum);
+      const sum = money?.success ? money.data : undefined;
+      const badSum = money !== undefined && !money.success ? { ignoredSum: String(c.value.sum).slice(0, 40) } : {};
+      const log = { ...base, activationId, finishStatus: status, sum, ...badSum };
       const answer = engine.finishActivation({ activationId, status, sum });
       // §2.5 [C]: ERROR makes Onlinesim re-send, which is what a failed store write needs.
-      return { status: 200, body: answer, metricAction, log: { ...log, result: answer.status, ...(answer.status === "ERROR" ? { error: answer.error } : {}) }, level: answer.status === "SUCCESS" ? "info" : "warn" };
+      return { status: 200, body: answer, metricAction, log: { ...log, result: answer.status, ...(answer.status === "ERROR" ? { error: answer.error } : {}) }, level: answer.status === "SUCCESS" && !("ignoredSum" in badSum) ? "info" : "warn" };
     }
   }
 }

@@ -64,7 +64,7 @@ export class RequestLog {
     // A successful order or finish is logged by the engine (one line each, with port and
     // number); ours would repeat it. NO_NUMBERS, errors and unknown fields stay at info.
     const f = note.fields as Record<string, unknown> | undefined;
-    if (status < 400 && !slow && f?.["result"] === "SUCCESS" && f["unknownFields"] === undefined) level = "debug";
+    if (status < 400 && !slow && f?.["result"] === "SUCCESS" && f["unknownFields"] === undefined && f["ignoredSum"] === undefined) level = "debug";
     if (status === 401 || status === 403 || slow) level = level === "error" ? "error" : "warn";
     if (status >= 500) level = "error";
     const fields = this.scrub({
