@@ -55,7 +55,7 @@ describe("the version, everywhere (simgate run --simulate 4, a fake Onlinesim)",
 
   it("is in /api/status and `simgate status --json`", async () => {
     expect((await daemon.status()).version).toBe(VERSION);
-    const r = await runSimgate(["status", "--json", "--admin", daemon.adminUrl.replace("http://", "")]);
+    const r = await runSimgate(["status", "--json", "--admin", daemon.adminUrl.replace("http://", "")], undefined, { SIMGATE_ADMIN_TOKEN: daemon.adminToken });
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { version: string }).version).toBe(VERSION);
   });
@@ -64,7 +64,8 @@ describe("the version, everywhere (simgate run --simulate 4, a fake Onlinesim)",
     const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--headless=new"] });
     try {
       const page = await browser.newPage();
-      await page.goto(`${daemon.adminUrl}/`);
+      // ?token= logs the page in (a session cookie), as the demo's printed URL does.
+      await page.goto(`${daemon.adminUrl}/?token=${daemon.adminToken}`);
       await page.locator("#version", { hasText: VERSION }).waitFor({ timeout: 10_000 });
       expect(await page.locator("h1").textContent()).toBe(`simgate ${VERSION}`);
     } finally {
