@@ -37,8 +37,15 @@ import { BENCH_KEY, hideUdevadm, percentile, sleep, startBenchDaemon, waitFor, t
 
 const MODEM_COUNTS = [64, 256] as const;
 const MEASURE_MS = 12_000;
+/**
+ * Per port at 64 modems. A larger pool keeps the pool's total at that of 64 (each of 256
+ * ports is asked four times less often): two shared cores cannot serve 1,024 AT+CSQ/s
+ * through ptys with room to spare, and a saturated daemon measures its own backlog, not
+ * the SMS path. The measurement lasts at least one SMS period.
+ */
 const SMS_EVERY_MS = 4_000;
 const CSQ_EVERY_MS = 250;
+const perPort = (ms: number, modems: number) => (ms * modems) / 64;
 /** After the last injection: SMS still in flight get this long to arrive. */
 const DRAIN_MS = 10_000;
 const IDLE_MS = 3_000;
@@ -116,6 +123,11 @@ interface RunResult {
   /** The daemon's event loop busy share, and its longest stall, during the measurement. */
   elu: number;
   lagMax: number;
+  /** Max over every SMS sent: arrival, or the moment we stopped waiting for it. */
+  longestWait: number;
+  smsEveryMs: number;
+  csqEveryMs: number;
+  measureMs: number;
   lost: number;
   /** Of which arrived right after a delete. */
   lostAfterDelete: number;
@@ -129,6 +141,9 @@ interface RunResult {
 }
 
 async function run(modems: number, latencyMs: number, compareIdle: boolean): Promise<RunResult> {
+  const smsEvery = perPort(SMS_EVERY_MS, modems);
+  const csqEvery = perPort(CSQ_EVERY_MS, modems);
+  const measureMs = Math.max(MEASURE_MS, smsEvery);
   const b = await startBenchDaemon({ modems, seed: "bench", latencyMs, mode: "v1", onlinesim: {}, udev: compareIdle ? "host" : "absent" });
   let restorePath = (): void => undefined;
   try {
@@ -182,7 +197,7 @@ async function run(modems: number, latencyMs: number, compareIdle: boolean): Pro
     let csqErrors = 0;
     const sessions = b.daemon.map.snapshot().map((p) => b.daemon.pool.session(p.id)).filter((s) => s !== undefined);
     const busy = sessions.map(async (session) => {
-      await sleep(randomInt(0, CSQ_EVERY_MS));
+      await sleep(randomInt(0, csqEvery));
       while (running) {
         const t0 = performance.now();
         try {
@@ -192,7 +207,7 @@ async function run(modems: number, latencyMs: number, compareIdle: boolean): Pro
         } catch {
           csqErrors++;
         }
-        await sleep(Math.max(0, CSQ_EVERY_MS - (performance.now() - t0)));
+        await sleep(Math.max(0, csqEvery - (performance.now() - t0)));
       }
     });
 
@@ -216,18 +231,19 @@ async function run(modems: number, latencyMs: number, compareIdle: boolean): Pro
     lag.enable();
     const start = performance.now();
     const senders = ordered.map(async (o, i) => {
-      await sleep((i * SMS_EVERY_MS) / ordered.length);
-      while (performance.now() - start < MEASURE_MS) {
+      await sleep((i * smsEvery) / ordered.length);
+      while (performance.now() - start < measureMs) {
         const t0 = performance.now();
         sent.push(inject(o));
         armed.set(modemAt(o), o);
-        await sleep(Math.max(0, SMS_EVERY_MS - (performance.now() - t0)));
+        await sleep(Math.max(0, smsEvery - (performance.now() - t0)));
       }
     });
     await Promise.all(senders);
     const elu = perf.eventLoopUtilization(elu0);
     lag.disable();
     await waitFor("the measured SMS", () => (sent.every((s) => arrived.has(s.text)) ? true : undefined), DRAIN_MS).catch(() => undefined);
+    const gaveUpAt = performance.now();
     running = false;
     await Promise.all(busy);
 
@@ -235,6 +251,8 @@ async function run(modems: number, latencyMs: number, compareIdle: boolean): Pro
     const delivered = sent.filter((s) => arrived.has(s.text) && onMap.has(s.text));
     const sms = delivered.map((s) => arrived.get(s.text)! - s.at);
     const afterDelete = delivered.filter((s) => s.afterDelete).map((s) => arrived.get(s.text)! - s.at);
+    // An SMS that never arrived had waited this long when we stopped waiting: the max is at least that.
+    const longestWait = Math.max(...sent.map((s) => (arrived.get(s.text) ?? gaveUpAt) - s.at));
     const toMap = delivered.map((s) => onMap.get(s.text)! - s.at);
     const mapToPush = delivered.map((s) => arrived.get(s.text)! - onMap.get(s.text)!);
     const fsync = durableCommitBaseline(b.dir, 1_000);
@@ -251,6 +269,10 @@ async function run(modems: number, latencyMs: number, compareIdle: boolean): Pro
       fsync,
       elu: elu.utilization,
       lagMax: lag.max / 1e6,
+      longestWait,
+      smsEveryMs: smsEvery,
+      csqEveryMs: csqEvery,
+      measureMs,
       lost: sent.length - sms.length,
       lostAfterDelete: sent.filter((s) => s.afterDelete).length - afterDelete.length,
       csq,
@@ -278,9 +300,8 @@ function rows(r: RunResult): BenchResult[] {
   const over = p(sms, 50) - p(csq, 50);
   // Issue 6 set its targets at 64 modems; the 256-modem rows show how they scale.
   const issue6 = r.modems === 64;
-  const context = `${r.sms.length} SMS on ${r.ordered} ordered of ${r.modems} modems (${r.ready} sellable), two per modem every ${SMS_EVERY_MS} ms for ${MEASURE_MS / 1000} s, the second arriving while the first is deleted; AT+CSQ on every port every ${CSQ_EVERY_MS} ms`;
-  // An SMS that never arrived (within DRAIN_MS) waited at least that long: the max is then a lower bound.
-  const max = r.lost > 0 ? DRAIN_MS : (sms.at(-1) ?? Number.NaN);
+  const context = `${r.sms.length} SMS on ${r.ordered} ordered of ${r.modems} modems (${r.ready} sellable), two per modem every ${r.smsEveryMs} ms for ${r.measureMs / 1000} s, the second arriving while the first is deleted; AT+CSQ on every port every ${r.csqEveryMs} ms`;
+  const max = r.longestWait;
   const maxBound = TARGETS.maxOverP95 * p(sms, 95);
   const idleRows: BenchResult[] = r.idle
     ? (["host", "absent"] as const).map((k) => ({
@@ -321,7 +342,7 @@ function rows(r: RunResult): BenchResult[] {
       name: `${prefix}: max`,
       value: max,
       unit: "ms",
-      note: `${r.lost > 0 ? "at least (some never arrived); " : ""}target ≤ ${TARGETS.maxOverP95} × p95 (${maxBound.toFixed(1)} ms): ${max <= maxBound ? "met" : "NOT met"}; the ${afterDelete.length} SMS that arrived right after a delete: p50 ${p(afterDelete, 50).toFixed(1)}, p95 ${p(afterDelete, 95).toFixed(1)}, max ${(afterDelete.at(-1) ?? Number.NaN).toFixed(1)} ms; p99 of all ${p(sms, 99).toFixed(1)} ms; not arrived within ${DRAIN_MS / 1000} s: ${r.lost} (${r.lostAfterDelete} of them right after a delete); PUSH_SMS accepted ${r.pushAccepted}, refused ${r.pushRejected}; daemon start to settled pool ${(r.startMs / 1000).toFixed(1)} s`,
+      note: `${r.lost > 0 ? "at least (some never arrived); " : ""}target ≤ ${TARGETS.maxOverP95} × p95 (${maxBound.toFixed(1)} ms): ${r.lost === 0 && max <= maxBound ? "met" : "NOT met"}; the ${afterDelete.length} SMS that arrived right after a delete: p50 ${p(afterDelete, 50).toFixed(1)}, p95 ${p(afterDelete, 95).toFixed(1)}, max ${(afterDelete.at(-1) ?? Number.NaN).toFixed(1)} ms; p99 of all ${p(sms, 99).toFixed(1)} ms; not arrived within ${DRAIN_MS / 1000} s: ${r.lost} (${r.lostAfterDelete} of them right after a delete); PUSH_SMS accepted ${r.pushAccepted}, refused ${r.pushRejected}; daemon start to settled pool ${(r.startMs / 1000).toFixed(1)} s`,
     },
   ];
 }
