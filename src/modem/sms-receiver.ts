@@ -274,6 +274,8 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       // A queued indication for a message we already took finds its slot free: nothing to do.
       else if (read.kind === "empty") this.#log.debug({ memory, index }, "indicated SMS slot is empty (already taken)");
       else if (isReceived(read.sms.stat, memory)) await this.#handOffStored({ memory, index, stat: read.sms.stat, length: read.sms.length, pdu: read.sms.pdu });
+      // An outgoing message someone stored: it stays, and it is not ours to take.
+      else this.#slots.kept(slotKey(memory, index));
     } catch (err) {
       if (this.#quietFailure(err)) return;
       this.#log.warn({ err, memory, index }, "reading an indicated SMS failed; it stays on the modem for the sweep");
@@ -284,7 +286,11 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
   /** Hand off one stored part; delete it only when `accept` resolved. Caller holds the slot. Never rejects. */
   async #handOffStored(e: StoredEntry): Promise<void> {
     const part = this.#part({ memory: e.memory, index: e.index, pdu: e.pdu, tpduLength: e.length });
-    if (!(await this.#handOff(part))) return;
+    if (!(await this.#handOff(part))) {
+      // Still on the modem, retried by a sweep: an indication for this slot meanwhile is about it.
+      this.#slots.kept(slotKey(e.memory, e.index));
+      return;
+    }
     if (this.#stopped) {
       this.#log.info({ memory: e.memory, index: e.index }, "accepted after stop; left on the modem (handed off again later, the store dedups)");
       return;
@@ -295,8 +301,6 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       return;
     }
     try {
-      // From here the slot may be free, and the module may store the next SMS in it.
-      this.#slots.emptied(slotKey(e.memory, e.index));
       await this.#memory.delete(e.memory, e.index);
       this.#stats.deleted++;
     } catch (err) {

@@ -8,7 +8,9 @@
  * while the delete still holds the slot; dropping it left the new SMS for the periodic
  * sweep, up to a minute later (issue 14: 13 of 150 SMS waited up to 55 s). So the
  * indication is remembered on the claim, and the holder reads the slot again as soon as
- * it has released it — after its delete, when the slot may hold the new message.
+ * it has released it — after its delete, when the slot may hold the new message. The
+ * only exception is a holder that knows the slot still holds the SMS it read (its
+ * hand-off failed): then the indication is about that SMS, and the retry sweep takes it.
  *
  * Slots are keyed "<memory>:<index>": the same index in SM and ME are different SMS.
  */
@@ -18,8 +20,8 @@ export const slotKey = (memory: string, index: number): string => `${memory}:${i
 interface Claim {
   /** An indication for this slot came in while it was held. */
   indicatedAgain: boolean;
-  /** The holder sent AT+CMGD for it: the slot may now hold a new message. */
-  emptied: boolean;
+  /** The holder left the SMS it read in the slot: the slot cannot hold a new one. */
+  kept: boolean;
 }
 
 export class SlotClaims {
@@ -45,7 +47,7 @@ export class SlotClaims {
       held.indicatedAgain = true;
       return false;
     }
-    this.#held.set(key, { indicatedAgain: false, emptied: false });
+    this.#held.set(key, { indicatedAgain: false, kept: false });
     this.#unread.delete(key);
     return true;
   }
@@ -57,29 +59,32 @@ export class SlotClaims {
   claimForSweep(key: string): { claimed: boolean; missedIndication: boolean } {
     if (this.#held.has(key)) return { claimed: false, missedIndication: false };
     const missedIndication = this.#unread.delete(key);
-    this.#held.set(key, { indicatedAgain: false, emptied: false });
+    this.#held.set(key, { indicatedAgain: false, kept: false });
     return { claimed: true, missedIndication };
   }
 
-  /** The holder is about to delete the slot (whether the delete succeeds or not, read it again if indicated). */
-  emptied(key: string): void {
+  /**
+   * The holder leaves the SMS it read where it is (hand-off failed, or not a received
+   * message): the slot cannot take a new one, so an indication for it meanwhile is about
+   * that SMS. Anything else (deleted, found empty, unreadable) may leave room for a new one.
+   */
+  kept(key: string): void {
     const held = this.#held.get(key);
-    if (held) held.emptied = true;
+    if (held) held.kept = true;
   }
 
   /**
-   * The holder is done. True: an indication came in meanwhile and the slot was emptied, so
-   * the caller keeps the claim and reads the slot again now. When the holder did not empty
-   * the slot (hand-off failed, unreadable reply), the indication was about the SMS it held,
-   * which is still stored: the retry sweep the failure scheduled takes it.
+   * The holder is done. True: an indication came in meanwhile and the slot may hold a new
+   * SMS, so the caller keeps the claim and reads the slot again now. When the holder kept
+   * the SMS in the slot, the indication was about it: the retry sweep the failure
+   * scheduled takes it.
    */
   release(key: string): boolean {
     const held = this.#held.get(key);
     if (!held) return false;
     if (held.indicatedAgain) this.#unread.delete(key);
-    if (held.indicatedAgain && held.emptied) {
+    if (held.indicatedAgain && !held.kept) {
       held.indicatedAgain = false;
-      held.emptied = false;
       return true;
     }
     this.#held.delete(key);

@@ -16,9 +16,10 @@ const pdu = (text: string) => encodeDeliver({ sender: "+79161234567", text, time
 /**
  * ME storage with 1-based slots, lowest free slot first (what the modules did). `arrivals`
  * are SMS the network delivers while an `AT+CMGD` runs: stored in the slot just freed, and
- * their `+CMTI` is written in the same chunk as the OK.
+ * their `+CMTI` is written in the same chunk as the OK; `onEmptyRead` likewise while an
+ * `AT+CMGR` of an empty slot runs.
  */
-function literalModem(device: MockDevice, arrivals: string[]): { slots: Map<number, string>; commands: string[] } {
+function literalModem(device: MockDevice, arrivals: string[], onEmptyRead: string[] = []): { slots: Map<number, string>; commands: string[] } {
   const slots = new Map<number, string>();
   const commands: string[] = [];
   const store = (hex: string): number => {
@@ -41,7 +42,11 @@ function literalModem(device: MockDevice, arrivals: string[]): { slots: Map<numb
     m = /^AT\+CPMS="ME";\+CMGR=(\d+)$/.exec(command);
     if (m) {
       const hex = slots.get(Number(m[1]));
-      return hex ? `\r\n${cpms()}\r\n+CMGR: 0,,${hex.length / 2 - 1}\r\n${hex}\r\n\r\nOK\r\n` : `\r\n${cpms()}\r\n\r\n+CMS ERROR: 321\r\n`;
+      if (hex) return `\r\n${cpms()}\r\n+CMGR: 0,,${hex.length / 2 - 1}\r\n${hex}\r\n\r\nOK\r\n`;
+      // An empty slot; an SMS arriving meanwhile is stored in it, its +CMTI behind the error.
+      const next = onEmptyRead.shift();
+      const urc = next === undefined ? "" : `\r\n+CMTI: "ME",${store(next)}\r\n`;
+      return `\r\n${cpms()}\r\n\r\n+CMS ERROR: 321\r\n${urc}`;
     }
     m = /^AT\+CPMS="ME";\+CMGD=(\d+)$/.exec(command);
     if (m) {
@@ -113,5 +118,30 @@ describe("SmsReceiver: +CMTI right behind the OK of AT+CMGD (issue 14 §1)", () 
     // One round trip after the delete's OK: the very next command reads slot 1 again.
     expect(after.slice(0, 3)).toEqual(['AT+CPMS="ME";+CMGR=1', 'AT+CPMS="ME";+CMGD=1', 'AT+CPMS="ME";+CMGR=1']);
     expect(after.some((c) => c.includes("+CMGL"))).toBe(false);
+  });
+
+  it("a stale +CMTI whose read finds the slot empty: an SMS stored there meanwhile is read at once too", async () => {
+    const { channel, device } = await rig("/dev/race-cmgr-empty");
+    const fresh = pdu("fresh code 333333");
+    const modem = literalModem(device, [], [fresh.hex]);
+    let accepted: () => void = () => undefined;
+    const acceptedFresh = new Promise<void>((resolve) => (accepted = resolve));
+    const receiver = new SmsReceiver(channel, {
+      portId: "usb-1-1",
+      iccid: () => "8970100000000000001",
+      driver: genericDriver,
+      accept: async (part) => {
+        if (part.pdu === fresh.hex) accepted();
+      },
+      sweepIntervalMs: 3_600_000,
+      retryDelayMs: 3_600_000,
+    });
+    cleanups.push(() => receiver.stop());
+    await receiver.start();
+    const commandsAtStart = modem.commands.length;
+    // An indication for slot 1, which is empty (its SMS was taken already).
+    device.say('\r\n+CMTI: "ME",1\r\n');
+    await within(acceptedFresh, 4000, "the SMS stored in slot 1 while its stale indication was read was never read");
+    expect(modem.commands.slice(commandsAtStart, commandsAtStart + 2)).toEqual(['AT+CPMS="ME";+CMGR=1', 'AT+CPMS="ME";+CMGR=1']);
   });
 });

@@ -10,19 +10,19 @@ describe("SlotClaims", () => {
     expect(s.claimForIndication(k)).toBe(true);
     s.indicated(k);
     expect(s.claimForIndication(k)).toBe(false);
-    s.emptied(k);
-    // Released after the delete: read it again, keeping the claim.
+    // Released (after a delete, or a read that found the slot empty): read it again, keeping the claim.
     expect(s.release(k)).toBe(true);
     expect(s.has(k)).toBe(true);
     expect(s.release(k)).toBe(false);
     expect(s.has(k)).toBe(false);
   });
 
-  it("an indication queued behind a holder that did not empty the slot refers to the SMS still there: no re-read, nothing lost for the sweep to report", () => {
+  it("an indication queued behind a holder that kept its SMS in the slot refers to that SMS: no re-read, nothing lost for the sweep to report", () => {
     const s = new SlotClaims();
     expect(s.claimForSweep(k)).toEqual({ claimed: true, missedIndication: false });
     s.indicated(k);
     expect(s.claimForIndication(k)).toBe(false);
+    s.kept(k);
     expect(s.release(k)).toBe(false);
     expect(s.claimForSweep(k)).toEqual({ claimed: true, missedIndication: false });
   });
