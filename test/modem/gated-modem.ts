@@ -5,8 +5,8 @@
  * - `modemReads()`: the module takes what the host typed and executes it (its replies
  *   wait on the wire);
  * - `deliver("all")`: everything waiting goes to the host as ONE read (a +CMTI behind an
- *   OK arrives in the same chunk, as from the real devices), `deliver("first")`: only the
- *   oldest piece.
+ *   OK arrives in the same chunk, as from the real devices), `deliver("line")`: only up to
+ *   the end of the first line (a read may end anywhere between lines).
  * The network (injectSms / injectStatusReport on `modem`) may act between any two steps:
  * after `modemReads()` ran an `AT+CMGD`, a new SMS takes the slot it freed.
  */
@@ -16,11 +16,11 @@ import type { SimulatedModem } from "../../src/sim/simulated-modem.js";
 
 export class GatedWire extends EventEmitter<DeviceWireEvents> implements DeviceWire {
   #toModem: Buffer[] = [];
-  #toHost: Buffer[] = [];
+  #toHost = "";
 
   constructor(readonly modem: SimulatedModem) {
     super();
-    modem.on("output", (data) => this.#toHost.push(Buffer.from(data)));
+    modem.on("output", (data) => (this.#toHost += data.toString("latin1")));
   }
 
   get present(): boolean {
@@ -36,7 +36,7 @@ export class GatedWire extends EventEmitter<DeviceWireEvents> implements DeviceW
     return this.#toModem.length;
   }
 
-  /** Pieces of output waiting to reach the host. */
+  /** Bytes of output waiting to reach the host. */
   get waiting(): number {
     return this.#toHost.length;
   }
@@ -46,9 +46,15 @@ export class GatedWire extends EventEmitter<DeviceWireEvents> implements DeviceW
     for (const b of typed) this.modem.receiveFromHost(b);
   }
 
-  deliver(how: "all" | "first"): void {
-    const pieces = how === "all" ? this.#toHost.splice(0) : this.#toHost.splice(0, 1);
-    if (pieces.length > 0) this.emit("output", Buffer.concat(pieces));
+  deliver(how: "all" | "line"): void {
+    let end = this.#toHost.length;
+    if (how === "line") {
+      const text = /^[\r\n]*[^\r\n]+\r\n/.exec(this.#toHost);
+      if (text) end = text[0].length;
+    }
+    const out = this.#toHost.slice(0, end);
+    this.#toHost = this.#toHost.slice(end);
+    if (out.length > 0) this.emit("output", Buffer.from(out, "latin1"));
   }
 }
 
