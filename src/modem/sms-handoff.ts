@@ -101,7 +101,7 @@ export class AcceptedPdus {
 
 /**
  * Reassembly for one port: the codec's Reassembler keyed by (SIM, sender, ref, width,
- * total) (modems.md §1.9: keying by ref alone mixes messages, serialport-gsm #111) and
+ * total) (keying by ref alone mixes messages: serialport-gsm #111) and
  * split further by coding and time (src/codec/reassembly.ts says why), plus the
  * ReceivedParts of each group so a whole message lists exactly the parts it was built
  * from, and every accepted part ends up in exactly one message.
