@@ -2,7 +2,7 @@
  * The SMS receive path of one port. Every SMS is money, so the rules are:
  * - act on `+CMTI` at once (read from the memory the URC names, bg111/asterisk-chan-dongle #31),
  *   and never drop one: an indication for a slot we are still working on is queued and the
- *   slot read again after our delete (sms-slots.ts says why);
+ *   slot read again as soon as we let go of it, after our delete (sms-slots.ts says why);
  * - sweep with `AT+CMGL=4` as a safety net: URCs get lost, CNMI gets forgotten, and full
  *   storage stops `+CMTI` altogether (modems.md §1.9, wdoekes/asterisk-chan-dongle #47);
  * - delete from the modem only after `accept` resolved (the store has it durably); a failed
@@ -261,7 +261,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     void this.#readAndHandOff(memory, index).finally(() => this.#release(memory, index));
   }
 
-  /** Let go of a slot; read it again at once when an indication for it came in while it was held and emptied. */
+  /** Let go of a slot; read it again at once when an indication for it came in while it was held (unless we kept our SMS there). */
   #release(memory: string, index: number): void {
     if (this.#slots.release(slotKey(memory, index))) this.#readHeld(memory, index);
   }
