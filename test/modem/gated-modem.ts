@@ -31,7 +31,7 @@ export class GatedWire extends EventEmitter<DeviceWireEvents> implements DeviceW
     this.#toModem.push(Buffer.from(data));
   }
 
-  /** Bytes typed by the host the module has not taken yet. */
+  /** Writes of the host the module has not taken yet. */
   get typed(): number {
     return this.#toModem.length;
   }
