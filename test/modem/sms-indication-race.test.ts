@@ -83,6 +83,22 @@ describe("SmsReceiver: +CMTI right behind the OK of AT+CMGD (issue 14 §1)", () 
     return { channel, device };
   }
 
+  /** A started receiver whose sweep would find nothing before the test ends (it never runs). */
+  async function started(channel: AtChannel, accept: (part: ReceivedPart) => void): Promise<SmsReceiver> {
+    const receiver = new SmsReceiver(channel, {
+      portId: "usb-1-1",
+      iccid: () => "8970100000000000001",
+      driver: genericDriver,
+      accept: async (part) => accept(part),
+      // In production the sweep would find it within 60 s; here it never runs.
+      sweepIntervalMs: 3_600_000,
+      retryDelayMs: 3_600_000,
+    });
+    cleanups.push(() => receiver.stop());
+    await receiver.start();
+    return receiver;
+  }
+
   it("reads the SMS stored in the just-deleted slot 1 at once, without waiting for the sweep", async () => {
     const { channel, device } = await rig("/dev/race-cmgd-1");
     const first = pdu("first code 111111");
@@ -91,19 +107,10 @@ describe("SmsReceiver: +CMTI right behind the OK of AT+CMGD (issue 14 §1)", () 
     const accepted: ReceivedPart[] = [];
     let acceptedSecond: () => void = () => undefined;
     const secondAccepted = new Promise<void>((resolve) => (acceptedSecond = resolve));
-    const receiver = new SmsReceiver(channel, {
-      portId: "usb-1-1",
-      iccid: () => "8970100000000000001",
-      driver: genericDriver,
-      accept: async (part) => {
-        accepted.push(part);
-        if (part.pdu === second.hex) acceptedSecond();
-      },
-      // The sweep would find it in 60 s in production; here it would never run at all.
-      sweepIntervalMs: 3_600_000,
+    await started(channel, (part) => {
+      accepted.push(part);
+      if (part.pdu === second.hex) acceptedSecond();
     });
-    cleanups.push(() => receiver.stop());
-    await receiver.start();
     const commandsAtStart = modem.commands.length;
 
     // tx '+CMTI: "ME",1' for the first SMS; the receiver reads and deletes it, and the
@@ -126,18 +133,9 @@ describe("SmsReceiver: +CMTI right behind the OK of AT+CMGD (issue 14 §1)", () 
     const modem = literalModem(device, [], [fresh.hex]);
     let accepted: () => void = () => undefined;
     const acceptedFresh = new Promise<void>((resolve) => (accepted = resolve));
-    const receiver = new SmsReceiver(channel, {
-      portId: "usb-1-1",
-      iccid: () => "8970100000000000001",
-      driver: genericDriver,
-      accept: async (part) => {
-        if (part.pdu === fresh.hex) accepted();
-      },
-      sweepIntervalMs: 3_600_000,
-      retryDelayMs: 3_600_000,
+    await started(channel, (part) => {
+      if (part.pdu === fresh.hex) accepted();
     });
-    cleanups.push(() => receiver.stop());
-    await receiver.start();
     const commandsAtStart = modem.commands.length;
     // An indication for slot 1, which is empty (its SMS was taken already).
     device.say('\r\n+CMTI: "ME",1\r\n');
