@@ -101,12 +101,15 @@ export class AcceptedPdus {
 
 /**
  * Reassembly for one port: the codec's Reassembler keyed by (SIM, sender, ref, width,
- * total) (modems.md §1.9: keying by ref alone mixes messages, serialport-gsm #111), plus
- * the ReceivedParts of each group so a whole message can list what it was built from.
+ * total) (keying by ref alone mixes messages: serialport-gsm #111) and
+ * split further by coding and time (src/codec/reassembly.ts says why), plus the
+ * ReceivedParts of each group so a whole message lists exactly the parts it was built
+ * from, and every accepted part ends up in exactly one message.
  */
 export class MessageAssembler {
   readonly #reassembler: Reassembler;
-  readonly #groups = new Map<string, ReceivedPart[]>();
+  /** Codec group id → the parts collected in it (a part resent by the network too). */
+  readonly #groups = new Map<number, ReceivedPart[]>();
 
   constructor(
     private readonly portId: string,
@@ -120,21 +123,28 @@ export class MessageAssembler {
   add(part: ReceivedPart, now: number): CompleteSms | null {
     const sms = part.decoded;
     if (sms === null || sms.type !== "deliver") return null;
-    const sim = part.iccid ?? this.portId;
-    const result = this.#reassembler.addSms(sim, sms, now);
-    const key = sms.concat ? groupKey(sim, sms.sender, sms.concat.ref, sms.concat.refWidth, sms.concat.total) : null;
+    const result = this.#reassembler.addSms(part.iccid ?? this.portId, sms, now);
     switch (result.kind) {
       case "complete": {
-        const parts = key ? [...(this.#groups.get(key) ?? []), part] : [part];
-        if (key) this.#groups.delete(key);
+        const group = result.message.group;
+        const parts = group === null ? [part] : [...this.#take(group), part];
         return this.#complete(result.message, parts, part.iccid);
       }
       case "pending":
-        if (key) this.#groups.set(key, [...(this.#groups.get(key) ?? []), part]);
+        this.#collect(result.group, part);
+        if (result.have === 1 && result.others > 0) {
+          // How wrong joins used to start (issue 12): worth a line when it happens.
+          this.log.warn(
+            { port: this.portId, sender: sms.sender, ref: sms.concat?.ref, total: sms.concat?.total },
+            "a second multipart SMS with the same sender and reference; kept apart by coding and time, each delivered on its own",
+          );
+        }
         return null;
       case "duplicate":
-        // The network resent a part (same seq): the store keeps both PDUs, the text uses the first.
-        this.log.info({ sender: sms.sender, concat: sms.concat, conflict: result.conflict }, "duplicate SMS part");
+        // The network resent a part (same seq, same text): kept with its group, so the
+        // store links it to the same message; the text uses the first.
+        this.log.info({ sender: sms.sender, concat: sms.concat }, "duplicate SMS part");
+        this.#collect(result.group, part);
         return null;
       case "rejected":
         this.log.warn({ reason: result.reason, pdu: part.pdu }, "reassembly rejected a part; it was stored, no message emitted");
@@ -145,15 +155,23 @@ export class MessageAssembler {
   /** Groups past their timeout, delivered incomplete with the missing parts named. */
   expire(now: number): CompleteSms[] {
     return this.#reassembler.expire(now).map((m) => {
-      const key = groupKey(m.sim, m.sender, m.ref ?? 0, m.refWidth ?? 8, m.total);
-      const parts = this.#groups.get(key) ?? [];
-      this.#groups.delete(key);
+      const parts = m.group === null ? [] : this.#take(m.group);
       return this.#complete(m, parts, parts[0]?.iccid ?? null);
     });
   }
 
   nextDeadline(): number | null {
     return this.#reassembler.nextDeadline();
+  }
+
+  #collect(group: number, part: ReceivedPart): void {
+    this.#groups.set(group, [...(this.#groups.get(group) ?? []), part]);
+  }
+
+  #take(group: number): ReceivedPart[] {
+    const parts = this.#groups.get(group) ?? [];
+    this.#groups.delete(group);
+    return parts;
   }
 
   #complete(m: AssembledMessage, parts: ReceivedPart[], iccid: string | null): CompleteSms {
@@ -168,10 +186,6 @@ export class MessageAssembler {
       timestamp: m.timestamp,
     };
   }
-}
-
-function groupKey(sim: string, sender: string, ref: number, refWidth: number, total: number): string {
-  return JSON.stringify([sim, sender, ref, refWidth, total]);
 }
 
 export interface DirectRetryOptions {

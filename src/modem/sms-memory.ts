@@ -14,6 +14,8 @@ export class Stopped extends Error {}
 
 /** `+CMS ERROR: 322` memory full (27.005 §3.2.5). */
 const CMS_MEMORY_FULL = 322;
+/** `+CMS ERROR: 321` invalid memory index: what modules answer for a free slot. */
+const CMS_INVALID_INDEX = 321;
 
 export interface StoredEntry {
   memory: string;
@@ -22,6 +24,9 @@ export interface StoredEntry {
   length: number;
   pdu: string;
 }
+
+/** What `AT+CMGR` found in a slot. */
+export type SlotRead = { kind: "stored"; sms: StoredPdu } | { kind: "empty" } | { kind: "unreadable" };
 
 export interface StorageUsage {
   memory: string;
@@ -76,14 +81,24 @@ export class SmsMemoryAccess {
     });
   }
 
-  /** `AT+CMGR=<i>` in `memory`; null (logged) when the reply cannot be read. */
-  read(memory: string, index: number): Promise<StoredPdu | null> {
+  /**
+   * `AT+CMGR=<i>` in `memory`. "empty": nothing is stored there (`+CMS ERROR: 321`, or OK
+   * with no `+CMGR` line, as modules answer for a free slot); "unreadable" is logged.
+   */
+  read(memory: string, index: number): Promise<SlotRead> {
     return this.#exclusive(async () => {
-      const reply = await this.#at({ text: `${select(memory)};+CMGR=${index}`, expectPrefix: "+CMGR:" });
+      let reply: { lines: string[] };
+      try {
+        reply = await this.#at({ text: `${select(memory)};+CMGR=${index}`, expectPrefix: "+CMGR:" });
+      } catch (err) {
+        if (isSimgateError(err, ErrorCode.AtCmsError) && err.context["cms"] === CMS_INVALID_INDEX) return { kind: "empty" };
+        throw err;
+      }
       const read = parseCmgr(reply.lines);
-      if (read.ok) return read.value;
+      if (read.ok) return { kind: "stored", sms: read.value };
+      if (!reply.lines.some((l) => /^\s*\+CMGR\s*:/i.test(l))) return { kind: "empty" };
       this.hooks.log.warn({ memory, index, lines: reply.lines, reason: read.reason }, "unreadable +CMGR reply");
-      return null;
+      return { kind: "unreadable" };
     });
   }
 

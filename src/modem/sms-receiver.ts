@@ -1,6 +1,8 @@
 /**
  * The SMS receive path of one port. Every SMS is money, so the rules are:
- * - act on `+CMTI` at once (read from the memory the URC names, bg111/asterisk-chan-dongle #31);
+ * - act on `+CMTI` at once (read from the memory the URC names, bg111/asterisk-chan-dongle #31),
+ *   and never drop one: an indication for a slot we are still working on is queued and the
+ *   slot read again as soon as we let go of it, after our delete (sms-slots.ts says why);
  * - sweep with `AT+CMGL=4` as a safety net: URCs get lost, CNMI gets forgotten, and full
  *   storage stops `+CMTI` altogether (modems.md §1.9, wdoekes/asterisk-chan-dongle #47);
  * - delete from the modem only after `accept` resolved (the store has it durably); a failed
@@ -16,6 +18,7 @@ import { isModemGone } from "../errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 import { AcceptedPdus, buildPart, DirectHandoff, MessageAssembler, parseDirectHeader, type CompleteSms, type ReceivedPart } from "./sms-handoff.js";
 import { isReceived, SmsMemoryAccess, StorageWatch, Stopped, type StorageUsage, type StoredEntry } from "./sms-memory.js";
+import { SlotClaims, slotKey } from "./sms-slots.js";
 
 export type { CompleteSms, ReceivedPart } from "./sms-handoff.js";
 export type { StorageUsage } from "./sms-memory.js";
@@ -85,8 +88,8 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
   readonly #assembler: MessageAssembler;
   readonly #direct: DirectHandoff;
   readonly #acceptedPdus = new AcceptedPdus();
-  /** "<mem>:<index>" being read, handed off or deleted: never two reads of one slot at once. */
-  readonly #inFlight = new Set<string>();
+  /** Slots being read, handed off or deleted (never two reads of one slot at once), and indications queued for them. */
+  readonly #slots = new SlotClaims();
   readonly #handles: { remove(): void }[] = [];
   /** What the sweep lists: every readable memory we know of (SMS may sit in SM from before us, or after a module reset). */
   readonly #sweepMemories = new Set<string>();
@@ -227,10 +230,10 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     // Status reports (+CDSI) are read and deleted too, so SR memory never fills (modems.md §2.10).
     const { memory, index } = ind.value;
     this.#sweepMemories.add(memory);
-    const key = `${memory}:${index}`;
-    if (this.#inFlight.has(key)) return;
-    this.#inFlight.add(key);
-    void this.#readAndHandOff(memory, index).finally(() => this.#inFlight.delete(key));
+    const key = slotKey(memory, index);
+    this.#slots.indicated(key);
+    // Held: the holder reads the slot again once it has released it (see #release).
+    if (this.#slots.claimForIndication(key)) this.#readHeld(memory, index);
   }
 
   #onDirect(lines: string[]): void {
@@ -253,12 +256,26 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
 
   // ---- Reading, hand-off, deleting -------------------------------------------------------
 
-  /** Caller holds the in-flight key. Failures leave the SMS on the modem for a sweep. */
+  /** Read, hand off and delete a slot this receiver holds, then release it. */
+  #readHeld(memory: string, index: number): void {
+    void this.#readAndHandOff(memory, index).finally(() => this.#release(memory, index));
+  }
+
+  /** Let go of a slot; read it again at once when an indication for it came in while it was held (unless we kept our SMS there). */
+  #release(memory: string, index: number): void {
+    if (this.#slots.release(slotKey(memory, index))) this.#readHeld(memory, index);
+  }
+
+  /** Caller holds the slot. Failures leave the SMS on the modem for a sweep. */
   async #readAndHandOff(memory: string, index: number): Promise<void> {
     try {
       const read = await this.#memory.read(memory, index);
-      if (read === null) this.#sweepSoon(this.#retryDelay);
-      else if (isReceived(read.stat, memory)) await this.#handOffStored({ memory, index, stat: read.stat, length: read.length, pdu: read.pdu });
+      if (read.kind === "unreadable") this.#sweepSoon(this.#retryDelay);
+      // A queued indication for a message we already took finds its slot free: nothing to do.
+      else if (read.kind === "empty") this.#log.debug({ memory, index }, "indicated SMS slot is empty (already taken)");
+      else if (isReceived(read.sms.stat, memory)) await this.#handOffStored({ memory, index, stat: read.sms.stat, length: read.sms.length, pdu: read.sms.pdu });
+      // An outgoing message someone stored: it stays, and it is not ours to take.
+      else this.#slots.kept(slotKey(memory, index));
     } catch (err) {
       if (this.#quietFailure(err)) return;
       this.#log.warn({ err, memory, index }, "reading an indicated SMS failed; it stays on the modem for the sweep");
@@ -266,10 +283,14 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     }
   }
 
-  /** Hand off one stored part; delete it only when `accept` resolved. Caller holds the in-flight key. Never rejects. */
+  /** Hand off one stored part; delete it only when `accept` resolved. Caller holds the slot. Never rejects. */
   async #handOffStored(e: StoredEntry): Promise<void> {
     const part = this.#part({ memory: e.memory, index: e.index, pdu: e.pdu, tpduLength: e.length });
-    if (!(await this.#handOff(part))) return;
+    if (!(await this.#handOff(part))) {
+      // Still on the modem, retried by a sweep: an indication for this slot meanwhile is about it.
+      this.#slots.kept(slotKey(e.memory, e.index));
+      return;
+    }
     if (this.#stopped) {
       this.#log.info({ memory: e.memory, index: e.index }, "accepted after stop; left on the modem (handed off again later, the store dedups)");
       return;
@@ -392,7 +413,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
         this.#log.warn({ err, memory }, "listing SMS memory failed");
         continue;
       }
-      for (const e of claimed) work.push(this.#handOffStored(e).finally(() => this.#inFlight.delete(`${e.memory}:${e.index}`)));
+      for (const e of claimed) work.push(this.#handOffStored(e).finally(() => this.#release(e.memory, e.index)));
     }
     await Promise.all(work);
     if (this.#stopped) return;
@@ -403,10 +424,13 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
   /** Runs inside the memory lock: mark what this sweep hands off, skip what a +CMTI read holds. */
   #claim(entries: StoredEntry[]): StoredEntry[] {
     return entries.filter((e) => {
-      const key = `${e.memory}:${e.index}`;
-      if (!isReceived(e.stat, e.memory) || this.#inFlight.has(key)) return false;
-      this.#inFlight.add(key);
-      return true;
+      if (!isReceived(e.stat, e.memory)) return false;
+      const { claimed, missedIndication } = this.#slots.claimForSweep(slotKey(e.memory, e.index));
+      if (missedIndication) {
+        // The sweep is a safety net; an indicated SMS reaching it means the indication path lost it.
+        this.#log.warn({ port: this.#o.portId, memory: e.memory, index: e.index }, "the sweep found an SMS whose +CMTI/+CDSI came in but was never acted on (a bug: it waited for the sweep)");
+      }
+      return claimed;
     });
   }
 

@@ -11,14 +11,14 @@ import type { DeviceWireEvents, DeviceWire } from "../transport/device-wire.js";
 import { executeLine, formatInfo, parseCommandLine, type LineOutcome } from "./at-interpreter.js";
 import { LineInput } from "./line-input.js";
 import { registrationUrcs } from "./commands/network.js";
-import type { InjectedSms, SimContext } from "./commands/types.js";
+import type { InjectedSms, InjectedStatusReport, SimContext } from "./commands/types.js";
 import { getDialect, type DialectSpec } from "./dialects/index.js";
 import { FaultSwitchboard, type FaultState } from "./faults.js";
 import type { RegistrationStat, SimCardProfile, SimModemProfile } from "./profile.js";
 import { createRng, seedFrom } from "./rng.js";
 import { defaultSettings, type ModemSettings } from "./settings.js";
 import { SimCard } from "./sim-card.js";
-import { SmsInbox } from "./sms-inbox.js";
+import { firstConcatRef, SmsInbox } from "./sms-inbox.js";
 import { SmsStorage } from "./sms-storage.js";
 
 export interface SimulatedModemOptions {
@@ -26,12 +26,19 @@ export interface SimulatedModemOptions {
   ussdDelayMs?: number;
   /** How long AT+CFUN=1,1 keeps the module away. Default 400 ms. */
   resetMs?: number;
+  /**
+   * Wall clock (ms since epoch) the first concatenation reference is derived from, so a
+   * restarted simulator does not repeat the references of the last run. Default Date.now.
+   */
+  clock?: () => number;
 }
 
 /** What the module did, for tests and traces (kept off the DeviceWire event map). */
 export interface SimulatedModemActivity {
   /** A command line the module received. */
   command: [line: string];
+  /** The module has executed that line; its reply has not gone out yet (URCs raised now go out right behind it). */
+  executed: [line: string];
   /** A PDU the host sent with AT+CMGS. */
   smsSent: [pdu: string];
 }
@@ -41,7 +48,7 @@ export interface SimulatedModemSnapshot {
   present: boolean;
   settings: ModemSettings;
   faults: FaultState;
-  storage: { SM: ReturnType<SmsStorage["snapshot"]> | null; ME: ReturnType<SmsStorage["snapshot"]> };
+  storage: { SM: ReturnType<SmsStorage["snapshot"]> | null; ME: ReturnType<SmsStorage["snapshot"]>; SR: ReturnType<SmsStorage["snapshot"]> };
   heldSms: number;
   sent: string[];
 }
@@ -55,6 +62,8 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
   readonly #dialect: DialectSpec;
   readonly #settings: ModemSettings;
   readonly #me: SmsStorage;
+  /** Status reports (+CDSI "SR"), readable as <mem1> only. */
+  readonly #sr: SmsStorage;
   readonly #inbox: SmsInbox;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #ctx: SimContext;
@@ -67,7 +76,14 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
   #closed = false;
   readonly #input: LineInput;
   #queue: string[] = [];
+  /** A command line is executing or its reply is delayed: URCs wait in #heldUrcs. */
   #busy = false;
+  /**
+   * URCs raised while a command runs. Modules do not cut into a reply: they send them
+   * right behind its final result, usually in the same read (a +CMTI behind the OK of the
+   * AT+CMGD that freed its slot, issue 14).
+   */
+  #heldUrcs: string[] = [];
   #prompt: ((body: string | null) => LineOutcome) | null = null;
   #messageRef = 0;
 
@@ -77,12 +93,13 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     this.#dialect = getDialect(profile.dialect);
     this.#settings = defaultSettings(this.#dialect.defaults);
     this.#me = new SmsStorage("ME", profile.meSmsCapacity);
+    this.#sr = new SmsStorage("SR", profile.meSmsCapacity);
     const card = new SimCard(this.#base.sim);
     if (profile.sim.state === "absent") this.#ejected = card;
     this.#sim = profile.sim.state === "absent" ? null : card;
     const rng = createRng(seedFrom(profile.imei));
     this.faults = new FaultSwitchboard(rng);
-    this.#inbox = new SmsInbox(rng.int(0, 255));
+    this.#inbox = new SmsInbox(firstConcatRef(rng.int(0, 255), (options.clock ?? Date.now)()));
     this.#ussdDelayMs = options.ussdDelayMs ?? 150;
     this.#resetMs = options.resetMs ?? 400;
     this.#ctx = this.#makeContext();
@@ -122,6 +139,11 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
   /** Deliver an SMS from the network; returns the storage indexes it got (empty for +CMT or when held). */
   injectSms(sms: InjectedSms): number[] {
     return this.#inbox.inject(this.#ctx, sms);
+  }
+
+  /** The network reports on an SMS this module sent; returns its SR index, or null (routed as +CDS, not routed, or SR full). */
+  injectStatusReport(report: InjectedStatusReport): number | null {
+    return this.#inbox.report(this.#ctx, report);
   }
 
   /** SIM pulled out of the slot: URCs per dialect, registration lost, SM storage leaves with the card. */
@@ -195,7 +217,8 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     });
   }
 
-  storage(mem: "SM" | "ME"): SmsStorage | null {
+  storage(mem: "SM" | "ME" | "SR"): SmsStorage | null {
+    if (mem === "SR") return this.#sr;
     return mem === "ME" ? this.#me : (this.#sim?.sm ?? null);
   }
 
@@ -205,7 +228,7 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
       present: this.#present,
       settings: structuredClone(this.#settings),
       faults: this.faults.snapshot(),
-      storage: { SM: this.#sim?.sm.snapshot() ?? null, ME: this.#me.snapshot() },
+      storage: { SM: this.#sim?.sm.snapshot() ?? null, ME: this.#me.snapshot(), SR: this.#sr.snapshot() },
       heldSms: this.#inbox.heldCount,
       sent: [...this.sent],
     };
@@ -225,6 +248,7 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     this.#queue = [];
     this.#input.reset();
     this.#busy = false;
+    this.#heldUrcs = [];
     this.#prompt = null;
   }
 
@@ -245,25 +269,35 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     this.emit("output", typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes);
   }
 
-  /** Each URC is its own `\r\n<urc>\r\n` block. Silent while hung or rebooting. */
+  /** Each URC is its own `\r\n<urc>\r\n` block, held behind a running command's reply. Silent while hung or rebooting. */
   #urc(...lines: string[]): void {
     if (lines.length === 0 || this.faults.hang || this.#booting) return;
-    this.#emit(lines.map((l) => formatInfo(this.#ctx, [l])).join(""));
+    const blocks = lines.map((l) => formatInfo(this.#ctx, [l])).join("");
+    if (this.#busy) this.#heldUrcs.push(blocks);
+    else this.#emit(blocks);
   }
 
   #drain(): void {
     while (!this.#busy && !this.#prompt && this.#queue.length > 0) {
       const line = this.#queue.shift() ?? "";
-      this.activity.emit("command", line);
       const parsed = parseCommandLine(line);
-      if (parsed) this.#reply(executeLine(this.#ctx, parsed));
+      // Busy from receipt to final result: URCs raised meanwhile go out right behind the reply.
+      if (parsed) this.#busy = true;
+      this.activity.emit("command", line);
+      if (!parsed) continue;
+      const outcome = executeLine(this.#ctx, parsed);
+      this.activity.emit("executed", line);
+      this.#reply(outcome);
     }
   }
 
-  /** Send one reply, through the latency / drop / garbage faults; then run its after-hooks. */
+  /** Send one reply (URCs held meanwhile right behind it), through the latency / drop / garbage faults; then run its after-hooks. */
   #reply(outcome: LineOutcome): void {
+    this.#busy = true;
     const send = () => {
       this.#busy = false;
+      const urcs = this.#heldUrcs.join("");
+      this.#heldUrcs = [];
       if (this.faults.hang) {
         // A hung firmware loses what it was working on and what was typed ahead.
         this.#queue = [];
@@ -276,7 +310,9 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
       if (!this.faults.takeDrop()) {
         const junk = this.faults.takeGarbage();
         if (junk) this.#emit(junk);
-        this.#emit(outcome.output);
+        this.#emit(outcome.output + urcs);
+      } else if (urcs) {
+        this.#emit(urcs);
       }
       for (const after of outcome.after) after();
       this.#drain();
@@ -299,7 +335,7 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
         return self.#sim;
       },
       me: this.#me,
-      storage: (mem) => (mem === "SM" || mem === "ME" ? self.storage(mem) : null),
+      storage: (mem) => (mem === "SM" || mem === "ME" || mem === "SR" ? self.storage(mem) : null),
       urc: (...lines) => self.#urc(...lines),
       schedule: (ms, fn) => self.#schedule(ms, fn),
       powerCycle: () => self.powerCycle(),

@@ -9,6 +9,10 @@
  * receive time, rebuilds exactly what the receiver had — including the ReceivedPart lists
  * MessageAssembler keeps, which the codec blob does not hold — and returns the messages
  * that complete in doing so, for the caller to store (storeMessage is idempotent) and route.
+ * Restored groups obey the same rules as live ones (src/codec/reassembly.ts): a later
+ * part joins one only with the same coding, close SC timestamps and within the timeout of
+ * its first part, so an incomplete group kept across a restart is not completed by the
+ * next message that happens to reuse its sender and reference (issue 12).
  */
 import type { Logger } from "../log/logger.js";
 import { MessageAssembler, type CompleteSms } from "../modem/sms-handoff.js";

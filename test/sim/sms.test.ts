@@ -1,6 +1,9 @@
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { decodePdu } from "../../src/codec/index.js";
 import type { SimDialect } from "../../src/sim/profile.js";
+import { SimulatedModem } from "../../src/sim/simulated-modem.js";
+import { firstConcatRef } from "../../src/sim/sms-inbox.js";
 import { profileFor, rig, type Rig } from "./helpers.js";
 
 let current: Rig | null = null;
@@ -157,5 +160,100 @@ describe("sending", () => {
     await host.port.write("AT+CMGS=10\r");
     await host.waitFor((t) => t.endsWith("> "));
     expect(await host.cmd(`${pdu}\x1a`)).toBe("\r\n+CMS ERROR: 304\r\n");
+  });
+});
+
+describe("URCs while a command runs (issue 14)", () => {
+  it.each([0, 30])("an SMS arriving while AT+CMGD runs takes the slot it frees, its +CMTI right behind the OK in the same chunk (reply latency %i ms)", async (latencyMs) => {
+    const { host, modem } = await start("generic");
+    await host.cmd("AT+CNMI=2,1,0,0,0");
+    modem.faults.latencyMs = latencyMs;
+    expect(modem.injectSms({ sender: "+79161234567", text: "first" })).toEqual([1]);
+    await host.waitFor((t) => t.includes('+CMTI: "SM",1'));
+    const chunks: string[] = [];
+    host.port.on("data", (c: Buffer) => chunks.push(c.toString("latin1")));
+    let stored: number[] = [];
+    modem.activity.once("executed", (line) => {
+      // The network delivers the next SMS the moment the delete has freed slot 1.
+      if (line.includes("+CMGD")) stored = modem.injectSms({ sender: "+79161234567", text: "second" });
+    });
+    await host.cmd("AT+CMGD=1", /\+CMTI: "SM",1\r\n$/);
+    expect(stored).toEqual([1]);
+    expect(chunks).toEqual(['\r\nOK\r\n\r\n+CMTI: "SM",1\r\n']);
+    expect(decoded(modem.storage("SM")!.get(1)!.pdu).text).toBe("second");
+  });
+
+  it("a URC raised while a delayed reply is pending is not cut into it: it follows the final result", async () => {
+    const { host, modem } = await start("generic");
+    await host.cmd("AT+CNMI=2,1,0,0,0");
+    modem.faults.latencyMs = 40;
+    modem.activity.once("command", () => modem.injectSms({ sender: "+79161234567", text: "during AT+CSQ" }));
+    const out = await host.cmd("AT+CSQ", /\+CMTI: "SM",1\r\n$/);
+    expect(out).toMatch(/^\r\n\+CSQ: \d+,\d+\r\n\r\nOK\r\n\r\n\+CMTI: "SM",1\r\n$/);
+  });
+});
+
+describe("status reports and class 3 routing", () => {
+  it("AT+CNMI <ds>=2 stores a status report in SR and raises +CDSI; <mem1> \"SR\" reads and deletes it; <ds>=1 routes it as +CDS", async () => {
+    const { host, modem } = await start("quectel");
+    await host.cmd("AT+CNMI=2,1,0,2,0");
+    host.received = "";
+    expect(modem.injectStatusReport({ recipient: "+79161234567", messageRef: 42, dischargeTime: WHEN })).toBe(1);
+    await host.waitFor((t) => t.includes('+CDSI: "SR",1'));
+    const [cpms, header, pdu, ok] = await host.lines('AT+CPMS="SR";+CMGR=1');
+    expect([cpms, ok]).toEqual([expect.stringMatching(/^\+CPMS: 1,\d+,/), "OK"]);
+    expect(Number(/^\+CMGR: 0,,(\d+)$/.exec(header ?? "")?.[1])).toBe(tpduOctets(pdu ?? ""));
+    const report = decodePdu(pdu ?? "");
+    expect(report.ok && report.message).toMatchObject({ type: "status-report", messageRef: 42, recipient: "+79161234567" });
+    expect(report.ok && report.message.type === "status-report" && new Date(report.message.dischargeTime ?? "").getTime()).toBe(WHEN.getTime());
+    expect((await host.lines('AT+CPMS="SR";+CMGD=1')).at(-1)).toBe("OK");
+    expect(modem.storage("SR")!.used).toBe(0);
+    await host.cmd("AT+CNMI=2,1,0,1,0");
+    host.received = "";
+    expect(modem.injectStatusReport({ recipient: "+79161234567", messageRef: 43 })).toBeNull();
+    await host.waitFor((t) => /\+CDS: \d+\r\n[0-9A-F]+\r\n$/.test(t));
+    expect(modem.storage("SR")!.used).toBe(0);
+  });
+
+  it("AT+CNMI <mt>=3 routes a class 3 SMS as +CMT and stores the others with +CMTI", async () => {
+    const { host, modem } = await start("simcom");
+    await host.cmd("AT+CNMI=2,3,0,0,0");
+    host.received = "";
+    expect(modem.injectSms({ sender: "+79161234567", text: "class 3", messageClass: 3 })).toEqual([]);
+    await host.waitFor((t) => /\+CMT: ,\d+\r\n[0-9A-F]+\r\n$/.test(t));
+    expect(modem.injectSms({ sender: "+79161234567", text: "class 1", messageClass: 1 })).toEqual([1]);
+    await host.waitFor((t) => t.includes('+CMTI: "SM",1'));
+  });
+});
+
+describe("concatenation reference across restarts (issue 12)", () => {
+  const firstRef = (clock: number, texts = 1): number[] => {
+    const modem = new SimulatedModem(profileFor("generic"), { clock: () => clock });
+    const refs: number[] = [];
+    for (let i = 0; i < texts; i++) {
+      const [index] = modem.injectSms({ sender: "Verify", text: `${i} `.repeat(200) });
+      refs.push(decoded(modem.storage("SM")!.get(index!)!.pdu).concat!.ref);
+      modem.storage("SM")!.deleteByFlag(4);
+    }
+    modem.close();
+    return refs;
+  };
+
+  it("a restarted module does not start again at the reference of its last start", () => {
+    const t = Date.parse("2026-11-30T18:11:11Z");
+    const [before] = firstRef(t);
+    // The same module (same profile, same seed), started again 1 s and 2 min later.
+    expect(firstRef(t + 1000)[0]).not.toBe(before);
+    expect(firstRef(t + 120_000)[0]).not.toBe(before);
+    // Within one run the reference goes on from there.
+    expect(firstRef(t, 3)).toEqual([before, (before! + 1) & 0xff, (before! + 2) & 0xff]);
+  });
+
+  it("starts 1..255 s apart never begin at the same reference", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 1, max: 255 }), (seconds, apart) => {
+        expect(firstConcatRef(7, seconds * 1000)).not.toBe(firstConcatRef(7, (seconds + apart) * 1000));
+      }),
+    );
   });
 });

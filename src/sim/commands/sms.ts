@@ -18,6 +18,9 @@ function memory(m: SimContext, slot: 0 | 1 | 2): SmsStorage | AtResult {
 
 const isResult = (x: SmsStorage | AtResult): x is AtResult => "final" in x;
 
+/** <mem1> (read, list, delete) also reaches the status-report memory, where `+CDSI` points (27.005 §3.2.2). */
+const readMemories = (m: SimContext): string[] => [...m.dialect.memories, "SR"];
+
 function entryLines(m: SimContext, prefix: string, sms: StoredSms): string[] {
   if (m.settings.cmgf === 0) return [`${prefix}${sms.stat},,${sms.tpduLength}`, sms.pdu];
   // Text mode shows the whole text on the first part; non-GSM text goes out as UCS2 hex, as modules do.
@@ -100,12 +103,13 @@ export const smsCommands: CommandTable = {
   "+CPMS": {
     read: (m) => cpmsLine(m, true),
     test: (m) => {
-      const list = `(${m.dialect.memories.map((x) => `"${x}"`).join(",")})`;
-      return ok([`+CPMS: ${list},${list},${list}`]);
+      const quoted = (names: readonly string[]) => `(${names.map((x) => `"${x}"`).join(",")})`;
+      const list = quoted(m.dialect.memories);
+      return ok([`+CPMS: ${quoted(readMemories(m))},${list},${list}`]);
     },
     set: (m, c) => {
       const wanted = c.args.slice(0, 3).map((a) => a.toUpperCase());
-      if (wanted.some((w) => !m.dialect.memories.includes(w))) return cms(CMS.notSupported);
+      if (wanted.some((w, i) => !(i === 0 ? readMemories(m) : m.dialect.memories).includes(w))) return cms(CMS.notSupported);
       const previous = [...m.settings.cpms] as [string, string, string];
       wanted.forEach((w, i) => (m.settings.cpms[i] = w));
       const result = cpmsLine(m, false);

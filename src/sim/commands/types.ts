@@ -52,6 +52,20 @@ export interface InjectedSms {
   sender: string;
   text: string;
   timestamp?: Date;
+  /** DCS message class; with AT+CNMI <mt>=3 a class 3 SMS is routed as +CMT, the rest stored (27.005 §3.4.1). */
+  messageClass?: 0 | 1 | 2 | 3;
+}
+
+/** A status report the network sends about an SMS this module submitted. */
+export interface InjectedStatusReport {
+  /** Where the reported SMS went. */
+  recipient: string;
+  /** TP-MR the module gave that SMS (the `+CMGS: <mr>` answer). */
+  messageRef: number;
+  /** TP-ST; 0 = delivered (23.040 §9.2.3.15). */
+  status?: number;
+  /** When the SC delivered it (TP-DT). Default now. */
+  dischargeTime?: Date;
 }
 
 /** What a handler may use. Implemented by SimulatedModem. */
