@@ -5,8 +5,13 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { AtChannel, type AtChannelOptions } from "../../src/at/index.js";
+import { decodeUssd, parseCusd } from "../../src/codec/ussd.js";
 import { ErrorCode, isSimgateError } from "../../src/errors.js";
+import type { CompleteSms } from "../../src/modem/sms-handoff.js";
+import { PortMap } from "../../src/modem/port-map.js";
 import { PROBE_CHANNEL_OPTIONS, probeModem } from "../../src/modem/probe.js";
+import { ModemPool } from "../../src/pool/pool.js";
+import { sessionDefaults } from "../../src/pool/session-defaults.js";
 import type { CommandRunner, StepCommand } from "../../src/modem/steps.js";
 import { generatePool, type SimDialect, type SimModemProfile } from "../../src/sim/profile.js";
 import { startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";
@@ -14,12 +19,32 @@ import { openBytePort } from "../../src/transport/serial-port.js";
 
 let pool: SimulatedPool | undefined;
 let channel: AtChannel | undefined;
+let modems: ModemPool | undefined;
 afterEach(async () => {
+  await modems?.close();
   await channel?.close();
   await pool?.close();
+  modems = undefined;
   channel = undefined;
   pool = undefined;
 });
+
+/** One simulated module on a pty driven by a port session, as the daemon drives it. */
+async function inSession(profile: SimModemProfile, pins: Record<string, string> = {}) {
+  pool = await startSimulatedPool({ count: 1, dialect: profile.dialect, seed: 0, attach: "pty", profiles: [profile], modem: { resetMs: 50 } });
+  const modem = pool.modems[0]!;
+  const map = new PortMap();
+  const received: CompleteSms[] = [];
+  map.on("sms-received", (_port, sms) => received.push(sms));
+  modems = new ModemPool({
+    map,
+    openPort: (path) => openBytePort({ path }),
+    session: sessionDefaults({ pins, pollIntervalMs: 250, sms: { accept: async () => undefined, sweepIntervalMs: 60_000 } }),
+  });
+  modems.addPort("p0", modem.path);
+  expect(await modems.waitSettled(30_000)).toBe(true);
+  return { modem, map, received, session: modems.session("p0")! };
+}
 
 function profileOf(dialect: SimDialect, seed: string, change: (p: SimModemProfile) => void = () => undefined): SimModemProfile {
   const [profile] = generatePool({ count: 1, dialect, seed, noNumberRatio: 0 });
@@ -90,6 +115,27 @@ describe("cpinWithoutOk: Wavecom answers AT+CPIN? with +CPIN: READY and no final
       channel = undefined;
       pool = undefined;
     }
+  });
+});
+
+describe("cpinWithoutOk in a port session (what the daemon does with a Wavecom)", () => {
+  it("the port becomes sellable, health polls read the SIM without timeouts, SMS arrive, a pulled SIM shows at once", async () => {
+    const profile = profileOf("wavecom", "wavecom-session");
+    const { modem, map, received, session } = await inSession(profile);
+    await expect.poll(() => map.get("p0")?.state, { timeout: 20_000 }).toBe("ready");
+    expect(map.get("p0")).toMatchObject({ driver: "wavecom", iccid: profile.sim.iccid, number: profile.sim.msisdn, registration: "home" });
+    // Several health polls (each reads AT+CPIN?) go by without a single command timeout.
+    const polled = session.channel!.stats.commands;
+    await expect.poll(() => session.channel!.stats.commands, { timeout: 20_000 }).toBeGreaterThan(polled + 10);
+    expect(session.channel!.stats.timeouts).toBe(0);
+    expect(map.get("p0")?.state).toBe("ready");
+
+    modem.modem.injectSms({ sender: "+4915112345678", text: "Wavecom code 5521" });
+    await expect.poll(() => received.map((s) => s.text), { timeout: 20_000 }).toContain("Wavecom code 5521");
+
+    // +WIND: 0 (or the next poll) makes the session read AT+CPIN?, which answers +CME ERROR: 10.
+    modem.modem.pullSim();
+    await expect.poll(() => map.get("p0")?.state, { timeout: 20_000 }).toBe("no-sim");
   });
 });
 
@@ -167,5 +213,41 @@ describe("network information where +CREG says not registered (an attach without
   it("the generic driver has no vendor command: +CREG alone decides, as before", async () => {
     const result = await probe(profileOf("generic", "generic-cs0", (p) => (p.network.csRegistration = 0)));
     expect(result).toMatchObject({ driver: "generic", registration: "unregistered", accessTechnology: null });
+  });
+});
+
+describe("network information in a port session", () => {
+  it("a Quectel with +CREG 0 but +QNWINFO in service on its home network is sold; one refused (+CREG 3) is not", async () => {
+    const served = await inSession(profileOf("quectel", "session-qnwinfo", (p) => (p.network.csRegistration = 0)));
+    await expect.poll(() => served.map.get("p0")?.state, { timeout: 20_000 }).toBe("ready");
+    expect(served.map.get("p0")?.registration).toBe("home");
+    await modems!.close();
+    await pool!.close();
+    modems = undefined;
+    pool = undefined;
+    const refused = await inSession(profileOf("quectel", "session-qnwinfo", (p) => (p.network.csRegistration = 3)));
+    await expect.poll(() => refused.map.get("p0")?.registration, { timeout: 20_000 }).toBe("denied");
+    expect(refused.map.get("p0")?.state).toBe("registering");
+  });
+});
+
+describe("removed quirks whose handling is generic, shown against the module that has them", () => {
+  it("ussdUcs2WithGsmDcs: a Quectel's UCS2 answer labelled DCS 15 is read by evidence, as for every module", async () => {
+    const profile = profileOf("quectel", "ussd-ucs2-dcs15", (p) => (p.sim.ussd = { "*205#": { text: "Ваш номер {number}" } }));
+    const { channel: ch } = await onPty(profile);
+    const reply = new Promise<string>((resolve) => ch.registerUrc({ name: "cusd", pattern: /^\+CUSD:/, handler: ([line]) => resolve(line ?? "") }));
+    await ch.run('AT+CUSD=1,"*205#",15');
+    const parsed = parseCusd(await reply);
+    if (!parsed.ok) throw new Error("unreadable +CUSD");
+    expect(parsed.dcs).toBe(15);
+    expect(parsed.raw).toMatch(/^[0-9A-F]+$/);
+    expect(decodeUssd(parsed.raw!, parsed.dcs).text).toBe(`Ваш номер ${profile.sim.subscriberNumber}`);
+  });
+
+  it("crsmNeedsPin: a PIN-locked Huawei (AT+CRSM wants the PIN) is found by its ^ICCID?, unlocked with that SIM's PIN and sold", async () => {
+    const profile = profileOf("huawei", "huawei-pin", (p) => (p.sim.state = "pin"));
+    const { map } = await inSession(profile, { [profile.sim.iccid]: profile.sim.pin });
+    await expect.poll(() => map.get("p0")?.state, { timeout: 20_000 }).toBe("ready");
+    expect(map.get("p0")).toMatchObject({ driver: "huawei", iccid: profile.sim.iccid, imsi: profile.sim.imsi });
   });
 });
