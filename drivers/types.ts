@@ -60,7 +60,7 @@ export type SmsMemory = "ME" | "SM";
  * A quirk applies to the whole family (`true`) or only to models whose normalised
  * `AT+CGMM` matches the pattern. Every quirk in a descriptor carries a comment naming
  * the device and the source. A quirk earns its place only by changing what the modem
- * layer does (see drivers/README.md, "Quirks" for the ones removed and why).
+ * layer does (see drivers/README.md#quirks for the ones removed and why).
  */
 export type QuirkScope = boolean | RegExp;
 

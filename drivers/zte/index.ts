@@ -1,7 +1,7 @@
 /**
  * ZTE USB sticks (MF100/MF110/MF112/MF190/MF626/MF636, K3565-Z), `option` driver, VID 19d2.
- * Only the differences from generic (gammu F_ZTE_INIT set; modems.md §2.14). No reply
- * parsers of its own: `AT+ZPAS?` is not sent (see drivers/README.md, "Vendor parsers").
+ * Only the differences from generic (gammu F_ZTE_INIT set; docs/hardware.md#zte). No reply
+ * parsers of its own: `AT+ZPAS?` is not sent (see drivers/README.md#vendor-parsers).
  */
 import { vendorDriver, vendorIccid } from "../generic/index.js";
 import type { DriverDescriptor } from "../types.js";

@@ -200,7 +200,7 @@ const REGISTERED: readonly Registration[] = ["home", "roaming"];
  * `+CREG` reports the circuit-switched domain only. On an LTE or data-only attach without
  * it, +CREG says 0 ("not registered") while the module is in service and +CEREG, +COPS and
  * the vendor's own command say so (Quectel EP06 with `+QNWINFO: "FDD LTE",…`; SIM7000 with
- * `+CPSI: LTE NB-IOT,Online,…` — see drivers/README.md, "Vendor parsers"). So when +CREG
+ * `+CPSI: LTE NB-IOT,Online,…` — see drivers/README.md#vendor-parsers). So when +CREG
  * does not say registered and the driver has a network-information command, its answer
  * decides: in service with a roaming flag (Huawei ^SYSINFO) or a serving network to compare
  * with the SIM's home network (+QNWINFO, +CPSI) is registered, home or roaming. Two +CREG
