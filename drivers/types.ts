@@ -59,41 +59,40 @@ export type SmsMemory = "ME" | "SM";
 /**
  * A quirk applies to the whole family (`true`) or only to models whose normalised
  * `AT+CGMM` matches the pattern. Every quirk in a descriptor carries a comment naming
- * the device and the source.
+ * the device and the source. A quirk earns its place only by changing what the modem
+ * layer does (see drivers/README.md#quirks for the ones removed and why).
  */
 export type QuirkScope = boolean | RegExp;
 
 export interface DriverQuirks {
-  /** `AT+CPIN?` answers without a final OK: run it with allowMissingFinal. */
+  /**
+   * `AT+CPIN?` answers with the `+CPIN:` line and no final result: the SIM state is read
+   * with allowMissingFinal (a short wait after the line, not a timeout). Every other
+   * module must send OK, so that a final result that comes late is never taken for the
+   * answer to the next command.
+   */
   cpinWithoutOk?: QuirkScope;
-  /** `AT+CGMR` answers ERROR: do not treat it as "not a modem". */
-  cgmrError?: QuirkScope;
-  /** SMS indexes start at 0. */
-  smsIndexBase0?: QuirkScope;
-  /** `+CNUM` lines can carry a glued `+CME ERROR`/`ERROR` (parseCnum strips it). */
-  cnumGluedErrors?: QuirkScope;
-  /** `AT+CRSM` needs the PIN entered first. */
-  crsmNeedsPin?: QuirkScope;
-  /** The firmware has no `AT+CRSM` at all: the generic ICCID path cannot work. */
-  crsmUnsupported?: QuirkScope;
-  /** `+CME ERROR: 515` (busy) for several seconds after `AT+CFUN=1` or a reset. */
-  busyAfterCfun?: QuirkScope;
-  /** URCs appear on one interface only: talk to that one. */
-  urcsOnOnePort?: QuirkScope;
-  /** The module forgets `+CNMI` (or never indicates): re-send it on every (re)init and poll. */
-  reassertCnmi?: QuirkScope;
-  /** USSD replies come as UCS2 hex while the DCS claims GSM 7-bit. */
-  ussdUcs2WithGsmDcs?: QuirkScope;
-  /** After a reset the stick may come back as a CD-ROM until usb_modeswitch runs again. */
-  resetMayReturnAsCdrom?: QuirkScope;
-  /** Commands other than `AT+CPIN?` fail until the SIM state was queried once. */
-  cpinBeforeOtherCommands?: QuirkScope;
-  /** `AT+CSMP=…` may wipe the SMSC number: do not send it. */
-  csmpWipesSmsc?: QuirkScope;
-  /** Stale bytes from an earlier session arrive after open: drain and send a throw-away AT. */
-  staleBytesOnOpen?: QuirkScope;
-  /** Final result text for unknown commands, when it is not `ERROR`. */
-  unsupportedText?: string;
+}
+
+/**
+ * What a vendor's network-information command says (Huawei `^SYSINFO`, Quectel
+ * `+QNWINFO`, SIMCom `+CPSI?`): whether the module has service, on which radio access
+ * technology and serving network. A second opinion where `+CREG` (the circuit-switched
+ * domain only) says "not registered" on a module that is attached for packet service.
+ */
+export interface NetworkInfo {
+  inService: boolean;
+  /** "GSM", "WCDMA", "FDD LTE", "LTE", … as the module names it; null when it says none. */
+  accessTechnology: string | null;
+  /** Serving network, numeric MCC+MNC, or null when the command does not print it. */
+  operator: string | null;
+  /** The module's own roaming flag, or null when the command has none. */
+  roaming: boolean | null;
+}
+
+export interface NetworkInfoCommand extends DriverCommand<NetworkInfo> {
+  /** Only these models have the command (normalised `AT+CGMM`); absent = every model of the family. */
+  models?: RegExp;
 }
 
 export interface DriverDescriptor {
@@ -127,12 +126,14 @@ export interface DriverDescriptor {
   /** How to send `AT+CUSD=1,"<request>",<dcs>`. */
   ussd: { request: "text" | "gsm7-packed-hex"; dcs: number };
   quirks: DriverQuirks;
+  /** The vendor's network-information command, asked when `+CREG` does not say registered. */
+  networkInfo?: NetworkInfoCommand;
   /** Serial defaults when they are not 115200 8N1 without flow control. */
   serial?: { baudRate?: number; rtscts?: boolean };
 }
 
 /** Whether `quirk` applies to this model (normalised `AT+CGMM`, or null when unknown). */
-export function hasQuirk(driver: DriverDescriptor, quirk: Exclude<keyof DriverQuirks, "unsupportedText">, model: string | null): boolean {
+export function hasQuirk(driver: DriverDescriptor, quirk: keyof DriverQuirks, model: string | null): boolean {
   const scope = driver.quirks[quirk];
   if (scope === undefined || scope === false) return false;
   if (scope === true) return true;
@@ -142,4 +143,12 @@ export function hasQuirk(driver: DriverDescriptor, quirk: Exclude<keyof DriverQu
 /** Whether a failed init step may be ignored. */
 export function initFailureTolerated(driver: DriverDescriptor, command: string): boolean {
   return !driver.initRequired.includes(command);
+}
+
+/** The driver's network-information command for this model, or undefined. */
+export function networkInfoFor(driver: DriverDescriptor, model: string | null): NetworkInfoCommand | undefined {
+  const cmd = driver.networkInfo;
+  if (!cmd) return undefined;
+  if (cmd.models === undefined) return cmd;
+  return model !== null && cmd.models.test(model) ? cmd : undefined;
 }

@@ -10,8 +10,8 @@ export * from "./iccid.js";
 export * from "./mcc-mnc.js";
 export * from "./sms.js";
 export type { Parsed } from "./result.js";
-export type { DriverCommand, DriverDescriptor, DriverMatch, DriverQuirks, SimEvent, SimUrc, UsbId, UsbInterfaceRole } from "../types.js";
-export { hasQuirk, initFailureTolerated } from "../types.js";
+export type { DriverCommand, DriverDescriptor, DriverMatch, DriverQuirks, NetworkInfo, NetworkInfoCommand, SimEvent, SimUrc, UsbId, UsbInterfaceRole } from "../types.js";
+export { hasQuirk, initFailureTolerated, networkInfoFor } from "../types.js";
 
 /**
  * READ BINARY of EF_ICCID: works on every 27.007 module with a ready SIM, except the
@@ -85,8 +85,6 @@ export interface VendorDiff extends Partial<Omit<DriverDescriptor, "name" | "fam
   name: string;
   family: string;
   match: DriverDescriptor["match"];
-  /** Sent before the generic init sequence (modules that need a command before any other). */
-  initFirst?: readonly string[];
   /** Appended to the generic init sequence (all tolerated unless also put in initRequired). */
   initExtra?: readonly string[];
   /** Tried before the generic `AT+CRSM` read. */
@@ -96,11 +94,11 @@ export interface VendorDiff extends Partial<Omit<DriverDescriptor, "name" | "fam
 }
 
 export function vendorDriver(diff: VendorDiff): DriverDescriptor {
-  const { initFirst = [], initExtra = [], iccidVendor = [], simUrcsExtra = [], ...own } = diff;
+  const { initExtra = [], iccidVendor = [], simUrcsExtra = [], ...own } = diff;
   return {
     ...genericDriver,
     ...own,
-    initSequence: [...initFirst, ...genericDriver.initSequence, ...initExtra],
+    initSequence: [...genericDriver.initSequence, ...initExtra],
     iccidCommands: [...iccidVendor, CRSM_ICCID],
     simUrcs: [CPIN_URC, ...simUrcsExtra],
     quirks: { ...genericDriver.quirks, ...(own.quirks ?? {}) },

@@ -4,7 +4,7 @@
  */
 import { vendorDriver, vendorIccid } from "../generic/index.js";
 import type { DriverDescriptor } from "../types.js";
-import { simstMeaning } from "./parsers.js";
+import { parseSysinfoNetwork, simstMeaning } from "./parsers.js";
 
 export * from "./parsers.js";
 
@@ -47,20 +47,8 @@ export const huaweiDriver: DriverDescriptor = vendorDriver({
   resetReenumerates: "always",
   // Huawei wants the request as packed GSM 7-bit hex (gammu F_ENCODED_USSD; obsy/sms_tool #4; gateway-soft; modems.md §2.7).
   ussd: { request: "gsm7-packed-hex", dcs: 15 },
-  quirks: {
-    // Unknown commands end in COMMAND NOT SUPPORT (python-gsmmodem fakemodems HuaweiE1752; modems.md §2.1).
-    unsupportedText: "COMMAND NOT SUPPORT",
-    // Some Huawei need the PIN before AT+CRSM reads EF_ICCID (modemmanager-devel 2013-09/000351; modems.md §2.4).
-    crsmNeedsPin: true,
-    // +CNUM glued to +CME ERROR: 25 and empty Fax/Données entries (at-messages-parser "CNUM" sample; MM test_cnum_response_*).
-    cnumGluedErrors: true,
-    // E1xx: SMS indexes start at 0 (gammu F_SMS_LOCATION_0; modems.md §2.8).
-    smsIndexBase0: /^E1\d{2,3}/i,
-    // URCs arrive on one tty only, the PCUI port (faucamp/python-gsmmodem #23).
-    urcsOnOnePort: true,
-    // No +CMTI on E1715 unless AT+CNMI is re-sent periodically (emilsedgh/modem #41, #12).
-    reassertCnmi: true,
-    // E173 came back as mass storage after AT+CFUN=1,1 (gammu #687; modems.md §2.12).
-    resetMayReturnAsCdrom: true,
-  },
+  // ^SYSINFO says whether the stick has service and in which domain (CS, PS or both), and
+  // whether it roams, where +CREG (CS only) says "not registered" on a packet-only attach.
+  networkInfo: { text: "AT^SYSINFO", timeoutMs: 5_000, parse: parseSysinfoNetwork },
+  quirks: {},
 });

@@ -4,17 +4,17 @@
  * and the simulator's huawei dialect.
  */
 import { afterPrefix, fail, findPrefixed, ok, splitParams, type Parsed } from "../generic/result.js";
-import type { SimEvent } from "../types.js";
+import type { NetworkInfo, SimEvent } from "../types.js";
 
 const num = (s: string | undefined): number | null => (s !== undefined && /^\d+$/.test(s.trim()) ? Number(s.trim()) : null);
 
 export interface HuaweiSysinfo {
   /** 0 no service, 1 restricted, 2 valid, 3 restricted regional, 4 power saving. */
   serviceStatus: number;
-  /** 0 none, 1 CS, 2 PS, 3 CS+PS, 4 not registered/searching. */
+  /** 0 none, 1 CS only, 2 PS only, 3 CS+PS, 4 not registered (searching). */
   serviceDomain: number;
   roaming: boolean;
-  /** 0 none, 3 GSM/GPRS, 4 WCDMA, 5 GSM+WCDMA, … */
+  /** 0 no service, 2 CDMA, 3 GSM/GPRS, 4 HDR, 5 WCDMA, 7 GSM/WCDMA, 15 TD-SCDMA (MM huawei plugin). */
   systemMode: number;
   /** 0 invalid, 1 valid, 2/3/4 invalid for CS/PS/both, 240 ROM SIM, 255 absent. */
   simState: number;
@@ -58,20 +58,22 @@ export function simstMeaning(line: string): SimEvent {
   return "unknown";
 }
 
-/** `^RSSI:17` URC (unless `AT^CURC=0`, gammu #146): the 27.007 0-31/99 scale as in +CSQ. */
-export function parseHuaweiRssi(line: string): Parsed<{ rssi: number | null; dbm: number | null }> {
-  const payload = afterPrefix(line, "^RSSI:");
-  if (payload === undefined) return fail("not a ^RSSI line", line);
-  const rssi = num(payload);
-  if (rssi === null) return fail("^RSSI value is not a number", line);
-  if (rssi === 99 || rssi > 31) return ok({ rssi: null, dbm: null });
-  return ok({ rssi, dbm: -113 + 2 * rssi });
-}
+const SYSTEM_MODES: Readonly<Record<number, string>> = { 2: "CDMA", 3: "GSM", 4: "HDR", 5: "WCDMA", 7: "GSM/WCDMA", 15: "TD-SCDMA" };
 
-/** `^SMMEMFULL: "SM"`: storage full, +CMTI stops until something is deleted (chan_dongle #47, §1.9). */
-export function parseSmMemFull(line: string): Parsed<string> {
-  const payload = afterPrefix(line, "^SMMEMFULL:");
-  if (payload === undefined) return fail("not a ^SMMEMFULL line", line);
-  const mem = payload.replace(/"/g, "").trim().toUpperCase();
-  return /^[A-Z]{2}$/.test(mem) ? ok(mem) : fail("memory name missing", line);
+/**
+ * `AT^SYSINFO` as network information: in service when the service status is "valid" (2)
+ * in the CS, PS or both domains. The roaming flag is the module's own; ^SYSINFO does not
+ * print the serving network.
+ */
+export function parseSysinfoNetwork(lines: readonly string[]): Parsed<NetworkInfo> {
+  const parsed = parseSysinfo(lines);
+  if (!parsed.ok) return parsed;
+  const { serviceStatus, serviceDomain, roaming, systemMode } = parsed.value;
+  const inService = serviceStatus === 2 && serviceDomain >= 1 && serviceDomain <= 3;
+  return ok({
+    inService,
+    accessTechnology: inService ? (SYSTEM_MODES[systemMode] ?? `mode ${systemMode}`) : null,
+    operator: null,
+    roaming: inService ? roaming : null,
+  });
 }

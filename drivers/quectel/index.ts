@@ -4,7 +4,7 @@
  */
 import { vendorDriver, vendorIccid } from "../generic/index.js";
 import type { DriverDescriptor } from "../types.js";
-import { qsimstatMeaning, qusimMeaning } from "./parsers.js";
+import { parseQnwinfoNetwork, qsimstatMeaning, qusimMeaning } from "./parsers.js";
 
 export * from "./parsers.js";
 
@@ -44,10 +44,10 @@ export const quectelDriver: DriverDescriptor = vendorDriver({
   // MM's Quectel plugin power-cycles with CFUN=1,1; USB models re-enumerate, UART ones keep the bridge tty.
   softReset: "AT+CFUN=1,1",
   resetReenumerates: "usb-native",
-  quirks: {
-    // M35: AT+CRSM removed in manual rev 1.1 (Quectel M35 AT manual changelog; modems.md §2.14).
-    crsmUnsupported: /M35/i,
-    // Replies to USSD arrive as UCS2 hex with DCS 15 (gammu tests/at-ussd Uissue358-Quectel_M35; modems.md §2.7).
-    ussdUcs2WithGsmDcs: true,
-  },
+  // +QNWINFO names the access technology and the serving network (LTE models EC2x/EG/BG9x/EP06; the M35/M26
+  // manuals have no such command). On an LTE attach without the circuit-switched domain, +CREG
+  // says "not registered" while +QNWINFO and +CEREG say registered (Quectel EP06,
+  // koshev-msk/luci-app-modeminfo #14).
+  networkInfo: { text: "AT+QNWINFO", timeoutMs: 5_000, parse: parseQnwinfoNetwork, models: /EC2\d|EG\d\d|BG9\d|EP06/i },
+  quirks: {},
 });

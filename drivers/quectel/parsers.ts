@@ -3,16 +3,7 @@
  * Shapes: Quectel forum logs and MM mm-shared-quectel.c as summarised in modems.md §2.4, §2.11.
  */
 import { afterPrefix, fail, findPrefixed, ok, splitParams, type Parsed } from "../generic/result.js";
-import { parseVendorIccid, type Iccid } from "../generic/iccid.js";
-import type { SimEvent } from "../types.js";
-
-/** `AT+QCCID` → `+QCCID: 8988…[F]` (may end in F, may hold hex letters such as `898604B2…`). */
-export function parseQccid(lines: readonly string[]): Parsed<Iccid> {
-  if (findPrefixed(lines, "+QCCID:") === undefined && !lines.some((l) => /^\s*[0-9A-F]{18,20}\s*$/i.test(l))) {
-    return fail("no +QCCID line", lines);
-  }
-  return parseVendorIccid(lines);
-}
+import type { NetworkInfo, SimEvent } from "../types.js";
 
 /** `+QUSIM: 1`: the SIM was (re)initialised — MM re-reads the SIM on it (mm-shared-quectel.c). */
 export function qusimMeaning(line: string): SimEvent {
@@ -42,15 +33,6 @@ export function qsimstatMeaning(line: string): SimEvent {
   return parsed.value.inserted ? "inserted" : "removed";
 }
 
-/** `AT+QINISTAT` → `+QINISTAT: <bits>`: 1 CPIN ready, 2 SMS ready, 4 phonebook ready (EC2x; simulator dialect). */
-export function parseQinistat(lines: readonly string[]): Parsed<{ cpinReady: boolean; smsReady: boolean; phonebookReady: boolean }> {
-  const payload = findPrefixed(lines, "+QINISTAT:");
-  if (payload === undefined) return fail("no +QINISTAT line", lines);
-  if (!/^\d+$/.test(payload)) return fail("+QINISTAT value is not a number", payload);
-  const bits = Number(payload);
-  return ok({ cpinReady: (bits & 1) !== 0, smsReady: (bits & 2) !== 0, phonebookReady: (bits & 4) !== 0 });
-}
-
 export interface QnwInfo {
   /** "FDD LTE", "TDD LTE", "WCDMA", "GSM", … */
   act: string;
@@ -77,4 +59,13 @@ export function parseQnwinfo(lines: readonly string[]): Parsed<QnwInfo> {
     band,
     channel: channel !== undefined && /^\d+$/.test(channel) ? Number(channel) : null,
   });
+}
+
+/** `AT+QNWINFO` as network information: "No Service" is out of service, anything parsed is in service. */
+export function parseQnwinfoNetwork(lines: readonly string[]): Parsed<NetworkInfo> {
+  const payload = findPrefixed(lines, "+QNWINFO:");
+  if (payload !== undefined && /no service/i.test(payload)) return ok({ inService: false, accessTechnology: null, operator: null, roaming: null });
+  const parsed = parseQnwinfo(lines);
+  if (!parsed.ok) return parsed;
+  return ok({ inService: true, accessTechnology: parsed.value.act, operator: parsed.value.operator, roaming: null });
 }

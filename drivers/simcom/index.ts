@@ -4,7 +4,7 @@
  */
 import { vendorDriver, vendorIccid } from "../generic/index.js";
 import type { DriverDescriptor } from "../types.js";
-import { csminsMeaning, smsReadyMeaning } from "./parsers.js";
+import { csminsMeaning, parseCpsiNetwork, smsReadyMeaning } from "./parsers.js";
 
 export * from "./parsers.js";
 
@@ -47,5 +47,8 @@ export const simcomDriver: DriverDescriptor = vendorDriver({
   ],
   // UART modules behind a bridge keep the tty on CFUN=1,1; SIM7600 on USB re-enumerates (modems.md §2.12, §3).
   resetReenumerates: "usb-native",
+  // +CPSI? (SIM5320, SIM7x00, A76xx; the 2G SIM800/SIM900 have none) names the system and the
+  // serving network where +CREG (circuit-switched only) says "not registered" on an LTE attach.
+  networkInfo: { text: "AT+CPSI?", timeoutMs: 5_000, parse: parseCpsiNetwork, models: /SIM5\d{3}|SIM7\d{3}|A76\d\d/i },
   quirks: {},
 });

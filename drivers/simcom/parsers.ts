@@ -3,16 +3,7 @@
  * Pure, never throw. Shapes from the SIM800 manual V1.09 and SIM7500/SIM7600 manual V1.03 (modems.md §2.4, §2.11).
  */
 import { afterPrefix, fail, findPrefixed, ok, splitParams, type Parsed } from "../generic/result.js";
-import { parseVendorIccid, type Iccid } from "../generic/iccid.js";
-import type { SimEvent } from "../types.js";
-
-/**
- * SIM800 `AT+CCID` prints bare digits (sometimes with a trailing `F`); SIM7600 `AT+CICCID`
- * prints `+ICCID: 89…`. Both go through the generic normalisation.
- */
-export function parseSimcomIccid(lines: readonly string[]): Parsed<Iccid> {
-  return parseVendorIccid(lines);
-}
+import type { NetworkInfo, SimEvent } from "../types.js";
 
 /** `+CSMINS: <n>,<inserted>` — `AT+CSMINS?` reply and the hot-swap URC after `AT+CSMINS=1` (SIM800 manual). */
 export function parseCsmins(line: string): Parsed<{ enabled: boolean; inserted: boolean }> {
@@ -62,4 +53,22 @@ export function parseCpsi(lines: readonly string[]): Parsed<CpsiInfo> {
   }
   if (lac && /^0x[0-9a-f]+$/i.test(lac)) info.lac = lac.slice(2).toUpperCase();
   return ok(info);
+}
+
+/**
+ * `AT+CPSI?` as network information: in service when the system is not "NO SERVICE" and the
+ * module is "Online"; the serving network comes as `MCC-MNC`. SIM7000 on an NB-IoT/LTE-only
+ * SIM: `+CREG: 0,0` while `+CPSI: LTE NB-IOT,Online,242-01,…` (botletics/SIM7000-LTE-Shield #50).
+ */
+export function parseCpsiNetwork(lines: readonly string[]): Parsed<NetworkInfo> {
+  const parsed = parseCpsi(lines);
+  if (!parsed.ok) return parsed;
+  const { system, status, mcc, mnc } = parsed.value;
+  const inService = !/NO SERVICE/i.test(system) && /^online$/i.test(status);
+  return ok({
+    inService,
+    accessTechnology: inService ? system : null,
+    operator: inService && mcc && mnc ? mcc + mnc : null,
+    roaming: null,
+  });
 }

@@ -25,19 +25,17 @@ export const wavecomDriver: DriverDescriptor = vendorDriver({
   // CPMS offers only SM/BM/SR (python-gsmmodem fakemodems WavecomMultiband900E1800; modems.md §2.14).
   storage: { preferred: ["SM"] },
   simUrcsExtra: [{ name: "wavecom-wind", pattern: /^\+WIND:\s*\d+/i, meaning: windMeaning }],
-  // On Wavecom firmware AT+CFUN=1 itself restarts the module and 515 follows for a while
-  // (fakemodems after CFUN=1; modems.md §2.1, §2.12). Unverified on clones.
+  // On Wavecom firmware AT+CFUN=1 itself restarts the module and +CME ERROR: 515 follows for
+  // a while (python-gsmmodem fakemodems; docs/hardware.md#wavecom-q2303-and-q24; unverified on clones). The steps
+  // wait out 515 for every module (steps.ts runPatiently), so no quirk is needed for it.
   softReset: "AT+CFUN=1",
   // UART modules behind a USB-UART bridge: the tty stays.
   resetReenumerates: "never",
   // Default 9600 8N1 with RTS/CTS (Wavecom G900 manual; modems.md §3).
   serial: { baudRate: 9600, rtscts: true },
   quirks: {
-    // AT+CPIN? answers without a final OK (gammu F_CPIN_NO_OK; Wavecom G900 manual p.11; modems.md §2.1).
+    // AT+CPIN? answers without a final OK (gammu F_CPIN_NO_OK; Wavecom G900 manual p.11;
+    // docs/hardware.md#wavecom-q2303-and-q24; the python-gsmmodem capture test/corpus/devices/wavecom-*.json).
     cpinWithoutOk: true,
-    // AT+CGMR answers ERROR (python-gsmmodem fakemodems; modems.md §2.3).
-    cgmrError: true,
-    // +CME ERROR: 515 for a while after AT+CFUN=1 (python-gsmmodem fakemodems; modems.md §2.12).
-    busyAfterCfun: true,
   },
 });

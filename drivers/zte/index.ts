@@ -1,11 +1,10 @@
 /**
  * ZTE USB sticks (MF100/MF110/MF112/MF190/MF626/MF636, K3565-Z), `option` driver, VID 19d2.
- * Only the differences from generic (gammu F_ZTE_INIT set; modems.md §2.14).
+ * Only the differences from generic (gammu F_ZTE_INIT set; docs/hardware.md#zte). No reply
+ * parsers of its own: `AT+ZPAS?` is not sent (see drivers/README.md#vendor-parsers).
  */
 import { vendorDriver, vendorIccid } from "../generic/index.js";
 import type { DriverDescriptor } from "../types.js";
-
-export * from "./parsers.js";
 
 export const zteDriver: DriverDescriptor = vendorDriver({
   name: "zte",
@@ -25,8 +24,6 @@ export const zteDriver: DriverDescriptor = vendorDriver({
       { vendorId: "19d2", productId: "0117", models: "(MF190 variants)", interfaces: { "01": "at", "02": "modem" } },
     ],
   },
-  // K3565-Z/M6280 refuse other commands until AT+CPIN was asked (python-gsmmodem fakemodems; modems.md §2.14).
-  initFirst: ["AT+CPIN?"],
   initExtra: [
     // Stop the CD-ROM composition from coming back (gammu F_ZTE_INIT).
     "AT+ZCDRUN=8",
@@ -37,11 +34,5 @@ export const zteDriver: DriverDescriptor = vendorDriver({
   iccidVendor: [vendorIccid("AT+ZGETICCID")],
   // Sticks are USB devices: CFUN=1,1 drops them off the bus.
   resetReenumerates: "always",
-  quirks: {
-    cpinBeforeOtherCommands: /K3565|M6280/i,
-    // AT+CSMP=… may wipe the SMSC number (python-gsmmodem fakemodems QualcommM6280/ZteK3565Z; modems.md §2.14).
-    csmpWipesSmsc: true,
-    // Stale bytes from an earlier session after open (gammu ATGEN_Initialise; modems.md §1.3).
-    staleBytesOnOpen: true,
-  },
+  quirks: {},
 });

@@ -9,6 +9,14 @@ import type { ResolvedCommand } from "./command.js";
 
 export type TerminalState = Extract<CommandState, { name: "done" | "failed" }>;
 
+/**
+ * allowMissingFinal (Wavecom `AT+CPIN?`, which never sends OK): once an information line has
+ * arrived, the final result is waited for only this long, not for the rest of the command's
+ * timeout. A module that does send a final sends it with the line, so a second is ample, and
+ * a Wavecom's SIM read no longer holds its port for a full timeout on every health poll.
+ */
+export const MISSING_FINAL_GRACE_MS = 1000;
+
 export interface ExchangeOutcome {
   state: TerminalState;
   /** From the write of the command to the terminal state. */
@@ -23,6 +31,7 @@ export class Exchange {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writtenAt = 0;
   #bodySent = false;
+  #graceArmed = false;
   #settle!: (outcome: ExchangeOutcome) => void;
 
   constructor(cmd: ResolvedCommand, write: (data: string) => Promise<void>) {
@@ -57,9 +66,22 @@ export class Exchange {
       // 27.005 §3.5.1: the PDU (or text) ends with Ctrl-Z (0x1A).
       this.#send(`${this.cmd.body}\x1a`);
     }
-    if (!isTerminal(this.#state)) return;
+    if (!isTerminal(this.#state)) {
+      this.#armMissingFinalGrace();
+      return;
+    }
     clearTimeout(this.#timer);
     this.#settle({ state: this.#state, durationMs: Math.round(performance.now() - this.#writtenAt) });
+  }
+
+  /** First information line of an allowMissingFinal command: shorten the wait for a final that may never come. */
+  #armMissingFinalGrace(): void {
+    if (this.#graceArmed || !this.cmd.allowMissingFinal || this.#state.name !== "collecting") return;
+    this.#graceArmed = true;
+    const left = this.#writtenAt + this.cmd.timeoutMs - performance.now();
+    if (left <= MISSING_FINAL_GRACE_MS) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.feed({ type: "timeout" }), MISSING_FINAL_GRACE_MS);
   }
 
   /**

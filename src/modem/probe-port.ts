@@ -1,12 +1,12 @@
 import { AtChannel } from "../at/index.js";
 import { openBytePort, type BindingInterface } from "../transport/serial-port.js";
 import { silentLogger, type Logger } from "../log/logger.js";
-import { PROBE_CHANNEL_OPTIONS, probeModem, type ProbeResult } from "./probe.js";
-import type { DriverDescriptor } from "../../drivers/generic/index.js";
+import { PROBE_CHANNEL_OPTIONS, probeModem, type ProbeOptions, type ProbeResult } from "./probe.js";
 
 export interface ProbePortOptions {
   path: string;
-  driver: DriverDescriptor;
+  /** Default: the registry's best match for the module's identity. */
+  chooseDriver?: ProbeOptions["chooseDriver"];
   baudRate?: number;
   binding?: BindingInterface;
   logger?: Logger;
@@ -24,7 +24,7 @@ export async function probePort(options: ProbePortOptions): Promise<ProbeResult>
   });
   const channel = new AtChannel(port, { ...PROBE_CHANNEL_OPTIONS, logger: options.logger ?? silentLogger() });
   try {
-    return await probeModem(channel, options.driver);
+    return await probeModem(channel, options.chooseDriver ? { chooseDriver: options.chooseDriver } : {});
   } finally {
     await channel.close();
   }

@@ -1,9 +1,10 @@
 /**
- * Identify the module and SIM on one AT port with a driver descriptor: is it AT at all,
- * who made it, which SIM is in it, where is it registered, what is its own number.
- * Only "nothing answers AT" is fatal; every later step records a warning and goes on.
+ * Identify the module and SIM on one AT port: is it AT at all, who made it (and so which
+ * driver speaks to it), which SIM is in it, where is it registered, what is its own
+ * number. Only "nothing answers AT" is fatal; every later step records a warning and goes on.
  */
 import { splitImsi, type DriverDescriptor, type Registration, type SimState } from "../../drivers/generic/index.js";
+import { selectDriver } from "../../drivers/registry.js";
 import {
   StepLog,
   expectAt,
@@ -20,6 +21,8 @@ import {
 export type { CommandRunner } from "./steps.js";
 
 export interface ProbeResult {
+  /** The driver chosen from the module's `AT+CGMI`/`AT+CGMM` ("generic" when nothing matched). */
+  driver: string;
   manufacturer: string | null;
   model: string | null;
   revision: string | null;
@@ -35,13 +38,23 @@ export interface ProbeResult {
   registration: Registration;
   /** dBm, or null when the module does not know. */
   signal: number | null;
+  /** Radio access technology from the driver's network-information command ("FDD LTE", "WCDMA", …), or null. */
+  accessTechnology: string | null;
   /** E.164 with `+`, or null when the SIM does not know its number. */
   number: string | null;
   /** Steps that failed but did not stop the probe. */
   warnings: string[];
 }
 
+/** What the probe knows when it picks a driver: the module's own word. */
+export interface ProbeEvidence {
+  manufacturer: string | null;
+  model: string | null;
+}
+
 export interface ProbeOptions {
+  /** Pick the driver from the identity (default: the registry's best match, as the daemon does). */
+  chooseDriver?: (evidence: ProbeEvidence) => DriverDescriptor;
   /**
    * Bare `AT` attempts before giving up: modules can miss the first AT after idle
    * (smstools3 needs_wakeup_at). After a timeout the channel resyncs with bare `AT`s of its
@@ -57,18 +70,22 @@ export interface ProbeOptions {
  */
 export const PROBE_CHANNEL_OPTIONS = { resyncTimeoutMs: 1000, resyncAttempts: 2 } as const;
 
-export async function probeModem(runner: CommandRunner, driver: DriverDescriptor, options: ProbeOptions = {}): Promise<ProbeResult> {
+export async function probeModem(runner: CommandRunner, options: ProbeOptions = {}): Promise<ProbeResult> {
   await expectAt(runner, options.atAttempts ?? 2, options.atTimeoutMs ?? 1500);
   const log = new StepLog();
-  await runInitSequence(runner, driver, log);
+  // Identity first, as the port session does: the driver (and its quirks) depend on it.
   const module = await readModuleIdentity(runner, log);
-  const sim = await readSimState(runner, log);
+  const driver = (options.chooseDriver ?? ((e) => selectDriver(e).driver))({ manufacturer: module.manufacturer, model: module.model });
+  await runInitSequence(runner, driver, log);
+  const speaking = { driver, model: module.model };
+  const sim = await readSimState(runner, log, speaking);
   const iccid = sim !== "absent" ? await readIccid(runner, driver, module.manufacturer, log) : null;
   const imsi = sim === "ready" ? await readImsi(runner, log) : null;
-  const network = await readNetwork(runner, log, sim === "ready");
+  const network = await readNetwork(runner, log, { withOperator: sim === "ready", module: speaking, imsi });
   const home = imsi ? splitImsi(imsi, network.networkOperator ?? undefined) : null;
   const number = sim === "ready" ? await readCnumNumber(runner, home?.mcc ?? null, log) : null;
   return {
+    driver: driver.name,
     ...module,
     sim,
     iccid,

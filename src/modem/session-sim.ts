@@ -11,7 +11,7 @@ import type { AtChannel } from "../at/index.js";
 import { discoverOwnNumber, type NumberCache } from "./own-number.js";
 import type { NumberUssdRule } from "./number-rules.js";
 import { unlockSim, type PinGuard } from "./sim-unlock.js";
-import { readIccid, readImsi, readNetwork, readSimState, StepLog } from "./steps.js";
+import { readIccid, readImsi, readNetwork, readSimState, StepLog, type ModuleDriver } from "./steps.js";
 
 export interface SimContext {
   channel: AtChannel;
@@ -32,12 +32,17 @@ export interface SimContext {
   now?: () => number;
 }
 
+/** The driver and the module's model as the bring-up identified it (model-scoped quirks and commands). */
+function moduleOf(ctx: SimContext): ModuleDriver {
+  return { driver: ctx.driver, model: ctx.map.get(ctx.id)?.model ?? null };
+}
+
 /** After `AT+CPIN=` the SIM needs a moment before it reports READY (27.007 allows it to be "NOT READY" meanwhile). */
 async function waitForSimReady(ctx: SimContext, log: StepLog, attempts = 20): Promise<SimState> {
-  let state = await readSimState(ctx.channel, log);
+  let state = await readSimState(ctx.channel, log, moduleOf(ctx));
   for (let i = 0; i < attempts && state !== "ready" && state !== "absent"; i++) {
     await new Promise((resolve) => setTimeout(resolve, 250));
-    state = await readSimState(ctx.channel, log);
+    state = await readSimState(ctx.channel, log, moduleOf(ctx));
   }
   return state;
 }
@@ -47,7 +52,7 @@ export async function bringUpSim(ctx: SimContext, learn = true): Promise<void> {
   const { channel, map, id } = ctx;
   const log = new StepLog();
   const before = map.get(id);
-  let sim: SimState = await readSimState(channel, log);
+  let sim: SimState = await readSimState(channel, log, moduleOf(ctx));
 
   if (sim === "pin") {
     // Huawei's ^ICCID? works before the PIN (mm-sim-huawei.c), so the per-ICCID PIN can be found.
@@ -73,7 +78,7 @@ export async function bringUpSim(ctx: SimContext, learn = true): Promise<void> {
   const known = before?.sim === "ready" && before.iccid === iccid && before.imsi !== null;
   const imsi = known ? before.imsi : await readImsi(channel, log);
   // The numeric operator format only needs setting once per SIM (the module keeps it).
-  const network = await readNetwork(channel, log, true, !known);
+  const network = await readNetwork(channel, log, { setOperatorFormat: !known, module: moduleOf(ctx), imsi });
   const home = imsi ? splitImsi(imsi, network.networkOperator ?? undefined) : null;
   map.update(id, {
     probed: true,

@@ -103,6 +103,9 @@ export interface LineOutcome {
 
 /** Run a whole command line: commands run in order and the first failure ends the line. */
 export function executeLine(m: SimContext, parsed: ParsedLine): LineOutcome {
+  // A restarting Wavecom answers every line, bare AT included, with 515 "please wait" whatever
+  // +CMEE says (python-gsmmodem fakemodems WavecomMultiband900E1800 after AT+CFUN=1).
+  if (m.settings.busyUntil > Date.now()) return { output: m.settings.verbose ? "\r\n+CME ERROR: 515\r\n" : "+CME ERROR: 515\r\n", after: [] };
   if (!parsed.ok) return { output: formatFinal(m, { kind: "error" }), after: [] };
   let output = "";
   const after: (() => void)[] = [];
@@ -140,7 +143,7 @@ export function formatInfo(m: SimContext, lines: readonly string[]): string {
 }
 
 export function formatFinal(m: SimContext, final: Final): string {
-  if (m.settings.quiet || final.kind === "prompt") return "";
+  if (m.settings.quiet || final.kind === "prompt" || final.kind === "none") return "";
   const text = finalText(m, final);
   if (m.settings.verbose) return `\r\n${text}\r\n`;
   if (text === "OK") return "0\r";
@@ -164,6 +167,7 @@ function finalText(m: SimContext, final: Final): string {
       // only its <err> form (number or text) follows +CMEE.
       return `+CMS ERROR: ${m.settings.cmee === 2 ? (CMS_TEXT[final.code] ?? "unknown error") : final.code}`;
     case "prompt":
+    case "none":
       return "";
   }
 }

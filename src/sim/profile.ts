@@ -11,8 +11,16 @@ import { createRng, seedFrom, type Rng } from "./rng.js";
 
 export type { UssdReply } from "./operators.js";
 
+/** The families `mixed` cycles through: they all end every command with a final result. */
 export const SIM_DIALECTS = ["generic", "simcom", "quectel", "huawei"] as const;
-export type SimDialect = (typeof SIM_DIALECTS)[number];
+/**
+ * Families picked by name only: Wavecom answers `AT+CPIN?` without a final result and
+ * `AT+CGMR` with ERROR, on purpose (docs/hardware.md#wavecom-q2303-and-q24), so it stays out
+ * of `mixed` pools and of the generic 27.007 surface tests.
+ */
+export const NAMED_ONLY_DIALECTS = ["wavecom"] as const;
+export const ALL_SIM_DIALECTS = [...SIM_DIALECTS, ...NAMED_ONLY_DIALECTS] as const;
+export type SimDialect = (typeof ALL_SIM_DIALECTS)[number];
 export type PoolDialect = SimDialect | "mixed";
 
 export type SimState = "absent" | "pin" | "puk" | "ready";
@@ -48,6 +56,14 @@ export interface NetworkProfile {
   operatorName: string;
   operatorShortName: string;
   registration: RegistrationStat;
+  /**
+   * What `+CREG` (the circuit-switched domain) says when it differs from `registration`
+   * (the packet domain, which `+CGREG`/`+CEREG`, `+COPS` and the vendors' network commands
+   * follow): an LTE or data-only attach without CS, where +CREG says 0 or 3 while the module
+   * has service (Quectel EP06 `+CREG: 2,3` with `+QNWINFO: "FDD LTE",…`, koshev-msk/luci-app-modeminfo
+   * #14; SIM7000 `+CREG: 0,0` with `+CPSI: LTE NB-IOT,Online,…`, botletics/SIM7000-LTE-Shield #50).
+   */
+  csRegistration?: RegistrationStat;
   /** 27.007 +CSQ <rssi>: 0..31, 99 unknown. */
   signalRssi: number;
   /** Hex, as +CREG shows them. */
@@ -90,7 +106,7 @@ export function dialectForIndex(dialect: PoolDialect, index: number): SimDialect
 }
 
 export function isPoolDialect(value: string): value is PoolDialect {
-  return value === "mixed" || (SIM_DIALECTS as readonly string[]).includes(value);
+  return value === "mixed" || (ALL_SIM_DIALECTS as readonly string[]).includes(value);
 }
 
 /** Deterministic: the same options give the same profiles, and modem i does not depend on `count`. */

@@ -33,6 +33,10 @@ export interface ModemSettings {
   ussdMode: number;
   /** SIMCom +CSMINS / Quectel +QSIMSTAT: SIM insert/remove URCs. */
   simDetectUrc: boolean;
+  /** Wavecom +WIND: which indications are on (bit 0 SIM inserted/removed, bit 2 ready). */
+  windMask: number;
+  /** Every command answers +CME ERROR: 515 until this time (ms since the epoch): a restarting Wavecom. */
+  busyUntil: number;
   /** +CPBS phonebook memory. */
   cpbs: string;
   sRegisters: Record<number, number>;
@@ -64,6 +68,8 @@ export function defaultSettings(d: SettingsDefaults): ModemSettings {
     curc: d.curc,
     ussdMode: d.ussdMode,
     simDetectUrc: false,
+    windMask: 0,
+    busyUntil: 0,
     cpbs: "SM",
     // S3 = CR, S4 = LF, S5 = BS (V.250 defaults).
     sRegisters: { 0: 0, 3: 13, 4: 10, 5: 8, 7: 60 },

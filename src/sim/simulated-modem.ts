@@ -192,7 +192,7 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     this.#present = true;
     this.faults.hang = false;
     this.#booting = false;
-    Object.assign(this.#settings, defaultSettings(this.#dialect.defaults));
+    this.#powerOnSettings();
     this.emit("replug");
     this.#schedule(Math.min(100, this.#resetMs), () => this.#urc(...this.#dialect.bootUrcs(this.#ctx)));
   }
@@ -212,9 +212,15 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     this.#schedule(this.#resetMs, () => {
       this.#booting = false;
       this.faults.hang = false;
-      Object.assign(this.#settings, defaultSettings(this.#dialect.defaults));
+      this.#powerOnSettings();
       this.#urc(...this.#dialect.bootUrcs(this.#ctx));
     });
+  }
+
+  /** Settings after a power-on: the defaults, and the dialect's busy time (Wavecom answers 515 for a while). */
+  #powerOnSettings(): void {
+    Object.assign(this.#settings, defaultSettings(this.#dialect.defaults));
+    if (this.#dialect.busyAfterBootMs > 0) this.#settings.busyUntil = Date.now() + this.#dialect.busyAfterBootMs;
   }
 
   storage(mem: "SM" | "ME" | "SR"): SmsStorage | null {

@@ -6,7 +6,6 @@ import * as simcom from "../../drivers/simcom/parsers.js";
 import * as quectel from "../../drivers/quectel/parsers.js";
 import * as huawei from "../../drivers/huawei/parsers.js";
 import * as wavecom from "../../drivers/wavecom/parsers.js";
-import * as zte from "../../drivers/zte/parsers.js";
 
 /** Cut `bytes` at the given (sorted, deduplicated) offsets. */
 function split(bytes: Uint8Array, cuts: number[]): Buffer[] {
@@ -73,7 +72,7 @@ describe("AT framer properties", () => {
 });
 
 describe("driver parsers never throw", () => {
-  const modules = { generic, simcom, quectel, huawei, wavecom, zte } as Record<string, Record<string, unknown>>;
+  const modules = { generic, simcom, quectel, huawei, wavecom } as Record<string, Record<string, unknown>>;
   const parsers = Object.entries(modules).flatMap(([family, mod]) =>
     Object.entries(mod)
       .filter(([name, fn]) => name.startsWith("parse") && typeof fn === "function")

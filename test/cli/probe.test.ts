@@ -64,6 +64,37 @@ describe("simgate simulate + simgate probe agree (issue 2 'done when')", () => {
   });
 });
 
+describe("simgate simulate --dialect wavecom + simgate probe: the driver is chosen from the module", () => {
+  let sim: LongRunning;
+  let modem: SimulatedLine;
+
+  beforeAll(async () => {
+    sim = startSimgate(["simulate", "--modems", "1", "--dialect", "wavecom", "--json"]);
+    modem = JSON.parse((await sim.lines(1))[0]!) as SimulatedLine;
+  });
+
+  afterAll(async () => {
+    expect(await sim.stop()).toBe(0);
+  });
+
+  it("names the wavecom driver and reads the SIM although AT+CPIN? ends without OK", async () => {
+    const result = await runSimgate(["probe", modem.path, "--json"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      driver: "wavecom",
+      manufacturer: "WAVECOM MODEM",
+      revision: null,
+      sim: "ready",
+      iccid: modem.iccid,
+      imsi: modem.imsi,
+      number: modem.msisdn,
+    });
+    const table = await runSimgate(["probe", modem.path]);
+    expect(table.stdout).toMatch(/^driver\s+wavecom$/m);
+  });
+});
+
 describe("simgate probe failures", () => {
   let pair: PtyPair;
   beforeAll(async () => {

@@ -8,7 +8,6 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { genericDriver } from "../../drivers/generic/index.js";
 import { AtChannel } from "../../src/at/index.js";
 import { PROBE_CHANNEL_OPTIONS, probeModem } from "../../src/modem/probe.js";
 import { loadReplayProfile, validateReplayProfile } from "../../src/sim/replay-profile.js";
@@ -48,7 +47,7 @@ describe("captured device profiles", () => {
     const port = await openBytePort({ path: pool.modems[0]!.path, binding: pool.binding! });
     const channel = new AtChannel(port, PROBE_CHANNEL_OPTIONS);
     try {
-      const result = await probeModem(channel, genericDriver);
+      const result = await probeModem(channel);
       expect(result).toMatchObject(profile.expect!);
     } finally {
       await channel.close();

@@ -11,7 +11,7 @@ import {
   usbCompositionWithoutAt,
   type DriverEvidence,
 } from "../../drivers/registry.js";
-import { CRSM_ICCID, initFailureTolerated, hasQuirk } from "../../drivers/generic/index.js";
+import { CRSM_ICCID, initFailureTolerated, hasQuirk, networkInfoFor } from "../../drivers/generic/index.js";
 
 describe("selectDriver by AT+CGMI / AT+CGMM answers (real captures, modems.md §2.3)", () => {
   it.each<[string, string | null, string | null, string, MatchScore]>([
@@ -195,19 +195,26 @@ describe("every descriptor is complete and consistent", () => {
     const huawei = driverByName("huawei")!;
     expect(initFailureTolerated(huawei, "AT^CURC=0")).toBe(true);
     expect(initFailureTolerated(huawei, "AT+CMGF=0")).toBe(false);
-    expect(driverByName("zte")!.initSequence[0]).toBe("AT+CPIN?");
   });
 
-  it("scopes model quirks", () => {
-    const huawei = driverByName("huawei")!;
-    const quectel = driverByName("quectel")!;
-    expect(hasQuirk(huawei, "smsIndexBase0", "E173")).toBe(true);
-    expect(hasQuirk(huawei, "smsIndexBase0", "E3372h-153")).toBe(false);
-    expect(hasQuirk(quectel, "crsmUnsupported", "Quectel_M35")).toBe(true);
-    expect(hasQuirk(quectel, "crsmUnsupported", "EC25")).toBe(false);
-    expect(hasQuirk(quectel, "crsmUnsupported", null)).toBe(false);
+  it("scopes model quirks and network-information commands", () => {
+    const scoped = { ...genericDriver, quirks: { cpinWithoutOk: /^Q2[34]\d\d/i } };
+    expect(hasQuirk(scoped, "cpinWithoutOk", "Q2403A")).toBe(true);
+    expect(hasQuirk(scoped, "cpinWithoutOk", "MULTIBAND 900E 1800")).toBe(false);
+    expect(hasQuirk(scoped, "cpinWithoutOk", null)).toBe(false);
     expect(hasQuirk(driverByName("wavecom")!, "cpinWithoutOk", null)).toBe(true);
     expect(hasQuirk(genericDriver, "cpinWithoutOk", "x")).toBe(false);
+    const simcom = driverByName("simcom")!;
+    expect(networkInfoFor(simcom, "SIMCOM_SIM7600E-H")?.text).toBe("AT+CPSI?");
+    expect(networkInfoFor(simcom, "SIMCOM_SIM800L")).toBeUndefined();
+    expect(networkInfoFor(simcom, null)).toBeUndefined();
+    expect(networkInfoFor(driverByName("huawei")!, null)?.text).toBe("AT^SYSINFO");
+    expect(networkInfoFor(genericDriver, "EC25")).toBeUndefined();
+  });
+
+  it("only the Wavecom driver carries a quirk: every other difference is data or generic handling", () => {
+    const withQuirks = [genericDriver, ...DRIVERS].filter((d) => Object.keys(d.quirks).length > 0).map((d) => d.name);
+    expect(withQuirks).toEqual(["wavecom"]);
   });
 
   it("normalises identity strings", () => {

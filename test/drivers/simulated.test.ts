@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AtChannel } from "../../src/at/index.js";
 import { openBytePort } from "../../src/transport/serial-port.js";
 import { portInfo, startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";
-import { SIM_DIALECTS, type SimDialect } from "../../src/sim/profile.js";
+import { ALL_SIM_DIALECTS, type SimDialect } from "../../src/sim/profile.js";
 import { MatchScore, resetReenumerates, selectDriver } from "../../drivers/registry.js";
 import {
   cpmsCommand,
@@ -26,6 +26,8 @@ const EXPECTED: Record<SimDialect, { driver: string; score: MatchScore; reenumer
   simcom: { driver: "simcom", score: MatchScore.ManufacturerModel, reenumerates: false },
   quectel: { driver: "quectel", score: MatchScore.VidPidManufacturerModel, reenumerates: true },
   huawei: { driver: "huawei", score: MatchScore.VidPidManufacturerModel, reenumerates: true },
+  // MULTIBAND 900E 1800 behind a PL2303: only " WAVECOM MODEM" / the model string tell the make.
+  wavecom: { driver: "wavecom", score: MatchScore.ManufacturerModel, reenumerates: false },
 };
 
 describe("drivers against the simulator (in-process)", () => {
@@ -51,7 +53,7 @@ describe("drivers against the simulator (in-process)", () => {
     return p.value;
   };
 
-  it.each(SIM_DIALECTS)("%s: selected from CGMI/CGMM + USB ids, then init, CNMI, CPMS, ICCID and SIM URCs work", async (dialect) => {
+  it.each(ALL_SIM_DIALECTS)("%s: selected from CGMI/CGMM + USB ids, then init, CNMI, CPMS, ICCID and SIM URCs work", async (dialect) => {
     const { modem, channel: ch, usb } = await open(dialect);
     const manufacturer = value(parseIdentityLine((await ch.run("AT+CGMI")).lines));
     const model = value(parseIdentityLine((await ch.run("AT+CGMM")).lines));

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AtChannel } from "../../src/at/index.js";
 import { openBytePort } from "../../src/transport/serial-port.js";
 import { PROBE_CHANNEL_OPTIONS, probeModem } from "../../src/modem/probe.js";
-import { genericDriver } from "../../drivers/generic/index.js";
 import { startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";
 import { scanPorts } from "../../src/cli/commands/scan.js";
 import { silentLogger } from "../../src/log/logger.js";
@@ -25,7 +24,7 @@ describe("probe against every simulated dialect (in-process binding)", () => {
     const port = await openBytePort({ path: modem.path, binding: p.binding! });
     const channel = new AtChannel(port, PROBE_CHANNEL_OPTIONS);
     try {
-      return await probeModem(channel, genericDriver);
+      return await probeModem(channel);
     } finally {
       await channel.close();
     }

@@ -2,15 +2,15 @@ import { parseArgs } from "node:util";
 import type { ProbeResult } from "../../modem/probe.js";
 import { ErrorCode, isSimgateError } from "../../errors.js";
 import { probePort } from "../../modem/probe-port.js";
-import { genericDriver } from "../../../drivers/generic/index.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { cliLogger, keyValueBlock, oneLineError } from "../format.js";
 import { notASerialPort } from "../serial-path.js";
 
 const HELP = `usage: simgate probe <path> [--json] [--baud B] [--verbose]
 
-Open one serial port, identify the module and its SIM with the generic 3GPP driver,
-and print what was found. Exit 1 when the port cannot be opened or does not speak AT.
+Open one serial port, identify the module, pick its driver (as the daemon does) and
+read its SIM, and print what was found. Exit 1 when the port cannot be opened or does
+not speak AT.
 
   --json       one JSON object instead of a table
   --baud B     line speed (default 115200; USB-native modules ignore it)
@@ -61,7 +61,7 @@ export const probeCommand: CliCommand = async (argv, io) => {
   }
   const logger = cliLogger(values.verbose).child({ port: path });
   try {
-    const result: ProbeOutput = { path, ...(await probePort({ path, baudRate, driver: genericDriver, logger })) };
+    const result: ProbeOutput = { path, ...(await probePort({ path, baudRate, logger })) };
     io.stdout.write(values.json ? `${JSON.stringify(result)}\n` : formatProbe(result));
     return 0;
   } catch (err) {
@@ -75,6 +75,7 @@ export const probeCommand: CliCommand = async (argv, io) => {
 function formatProbe(r: ProbeOutput): string {
   const block = keyValueBlock([
     ["port", r.path],
+    ["driver", r.driver],
     ["manufacturer", r.manufacturer],
     ["model", r.model],
     ["revision", r.revision],
@@ -85,6 +86,7 @@ function formatProbe(r: ProbeOutput): string {
     ["home network", r.mcc && r.mnc ? `${r.mcc}/${r.mnc}` : null],
     ["registered on", r.networkOperator],
     ["registration", r.registration],
+    ["access technology", r.accessTechnology],
     ["signal", r.signal === null ? null : `${r.signal} dBm`],
     ["number", r.number],
   ]);

@@ -37,7 +37,7 @@ never from the command line.
   --admin HOST:PORT    the admin API, status page and metrics (default 127.0.0.1:8081)
   --simulate N         run on N simulated modems instead of the host's serial ports
   --seed S             the simulated pool's seed: same seed, same SIMs and numbers (default 1)
-  --dialect D          simulated modem families: generic|simcom|quectel|huawei|mixed (default mixed)
+  --dialect D          simulated modem families: generic|simcom|quectel|huawei|wavecom|mixed (default mixed)
   --latency MS         delay every simulated modem reply by MS milliseconds
   --scenario demo      a simulated rack with variety: empty slots, a PIN-locked SIM (its PIN
                        needed in modem.pins), a roaming SIM, numbers only known by USSD
@@ -83,7 +83,7 @@ export const runCommand: CliCommand = async (argv, processIo) => {
     const count = Number(values.simulate);
     const latency = values.latency === undefined ? 0 : Number(values.latency);
     if (!Number.isInteger(count) || count < 1 || count > 512) return usage(io, `--simulate takes a whole number from 1 to 512, got '${values.simulate}'`);
-    if (!isPoolDialect(values.dialect)) return usage(io, `--dialect must be generic, simcom, quectel, huawei or mixed, got '${values.dialect}'`);
+    if (!isPoolDialect(values.dialect)) return usage(io, `--dialect must be generic, simcom, quectel, huawei, wavecom or mixed, got '${values.dialect}'`);
     if (!Number.isInteger(latency) || latency < 0 || latency > 10_000) return usage(io, `--latency takes milliseconds from 0 to 10000, got '${values.latency}'`);
     if (values.scenario !== undefined && !isScenario(values.scenario)) return usage(io, `--scenario must be one of ${SCENARIOS.join(", ")}, got '${values.scenario}'`);
     simulate = { count, seed: values.seed, dialect: values.dialect, latencyMs: latency, ...(values.scenario !== undefined ? { scenario: values.scenario as ScenarioName } : {}) };

@@ -21,7 +21,7 @@ on pseudo-terminals), bring every modem up at once, wait until all have settled 
 print the port map.
 
   --simulate N   start N simulated modems and scan them over their pseudo-terminals
-  --dialect D    generic|simcom|quectel|huawei|mixed (with --simulate; default mixed)
+  --dialect D    generic|simcom|quectel|huawei|wavecom|mixed (with --simulate; default mixed)
   --seed S       simulated pool seed (default 1)
   --ports P ...  port paths or globs such as '/dev/ttyUSB*' (repeatable)
   --state-dir D  keep what was learned (SIMs, own numbers) in D/simgate.db, so a number
@@ -109,7 +109,7 @@ async function scanWith(values: ScanValues, portArgs: string[], logger: Logger, 
       return EXIT_USAGE;
     }
     if (!isPoolDialect(values.dialect)) {
-      io.stderr.write(`simgate scan: --dialect must be generic, simcom, quectel, huawei or mixed, got '${values.dialect}'\n`);
+      io.stderr.write(`simgate scan: --dialect must be generic, simcom, quectel, huawei, wavecom or mixed, got '${values.dialect}'\n`);
       return EXIT_USAGE;
     }
     let pool;

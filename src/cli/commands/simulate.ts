@@ -6,7 +6,7 @@ import { startReplayPool } from "../../sim/replay-pool.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { oneLineError, table } from "../format.js";
 
-const HELP = `usage: simgate simulate --modems N [--dialect generic|simcom|quectel|huawei|mixed] [--seed S] [--json]
+const HELP = `usage: simgate simulate --modems N [--dialect generic|simcom|quectel|huawei|wavecom|mixed] [--seed S] [--json]
                         [--dir DIR] [--latency MS] [--no-number-ratio R]
        simgate simulate --profile FILE [--modems N] [--json] [--dir DIR]
 
@@ -15,7 +15,8 @@ program can open (simgate probe, minicom, gammu), print one line per modem, then
 SIGINT/SIGTERM and clean up. The same --seed gives the same modems on every start.
 
   --modems N           how many modems (1..1024)
-  --dialect D          generic, simcom (SIM800), quectel (EC25), huawei (E173) or mixed (default: mixed)
+  --dialect D          generic, simcom (SIM800), quectel (EC25), huawei (E173), wavecom (MULTIBAND 900E 1800)
+                       or mixed (the first four in turn; default: mixed)
   --seed S             seed for identities (default 1)
   --json               one JSON object per line per modem
   --dir DIR            where to put the links (default: a fresh directory under the temp dir)
@@ -104,7 +105,7 @@ export const simulateCommand: CliCommand = async (argv, io) => {
   const count = numberOption(values.modems, "modems", 1, MAX_MODEMS, true);
   if (typeof count === "string") return usage(count);
   const dialect = values.dialect;
-  if (!isPoolDialect(dialect)) return usage(`--dialect must be generic, simcom, quectel, huawei or mixed, got '${dialect}'`);
+  if (!isPoolDialect(dialect)) return usage(`--dialect must be generic, simcom, quectel, huawei, wavecom or mixed, got '${dialect}'`);
   const latency = values.latency === undefined ? 0 : numberOption(values.latency, "latency", 0, 60_000, true);
   if (typeof latency === "string") return usage(latency);
   const ratio = values["no-number-ratio"] === undefined ? undefined : numberOption(values["no-number-ratio"], "no-number-ratio", 0, 1, false);

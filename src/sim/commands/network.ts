@@ -9,6 +9,16 @@ export function effectiveRegistration(m: SimContext): RegistrationStat {
   return m.profile.network.registration;
 }
 
+/**
+ * What `+CREG` reports: the circuit-switched domain. Only a packet-only attach
+ * (`network.csRegistration`) makes it differ from the packet domain.
+ */
+export function csRegistration(m: SimContext): RegistrationStat {
+  const packet = effectiveRegistration(m);
+  const cs = m.profile.network.csRegistration;
+  return packet !== 0 && cs !== undefined ? cs : packet;
+}
+
 export function isRegistered(m: SimContext): boolean {
   const stat = effectiveRegistration(m);
   return stat === 1 || stat === 5;
@@ -21,7 +31,7 @@ function location(m: SimContext): string {
 
 /** Read form `+CREG: <n>,<stat>[,<lac>,<ci>]`; URC form drops <n>. */
 export function regLine(m: SimContext, prefix: string, n: number, urc: boolean): string {
-  const stat = effectiveRegistration(m);
+  const stat = prefix === "+CREG" ? csRegistration(m) : effectiveRegistration(m);
   const loc = n === 2 && (stat === 1 || stat === 5) ? `,${location(m)}` : "";
   return urc ? `${prefix}: ${stat}${loc}` : `${prefix}: ${n},${stat}${loc}`;
 }

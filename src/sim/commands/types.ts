@@ -26,6 +26,8 @@ export type Final =
   | { kind: "unsupported" }
   | { kind: "cme"; code: number }
   | { kind: "cms"; code: number }
+  /** The information lines and no final result at all (Wavecom `AT+CPIN?`, gammu F_CPIN_NO_OK). */
+  | { kind: "none" }
   /** `> ` data entry (AT+CMGS / AT+CMGW): the body (hex, without Ctrl-Z) or null when cancelled with ESC. */
   | { kind: "prompt"; onBody: (body: string | null) => AtResult };
 

@@ -29,6 +29,7 @@ export const genericDialect: DialectSpec = {
   charsets: ["IRA", "GSM", "UCS2"],
   memories: ["SM", "ME"],
   resetDropsUsb: true,
+  busyAfterBootMs: 0,
   bootUrcs: () => [],
   // Generic modules report SIM loss as an unsolicited +CPIN (modems.md §2.11, "Generic 27.007" row).
   simRemovedUrcs: () => ["+CPIN: NOT INSERTED"],

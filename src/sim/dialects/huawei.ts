@@ -3,7 +3,7 @@
  * AT^CURC=0, `COMMAND NOT SUPPORT` for unknown commands, AT^ICCID? nibble-swapped,
  * USSD requests as packed 7-bit hex and replies as UCS2 hex with DCS 72.
  */
-import { isRegistered } from "../commands/network.js";
+import { csRegistration, isRegistered } from "../commands/network.js";
 import { unpackGsm7Hex } from "../commands/charset.js";
 import { cme, CME, ok, parseIntArg, type CommandTable, type SimContext } from "../commands/types.js";
 import { swapNibbles } from "../identifiers.js";
@@ -38,12 +38,16 @@ const commands: CommandTable = {
   "^U2DIAG": { read: () => ok(["^U2DIAG: 0"]), set: () => ok() },
   "^CARDMODE": { exec: (m) => (m.sim ? ok(["^CARDMODE: 2"]) : cme(CME.simNotInserted)) },
   "^HWVER": { exec: () => ok(['^HWVER:"CD1E173M"']) },
+  // ^SYSINFO: <srv_status>,<srv_domain>,<roam>,<sys_mode>,<sim_state>,,<sys_submode> (MM huawei plugin):
+  // service valid (2) in CS+PS (3), or PS only (2) on a packet-only attach where +CREG says otherwise.
   "^SYSINFO": {
     exec: (m) => {
       const reg = isRegistered(m);
-      const roam = m.profile.network.registration === 5 ? 1 : 0;
+      const cs = csRegistration(m);
+      const domain = !reg ? 0 : cs === 1 || cs === 5 ? 3 : 2;
+      const roam = reg && m.profile.network.registration === 5 ? 1 : 0;
       const simState = !m.sim ? 255 : m.sim.state === "ready" ? 1 : 0;
-      return ok([`^SYSINFO:${reg ? 2 : 0},${reg ? 3 : 0},${roam},${reg ? 5 : 0},${simState},,${reg ? 4 : 0}`]);
+      return ok([`^SYSINFO:${reg ? 2 : 0},${domain},${roam},${reg ? 5 : 0},${simState},,${reg ? 4 : 0}`]);
     },
   },
 };
@@ -74,6 +78,7 @@ export const huaweiDialect: DialectSpec = {
   charsets: ["IRA", "GSM", "UCS2"],
   memories: ["SM", "ME"],
   resetDropsUsb: true,
+  busyAfterBootMs: 0,
   bootUrcs: (m) => [`^SIMST: ${m.sim ? 1 : 255}`, ...huaweiDialect.statusUrcs(m)],
   simRemovedUrcs: () => ["^SIMST: 255"],
   simInsertedUrcs: () => ["^SIMST: 1"],

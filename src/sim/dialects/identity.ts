@@ -37,4 +37,10 @@ export const DIALECT_IDENTITY: Record<SimDialect, DialectIdentity> = {
     manufacturer: "huawei", model: "E173", revision: "11.126.16.04.00",
     tac: "35283704", meSmsCapacity: 255, shortCellId: false,
   },
+  // Wavecom MULTIBAND 900E 1800: the padded +CGMI/+CGMM of the python-gsmmodem capture
+  // (test/corpus/devices/wavecom-multiband-900e-1800.json). +CGMR answers ERROR, so the revision is never shown.
+  wavecom: {
+    manufacturer: " WAVECOM MODEM", model: " MULTIBAND  900E  1800", revision: "658_09gg.Q2406B",
+    tac: "35133700", meSmsCapacity: 50, shortCellId: true,
+  },
 };

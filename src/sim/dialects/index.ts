@@ -4,6 +4,7 @@ import { huaweiDialect } from "./huawei.js";
 import { quectelDialect } from "./quectel.js";
 import { simcomDialect } from "./simcom.js";
 import type { DialectSpec } from "./types.js";
+import { wavecomDialect } from "./wavecom.js";
 
 export type { DialectSpec, UssdWire } from "./types.js";
 
@@ -12,6 +13,7 @@ const DIALECTS: Record<SimDialect, DialectSpec> = {
   simcom: simcomDialect,
   quectel: quectelDialect,
   huawei: huaweiDialect,
+  wavecom: wavecomDialect,
 };
 
 export function getDialect(name: SimDialect): DialectSpec {

@@ -52,6 +52,7 @@ export const quectelDialect: DialectSpec = {
   charsets: ["GSM", "IRA", "UCS2"],
   memories: ["SM", "ME"],
   resetDropsUsb: true,
+  busyAfterBootMs: 0,
   // Boot: RDY, +QUSIM: 1 after SIM init, +CPIN (modems.md §2.11, Quectel forum log; MM mm-shared-quectel.c).
   bootUrcs: (m) => ["RDY", ...(m.sim ? ["+QUSIM: 1"] : []), cpinUrc(m)],
   simRemovedUrcs: (m) => [...(m.settings.simDetectUrc ? ["+QSIMSTAT: 1,0"] : []), "+CPIN: NOT READY"],

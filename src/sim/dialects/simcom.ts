@@ -2,7 +2,8 @@
  * SIMCom SIM800L-like: a 2G UART module, in pools usually behind a CH340 bridge, so the
  * tty stays when the module restarts (modems.md §2.14, §3).
  */
-import { ok, parseIntArg, cme, CME, type CommandTable, type SimContext } from "../commands/types.js";
+import { isRegistered } from "../commands/network.js";
+import { ok, parseIntArg, cme, CME, unsupported, type CommandTable, type SimContext } from "../commands/types.js";
 import { cpinUrc, plainUssdRequest, textOrUcs2 } from "./common.js";
 import { baseCommands } from "./generic.js";
 import type { DialectSpec } from "./types.js";
@@ -28,6 +29,17 @@ const commands: CommandTable = {
     },
   },
   "+CIURC": { read: () => ok(["+CIURC: 1"]), set: () => ok() },
+  // +CPSI? exists on SIM5320/SIM7x00/A76xx only (SIM7500/SIM7600 manual V1.03); the 2G SIM800/SIM900 answer ERROR.
+  // It follows the packet attach, so on an LTE attach without CS it says Online while +CREG says 0
+  // (SIM7000: botletics/SIM7000-LTE-Shield #50).
+  "+CPSI": {
+    read: (m) => {
+      if (!/SIM5\d{3}|SIM7\d{3}|A76\d\d/i.test(m.profile.model)) return unsupported();
+      const n = m.profile.network;
+      if (!isRegistered(m)) return ok(["+CPSI: NO SERVICE,Online"]);
+      return ok([`+CPSI: LTE,Online,${n.mcc}-${n.mnc},0x${n.lac},${parseInt(n.cellId, 16)},304,EUTRAN-BAND3,1300,5,5,-94,-850,-545,15`]);
+    },
+  },
   "+CSPN": {
     read: (m) => (m.sim?.state === "ready" ? ok([`+CSPN: "${m.sim.profile.operatorName}",0`]) : cme(CME.simNotInserted)),
   },
@@ -41,6 +53,7 @@ export const simcomDialect: DialectSpec = {
   charsets: ["IRA", "GSM", "UCS2", "HEX", "8859-1"],
   memories: ["SM", "ME"],
   resetDropsUsb: false,
+  busyAfterBootMs: 0,
   // Boot: RDY, +CPIN, Call Ready, SMS Ready (modems.md §2.11, §2.12). `RDY` is printed at a fixed baud.
   bootUrcs: (m) => ["RDY", cpinUrc(m), ...readyUrcs(m)],
   simRemovedUrcs: (m) => [...(m.settings.simDetectUrc ? ["+CSMINS: 1,0"] : []), "+CPIN: NOT INSERTED"],

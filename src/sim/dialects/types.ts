@@ -23,6 +23,8 @@ export interface DialectSpec {
   memories: readonly string[];
   /** USB-native modules drop off the bus on AT+CFUN=1,1; UART modules behind a bridge keep the tty. */
   resetDropsUsb: boolean;
+  /** After a power-on or restart, every command answers +CME ERROR: 515 for this long (Wavecom); 0 for the others. */
+  busyAfterBootMs: number;
   /** URCs after power-on / reset, given the SIM state. */
   bootUrcs(m: SimContext): string[];
   /** URCs when the SIM is pulled / inserted / unlocked. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseHuaweiRssi, parseSimst, parseSmMemFull, parseSysinfo, simstMeaning, huaweiDriver } from "../../../drivers/huawei/index.js";
+import { parseSimst, parseSysinfo, parseSysinfoNetwork, simstMeaning, huaweiDriver } from "../../../drivers/huawei/index.js";
 import { iccidStrategyFor, parseCreg, parseCnum } from "../../../drivers/generic/index.js";
 
 const GARBAGE = ["", "\r\n", "OK", "ERROR", "COMMAND NOT SUPPORT", "^SYSINFO", "^SYSINFO:", "^SIMST:", "^SIMST: x", "^RSSI:abc", "\u0000\u00ff", "+CME ERROR: 10"];
@@ -45,26 +45,27 @@ describe("^SIMST URC (hot-swap)", () => {
   });
 });
 
-describe("^RSSI and ^SMMEMFULL URCs", () => {
+describe("^SYSINFO as network information (where +CREG says not registered)", () => {
   it.each([
-    ["^RSSI:17", 17, -79],
-    ["^RSSI: 31", 31, -51],
-    ["^RSSI:0", 0, -113],
-    ["^RSSI:99", null, null],
-  ])("%j", (line, rssi, dbm) => {
-    const r = parseHuaweiRssi(line);
-    expect(r.ok && r.value).toEqual({ rssi, dbm });
+    // CS+PS, WCDMA, not roaming (at-messages-parser K3520 capture).
+    ["^SYSINFO:2,3,0,5,1,,4", { inService: true, accessTechnology: "WCDMA", operator: null, roaming: false }],
+    // PS only (a packet-only attach): in service, and +CREG alone would say otherwise.
+    ["^SYSINFO:2,2,1,3,1", { inService: true, accessTechnology: "GSM", operator: null, roaming: true }],
+    // Valid status but "CS and PS not registered" (4) or no domain: no service.
+    ["^SYSINFO:2,4,5,3,1", { inService: false, accessTechnology: null, operator: null, roaming: null }],
+    ["^SYSINFO:0,0,0,0,1", { inService: false, accessTechnology: null, operator: null, roaming: null }],
+    // Restricted service (1) is not service.
+    ["^SYSINFO:1,3,0,5,1", { inService: false, accessTechnology: null, operator: null, roaming: null }],
+  ])("%j", (line, expected) => {
+    const r = parseSysinfoNetwork([line]);
+    expect(r.ok && r.value).toEqual(expected);
   });
-  it.each(GARBAGE)("^RSSI fails on %j", (line) => expect(parseHuaweiRssi(line).ok).toBe(false));
 
-  it.each([
-    ['^SMMEMFULL: "SM"', "SM"],
-    ["^SMMEMFULL:ME", "ME"],
-  ])("%j → %s", (line, mem) => {
-    const r = parseSmMemFull(line);
-    expect(r.ok && r.value).toBe(mem);
+  it.each(GARBAGE)("fails on %j without throwing", (line) => expect(parseSysinfoNetwork([line]).ok).toBe(false));
+
+  it("is the Huawei driver's network-information command", () => {
+    expect(huaweiDriver.networkInfo?.text).toBe("AT^SYSINFO");
   });
-  it.each([...GARBAGE, '^SMMEMFULL: ""'])("^SMMEMFULL fails on %j", (line) => expect(parseSmMemFull(line).ok).toBe(false));
 });
 
 describe("Huawei replies through the generic parsers (modems.md §2.4-2.6)", () => {
@@ -83,8 +84,7 @@ describe("Huawei replies through the generic parsers (modems.md §2.4-2.6)", () 
     expect(r.ok && r.value).toMatchObject({ registration: "home", lac: "4CA", cellId: "81DE445" });
   });
 
-  it("drops the +CME ERROR glued onto +CNUM (quirk cnumGluedErrors)", () => {
-    expect(huaweiDriver.quirks.cnumGluedErrors).toBe(true);
+  it("drops the +CME ERROR glued onto +CNUM (generic parseCnum, for every module)", () => {
     expect(parseCnum(['+CNUM: "","+79161234567",145+CME ERROR: 25'])).toEqual([{ alpha: "", number: "+79161234567", type: 145 }]);
   });
 });

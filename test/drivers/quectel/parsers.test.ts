@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  parseQccid,
-  parseQinistat,
   parseQnwinfo,
+  parseQnwinfoNetwork,
   parseQsimstat,
   qsimstatMeaning,
   qusimMeaning,
@@ -12,7 +11,8 @@ import { iccidStrategyFor, splitImsi } from "../../../drivers/generic/index.js";
 
 const GARBAGE = ["", "\r\n", "OK", "ERROR", "+CME ERROR: 3", "+QCCID:", "+QSIMSTAT:", "+QSIMSTAT: 1", "+QNWINFO:", "RDY", "\u0000"];
 
-describe("+QCCID (modems.md §2.4)", () => {
+describe("+QCCID through the driver's ICCID command (generic parseVendorIccid)", () => {
+  const qccid = quectelDriver.iccidCommands[0]!;
   it.each([
     ["+QCCID: 89860117838000531000", "89860117838000531000"],
     ["+QCCID: 8944500102198304826F", "8944500102198304826"],
@@ -21,12 +21,12 @@ describe("+QCCID (modems.md §2.4)", () => {
     // Some firmware prints the bare number like SIM800's +CCID.
     ["89014103211118510720", "89014103211118510720"],
   ])("%j → %s", (line, iccid) => {
-    const r = parseQccid([line]);
+    const r = qccid.parse([line]);
     expect(r.ok && r.value.iccid).toBe(iccid);
   });
 
   it.each([...GARBAGE, "+QCCID: 12345", "+QCCID: 98ZZ"])("fails on %j", (line) => {
-    expect(parseQccid([line]).ok).toBe(false);
+    expect(qccid.parse([line]).ok).toBe(false);
   });
 
   it("is tried before the generic CRSM read (M35 has no CRSM, EG916Q answers CME 3)", () => {
@@ -65,17 +65,7 @@ describe("SIM URCs: +QUSIM, +QSIMSTAT (modems.md §2.11)", () => {
   });
 });
 
-describe("+QINISTAT and +QNWINFO", () => {
-  it.each([
-    ["+QINISTAT: 7", { cpinReady: true, smsReady: true, phonebookReady: true }],
-    ["+QINISTAT: 3", { cpinReady: true, smsReady: true, phonebookReady: false }],
-    ["+QINISTAT: 0", { cpinReady: false, smsReady: false, phonebookReady: false }],
-  ])("%j", (line, value) => {
-    const r = parseQinistat([line]);
-    expect(r.ok && r.value).toEqual(value);
-  });
-  it.each([...GARBAGE, "+QINISTAT: x"])("+QINISTAT fails on %j", (line) => expect(parseQinistat([line]).ok).toBe(false));
-
+describe("+QNWINFO", () => {
   it.each([
     ['+QNWINFO: "FDD LTE","46001","LTE BAND 3",1300', { act: "FDD LTE", operator: "46001", mcc: "460", mnc: "01", band: "LTE BAND 3", channel: 1300 }],
     ['+QNWINFO: "WCDMA","310410","WCDMA 850",4384', { mcc: "310", mnc: "410" }],
@@ -92,5 +82,26 @@ describe("+QINISTAT and +QNWINFO", () => {
 
   it.each([...GARBAGE, "+QNWINFO: No Service", '+QNWINFO: "GSM","2500","GSM 900",58'])("+QNWINFO fails on %j", (line) => {
     expect(parseQnwinfo([line]).ok).toBe(false);
+  });
+});
+
+describe("+QNWINFO as network information (where +CREG says not registered)", () => {
+  it.each([
+    // Quectel EP06 with +CREG: 2,3 (koshev-msk/luci-app-modeminfo #14).
+    ['+QNWINFO: "FDD LTE","25011","LTE BAND 3",1602', { inService: true, accessTechnology: "FDD LTE", operator: "25011", roaming: null }],
+    ["+QNWINFO: No Service", { inService: false, accessTechnology: null, operator: null, roaming: null }],
+  ])("%j", (line, expected) => {
+    const r = parseQnwinfoNetwork([line]);
+    expect(r.ok && r.value).toEqual(expected);
+  });
+
+  it.each([...GARBAGE.filter((g) => !/QNWINFO/.test(g)), '+QNWINFO: "GSM","2500","GSM 900",58'])("fails on %j", (line) => {
+    expect(parseQnwinfoNetwork([line]).ok).toBe(false);
+  });
+
+  it("is asked on the LTE models only (the M35/M26 have no +QNWINFO)", () => {
+    expect(quectelDriver.networkInfo?.text).toBe("AT+QNWINFO");
+    expect(quectelDriver.networkInfo?.models?.test("EC25")).toBe(true);
+    expect(quectelDriver.networkInfo?.models?.test("Quectel_M35")).toBe(false);
   });
 });

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { csminsMeaning, parseCpsi, parseCsmins, parseSimcomIccid, simcomDriver } from "../../../drivers/simcom/index.js";
+import { csminsMeaning, parseCpsi, parseCpsiNetwork, parseCsmins, simcomDriver } from "../../../drivers/simcom/index.js";
 import { iccidStrategyFor } from "../../../drivers/generic/index.js";
 
 const GARBAGE = ["", "\r\n", "OK", "ERROR", "+CME ERROR: 10", "+CSMINS:", "+CSMINS: 1", "+CPSI:", "Call Ready", "\u0000"];
 
-describe("ICCID: SIM800 +CCID bare digits, SIM7600 +CICCID (modems.md §2.4)", () => {
+describe("ICCID: SIM800 +CCID bare digits, SIM7600 +CICCID, through the driver's commands (generic parseVendorIccid)", () => {
+  const ccid = simcomDriver.iccidCommands[0]!;
   it.each([
     ["89860117838000531000", "89860117838000531000"],
     ["8970101012345678901F", "8970101012345678901"],
@@ -12,12 +13,12 @@ describe("ICCID: SIM800 +CCID bare digits, SIM7600 +CICCID (modems.md §2.4)", (
     ["+ICCID: 89860318760257382930", "89860318760257382930"],
     [" 89860117838000531000 \r", "89860117838000531000"],
   ])("%j → %s", (line, iccid) => {
-    const r = parseSimcomIccid([line]);
+    const r = ccid.parse([line]);
     expect(r.ok && r.value.iccid).toBe(iccid);
   });
 
   it.each([...GARBAGE, "1234567890", "+ICCID: 44860117838000531000"])("fails on %j", (line) => {
-    expect(parseSimcomIccid([line]).ok).toBe(false);
+    expect(ccid.parse([line]).ok).toBe(false);
   });
 
   it("tries AT+CCID (SIM800), AT+CICCID (SIM7600), then CRSM", () => {
@@ -68,4 +69,25 @@ describe("+CPSI (SIM5320/SIM7600, optional)", () => {
   });
 
   it.each([...GARBAGE, "+CPSI: LTE"])("fails on %j", (line) => expect(parseCpsi([line]).ok).toBe(false));
+});
+
+describe("+CPSI? as network information (where +CREG says not registered)", () => {
+  it.each([
+    // SIM7000 on an NB-IoT SIM with +CREG: 0,0 (botletics/SIM7000-LTE-Shield #50).
+    ["+CPSI: LTE NB-IOT,Online,242-01,0xA411,18460008,457,EUTRAN-BAND20,6352,0,0,-7,-77,-70,14", { inService: true, accessTechnology: "LTE NB-IOT", operator: "24201", roaming: null }],
+    ["+CPSI: GSM,Online,460-00,0x1816,4741,17 EGSM 900,-67,0,40-40", { inService: true, accessTechnology: "GSM", operator: "46000", roaming: null }],
+    ["+CPSI: NO SERVICE,Online", { inService: false, accessTechnology: null, operator: null, roaming: null }],
+    ["+CPSI: LTE,Low Power Mode", { inService: false, accessTechnology: null, operator: null, roaming: null }],
+  ])("%j", (line, expected) => {
+    const r = parseCpsiNetwork([line]);
+    expect(r.ok && r.value).toEqual(expected);
+  });
+
+  it.each([...GARBAGE, "+CPSI: LTE"])("fails on %j", (line) => expect(parseCpsiNetwork([line]).ok).toBe(false));
+
+  it("is asked on SIM5320/SIM7x00/A76xx only (SIM800 and SIM900 have no +CPSI)", () => {
+    const models = simcomDriver.networkInfo?.models;
+    expect(["SIMCOM_SIM7600E-H", "SIMCOM_SIM5320E", "A7600E-H", "SIM7000E"].map((m) => models?.test(m))).toEqual([true, true, true, true]);
+    expect(["SIMCOM_SIM800L", "SIM900"].map((m) => models?.test(m))).toEqual([false, false]);
+  });
 });
