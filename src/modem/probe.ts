@@ -67,7 +67,7 @@ export async function probeModem(runner: CommandRunner, driver: DriverDescriptor
   const imsi = sim === "ready" ? await readImsi(runner, log) : null;
   const network = await readNetwork(runner, log, sim === "ready");
   const home = imsi ? splitImsi(imsi, network.networkOperator ?? undefined) : null;
-  const number = sim === "ready" ? await readCnumNumber(runner, home?.mcc ?? null, log) : null;
+  const number = sim === "ready" ? await readCnumNumber(runner, { mcc: home?.mcc ?? null, mnc: home?.mnc ?? null }, log) : null;
   return {
     ...module,
     sim,

@@ -7,7 +7,6 @@
 import { ErrorCode, SimgateError, isModemGone, isSimgateError } from "../errors.js";
 import {
   iccidStrategyFor,
-  parseCnum,
   parseCops,
   parseCpin,
   parseCreg,
@@ -15,11 +14,11 @@ import {
   parseIdentityLine,
   parseImei,
   parseImsi,
-  toE164,
   type DriverDescriptor,
   type Registration,
   type SimState,
 } from "../../drivers/generic/index.js";
+import { numberFromCnum } from "./own-number.js";
 
 /** The slice of the AT channel the steps need (structural, so any runner fits). */
 export interface CommandRunner {
@@ -149,10 +148,13 @@ export async function readNetwork(runner: CommandRunner, log: StepLog, withOpera
   return { networkOperator, registration, signal };
 }
 
-/** `AT+CNUM` only (the session runs the whole own-number chain instead). */
-export async function readCnumNumber(runner: CommandRunner, mcc: string | null, log: StepLog): Promise<string | null> {
+/** `AT+CNUM` only (the session runs the whole own-number chain instead); a number that is not valid is a warning, not a number. */
+export async function readCnumNumber(runner: CommandRunner, sim: { mcc: string | null; mnc: string | null }, log: StepLog): Promise<string | null> {
   return log.step("own number", async () => {
-    const first = parseCnum(await lines(runner, "AT+CNUM"))[0];
-    return first ? toE164(first.number, mcc ?? undefined) : null;
+    const verdict = numberFromCnum(await lines(runner, "AT+CNUM"), sim);
+    if (verdict === null) return null;
+    if (verdict.ok) return verdict.e164;
+    log.warnings.push(`own number: AT+CNUM refused, ${verdict.reason}`);
+    return null;
   });
 }
