@@ -31,7 +31,7 @@ import {
 import { regionsForMcc } from "./mcc-mnc.js";
 
 export type PhoneVerdict =
-  | { ok: true; /** "+" and the digits */ e164: string; region: CountryCode | undefined; type: NumberType }
+  | { ok: true; /** "+" and the digits */ e164: string; region: CountryCode | undefined; type: NonNullable<NumberType> }
   | { ok: false; /** One line, for the port state and the log: what was refused and why. */ reason: string };
 
 export interface PhoneCheck {

@@ -16,6 +16,7 @@ import type { PartnerCounters } from "../partner/counters.js";
 import { metricsPlugin } from "./metrics.js";
 import { statusPagePlugin } from "./status-page.js";
 import { registerInspectRoutes } from "./inspect-routes.js";
+import { numbersPlugin } from "./numbers-route.js";
 
 /** Everything an admin feature may read (and, for `simgate at`, the pool to reach a port's AT queue). */
 export interface AdminContext {
@@ -36,4 +37,4 @@ export interface AdminContext {
 
 export type AdminPlugin = (app: FastifyInstance, ctx: AdminContext) => void | Promise<void>;
 
-export const ADMIN_PLUGINS: AdminPlugin[] = [metricsPlugin, statusPagePlugin, registerInspectRoutes];
+export const ADMIN_PLUGINS: AdminPlugin[] = [metricsPlugin, statusPagePlugin, registerInspectRoutes, numbersPlugin];
