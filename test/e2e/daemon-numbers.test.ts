@@ -9,10 +9,14 @@
  *    code: its stored number +1404000 is refused, nothing else can tell → number-invalid;
  *  - a Jio SIM (405/840) that does not know its number: its stored +917060 is refused,
  *    the operator's USSD answer gives the right one → ready with that one.
+ *
+ * The status page is watched in headless chromium (as in status-page.test.ts): the tile
+ * says why, and turns ready without a reload when the number is set.
  */
 import { rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeOnlinesim } from "../../src/onlinesim/fake/index.js";
 import { generatePool } from "../../src/sim/profile.js";
@@ -32,6 +36,8 @@ function anyCount(services: any, service: string): number {
 describe("numbers that are not valid are never sold (simgate run --simulate 8, v1 + v2)", () => {
   let fake: FakeOnlinesim;
   let daemon: DaemonProcess;
+  let browser: Browser;
+  let page: Page;
   const stateDir = mkdtempSync(join(tmpdir(), "simgate-numbers-"));
   const portOf = async (iccid: string) => (await daemon.status()).ports.find((p: any) => p.iccid === iccid);
   const listed = () => new Set(fake.stats().v2.lastNumbers.map((n) => n.number));
@@ -56,9 +62,15 @@ describe("numbers that are not valid are never sold (simgate run --simulate 8, v
     });
     await waitSettled(daemon, 3);
     await waitFor("the Jio SIM's number from USSD", async () => (await portOf(jio.sim.iccid))?.state === "ready" || undefined, 60_000);
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--headless=new"] });
+    page = await (await browser.newContext()).newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${daemon.adminUrl}/?token=${encodeURIComponent(daemon.adminToken!)}`);
+    await page.locator('#conn[data-mode="live"]').waitFor();
   }, 150_000);
 
   afterAll(async () => {
+    await browser?.close();
     await daemon?.proc.stop();
     await fake?.stop();
     rmSync(stateDir, { recursive: true, force: true });
@@ -68,6 +80,18 @@ describe("numbers that are not valid are never sold (simgate run --simulate 8, v
     const port = await portOf(att.sim.iccid);
     expect(port).toMatchObject({ state: "number-invalid", number: null });
     expect(port.numberProblem).toMatch(/^stored number: "\+1404000" is not a valid/);
+  });
+
+  const tileOf = async (iccid: string): Promise<Locator> => page.locator(`.tile[data-port=${JSON.stringify((await portOf(iccid)).id)}]`);
+
+  it("the status page shows the state in the bad colour, 'number refused' and the reason", async () => {
+    const tile = await tileOf(att.sim.iccid);
+    await tile.and(page.locator('[data-state="number-invalid"]')).waitFor();
+    expect(await tile.locator('[data-field="number"]').textContent()).toBe("number refused");
+    expect(await tile.locator('[data-field="number-problem"]').textContent()).toMatch(/^stored number: "\+1404000" is not a valid/);
+    const colour = (sel: string) => tile.locator(sel).evaluate((e) => getComputedStyle(e).color);
+    expect(await colour('[data-field="state"]')).toBe("rgb(229, 72, 77)"); // --bad
+    expect(await (await tileOf(jio.sim.iccid)).locator('[data-field="number-problem"]').isHidden()).toBe(true);
   });
 
   it("a wrong stored number is asked again: the Jio SIM is ready with the number its operator gives", async () => {
@@ -110,6 +134,11 @@ describe("numbers that are not valid are never sold (simgate run --simulate 8, v
     expect(await portOf(att.sim.iccid)).toMatchObject({ state: "ready", number: "+14045550123", numberProblem: null });
     expect(anyCount((await daemon.partner({ action: "GET_SERVICES", key: E2E_KEY })).json, "telegram")).toBe(before + 1);
     await waitFor("the number in the v2 list", () => listed().has("+14045550123") || undefined);
+    // The page follows without a reload.
+    const tile = await tileOf(att.sim.iccid);
+    await tile.and(page.locator('[data-state="ready"]')).waitFor();
+    expect(await tile.locator('[data-field="number"]').textContent()).toBe("+14045550123");
+    expect(await tile.locator('[data-field="number-problem"]').isHidden()).toBe(true);
   });
 
   it("the number set by hand is kept for the ICCID after the daemon stops", async () => {
