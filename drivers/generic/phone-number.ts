@@ -150,21 +150,49 @@ export function checkInternationalNumber(raw: string): PhoneVerdict {
   return checkPhoneNumber(raw, { mobile: false });
 }
 
+interface Span {
+  start: number;
+  end: number;
+}
+
+/** Spans not lying inside a longer one: a part of a number ("24740" of "24740 123") is not a number of its own. */
+function outermost<T extends Span>(spans: readonly T[]): T[] {
+  return spans.filter((c) => !spans.some((d) => d !== c && d.start <= c.start && c.end <= d.end && d.end - d.start > c.end - c.start));
+}
+
+/**
+ * A find that more digits touch (one space, dash or dot away) is a piece of a longer run of
+ * digits, and reading a piece as a number could give a valid but wrong one ("0 099291712
+ * 3456" holds a valid Tajik mobile that is not the number): such a find is left to the
+ * whole run.
+ */
+function standsAlone(text: string, span: Span): boolean {
+  return !/\d[\s.-]?$/.test(text.slice(0, span.start)) && !/^[\s.-]?\d/.test(text.slice(span.end));
+}
+
 /**
  * The SIM's number in an operator's reply (USSD text, SMS). The candidates are what
- * libphonenumber's text search finds, read in the SIM's country, and every run of digits
- * long enough to be a number; each is judged like a +CNUM entry. Exactly one number must
- * qualify: a hotline (toll-free, short code) is not the SIM's number, and two different
- * mobile numbers in one reply leave us guessing, which we never do. Null when the text
- * holds nothing like a number; a refusal when what it holds is not a valid mobile number.
+ * libphonenumber's text search finds, read in each calling code of the SIM's country (a
+ * part of a longer find or of a longer run of digits is dropped), and the runs of digits
+ * long enough to be a number that no find covers; each is judged like a +CNUM entry. Exactly one number must qualify: a
+ * hotline (toll-free, short code) is not the SIM's number, and two different mobile
+ * numbers in one reply leave us guessing, which we never do. Null when the text holds
+ * nothing like a number; a refusal when what it holds is not a valid mobile number.
  */
 export function findPhoneNumber(text: string, check: PhoneCheck): PhoneVerdict | null {
   const regions = check.mcc ? regionPerCallingCode(regionsForMcc(check.mcc, check.mnc)) : [];
-  const candidates = new Set<string>();
+  const found: Span[] = [];
   for (const region of regions.length > 0 ? regions : [undefined]) {
-    for (const match of findPhoneNumbersInText(text, region ? { defaultCountry: region } : undefined)) candidates.add(text.slice(match.startsAt, match.endsAt));
+    for (const m of findPhoneNumbersInText(text, region ? { defaultCountry: region } : undefined)) {
+      const span = { start: m.startsAt, end: m.endsAt };
+      if (standsAlone(text, span)) found.push(span);
+    }
   }
-  for (const [run] of text.matchAll(DIGIT_RUNS)) if (run.replace(/\D/g, "").length >= MIN_NUMBER_DIGITS) candidates.add(run);
+  const runs: Span[] = [...text.matchAll(DIGIT_RUNS)]
+    .filter((m) => m[0].replace(/\D/g, "").length >= MIN_NUMBER_DIGITS)
+    .map((m) => ({ start: m.index, end: m.index + m[0].length }))
+    .filter((r) => !found.some((f) => f.start < r.end && r.start < f.end));
+  const candidates = new Set([...outermost(found), ...runs].sort((a, b) => a.start - b.start).map((c) => text.slice(c.start, c.end)));
   const verdicts = [...candidates].map((c) => checkPhoneNumber(c, check));
   const good = new Map<string, PhoneVerdict>();
   for (const v of verdicts) if (v.ok) good.set(v.e164, v);

@@ -152,6 +152,13 @@ describe("the number in an operator's reply", () => {
     expect(find("Call 8 800 555-35-35")).toMatchObject({ ok: false, reason: expect.stringMatching(/toll-free/) });
   });
 
+  it("a piece of a longer number is not taken for a number (counterexamples the property test found)", () => {
+    // Saint Helena's +290 reads "24740" as a fixed line; the whole is an Ascension mobile.
+    expect(find("Your number is 24740 123", "658")).toMatchObject({ ok: true, e164: "+24740123", region: "AC" });
+    // "099291712" alone is a valid Tajik mobile, and the wrong one.
+    expect(find("Your number is 0 099291712 3456", "436")).toMatchObject({ ok: true, e164: "+992917123456" });
+  });
+
   it("two different mobile numbers in one reply are refused, not guessed", () => {
     expect(find("Numbers: +79161234567 and +79031234567")).toMatchObject({ ok: false, reason: expect.stringMatching(/names 2 numbers/) });
     expect(find("+79161234567 (8 916 123-45-67)")).toMatchObject({ ok: true, e164: "+79161234567" });
