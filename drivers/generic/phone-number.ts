@@ -1,14 +1,15 @@
 /**
- * A phone number as simgate may sell it: E.164, valid in its country's numbering plan, and,
- * when the modem or the network told us the number, of a kind that receives SMS.
+ * A phone number as simgate may sell it: E.164, valid in its country's numbering plan, and
+ * of a kind that receives SMS (mobile), whoever gave it: the modem, the network or the
+ * operator.
  *
  * libphonenumber (Google's numbering-plan data, through libphonenumber-js) does the
  * parsing and the validation; this file only decides which country a number written
  * without its calling code belongs to (the SIM's, from its MCC) and words the refusals.
  * The 'max' metadata is used, not 'mobile': only 'max' knows every number type, so a
- * toll-free hotline read out of an operator's USSD reply is refused as "toll-free" rather
- * than "invalid", and an operator may still set a valid non-mobile number by hand. It costs
- * about 60 KB more than 'mobile' (docs/numbers.md).
+ * refusal can say what the number is ("toll-free", "fixed-line": the hotline in a USSD
+ * reply, a landline typed by mistake) instead of only "invalid". It costs about 60 KB more
+ * than 'mobile' (docs/numbers.md).
  *
  * Shapes (docs/numbers.md has the rules and their sources):
  *  - `+…` and `00…` carry their calling code and are kept as written;
@@ -39,14 +40,13 @@ export interface PhoneCheck {
   mcc?: string | null;
   /** Its MNC: names the country where an MCC is shared by networks of two countries (425). */
   mnc?: string | null;
-  /**
-   * Accept only numbers that receive SMS: MOBILE, or FIXED_LINE_OR_MOBILE where the plan
-   * cannot tell the two apart (the +1 countries). For numbers we read from the modem or
-   * the network; an operator's own word (config, `simgate number set`) needs only validity.
-   */
-  mobile: boolean;
 }
 
+/**
+ * The types that receive SMS: MOBILE, and FIXED_LINE_OR_MOBILE where the plan cannot tell
+ * the two apart (the +1 countries). A toll-free, premium, VoIP, personal or fixed-line number
+ * is not what a buyer of an SMS number pays for, even when an operator types it in.
+ */
 const SMS_TYPES: ReadonlySet<NumberType> = new Set<NumberType>(["MOBILE", "FIXED_LINE_OR_MOBILE"]);
 /** What people and modems put between digits. */
 const SEPARATORS = /[\s\-.()/\u00a0]/g;
@@ -80,12 +80,11 @@ function parse(text: string, region?: CountryCode): PhoneNumber | string {
 }
 
 /** The verdict on one parse: `where` names the plan it was read in ("IN", "+7"). */
-function judge(shown: string, parsed: PhoneNumber | string, where: string, check: PhoneCheck): PhoneVerdict {
-  const kind = check.mobile ? " mobile" : "";
-  if (typeof parsed === "string") return { ok: false, reason: `"${shown}" is not a valid ${where}${kind} number (${parsed})` };
-  if (!parsed.isValid()) return { ok: false, reason: `"${shown}" is not a valid ${parsed.country ?? where}${kind} number` };
+function judge(shown: string, parsed: PhoneNumber | string, where: string): PhoneVerdict {
+  if (typeof parsed === "string") return { ok: false, reason: `"${shown}" is not a valid ${where} mobile number (${parsed})` };
+  if (!parsed.isValid()) return { ok: false, reason: `"${shown}" is not a valid ${parsed.country ?? where} mobile number` };
   const type = parsed.getType();
-  if (type === undefined || (check.mobile && !SMS_TYPES.has(type))) {
+  if (type === undefined || !SMS_TYPES.has(type)) {
     const words = type === undefined ? "an unclassified" : `a ${type.toLowerCase().replaceAll("_", "-")}`;
     return { ok: false, reason: `"${shown}" is ${words} ${parsed.country ?? where} number, not a mobile one` };
   }
@@ -115,7 +114,7 @@ export function checkPhoneNumber(raw: string, check: PhoneCheck): PhoneVerdict {
   if (compact === null || compact.replace("+", "").length === 0) return { ok: false, reason: `"${shown}" is not a phone number` };
   if (compact.startsWith("+")) {
     const parsed = parse(compact);
-    return judge(shown, parsed, typeof parsed === "string" ? "international" : `+${parsed.countryCallingCode}`, check);
+    return judge(shown, parsed, typeof parsed === "string" ? "international" : `+${parsed.countryCallingCode}`);
   }
   const regions = check.mcc ? regionsForMcc(check.mcc, check.mnc) : [];
   if (regions.length === 0) {
@@ -126,9 +125,9 @@ export function checkPhoneNumber(raw: string, check: PhoneCheck): PhoneVerdict {
   // the national reading when both are valid; we accept only a number all readings agree on.
   const verdicts: PhoneVerdict[] = [];
   for (const region of regionPerCallingCode(regions)) {
-    verdicts.push(judge(shown, parse(compact, region), region, check));
+    verdicts.push(judge(shown, parse(compact, region), region));
     const code = getCountryCallingCode(region);
-    if (compact.startsWith(code)) verdicts.push(judge(shown, parse(`+${compact}`), `+${code}`, check));
+    if (compact.startsWith(code)) verdicts.push(judge(shown, parse(`+${compact}`), `+${code}`));
   }
   const good = new Map<string, PhoneVerdict>();
   for (const v of verdicts) if (v.ok) good.set(v.e164, v);
@@ -140,14 +139,14 @@ export function checkPhoneNumber(raw: string, check: PhoneCheck): PhoneVerdict {
 /**
  * An operator's own entry (config `modem.numbers`, `simgate number set`): written with its
  * calling code, `+…` or `00…`, because nothing tells us the country at that point, and a
- * national number can be a valid international one of another country. Any valid type.
+ * national number can be a valid international one of another country.
  */
 export function checkInternationalNumber(raw: string): PhoneVerdict {
   const compact = compactForm(raw.trim());
   if (compact !== null && !compact.startsWith("+")) {
     return { ok: false, reason: `"${raw.trim()}" has no calling code: write it as +<country code><number>, e.g. +79161234567` };
   }
-  return checkPhoneNumber(raw, { mobile: false });
+  return checkPhoneNumber(raw, {});
 }
 
 interface Span {

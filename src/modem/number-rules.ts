@@ -43,8 +43,7 @@ export function ruleFor(rules: readonly NumberUssdRule[], mcc: string | null, mn
  * the text (findPhoneNumber). Null when the reply holds no number at all.
  */
 export function numberInReply(text: string, sim: { mcc: string | null; mnc: string | null }, pattern?: RegExp): PhoneVerdict | null {
-  const check = { mcc: sim.mcc, mnc: sim.mnc, mobile: true };
-  if (!pattern) return findPhoneNumber(text, check);
+  if (!pattern) return findPhoneNumber(text, sim);
   const m = pattern.exec(text);
-  return m ? checkPhoneNumber(m[1] ?? m[0], check) : null;
+  return m ? checkPhoneNumber(m[1] ?? m[0], sim) : null;
 }

@@ -67,7 +67,7 @@ export type OwnNumberResult =
  * the first entry's refusal. Null when the SIM lists no number.
  */
 export function numberFromCnum(lines: readonly string[], sim: Pick<SimIdentity, "mcc" | "mnc">): PhoneVerdict | null {
-  const verdicts = parseCnum(lines).map((entry) => checkPhoneNumber(entry.number, { mcc: sim.mcc, mnc: sim.mnc, mobile: true }));
+  const verdicts = parseCnum(lines).map((entry) => checkPhoneNumber(entry.number, sim));
   return verdicts.find((v) => v.ok) ?? verdicts[0] ?? null;
 }
 
@@ -83,9 +83,9 @@ export async function discoverOwnNumber(sim: SimIdentity, deps: OwnNumberDeps): 
     tried.push(`${from}: refused, ${verdict.reason}`);
     return null;
   };
-  // The operator's word (manual map) and what we stored need only be valid numbers: the
-  // operator may know better than the mobile ranges; the cache holds only numbers that passed.
-  const own = (raw: string) => checkPhoneNumber(raw, { mcc: sim.mcc, mnc: sim.mnc, mobile: false });
+  // The manual map and the store are checked like the modem's answer: a stored toll-free
+  // hotline (an older release took the first digits of a USSD reply) is not sold either.
+  const own = (raw: string) => checkPhoneNumber(raw, sim);
 
   const manualRaw = deps.manual[sim.iccid];
   if (manualRaw !== undefined) {

@@ -38,8 +38,9 @@ describe("config modem.numbers", () => {
   it.each([
     ["89161234567", /has no calling code: write it as \+<country code><number>/],
     ["79161234567", /has no calling code/],
-    ["+9123456789", /"\+9123456789" is not a valid IN number/],
-    ["+7012345678", /"\+7012345678" is not a valid \+7 number/],
+    ["+9123456789", /"\+9123456789" is not a valid IN mobile number/],
+    ["+7012345678", /"\+7012345678" is not a valid \+7 mobile number/],
+    ["+4930123456", /"\+4930123456" is a fixed-line DE number, not a mobile one/],
     ["+7 916", /is not a valid/],
   ])("refuses %s at load, naming the key", (number, reason) => {
     const found = problems(number);

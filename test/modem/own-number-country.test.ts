@@ -87,12 +87,20 @@ describe("a number that is not valid for its country is never returned", () => {
     expect(cache.get(iccid)).toBe("+77012345678");
   });
 
+  it("a stored toll-free hotline (an older release took the first digits of a USSD reply) is not sold: the SIM is asked again", async () => {
+    const cache = new MemoryCache();
+    const iccid = simOf("250", "02", "89161234567").sim.iccid;
+    cache.set(iccid, "+78005553535");
+    const { result } = await run("250", "02", "89161234567", { cache });
+    expect(result).toEqual({ number: "+79161234567", source: "cnum" });
+  });
+
   it("a manual number wins over the SIM; a bad one is refused without asking the SIM", async () => {
     const iccid = simOf("250", "02", "89161234567").sim.iccid;
     expect((await run("250", "02", "89161234567")).result).toEqual({ number: "+79161234567", source: "cnum" });
     expect((await run("250", "02", "89161234567", { manual: { [iccid]: "+79031112233" } })).result).toEqual({ number: "+79031112233", source: "manual" });
     const bad = await run("250", "02", "89161234567", { manual: { [iccid]: "+7903111" } });
-    expect(bad.result).toMatchObject({ number: null, refused: expect.stringMatching(/^manual number: "\+7903111" is not a valid RU number$/) });
+    expect(bad.result).toMatchObject({ number: null, refused: expect.stringMatching(/^manual number: "\+7903111" is not a valid RU mobile number$/) });
     expect(bad.commands).toEqual([]);
   });
 });

@@ -72,7 +72,7 @@ async function checkNumber(argv: string[], io: Parameters<CliCommand>[1]): Promi
     io.stderr.write(`simgate number check: --mcc ${mcc} is not a mobile country code simgate knows\n`);
     return EXIT_USAGE;
   }
-  const verdict = mcc === undefined ? checkInternationalNumber(number) : checkPhoneNumber(number, { mcc, mobile: true });
+  const verdict = mcc === undefined ? checkInternationalNumber(number) : checkPhoneNumber(number, { mcc });
   if (!verdict.ok) {
     io.stdout.write(`refused: ${verdict.reason}\n`);
     return EXIT_FAILURE;

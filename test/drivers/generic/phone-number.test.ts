@@ -15,7 +15,7 @@ import {
 } from "../../../drivers/generic/index.js";
 import { MCC_MNC_REGION, MCC_REGIONS } from "../../../drivers/generic/mcc-regions.js";
 
-const mobile = (raw: string, mcc: string | null, mnc: string | null = null) => checkPhoneNumber(raw, { mcc, mnc, mobile: true });
+const mobile = (raw: string, mcc: string | null, mnc: string | null = null) => checkPhoneNumber(raw, { mcc, mnc });
 const e164 = (raw: string, mcc: string | null) => {
   const v = mobile(raw, mcc);
   return v.ok ? v.e164 : null;
@@ -105,8 +105,9 @@ describe("refusals say what and why", () => {
     expect(!v.ok && v.reason).toMatch(reason);
   });
 
-  it("a non-mobile number is valid when only validity is asked (an operator's own entry)", () => {
-    expect(checkPhoneNumber("+4930123456", { mobile: false })).toMatchObject({ ok: true, e164: "+4930123456", type: "FIXED_LINE" });
+  it("valid is not enough: the number must receive SMS", () => {
+    expect(mobile("+4930123456", null)).toMatchObject({ ok: false, reason: '"+4930123456" is a fixed-line DE number, not a mobile one' });
+    expect(mobile("+12025550143", null)).toMatchObject({ ok: true, type: "FIXED_LINE_OR_MOBILE" }); // +1: the plan cannot tell
   });
 });
 
@@ -122,7 +123,8 @@ describe("an operator's entry must carry its calling code", () => {
   it.each([
     ["79161234567", /has no calling code: write it as \+<country code><number>/],
     ["89161234567", /has no calling code/],
-    ["+7012345678", /not a valid \+7 number/],
+    ["+7012345678", /not a valid \+7 mobile number/],
+    ["+4930123456", /is a fixed-line DE number, not a mobile one/],
   ])("refuses %s", (raw, reason) => {
     const v = checkInternationalNumber(raw);
     expect(!v.ok && v.reason).toMatch(reason);
@@ -130,7 +132,7 @@ describe("an operator's entry must carry its calling code", () => {
 });
 
 describe("the number in an operator's reply", () => {
-  const find = (text: string, mcc = "250") => findPhoneNumber(text, { mcc, mobile: true });
+  const find = (text: string, mcc = "250") => findPhoneNumber(text, { mcc });
 
   it.each([
     ["Ваш номер +79261234567", "+79261234567"],
