@@ -15,7 +15,7 @@
  *  - `+…` and `00…` carry their calling code and are kept as written;
  *  - anything else is read in the SIM's country: national with or without the trunk
  *    prefix (`8 916…`, `0 91234…`, `9123456789`), or digits that already start with the
- *    calling code (`79161234567`) when libphonenumber says only that reading is valid.
+ *    calling code (`79161234567`); every reading is tried and they must agree.
  *    Where several countries share a calling code (+1, +7, +44 …) libphonenumber decides
  *    between them from the number; where an MCC spans several calling codes each is tried
  *    and a number that fits more than one is refused.
@@ -50,7 +50,7 @@ export interface PhoneCheck {
 const SMS_TYPES: ReadonlySet<NumberType> = new Set<NumberType>(["MOBILE", "FIXED_LINE_OR_MOBILE"]);
 /** What people and modems put between digits. */
 const SEPARATORS = /[\s\-.()/\u00a0]/g;
-/** Runs of digits in a text, as a phone number is written (for the refusal's wording only). */
+/** Runs of digits in a text with what people put between them (spaces, dashes, dots, parentheses). */
 const DIGIT_RUNS = /\+?\d[\d\s\-().]*\d/g;
 /** Fewer digits than this is a balance, a price or a date, not an attempt at a phone number. */
 const MIN_NUMBER_DIGITS = 7;
@@ -102,6 +102,13 @@ function regionPerCallingCode(regions: readonly CountryCode[]): CountryCode[] {
   });
 }
 
+/** The distinct valid numbers among the verdicts, by E.164. */
+function validNumbers(verdicts: readonly PhoneVerdict[]): Map<string, PhoneVerdict> {
+  const good = new Map<string, PhoneVerdict>();
+  for (const v of verdicts) if (v.ok) good.set(v.e164, v);
+  return good;
+}
+
 function ambiguous(shown: string, mcc: string, found: readonly PhoneVerdict[]): PhoneVerdict {
   const readings = found.map((v) => (v.ok ? `${v.e164} (${v.region ?? "?"})` : "")).join(" or ");
   return { ok: false, reason: `"${shown}" reads as ${readings}; the SIM's MCC ${mcc} does not say which` };
@@ -129,8 +136,7 @@ export function checkPhoneNumber(raw: string, check: PhoneCheck): PhoneVerdict {
     const code = getCountryCallingCode(region);
     if (compact.startsWith(code)) verdicts.push(judge(shown, parse(`+${compact}`), `+${code}`));
   }
-  const good = new Map<string, PhoneVerdict>();
-  for (const v of verdicts) if (v.ok) good.set(v.e164, v);
+  const good = validNumbers(verdicts);
   if (good.size === 1) return [...good.values()][0]!;
   if (good.size > 1) return ambiguous(shown, check.mcc!, [...good.values()]);
   return verdicts[0]!;
@@ -173,10 +179,11 @@ function standsAlone(text: string, span: Span): boolean {
  * The SIM's number in an operator's reply (USSD text, SMS). The candidates are what
  * libphonenumber's text search finds, read in each calling code of the SIM's country (a
  * part of a longer find or of a longer run of digits is dropped), and the runs of digits
- * long enough to be a number that no find covers; each is judged like a +CNUM entry. Exactly one number must qualify: a
- * hotline (toll-free, short code) is not the SIM's number, and two different mobile
- * numbers in one reply leave us guessing, which we never do. Null when the text holds
- * nothing like a number; a refusal when what it holds is not a valid mobile number.
+ * long enough to be a number that no find covers; each is judged like a +CNUM entry.
+ * Exactly one number must qualify: a hotline (toll-free, short code) is not the SIM's
+ * number, and two different mobile numbers in one reply leave us guessing, which we never
+ * do. Null when the text holds nothing like a number; a refusal when what it holds is not
+ * a valid mobile number.
  */
 export function findPhoneNumber(text: string, check: PhoneCheck): PhoneVerdict | null {
   const regions = check.mcc ? regionPerCallingCode(regionsForMcc(check.mcc, check.mnc)) : [];
@@ -193,8 +200,7 @@ export function findPhoneNumber(text: string, check: PhoneCheck): PhoneVerdict |
     .filter((r) => !found.some((f) => f.start < r.end && r.start < f.end));
   const candidates = new Set([...outermost(found), ...runs].sort((a, b) => a.start - b.start).map((c) => text.slice(c.start, c.end)));
   const verdicts = [...candidates].map((c) => checkPhoneNumber(c, check));
-  const good = new Map<string, PhoneVerdict>();
-  for (const v of verdicts) if (v.ok) good.set(v.e164, v);
+  const good = validNumbers(verdicts);
   if (good.size === 1) return [...good.values()][0]!;
   if (good.size > 1) {
     return { ok: false, reason: `the text names ${good.size} numbers (${[...good.keys()].join(", ")}); cannot tell which is the SIM's` };
