@@ -8,6 +8,7 @@ import { parseCrsmIccid, parseVendorIccid, type Iccid } from "./iccid.js";
 export * from "./parsers.js";
 export * from "./iccid.js";
 export * from "./mcc-mnc.js";
+export * from "./phone-number.js";
 export * from "./sms.js";
 export type { Parsed } from "./result.js";
 export type { DriverCommand, DriverDescriptor, DriverMatch, DriverQuirks, NetworkInfo, NetworkInfoCommand, SimEvent, SimUrc, UsbId, UsbInterfaceRole } from "../types.js";

@@ -57,6 +57,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: "send one AT command through a port's queue in the running daemon (field debugging)",
     load: async () => (await import("./commands/at.js")).atCommand,
   },
+  number: {
+    summary: "set a SIM's own number in the running daemon (set), or check a number as simgate reads it (check)",
+    load: async () => (await import("./commands/number.js")).numberCommand,
+  },
   activations: {
     summary: "list the running daemon's open and recent activations; close one by hand (close ID --status N)",
     load: async () => (await import("./commands/activations.js")).activationsCommand,

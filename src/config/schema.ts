@@ -7,12 +7,21 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { engineConfigSchema } from "../engine/config.js";
+import { checkInternationalNumber } from "../../drivers/generic/phone-number.js";
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected HOST:PORT").refine((s) => Number(s.split(":")[1]) <= 65535, "port above 65535");
 const url = z.string().url();
+
+/** A number the operator wrote: normalised to E.164, or refused with the reason (at its key path). */
+const operatorNumber = z.string().transform((raw, ctx) => {
+  const verdict = checkInternationalNumber(raw);
+  if (verdict.ok) return verdict.e164;
+  ctx.addIssue({ code: "custom", message: verdict.reason });
+  return z.NEVER;
+});
 
 const modem = z
   .strictObject({
@@ -26,8 +35,12 @@ const modem = z
     skipMmIgnored: z.boolean().default(false),
     /** SIM PIN per ICCID, "*" = for any SIM not listed. Secrets: redacted in `config show`. */
     pins: z.record(z.string().regex(/^(\*|\d{18,22}F?)$/, "ICCID or *"), z.string().regex(/^\d{4,8}$/, "PIN is 4-8 digits")).default({}),
-    /** Manual ICCID → E.164 number map for SIMs whose number cannot be asked (wins over USSD). */
-    numbers: z.record(z.string().regex(/^\d{18,22}F?$/, "ICCID"), z.string().regex(/^\+?\d{8,15}$/, "E.164 number")).default({}),
+    /**
+     * Manual ICCID → number map for SIMs whose number cannot be asked or was refused (wins
+     * over everything the modem says). Written with its calling code (+…) and valid for its
+     * country, checked here like every number the daemon sells (drivers/generic/phone-number.ts).
+     */
+    numbers: z.record(z.string().regex(/^\d{18,22}F?$/, "ICCID"), operatorNumber).default({}),
     /** Extra "my number" USSD rules, tried before the built-in DEFAULT_NUMBER_RULES. */
     numberRules: z
       .array(z.strictObject({ mcc: z.string().regex(/^\d{3}$/), mnc: z.string().regex(/^\d{2,3}$/), code: z.string().regex(/^[*#\d]+$/), answer: z.enum(["ussd", "sms"]) }))

@@ -7,12 +7,14 @@
  * request with an SMS instead of USSD text (MTS Russia in at least one public
  * implementation).
  */
+import { checkPhoneNumber, findPhoneNumber, type PhoneVerdict } from "../../drivers/generic/index.js";
+
 export interface NumberUssdRule {
   mcc: string;
   mnc: string;
   code: string;
   answer: "ussd" | "sms";
-  /** Where the number is in the reply; default: the first run of 10-15 digits (with an optional +). */
+  /** Where the number is in the reply (group 1, else the whole match); default: the one valid mobile number libphonenumber finds in it. */
   pattern?: RegExp;
   verified: boolean;
   note?: string;
@@ -35,14 +37,13 @@ export function ruleFor(rules: readonly NumberUssdRule[], mcc: string | null, mn
   return rules.find((r) => r.mcc === mcc && r.mnc === mnc);
 }
 
-/** The phone number inside an operator's reply text, as written (normalise with toE164). */
-export function extractNumber(text: string, pattern?: RegExp): string | null {
-  if (pattern) {
-    const m = pattern.exec(text);
-    return m ? (m[1] ?? m[0]) : null;
-  }
-  const m = /\+?\d[\d\s-]{8,18}\d/.exec(text);
-  if (!m) return null;
-  const digits = m[0].replace(/[\s-]/g, "");
-  return /^\+?\d{10,15}$/.test(digits) ? digits : null;
+/**
+ * The SIM's number in an operator's reply (USSD text or SMS), normalised and validated in
+ * the SIM's country: the rule's pattern when it has one, else libphonenumber's search of
+ * the text (findPhoneNumber). Null when the reply holds no number at all.
+ */
+export function numberInReply(text: string, sim: { mcc: string | null; mnc: string | null }, pattern?: RegExp): PhoneVerdict | null {
+  if (!pattern) return findPhoneNumber(text, sim);
+  const m = pattern.exec(text);
+  return m ? checkPhoneNumber(m[1] ?? m[0], sim) : null;
 }

@@ -5,13 +5,17 @@
  *   not once per restart) → `AT+CNUM` (often empty) → the operator's "my number" USSD
  *   code, answered as USSD text or by SMS.
  *
- * Every number is normalised to E.164 with the country from the SIM's MCC. A number that
- * came from the modem or the network is cached; the manual map is never overwritten.
+ * Every number is normalised to E.164 and validated with the country from the SIM's MCC
+ * (drivers/generic/phone-number.ts). A number that is not valid is never returned: the
+ * chain goes on to the next source, and if none gives a valid number the result says what
+ * was refused and why, so the port can show it (state `number-invalid`) instead of selling
+ * a wrong number. A number that came from the modem or the network is cached; the manual
+ * map is never overwritten.
  */
 import { decodeUssd, encodeUssdRequest, parseCusd } from "../codec/index.js";
-import { parseCnum, toE164 } from "../../drivers/generic/index.js";
+import { checkPhoneNumber, parseCnum, type PhoneVerdict } from "../../drivers/generic/index.js";
 import type { UrcHandle, UrcSpec } from "../at/index.js";
-import { extractNumber, ruleFor, type NumberUssdRule } from "./number-rules.js";
+import { numberInReply, ruleFor, type NumberUssdRule } from "./number-rules.js";
 
 export type NumberSource = "manual" | "cache" | "cnum" | "ussd" | "sms";
 
@@ -50,17 +54,53 @@ export interface SimIdentity {
 
 export type OwnNumberResult =
   | { number: string; source: NumberSource }
-  | { number: null; tried: string[] };
+  | {
+      number: null;
+      tried: string[];
+      /** Numbers that were found but are not valid, with the reasons: the port shows them (number-invalid). */
+      refused?: string;
+    };
+
+/**
+ * The SIM's number in an `AT+CNUM` answer, validated as a mobile number of the SIM's
+ * country: the first entry that is valid (a SIM may list voice, data and fax lines), else
+ * the first entry's refusal. Null when the SIM lists no number.
+ */
+export function numberFromCnum(lines: readonly string[], sim: Pick<SimIdentity, "mcc" | "mnc">): PhoneVerdict | null {
+  const verdicts = parseCnum(lines).map((entry) => checkPhoneNumber(entry.number, sim));
+  return verdicts.find((v) => v.ok) ?? verdicts[0] ?? null;
+}
 
 export async function discoverOwnNumber(sim: SimIdentity, deps: OwnNumberDeps): Promise<OwnNumberResult> {
   const tried: string[] = [];
-  const normalise = (raw: string | null | undefined) => (raw ? toE164(raw, sim.mcc ?? undefined) : null);
+  const refused: string[] = [];
+  const notFound = (): OwnNumberResult => ({ number: null, tried, ...(refused.length > 0 ? { refused: refused.join("; ") } : {}) });
+  /** The number when the verdict is valid; otherwise notes the refusal and returns null. */
+  const accept = (verdict: PhoneVerdict | null, from: string): string | null => {
+    if (verdict === null) return null;
+    if (verdict.ok) return verdict.e164;
+    refused.push(`${from}: ${verdict.reason}`);
+    tried.push(`${from}: refused, ${verdict.reason}`);
+    return null;
+  };
+  // The manual map and the store are checked like the modem's answer: a stored toll-free
+  // hotline (an older release took the first digits of a USSD reply) is not sold either.
+  const own = (raw: string) => checkPhoneNumber(raw, sim);
 
-  const manual = normalise(deps.manual[sim.iccid]);
-  if (manual) return { number: manual, source: "manual" };
-  const cached = normalise(deps.cache.get(sim.iccid));
+  const manualRaw = deps.manual[sim.iccid];
+  if (manualRaw !== undefined) {
+    const manual = accept(own(manualRaw), "manual number");
+    // Manual wins: a bad manual number is shown, not silently replaced by the modem's idea.
+    return manual ? { number: manual, source: "manual" } : notFound();
+  }
+  const cachedRaw = deps.cache.get(sim.iccid);
+  // A stored number that is not valid (learned by an older release, or for another country) is asked again.
+  const cached = cachedRaw === undefined ? null : accept(own(cachedRaw), "stored number");
   if (cached) return { number: cached, source: "cache" };
-  if (deps.offline) return { number: null, tried: ["not in the manual map or the cache; the modem was asked recently"] };
+  if (deps.offline) {
+    tried.push("not in the manual map or the cache; the modem was asked recently");
+    return notFound();
+  }
 
   const learned = (number: string, source: NumberSource): OwnNumberResult => {
     deps.cache.set(sim.iccid, number);
@@ -68,10 +108,10 @@ export async function discoverOwnNumber(sim: SimIdentity, deps: OwnNumberDeps): 
   };
 
   try {
-    const entry = parseCnum((await deps.channel.run({ text: "AT+CNUM", timeoutMs: 10_000 })).lines)[0];
-    const number = normalise(entry?.number);
+    const verdict = numberFromCnum((await deps.channel.run({ text: "AT+CNUM", timeoutMs: 10_000 })).lines, sim);
+    const number = accept(verdict, "AT+CNUM");
     if (number) return learned(number, "cnum");
-    tried.push("AT+CNUM: empty");
+    if (verdict === null) tried.push("AT+CNUM: empty");
   } catch (err) {
     tried.push(`AT+CNUM: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -79,26 +119,33 @@ export async function discoverOwnNumber(sim: SimIdentity, deps: OwnNumberDeps): 
   const rule = ruleFor(deps.rules, sim.mcc, sim.mnc);
   if (!rule) {
     tried.push(`no "my number" USSD rule for ${sim.mcc ?? "?"}/${sim.mnc ?? "?"}`);
-    return { number: null, tried };
+    return notFound();
   }
   // Listen for the operator's SMS before asking: the SMS can arrive together with the USSD reply.
   const sms = rule.answer === "sms" && deps.nextSmsText ? deps.nextSmsText(deps.smsTimeoutMs ?? 60_000) : null;
   const text = await askUssd(rule, deps, tried);
   if (rule.answer === "ussd") {
-    const number = normalise(text === null ? null : extractNumber(text, rule.pattern));
+    if (text === null) return notFound();
+    const verdict = numberInReply(text, sim, rule.pattern);
+    const number = accept(verdict, `USSD ${rule.code}`);
     if (number) return learned(number, "ussd");
-    if (text !== null) tried.push(`USSD ${rule.code}: no number in reply "${text}"`);
-    return { number: null, tried };
+    if (verdict === null) tried.push(`USSD ${rule.code}: no number in reply "${text}"`);
+    return notFound();
   }
   if (!sms) {
     tried.push(`USSD ${rule.code} answers by SMS, and no SMS feed is attached`);
-    return { number: null, tried };
+    return notFound();
   }
   const smsText = await sms;
-  const number = normalise(smsText === null ? null : extractNumber(smsText, rule.pattern));
+  if (smsText === null) {
+    tried.push(`USSD ${rule.code}: no SMS with the number arrived`);
+    return notFound();
+  }
+  const verdict = numberInReply(smsText, sim, rule.pattern);
+  const number = accept(verdict, `SMS after ${rule.code}`);
   if (number) return learned(number, "sms");
-  tried.push(smsText === null ? `USSD ${rule.code}: no SMS with the number arrived` : `SMS after ${rule.code} had no number`);
-  return { number: null, tried };
+  if (verdict === null) tried.push(`SMS after ${rule.code} had no number`);
+  return notFound();
 }
 
 /** Send the USSD request and wait for the network's `+CUSD` answer; its decoded text or null. */

@@ -56,6 +56,7 @@ function emptyRecord(id: string, path: string, now: number): PortRecord {
     imsi: null,
     registration: "unknown",
     number: null,
+    numberProblem: null,
     wasReady: false,
     driver: null,
     manufacturer: null,
@@ -72,7 +73,7 @@ function emptyRecord(id: string, path: string, now: number): PortRecord {
 }
 
 /** Facts that belong to the SIM: a new SIM (or none) clears them. */
-const SIM_FACTS = ["imsi", "number", "mcc", "mnc"] as const;
+const SIM_FACTS = ["imsi", "number", "numberProblem", "mcc", "mnc"] as const;
 
 /**
  * The live port map: one in-memory model of the pool with typed change events.

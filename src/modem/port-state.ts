@@ -7,7 +7,9 @@ import type { ProbeResult } from "./probe.js";
  *   absent → probing → no-sim | sim-locked | sim-error | registering → ready ↔ degraded → gone
  *
  * plus `no-number` (registered and identified, but the SIM's own number is not known yet:
- * not sellable, and the user should see why), `roaming` (registered on a foreign network
+ * not sellable, and the user should see why), `number-invalid` (a number was found but is
+ * not valid for its country: never sold; `numberProblem` says why, and the operator sets
+ * the number by hand), `roaming` (registered on a foreign network
  * while modem.allowRoaming is off: not sold, and not "still registering" either) and
  * `unresponsive` (the port exists but the module does not answer).
  *
@@ -25,6 +27,7 @@ export type PortState =
   | "registering"
   | "roaming"
   | "no-number"
+  | "number-invalid"
   | "ready"
   | "degraded"
   | "unresponsive"
@@ -44,6 +47,8 @@ export interface PortFacts {
   imsi: string | null;
   registration: Registration;
   number: string | null;
+  /** Why the number found for this SIM was refused (not valid for its country); null or absent when none was. */
+  numberProblem?: string | null;
   /** The port was ready with this SIM before: losing a requirement now is `degraded`, not `registering`. */
   wasReady: boolean;
 }
@@ -70,6 +75,8 @@ export function deriveState(f: PortFacts, policy: StatePolicy = DEFAULT_STATE_PO
   const identified = f.iccid !== null && f.imsi !== null;
   if (registered && identified && f.number !== null) return "ready";
   if (f.wasReady) return "degraded";
+  // The SIM is known and its number was refused: the owner must act, whatever the network does.
+  if (identified && f.number === null && f.numberProblem) return "number-invalid";
   if (registered && identified) return "no-number";
   // Roaming while roaming is not sold: a settled state the owner must act on, not a wait.
   if (f.registration === "roaming" && identified) return "roaming";

@@ -83,7 +83,7 @@ export async function probeModem(runner: CommandRunner, options: ProbeOptions = 
   const imsi = sim === "ready" ? await readImsi(runner, log) : null;
   const network = await readNetwork(runner, log, { withOperator: sim === "ready", module: speaking, imsi });
   const home = imsi ? splitImsi(imsi, network.networkOperator ?? undefined) : null;
-  const number = sim === "ready" ? await readCnumNumber(runner, home?.mcc ?? null, log) : null;
+  const number = sim === "ready" ? await readCnumNumber(runner, { mcc: home?.mcc ?? null, mnc: home?.mnc ?? null }, log) : null;
   return {
     driver: driver.name,
     ...module,

@@ -91,7 +91,9 @@ export async function bringUpSim(ctx: SimContext, learn = true): Promise<void> {
     registration: network.registration,
     signal: network.signal,
   });
-  if (learn && iccid && map.get(id)?.number === null) await learnNumber(ctx, iccid, home?.mcc ?? null, home?.mnc ?? null);
+  // The number's country is the SIM's home (IMSI); while the IMSI is unreadable, the network it is registered on at home says the same.
+  const numbering = home ?? (network.registration === "home" && network.networkOperator ? splitImsi(network.networkOperator, network.networkOperator) : null);
+  if (learn && iccid && map.get(id)?.number === null) await learnNumber(ctx, iccid, numbering?.mcc ?? null, numbering?.mnc ?? null);
   if (log.warnings.length > 0) ctx.logger.debug({ warnings: log.warnings }, "SIM refresh warnings");
 }
 
@@ -117,7 +119,11 @@ export async function learnNumber(ctx: SimContext, iccid: string, mcc: string | 
   if (result.number !== null) {
     // The port map's number-learned event makes the info line (daemon/event-log.ts); this says how.
     ctx.logger.debug({ iccid, number: result.number, source: result.source }, `own number read (${result.source})`);
-    ctx.map.update(ctx.id, { number: result.number });
+    ctx.map.update(ctx.id, { number: result.number, numberProblem: null });
+  } else if (result.refused) {
+    // Never sold: the port shows number-invalid with the reason until the operator sets the number.
+    ctx.logger.warn({ iccid, refused: result.refused, tried: result.tried }, "own number refused (not valid for its country); set it with 'simgate number set' or config modem.numbers");
+    ctx.map.update(ctx.id, { numberProblem: result.refused });
   } else {
     ctx.logger.warn({ iccid, tried: result.tried }, "own number unknown; the SIM cannot be sold until it is set in config");
   }

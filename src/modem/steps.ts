@@ -9,7 +9,6 @@ import {
   hasQuirk,
   iccidStrategyFor,
   networkInfoFor,
-  parseCnum,
   parseCops,
   parseCpin,
   parseCreg,
@@ -18,12 +17,12 @@ import {
   parseImei,
   parseImsi,
   splitImsi,
-  toE164,
   type DriverDescriptor,
   type NetworkInfo,
   type Registration,
   type SimState,
 } from "../../drivers/generic/index.js";
+import { numberFromCnum } from "./own-number.js";
 
 /** One command as the steps send it. */
 export interface StepCommand {
@@ -249,10 +248,13 @@ function roamingBySite(imsi: string | null, serving: string | null): boolean | n
   return `${home.mcc}${home.mnc}` !== serving;
 }
 
-/** `AT+CNUM` only (the session runs the whole own-number chain instead). */
-export async function readCnumNumber(runner: CommandRunner, mcc: string | null, log: StepLog): Promise<string | null> {
+/** `AT+CNUM` only (the session runs the whole own-number chain instead); a number that is not valid is a warning, not a number. */
+export async function readCnumNumber(runner: CommandRunner, sim: { mcc: string | null; mnc: string | null }, log: StepLog): Promise<string | null> {
   return log.step("own number", async () => {
-    const first = parseCnum(await lines(runner, "AT+CNUM"))[0];
-    return first ? toE164(first.number, mcc ?? undefined) : null;
+    const verdict = numberFromCnum(await lines(runner, "AT+CNUM"), sim);
+    if (verdict === null) return null;
+    if (verdict.ok) return verdict.e164;
+    log.warnings.push(`own number: AT+CNUM refused, ${verdict.reason}`);
+    return null;
   });
 }

@@ -29,6 +29,12 @@ export interface OperatorInfo {
   /** E.164 prefix of the operator's numbers and the total digit count after `+`. */
   msisdnPrefix: string;
   msisdnDigits: number;
+  /**
+   * The digits the rest may start with, where the numbering plan leaves some out (NANP
+   * exchange codes start 2-9; UK 07700 is not a mobile range): a simulated SIM's number is
+   * a valid one, as a real SIM's is (libphonenumber validates every own number).
+   */
+  msisdnFirstDigits?: string;
   smsc: string;
   /** Time zone of the network in quarter hours (SCTS field of SMS-DELIVER). */
   tzQuarterHours: number;
@@ -68,17 +74,17 @@ export const OPERATORS: readonly OperatorInfo[] = [
   },
   {
     mcc: "234", mnc: "15", name: "vodafone UK", shortName: "voda UK", iccidPrefix: "894415", iccidLength: 20,
-    msisdnPrefix: "+4477", msisdnDigits: 12, smsc: "+447785016005", tzQuarterHours: 0,
+    msisdnPrefix: "+4477", msisdnDigits: 12, msisdnFirstDigits: "123456789", smsc: "+447785016005", tzQuarterHours: 0,
     ussd: { "*#1345#": { text: "Your balance is 5.00 GBP" }, "*#100#": { text: "Your number is {number}" } },
   },
   {
     mcc: "310", mnc: "260", name: "T-Mobile", shortName: "T-Mobile", iccidPrefix: "8901260", iccidLength: 20,
-    msisdnPrefix: "+1206", msisdnDigits: 11, smsc: "+12063130004", tzQuarterHours: -32,
+    msisdnPrefix: "+1206", msisdnDigits: 11, msisdnFirstDigits: "23456789", smsc: "+12063130004", tzQuarterHours: -32,
     ussd: { "#999#": { text: "Your balance is $10.00" }, "#686#": { text: "Your number is {number}" } },
   },
   {
     mcc: "310", mnc: "410", name: "AT&T", shortName: "AT&T", iccidPrefix: "890141", iccidLength: 19,
-    msisdnPrefix: "+1404", msisdnDigits: 11, smsc: "+13123149810", tzQuarterHours: -20,
+    msisdnPrefix: "+1404", msisdnDigits: 11, msisdnFirstDigits: "23456789", smsc: "+13123149810", tzQuarterHours: -20,
     ussd: { "*777#": { text: "Balance: $25.00" } },
   },
   {

@@ -134,7 +134,7 @@ export function generateProfile(dialect: SimDialect, rng: Rng, variation: PoolVa
   const serving = roaming ? rng.pick(OPERATORS.filter((o) => o.mcc !== home.mcc)) : home;
   const knowsNumber = rng.next() >= (variation.noNumberRatio ?? 0.25);
   const pinLocked = rng.next() < (variation.pinLockedRatio ?? 0);
-  const subscriberNumber = home.msisdnPrefix + rng.digits(home.msisdnDigits - (home.msisdnPrefix.length - 1));
+  const subscriberNumber = home.msisdnPrefix + inNumberingPlan(home, rng.digits(home.msisdnDigits - (home.msisdnPrefix.length - 1)));
   return {
     dialect,
     manufacturer: identity.manufacturer,
@@ -159,6 +159,14 @@ export function generateProfile(dialect: SimDialect, rng: Rng, variation: PoolVa
     },
     network: networkFor(serving, roaming ? 5 : 1, rng, identity.shortCellId),
   };
+}
+
+/** The drawn digits, with a first digit the plan does not use moved onto one it does (same draws, so other facts stay put). */
+function inNumberingPlan(op: OperatorInfo, digits: string): string {
+  const allowed = op.msisdnFirstDigits;
+  const first = digits[0];
+  if (!allowed || first === undefined || allowed.includes(first)) return digits;
+  return allowed[Number(first) % allowed.length] + digits.slice(1);
 }
 
 function networkFor(op: OperatorInfo, registration: RegistrationStat, rng: Rng, shortCellId: boolean): NetworkProfile {

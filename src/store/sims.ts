@@ -53,6 +53,7 @@ export class SimRepository implements NumberCache {
   readonly #get: Database.Statement<[string], SimRow>;
   readonly #all: Database.Statement<[], SimRow>;
   readonly #setNumber: Database.Statement;
+  readonly #byNumber: Database.Statement<[string], { iccid: string }>;
 
   constructor(
     db: Database.Database,
@@ -72,6 +73,7 @@ export class SimRepository implements NumberCache {
         last_seen = MAX(last_seen, excluded.last_seen)`);
     this.#get = db.prepare("SELECT * FROM sims WHERE iccid = ?");
     this.#all = db.prepare("SELECT * FROM sims ORDER BY iccid");
+    this.#byNumber = db.prepare("SELECT iccid FROM sims WHERE number = ? ORDER BY iccid");
     this.#setNumber = db.prepare(`
       INSERT INTO sims (iccid, number, first_seen, last_seen) VALUES (?, ?, ?, ?)
       ON CONFLICT (iccid) DO UPDATE SET number = excluded.number, last_seen = MAX(last_seen, excluded.last_seen)`);
@@ -102,9 +104,15 @@ export class SimRepository implements NumberCache {
     return this.#all.all().map(toRecord);
   }
 
+  /** The ICCIDs whose number this is ("+" optional): a number belongs to one SIM, so more than one is a mistake to refuse. */
+  holdersOf(number: string): string[] {
+    const digits = normaliseNumber(number);
+    return digits ? this.#byNumber.all(digits).map((r) => r.iccid) : [];
+  }
+
   // NumberCache ------------------------------------------------------------------
 
-  /** "+" and the digits: toE164 must not reinterpret a stored number as national. */
+  /** "+" and the digits: the normaliser must not reinterpret a stored number as national. */
   get(iccid: string): string | undefined {
     const number = this.#get.get(iccid)?.number;
     return number ? `+${number}` : undefined;

@@ -4,7 +4,7 @@ import { openBytePort } from "../../src/transport/serial-port.js";
 import { startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";
 import { generatePool, type SimDialect, type SimModemProfile } from "../../src/sim/profile.js";
 import { discoverOwnNumber, type NumberCache } from "../../src/modem/own-number.js";
-import { DEFAULT_NUMBER_RULES, extractNumber } from "../../src/modem/number-rules.js";
+import { DEFAULT_NUMBER_RULES, numberInReply } from "../../src/modem/number-rules.js";
 import { decodePdu } from "../../src/codec/index.js";
 
 class MemoryCache implements NumberCache {
@@ -136,13 +136,24 @@ describe("own-number discovery chain", () => {
   });
 });
 
-describe("extractNumber", () => {
+describe("numberInReply", () => {
+  const ru = { mcc: "250", mnc: "02" };
   it.each([
     ["Ваш номер +79261234567", "+79261234567"],
-    ["Your number is 7 926 123-45-67.", "79261234567"],
-    ["Vash nomer: 89771234567", "89771234567"],
-    ["Баланс: 123,45 р.", null],
+    ["Your number is 7 926 123-45-67.", "+79261234567"],
+    ["Vash nomer: 89771234567", "+79771234567"],
   ])("%s → %s", (text, expected) => {
-    expect(extractNumber(text)).toBe(expected);
+    expect(numberInReply(text, ru)).toMatchObject({ ok: true, e164: expected });
+  });
+
+  it("a reply without a number is no number", () => {
+    expect(numberInReply("Баланс: 123,45 р.", ru)).toBeNull();
+  });
+
+  it("a rule's pattern picks the number; what it picks is validated like any other", () => {
+    const pattern = /MSISDN=(\d+)/;
+    expect(numberInReply("Hotline 8 800 555-35-35, MSISDN=89161234567", ru, pattern)).toMatchObject({ ok: true, e164: "+79161234567" });
+    expect(numberInReply("MSISDN=88005553535", ru, pattern)).toMatchObject({ ok: false, reason: expect.stringMatching(/toll-free/) });
+    expect(numberInReply("no match here", ru, pattern)).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import { OPERATORS } from "../../src/sim/operators.js";
 import { generatePool, SIM_DIALECTS } from "../../src/sim/profile.js";
 import { createRng, seedFrom } from "../../src/sim/rng.js";
 import { ErrorCode } from "../../src/errors.js";
+import { callingCodeForMcc, checkPhoneNumber } from "../../drivers/generic/index.js";
 
 describe("deterministic pool generation", () => {
   it("same seed, same pool; different seed, different pool", () => {
@@ -44,6 +45,16 @@ describe("deterministic pool generation", () => {
     expect(unknown).toBeGreaterThan(10);
     expect(unknown).toBeLessThan(100);
     expect(new Set(pool.map((p) => p.sim.mnc.length))).toEqual(new Set([2, 3]));
+  });
+
+  it("every simulated SIM's number is a valid mobile number of its home country, as a real SIM's is", () => {
+    for (const seed of ["ids", 1, 2, 3]) {
+      for (const p of generatePool({ count: 512, dialect: "mixed", seed })) {
+        const verdict = checkPhoneNumber(p.sim.subscriberNumber, { mcc: p.sim.mcc });
+        expect(verdict, `${p.sim.mcc}/${p.sim.mnc} ${p.sim.subscriberNumber}`).toMatchObject({ ok: true, e164: p.sim.subscriberNumber });
+        expect(callingCodeForMcc(p.sim.mcc), p.sim.mcc).toBe(p.sim.subscriberNumber.slice(1, 1 + (callingCodeForMcc(p.sim.mcc)?.length ?? 0)));
+      }
+    }
   });
 
   it("variations: roaming, PIN-locked, no number", () => {

@@ -45,6 +45,8 @@ export interface ScanEntry {
   operator: string | null;
   registration: string | null;
   number: string | null;
+  /** Why the number the SIM gave was refused (state number-invalid). */
+  numberProblem?: string;
   signal: number | null;
   error?: string;
 }
@@ -195,6 +197,7 @@ function toEntry(p: PortView, error: string | undefined): ScanEntry {
     registration: p.present && p.probed ? p.registration : null,
     number: p.number,
     signal: p.signal,
+    ...(p.numberProblem ? { numberProblem: p.numberProblem } : {}),
     ...(p.state === "unresponsive" && error ? { error } : {}),
   };
 }
@@ -202,7 +205,10 @@ function toEntry(p: PortView, error: string | undefined): ScanEntry {
 function formatScan(entries: readonly ScanEntry[]): string {
   const ready = entries.filter((e) => e.state === "ready").length;
   const noNumber = entries.filter((e) => e.state === "no-number").length;
-  const why = noNumber > 0 ? `, ${noNumber} not sellable until their own number is known (AT+CNUM empty)` : "";
+  const refused = entries.filter((e) => e.state === "number-invalid").length;
+  const why =
+    (noNumber > 0 ? `, ${noNumber} not sellable until their own number is known (AT+CNUM empty)` : "") +
+    (refused > 0 ? `, ${refused} with a number that is not valid for its country (never sold)` : "");
   return (
     table(
       ["port", "state", "model", "IMEI", "ICCID", "IMSI", "MCC/MNC", "number", "signal"],
@@ -217,6 +223,8 @@ function formatScan(entries: readonly ScanEntry[]): string {
         e.number,
         e.signal === null ? null : `${e.signal} dBm`,
       ]),
-    ) + `\n${entries.length} ports, ${ready} ready${why}\n`
+    ) +
+    `\n${entries.length} ports, ${ready} ready${why}\n` +
+    entries.map((e) => (e.numberProblem ? `${e.port}: number refused, ${e.numberProblem}\n` : "")).join("")
   );
 }

@@ -6,7 +6,8 @@ const HELP = `usage: simgate status [--admin HOST:PORT] [--config FILE] [--json]
 
 Show the running daemon's port map: every port with its state, operator (the name it is
 sold under, else the registered network's MCC+MNC), number, signal, the activation it
-serves (with the time left until Onlinesim finishes it) and its last SMS.
+serves (with the time left until Onlinesim finishes it) and its last SMS. A SIM whose
+number was refused (state number-invalid) is listed below the table with the reason.
 
 ${COMMON_HELP}`;
 
@@ -16,6 +17,9 @@ interface PortStatus {
   operator: string | null;
   network: { country: string; operator: string } | null;
   number: string | null;
+  /** Present from the release that refuses invalid numbers on. */
+  numberProblem?: string | null;
+  iccid?: string | null;
   signal: number | null;
   activation: { id: number; service: string; since: number; expiresAt?: number | null } | null;
   lastSms: { sender: string; text: string; at: number } | null;
@@ -62,7 +66,7 @@ export const statusCommand = adminCommand("status", HELP, {}, async (args, clien
       p.state,
       // Onlinesim's name for the SIM's network (what it is sold as), else the registered MCC+MNC.
       p.network?.operator ?? p.operator,
-      p.number,
+      p.number ?? (p.numberProblem ? "refused (below)" : null),
       p.signal === null ? null : `${p.signal} dBm`,
       a ? `#${a.id} ${a.service}${left}` : null,
       sms ? `${duration(now - sms.at)} ago ${oneLine(sms.sender, 16)}: ${oneLine(sms.text, 40)}` : null,
@@ -76,6 +80,10 @@ export const statusCommand = adminCommand("status", HELP, {}, async (args, clien
     `${status.engine.openActivations} open activation${status.engine.openActivations === 1 ? "" : "s"}`,
     ...(pending > 0 ? [`${pending} SMS waiting for PUSH_SMS`] : []),
   ].join(", ");
-  io.stdout.write(table(["port", "state", "operator", "number", "signal", "activation", "last SMS"], rows) + `\n${footer}\n`);
+  // A refused number is the operator's to fix: say which SIM, why, and how.
+  const refused = status.ports
+    .filter((p) => p.number === null && p.numberProblem)
+    .map((p) => `${name(p.id)}: number refused, ${p.numberProblem}; set it with: simgate number set ${p.iccid ?? "<ICCID>"} +<number>\n`);
+  io.stdout.write(table(["port", "state", "operator", "number", "signal", "activation", "last SMS"], rows) + `\n${footer}\n${refused.join("")}`);
   return 0;
 });

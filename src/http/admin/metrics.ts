@@ -25,6 +25,7 @@ const STATES: Record<PortState, true> = {
   registering: true,
   roaming: true,
   "no-number": true,
+  "number-invalid": true,
   ready: true,
   degraded: true,
   unresponsive: true,

@@ -18,6 +18,7 @@ import { statusPagePlugin } from "./status-page.js";
 import { registerInspectRoutes } from "./inspect-routes.js";
 import { registerStoreRoutes } from "./store-routes.js";
 import { registerActivationRoutes } from "./activation-routes.js";
+import { numbersPlugin } from "./numbers-route.js";
 
 /** Everything an admin feature may read (and, for `simgate at`, the pool to reach a port's AT queue). */
 export interface AdminContext {
@@ -38,4 +39,4 @@ export interface AdminContext {
 
 export type AdminPlugin = (app: FastifyInstance, ctx: AdminContext) => void | Promise<void>;
 
-export const ADMIN_PLUGINS: AdminPlugin[] = [metricsPlugin, statusPagePlugin, registerInspectRoutes, registerStoreRoutes, registerActivationRoutes];
+export const ADMIN_PLUGINS: AdminPlugin[] = [metricsPlugin, statusPagePlugin, registerInspectRoutes, registerStoreRoutes, registerActivationRoutes, numbersPlugin];

@@ -23,6 +23,8 @@ export interface PortStatus {
   mcc: string | null;
   mnc: string | null;
   number: string | null;
+  /** Why the number found for the SIM was refused (state number-invalid); null otherwise. */
+  numberProblem: string | null;
   iccid: string | null;
   signal: number | null;
   model: string | null;
@@ -151,6 +153,7 @@ export function daemonStatus(d: StatusSources): DaemonStatus {
       mcc: p.mcc,
       mnc: p.mnc,
       number: p.number,
+      numberProblem: p.numberProblem ?? null,
       iccid: p.iccid,
       signal: p.signal,
       model: [p.manufacturer, p.model].filter(Boolean).join(" ") || null,

@@ -5,7 +5,6 @@ import {
   parseCrsmIccid,
   parseVendorIccid,
   splitImsi,
-  toE164,
   iccidStrategyFor,
   genericDriver,
 } from "../../../drivers/generic/index.js";
@@ -67,20 +66,6 @@ describe("MCC/MNC split", () => {
     ["999991234567890", "999991", { mcc: "999", mnc: "991" }], // registered numeric length wins
   ])("%s", (imsi, cops, expected) => {
     expect(splitImsi(imsi, cops)).toEqual(expected);
-  });
-});
-
-describe("E.164", () => {
-  it.each([
-    ["+79161234567", "250", "+79161234567"],
-    ["89161234567", "250", "+79161234567"], // Russian trunk prefix 8
-    ["79161234567", "250", "+79161234567"],
-    ["0049301234567", "262", "+49301234567"],
-    ["01701234567", "262", "+491701234567"],
-    ["+1 (202) 555-0143", "310", "+12025550143"],
-    ["12", "250", null],
-  ])("%s (MCC %s) → %s", (raw, mcc, expected) => {
-    expect(toE164(raw, mcc)).toBe(expected);
   });
 });
 

@@ -65,6 +65,7 @@
     const head = el("div", "head");
     head.append((f.name = field("span", "name", "name")), (f.state = field("span", "state", "state")));
     f.number = field("div", "number", "number");
+    f.problem = field("div", "problem", "number-problem");
     const row = el("div", "row");
     f.network = field("span", "network", "network");
     f.bars = el("span", "bars");
@@ -94,7 +95,7 @@
         toggle();
       }
     });
-    tile.append(head, f.number, row, f.activation, f.sms);
+    tile.append(head, f.number, f.problem, row, f.activation, f.sms);
     return { el: tile, f };
   }
 
@@ -105,8 +106,11 @@
     tile.title = [p.id, p.model, p.iccid ? "ICCID " + p.iccid : null].filter(Boolean).join("\n");
     f.name.textContent = shortId(p.id);
     f.state.textContent = p.state;
-    f.number.textContent = p.number || "no number";
+    f.number.textContent = p.number || (p.numberProblem ? "number refused" : "no number");
     f.number.classList.toggle("muted", !p.number);
+    // Why the SIM's number was refused (state number-invalid): the operator sets it by hand.
+    f.problem.hidden = !p.numberProblem;
+    f.problem.textContent = p.numberProblem || "";
     f.network.textContent = p.network ? `${p.network.operator} · ${p.network.country}` : p.operator || "no network";
     f.bars.dataset.level = String(bars(p.signal));
     f.bars.title = p.signal === null ? "signal unknown" : `${p.signal} dBm`;
