@@ -26,5 +26,6 @@ cd "$root"
 pivot_root . .oldroot
 umount -l /.oldroot
 rmdir /.oldroot || true
+# systemd's own messages (a unit's watchdog timeout, its failure) go to the journal, as on a host.
 # container=other: systemd skips what only a real machine does (no getty, no udev trigger on /dev it cannot own).
-exec env -i container=other PATH=/usr/sbin:/usr/bin:/sbin:/bin /lib/systemd/systemd --system --log-target=console --log-level=warning
+exec env -i container=other PATH=/usr/sbin:/usr/bin:/sbin:/bin /lib/systemd/systemd --system

@@ -82,7 +82,7 @@ describe.skipIf(unavailable !== null)("simgate under a real systemd (PID 1 in it
   const admin = (method: string, path: string, body?: unknown) => http(method, ADMIN + path, body, { authorization: `Bearer ${ADMIN_TOKEN}` });
   const partner = (body: Record<string, unknown>) => http("POST", PARTNER + "/", { ...body, key: KEY });
 
-  const waitFor = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
+  const waitFor = async <T>(what: string | (() => string), check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     for (;;) {
@@ -92,7 +92,7 @@ describe.skipIf(unavailable !== null)("simgate under a real systemd (PID 1 in it
       } catch (err) {
         last = err;
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}\n${await journal()}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === "function" ? what() : what}${last ? `: ${String(last)}` : ""}\n${await journal()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   };
@@ -160,8 +160,9 @@ describe.skipIf(unavailable !== null)("simgate under a real systemd (PID 1 in it
       return row?.deliveries?.some((d: any) => d.state === "delivered") ? row : undefined;
     }, 30_000);
     expect(sms.text).toBe(text);
-    const status = await waitFor("STATUS= to count the open activation and the SMS", async () => {
-      const t = (await show("StatusText")).StatusText!;
+    let lastStatus = "";
+    const status = await waitFor(() => `STATUS= to count the open activation and the SMS (last: "${lastStatus}")`, async () => {
+      const t = (lastStatus = (await show("StatusText")).StatusText!);
       return /, 1 open activation, last SMS \d\d:\d\d:\d\d$/.test(t) ? t : undefined;
     }, 30_000);
     expect(status).toMatch(/^8\/8 ports sellable, 1 open activation, last SMS/);
