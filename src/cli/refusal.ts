@@ -28,3 +28,20 @@ export function refusalLine(err: unknown): string {
   const remedy = REMEDIES[err.code];
   return remedy === undefined || HAS_REMEDY.test(message) ? message : `${message} — ${remedy}`;
 }
+
+/**
+ * EX_CONFIG (sysexits.h): the refusal is about the configuration or the installation —
+ * a config that does not load, no key, a state directory or store that cannot be used —
+ * and starting again unchanged fails again the same way. systemd/simgate.service lists it
+ * in RestartPreventExitStatus=, so such a unit fails at once with this line in
+ * `journalctl -p err` instead of restarting five times first.
+ */
+export const EXIT_CONFIG = 78;
+
+/** Refusals another try may get past (a port still held, a lock still taken, the unexpected). */
+const TRANSIENT = new Set<ErrorCode>([ErrorCode.ListenFailed, ErrorCode.StoreLocked]);
+
+/** The exit status of `simgate run` for a start-up refusal: EXIT_CONFIG, or 1 when a restart may help. */
+export function refusalExitCode(err: unknown): number {
+  return isSimgateError(err) && !TRANSIENT.has(err.code) ? EXIT_CONFIG : 1;
+}

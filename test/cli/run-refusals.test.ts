@@ -43,9 +43,13 @@ function expectPrefixed(text: string): void {
   for (const line of text.split("\n").filter((l) => l !== "")) expect(line, text).toMatch(/^<[0-7]>/);
 }
 
-/** The one stderr line of a refusal: `<3>simgate run: …`. */
-function refusal(r: { code: number | null; stdout: string; stderr: string }): string {
-  expect(r.code, r.stderr + r.stdout).toBe(1);
+/**
+ * The one stderr line of a refusal: `<3>simgate run: …`. Exit 78 (EX_CONFIG) when starting
+ * again unchanged cannot help, so systemd does not restart it (RestartPreventExitStatus=);
+ * 1 when it may (a port or a lock still held).
+ */
+function refusal(r: { code: number | null; stdout: string; stderr: string }, code = 78): string {
+  expect(r.code, r.stderr + r.stdout).toBe(code);
   expectPrefixed(r.stdout);
   const lines = r.stderr.split("\n").filter((l) => l !== "");
   expect(lines, r.stderr).toHaveLength(1);
@@ -84,7 +88,7 @@ describe("simgate run refusals in journal mode: one <3> line naming the remedy",
     const { server, port } = await listening();
     try {
       const r = await runJournal(["--simulate", "1", "--state-dir", tempDir(), "--listen", `127.0.0.1:${port}`, "--admin", "127.0.0.1:0"], { SIMGATE_ONLINESIM_KEY: KEY });
-      const line = refusal(r);
+      const line = refusal(r, 1);
       expect(line).toMatch(new RegExp(`partner endpoint: cannot listen on 127\\.0\\.0\\.1:${port}: the address is in use`));
       expect(line).toMatch(/choose another HOST:PORT \(--listen or http\.listen/);
       expect(r.stdout.split("\n")[0]).toMatch(/^<6>simgate \d+\.\d+\.\d+\S* starting version=/);
@@ -140,7 +144,7 @@ describe("simgate run refusals in journal mode: one <3> line naming the remedy",
       child.once("exit", resolve);
     });
     closeSync(fd);
-    expect(code).toBe(1);
+    expect(code).toBe(78);
     const text = readFileSync(out, "utf8");
     expectPrefixed(text);
     expect(text).toMatch(/^<3>simgate run: no Onlinesim key: set SIMGATE_ONLINESIM_KEY/m);
@@ -150,7 +154,7 @@ describe("simgate run refusals in journal mode: one <3> line naming the remedy",
 describe("outside the journal nothing changes", () => {
   it("a refusal is a plain line", async () => {
     const r = await runJournal(["--simulate", "1", "--state-dir", tempDir(), ...LOOPBACK], { SIMGATE_LOG_FORMAT: "json" });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/^simgate run: no Onlinesim key/);
   });
 });

@@ -33,10 +33,11 @@ async function run(args: string[], env: Record<string, string> = {}) {
   }
 }
 
+/** Exit 78 (EX_CONFIG): another start unchanged fails the same way, so systemd must not restart it; 1 when it may help (a port still taken). */
 describe("simgate run refuses to start, in one line", () => {
   it("without an Onlinesim key, naming where to put it", async () => {
     const r = await run(["run", "--simulate", "1", "--state-dir", tempDir(), "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(78);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/no Onlinesim key: set SIMGATE_ONLINESIM_KEY/);
   });
@@ -45,7 +46,7 @@ describe("simgate run refuses to start, in one line", () => {
     const file = join(tempDir(), "bad.yaml");
     writeFileSync(file, "http:\n  listen: nowhere\nonlinesim:\n  mode: v3\nengine:\n  colour: blue\n");
     const r = await run(["run", "--config", file], { SIMGATE_ONLINESIM_KEY: "k-123456789" });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(78);
     expect(r.stderr).toContain("http.listen");
     expect(r.stderr).toContain("onlinesim.mode");
     expect(r.stderr).toContain("engine.colour: unknown key");
@@ -70,14 +71,14 @@ describe("simgate run refuses to start, in one line", () => {
       const file = join(tempDir(), "a-file");
       writeFileSync(file, "");
       const r = await run(["run", "--simulate", "1", "--state-dir", join(file, "state"), "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"], { SIMGATE_ONLINESIM_KEY: "k-123456789" });
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(78);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toMatch(/simgate run: .*state/);
     } else {
       const dir = tempDir();
       chmodSync(dir, 0o500);
       const r = await run(["run", "--simulate", "1", "--state-dir", join(dir, "state"), "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"], { SIMGATE_ONLINESIM_KEY: "k-123456789" });
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(78);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
     }
   });

@@ -135,7 +135,6 @@ describe.skipIf(unavailable !== null)("simgate under a real systemd (PID 1 in it
   }, 150_000);
 
   let activationId: number;
-  let number: string;
 
   it("a v1 order and an SMS go through the endpoint, and PUSH_SMS reaches Onlinesim", async () => {
     // Onlinesim's side, buying: one order through the partner endpoint, kept open (no
@@ -149,8 +148,7 @@ describe.skipIf(unavailable !== null)("simgate under a real systemd (PID 1 in it
       const list = await admin("GET", "/api/activations");
       return list.json.activations?.find((a: any) => a.state === "open");
     }, 60_000);
-    activationId = open.id;
-    number = String(open.number).replace(/^\+/, "");
+    const number = String(open.number).replace(/^\+/, "");
     const text = "Your code: 271828";
     const injected = await admin("POST", "/api/simulator/sms", { number: `+${number}`, sender: "Telegram", text });
     expect(injected.status).toBe(200);
@@ -160,12 +158,15 @@ describe.skipIf(unavailable !== null)("simgate under a real systemd (PID 1 in it
       return row?.deliveries?.some((d: any) => d.state === "delivered") ? row : undefined;
     }, 30_000);
     expect(sms.text).toBe(text);
+    // STATUS= follows: the SMS's time, and the open activations as the store has them now
+    // (the fake closes its operation once the code arrived).
     let lastStatus = "";
-    const status = await waitFor(() => `STATUS= to count the open activation and the SMS (last: "${lastStatus}")`, async () => {
-      const t = (lastStatus = (await show("StatusText")).StatusText!);
-      return /, 1 open activation, last SMS \d\d:\d\d:\d\d$/.test(t) ? t : undefined;
+    await waitFor(() => `STATUS= to show the SMS and the live activation count (last: "${lastStatus}")`, async () => {
+      lastStatus = (await show("StatusText")).StatusText!;
+      const open = (await admin("GET", "/api/activations")).json.open as number;
+      const expected = new RegExp(`^8/8 ports sellable, ${open} open activations?, last SMS \\d\\d:\\d\\d:\\d\\d$`);
+      return expected.test(lastStatus) ? true : undefined;
     }, 30_000);
-    expect(status).toMatch(/^8\/8 ports sellable, 1 open activation, last SMS/);
   }, 120_000);
 
   it("`systemctl reload` keeps the same process running", async () => {
@@ -177,6 +178,19 @@ describe.skipIf(unavailable !== null)("simgate under a real systemd (PID 1 in it
   }, 60_000);
 
   it("a frozen daemon (SIGSTOP) is restarted by the watchdog within WatchdogSec + RestartSec, and the open activation survives", async () => {
+    // An order nobody finishes: it must be open before the freeze and after the restart.
+    const services = await partner({ action: "GET_SERVICES" });
+    expect(services.status).toBe(200);
+    // A country and service that has a number free now (the fake bought one earlier).
+    const offer = (services.json.countryList as Array<{ country: string; operatorMap: { any: Record<string, number> } }>)
+      .flatMap((c) => Object.entries(c.operatorMap.any).map(([service, n]) => ({ country: c.country, service, n })))
+      .find((o) => o.n > 0);
+    expect(offer, JSON.stringify(services.json)).toBeDefined();
+    const order = await partner({ action: "GET_NUMBER", country: offer!.country, operator: "any", service: offer!.service, sum: 10 });
+    expect(order.json.status, JSON.stringify(order.json)).toBe("SUCCESS");
+    activationId = order.json.activationId;
+    let lastStatus = "";
+    await waitFor(() => `STATUS= to count the open activation (last: "${lastStatus}")`, async () => ((lastStatus = (await show("StatusText")).StatusText!).includes(", 1 open activation,") ? true : undefined), 30_000);
     const { MainPID, WatchdogUSec, RestartUSec, NRestarts } = await show("MainPID", "WatchdogUSec", "RestartUSec", "NRestarts");
     const budgetMs = timespanMs(WatchdogUSec) + timespanMs(RestartUSec);
     expect(budgetMs).toBeGreaterThan(0);
@@ -224,7 +238,9 @@ describe.skipIf(unavailable !== null)("simgate under a real systemd (PID 1 in it
     await c.exec(["systemctl", "reset-failed", "simgate"]);
     const started = await c.exec(["systemctl", "start", "simgate"], { timeoutMs: 120_000 });
     expect(started.code).not.toBe(0);
-    await waitFor("the unit to be failed", async () => ((await show("ActiveState")).ActiveState === "failed" ? true : undefined), 120_000);
+    // Exit 78 is in RestartPreventExitStatus=: failed at once, no restarts first.
+    await waitFor("the unit to be failed", async () => ((await show("ActiveState")).ActiveState === "failed" ? true : undefined), 30_000);
+    expect(await show("Result", "ExecMainStatus", "NRestarts")).toMatchObject({ Result: "exit-code", ExecMainStatus: "78", NRestarts: "0" });
     const errors = await c.exec(["journalctl", "-u", "simgate", "-p", "err", "--no-pager", "-o", "cat"]);
     expect(errors.stdout).toMatch(/http\.listen/);
   }, 180_000);

@@ -12,7 +12,7 @@ import { isPoolDialect } from "../../sim/profile.js";
 import { isScenario, SCENARIOS, type ScenarioName } from "../../sim/scenarios.js";
 import { EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, type CliCommand, type CliIo } from "../io.js";
 import { oneLineError } from "../format.js";
-import { refusalLine } from "../refusal.js";
+import { refusalExitCode, refusalLine } from "../refusal.js";
 import { HOST_PORT } from "../../config/host-port.js";
 
 const HELP = `usage: simgate run [--config FILE] [--state-dir DIR] [--listen HOST:PORT] [--admin HOST:PORT]
@@ -119,7 +119,7 @@ export const runCommand: CliCommand = async (argv, processIo) => {
   } catch (err) {
     hup.dispose();
     io.stderr.write(`simgate run: ${refusalLine(err)}\n`);
-    return EXIT_FAILURE;
+    return refusalExitCode(err);
   }
   hup.attach(daemon, logger);
 
