@@ -35,7 +35,7 @@ export interface AtChannelStats {
   resyncs: number;
   discardedBytes: number;
   unhandledLines: number;
-  /** Bytes that cannot belong to an AT response: framer junk and overlong lines, and non-text bytes inside lines. */
+  /** Bytes that cannot belong to an AT response: controls other than CR/LF/TAB, DEL, bytes above 0x7E, and overlong lines. */
   noiseBytes: number;
 }
 

@@ -22,7 +22,7 @@ import { Exchange, type ExchangeOutcome } from "./exchange.js";
 import { classifyFinal, finalResultError } from "./final-result.js";
 import { AnswerWatch } from "./answer-watch.js";
 import { AtFramer, type FramerEvent } from "./framer.js";
-import { NoiseMeter, nonTextBytes } from "./noise-meter.js";
+import { isNoiseLine, NoiseMeter, noiseInChunk, textBytes } from "./noise-meter.js";
 import { resync } from "./resync.js";
 import { UrcRegistry, type UrcHandle, type UrcSpec } from "./urc-registry.js";
 
@@ -86,6 +86,11 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
   /** False from answerWithinMs after an unanswered write until a command is answered within it. */
   get answering(): boolean {
     return this.#answer.answering;
+  }
+
+  /** How long a command may wait for its final result before the module counts as not answering. */
+  get answerWithinMs(): number {
+    return this.#opts.answerWithinMs;
   }
 
   /** The noise rate is above noiseBytesPerMinute (see noise-meter.ts). */
@@ -224,6 +229,7 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
   readonly #onData = (chunk: Buffer): void => {
     if (this.#closed) return;
     logRx(this.#log, chunk);
+    this.#addNoise(noiseInChunk(chunk));
     this.#framer.push(chunk);
   };
 
@@ -232,8 +238,9 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
   #onFrame(e: FramerEvent): void {
     if (e.kind === "discarded") {
       this.#stats.discardedBytes += e.bytes.length;
-      // Bytes a resync flushed may be a late reply, not noise.
-      if (e.reason !== "flushed") this.#addNoise(e.bytes.length);
+      // Junk was counted as it arrived (#onData); of an overlong line, the printable part is
+      // noise too. Bytes a resync flushed may be a late reply, not noise.
+      if (e.reason === "overlong") this.#addNoise(textBytes(e.bytes));
       // A noisy port is reported once (the owner's state change); not one warning per chunk.
       if (!this.#noise.noisy) logDiscarded(this.#log, e.bytes, e.reason);
     } else if (e.kind === "prompt") {
@@ -252,9 +259,8 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
    * command in flight, the resync, or `unhandled`.
    */
   #onLine(text: string): void {
-    const noise = nonTextBytes(text);
-    if (noise === 0) this.#lastHeardAt = performance.now();
-    else this.#addNoise(noise);
+    const noise = isNoiseLine(text);
+    if (!noise) this.#lastHeardAt = performance.now();
     const f = this.#inflight?.active ? this.#inflight : undefined;
     if (f?.isEcho(text)) return;
     // The command's own prefix wins over URC patterns: "+CPIN: READY" answers AT+CPIN?.
@@ -266,7 +272,7 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
     } else if (this.#resyncListener) {
       this.#resyncListener(text);
     } else {
-      this.#unhandled(text, "no command in flight", noise > 0);
+      this.#unhandled(text, "no command in flight", noise);
     }
   }
 
@@ -277,6 +283,7 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
   }
 
   #addNoise(bytes: number): void {
+    if (bytes <= 0) return;
     this.#stats.noiseBytes += bytes;
     if (!this.#noise.add(bytes, performance.now())) return;
     this.#log.warn({ noiseBytesPerMinute: this.#opts.noiseBytesPerMinute }, "port is spewing noise");

@@ -87,15 +87,31 @@ export class NoiseMeter {
   }
 }
 
-/** Bytes of a received line that no AT response contains: controls other than TAB, DEL, and everything above 0x7E. */
-export function nonTextBytes(line: string): number {
-  if (!NON_TEXT.test(line)) return 0;
+/** A byte no AT response contains: a control other than TAB, CR and LF, DEL, or anything above 0x7E. */
+function isNoise(b: number): boolean {
+  return b > 0x7e || (b < 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a);
+}
+
+/**
+ * Noise bytes in a chunk as it arrives from the port — counted here, not per line, so a
+ * module spewing without line ends is seen at once instead of when its line finally ends.
+ */
+export function noiseInChunk(chunk: Uint8Array): number {
   let n = 0;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c > 0x7e) n++;
-  }
+  for (const b of chunk) if (isNoise(b)) n++;
   return n;
+}
+
+/** Printable ASCII bytes (the part of an overlong line that noiseInChunk did not count). */
+export function textBytes(bytes: Uint8Array): number {
+  let n = 0;
+  for (const b of bytes) if (b >= 0x20 && b <= 0x7e) n++;
+  return n;
+}
+
+/** True when a received line holds a byte no AT response contains: it proves nothing about the module. */
+export function isNoiseLine(line: string): boolean {
+  return NON_TEXT.test(line);
 }
 
 const NON_TEXT = /[^\t\x20-\x7e]/;

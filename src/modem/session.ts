@@ -362,7 +362,9 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
           await this.#refreshSim(channel, driver, manufacturer);
           await this.#ensureReceiver(channel, driver);
         } else {
-          await channel.run("AT");
+          // A bare AT answers in milliseconds: twice the answer threshold is generous, and a
+          // module that hung comes back one probe after it recovers, not a full command timeout later.
+          await channel.run({ text: "AT", timeoutMs: 2 * channel.answerWithinMs });
         }
         silentChecks = 0;
       } catch (err) {

@@ -9,7 +9,7 @@ import { once } from "node:events";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AtChannel, AtChannelOptions } from "../../src/at/index.js";
-import { NoiseMeter, nonTextBytes } from "../../src/at/noise-meter.js";
+import { isNoiseLine, NoiseMeter, noiseInChunk, textBytes } from "../../src/at/noise-meter.js";
 import { ErrorCode } from "../../src/errors.js";
 import { MockBinding, openMockChannel, type MockChannel } from "./mock-device.js";
 
@@ -105,10 +105,19 @@ describe("AtChannel noise", () => {
 });
 
 describe("NoiseMeter", () => {
-  it("counts the bytes of a line that no AT response contains", () => {
-    expect(nonTextBytes("+CSQ: 20,99")).toBe(0);
-    expect(nonTextBytes("\tOK")).toBe(0);
-    expect(nonTextBytes("a\x00b\x7f\xff\xe9")).toBe(4);
+  it("counts the bytes that no AT response contains, as they arrive", () => {
+    expect(noiseInChunk(Buffer.from("\r\n+CSQ: 20,99\r\n\tOK\r\n", "latin1"))).toBe(0);
+    expect(noiseInChunk(Buffer.from("a\x00b\x7f\xff\xe9\r\n", "latin1"))).toBe(4);
+    expect(textBytes(Buffer.from("ab\x81 ~\x7f", "latin1"))).toBe(4);
+    expect(isNoiseLine("+CMTI: \"SM\",3")).toBe(false);
+    expect(isNoiseLine("x\xe9y")).toBe(true);
+  });
+
+  it("flags a module that spews without ever ending a line", async () => {
+    const { channel, device } = await open({ ...OPTIONS, noiseBytesPerMinute: 600, noiseWindowMs: 1_000 });
+    const flagged = once(channel, "noisy");
+    device.say(Buffer.alloc(40, 0xe5));
+    expect(await flagged).toEqual([true]);
   });
 
   it("is noisy exactly when the window holds the per-minute rate, and quiet only under a quarter of it (property)", () => {
