@@ -48,6 +48,8 @@ export interface LogLine {
 
 export interface ReleasedDaemon {
   readonly pid: number;
+  /** performance.now() here when the daemon process was spawned (≈ the start of a --cpu-prof profile). */
+  readonly spawnedAt: number;
   readonly sim: SimulatedPool;
   readonly fake: FakeOnlinesim;
   readonly partnerUrl: string;
@@ -59,8 +61,8 @@ export interface ReleasedDaemon {
   nextLog(match: (line: Record<string, unknown>) => boolean, timeoutMs: number): Promise<LogLine>;
   /** CPU time (user + system) the daemon process has used, ms. */
   cpuMs(): number;
-  /** Resident and proportional set size of the daemon process, bytes. */
-  memory(): { rss: number; pss: number };
+  /** Resident, proportional and private (USS) set size of the daemon process, bytes. */
+  memory(): ProcessMemory;
   /** SIGTERM, wait for the exit (a profile is written then), remove everything. */
   close(): Promise<void>;
 }
@@ -83,11 +85,19 @@ export function processCpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** RSS and PSS from /proc/<pid>/smaps_rollup, bytes. */
-export function processMemory(pid: number): { rss: number; pss: number } {
+export interface ProcessMemory {
+  rss: number;
+  /** Shared pages split among the processes that map them: what this process adds to the machine. */
+  pss: number;
+  /** Private pages only: unlike PSS it does not move when other node processes come and go. */
+  uss: number;
+}
+
+/** RSS, PSS and USS from /proc/<pid>/smaps_rollup, bytes. */
+export function processMemory(pid: number): ProcessMemory {
   const text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? Number.NaN) * 1024;
-  return { rss: kb("Rss"), pss: kb("Pss") };
+  return { rss: kb("Rss"), pss: kb("Pss"), uss: kb("Private_Clean") + kb("Private_Dirty") };
 }
 
 export async function startReleasedDaemon(o: ReleasedDaemonOptions): Promise<ReleasedDaemon> {
@@ -126,6 +136,7 @@ export async function startReleasedDaemon(o: ReleasedDaemonOptions): Promise<Rel
     };
     const configFile = join(dir, "simgate.json");
     writeFileSync(configFile, JSON.stringify(config));
+    const spawnedAt = performance.now();
     child = spawn(process.execPath, [...(o.nodeArgs ?? []), SIMGATE_BIN, "run", "--config", configFile], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, SIMGATE_ONLINESIM_KEY: RELEASE_KEY, SIMGATE_LOG_FORMAT: "json" },
@@ -181,6 +192,7 @@ export async function startReleasedDaemon(o: ReleasedDaemonOptions): Promise<Rel
     const pid = proc.pid!;
     return {
       pid,
+      spawnedAt,
       sim,
       fake,
       partnerUrl: `http://127.0.0.1:${partnerPort}`,

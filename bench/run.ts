@@ -26,7 +26,64 @@ const SUITES: Suite[] = [
   { name: "http", run: async () => (await import("./http.js")).benchHttp() },
   { name: "sms", run: async () => (await import("./sms-latency.js")).benchSmsLatency() },
   { name: "withdrawal", run: async () => (await import("./withdrawal.js")).benchWithdrawal() },
+  { name: "liveness", run: async () => (await import("./liveness.js")).benchLiveness() },
+  { name: "cost", run: async () => (await import("./cost.js")).benchCost() },
 ];
+
+/**
+ * What the liveness and cost suites measure and how (issues 12 and 13): prose only, the
+ * numbers are the table's rows. The before/after lines are dated: they were measured once,
+ * on the change that made them, with SIMGATE_BENCH_BIN pointing at the build before it.
+ */
+const RELEASED_SECTIONS = `## Module faults: time off sale (issue 12)
+
+The released daemon (\`bin/simgate.js run\`, the compiled build, in its own process) on 64
+simulated modems over pseudo-terminals, every timing at its default. The simulated modems live
+in the bench process, which injects one fault per modem at a random moment (12 modems per fault,
+all at once): **hang** (no echo, no reply, no URC), **dropped reply** (the next reply is
+swallowed), **slow replies** (every reply 3 s late, twice the answer threshold) and **garbage**
+(200 junk bytes a second, also while idle). *Off sale* runs from the injection to the daemon's
+log line saying the port left \`ready\` (written in the same tick as the port map changes and the
+engine stops offering the number); *back on sale* from healing the fault to \`ready\` again.
+Rows: p50, with p95 and max in the note.
+
+How: the AT channel reports a command still unanswered 1.5 s after its write
+(\`modem.answerWithinMs\`), and the port leaves the offers at once as \`not-answering\`; only
+a prompt answer brings it back, so a slow module does not flap. A port silent for 3 s
+(\`modem.livenessProbeMs\`; any line counts as traffic) gets a bare \`AT\`, so a hung idle module
+is off sale within 3 + 1.5 s. Bytes no AT response contains are counted as they arrive; over
+600 a minute (\`modem.noiseBytesPerMinute\`, judged over 5 s) the port is \`noisy\`.
+Before (5107dde, measured 2026-12-07): a 15 s health poll plus a 10 s command timeout; a hung
+module stayed for sale 13–25 s, and garbage never took a port off sale.
+
+## Cost as released (issue 13)
+
+The same released daemon, measured from /proc: RSS, PSS and private memory (USS) from
+\`/proc/<pid>/smaps_rollup\`, CPU as utime + stime from \`/proc/<pid>/stat\` (10 ms ticks). The
+simulated modems and their pty host run in other processes, as hardware would, so none of
+their cost is counted. PSS shares the node binary's pages with every other node process on the
+machine, so it drifts with what else runs; USS does not.
+
+- **Memory**: a fresh daemon settled on 8, 64 and 256 modems (plus 5 s); the marginal cost per
+  modem is the difference over the extra modems.
+- **Idle CPU**: the settled daemon on 64 modems left alone for 60 s, next to the AT commands the
+  modems received meanwhile (silence probes, the 60 s status poll, the SMS sweeps).
+  The idle cost was two thirds serial I/O and one sixth the 10 s hot-plug rescan. Now: health
+  checks only on silent ports, status polls every 60 s (SIM and registration changes arrive as
+  URCs), hot-plug from inotify events with a 5-minute safety rescan, and the bytes of a port
+  moved by direct non-blocking read/write on its fd (an AT round trip cost about 1 ms of CPU
+  through SerialPortStream's thread-pool reads, writes and tcdrain).
+  Before (5107dde, measured 2026-12-07 on this machine): 1.9 % of a core at 64 modems.
+- **CPU per SMS**: every sellable number is ordered (GET_NUMBER over HTTP) and the fake
+  Onlinesim told of each operation; after one warm-up SMS per modem, 300 SMS arrive, 15 a
+  second, spread over the ordered modems, until the fake has accepted every PUSH_SMS. The
+  daemon's CPU over that window minus its idle rate, per SMS. Each SMS is one +CMTI, two AT
+  round trips (read, delete), four durable SQLite commits (part accepted, message stored,
+  routed to the outbox, delivery recorded), one PUSH_SMS over HTTP and three log lines. With
+  \`SIMGATE_BENCH_PROFILE=DIR\` the run is repeated under \`--cpu-prof\` and the self time by
+  area and function is printed (wall-clock samples: blocked fsyncs show there as busy).
+
+`;
 
 function machine(): string {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
@@ -128,13 +185,17 @@ ${checks.join("\n")}
 | over HTTP at 256 SIMs: GET_SERVICES p99 < 2 ms, GET_NUMBER p99 < 20 ms | issue 6 |
 | SMS at the modem → PUSH_SMS at Onlinesim with 64 busy modems: p50 within 20 ms of the modem's own command latency, p95 < 150 ms | issue 6 |
 | a SIM that leaves is withdrawn from sendNumbersOnline within 5 s | issue 6 |
+| a module that hangs, drops or slows its replies, or spews garbage, is off sale within 5 s (default settings, without raising idle CPU) | issue 12 |
+| as released (compiled daemon, modems in other processes): PSS ≤ 90 MB at 64 modems, ≤ 0.3 MB per extra modem; idle CPU ≤ 1 % of a core at 64 modems over 60 s; ≤ 5 ms of CPU per received SMS | issue 13 |
 
+${RELEASED_SECTIONS}
 ## What each number means
 
-- **AT round trips**: a bare \`AT\` → \`OK\` through the whole host stack (AtChannel → SerialPortStream
+- **AT round trips**: a bare \`AT\` → \`OK\` through the whole host stack (AtChannel → BytePort
   → binding) against the simulator with no added latency. *In-process* uses the injected
-  binding (no kernel); *pty* goes through real pseudo-terminals, the native serialport
-  binding and the simulator's pty host process. *64 ports* runs one command loop per port
+  binding through SerialPortStream (no kernel); *pty* goes through real pseudo-terminals,
+  the native binding's fd moved by src/transport/fd-port.ts, and the simulator's pty host
+  process. *64 ports* runs one command loop per port
   at the same time and reports the total; the ratio to one port shows how well ports run
   in parallel on one event loop.
 - **RSS with 64 modems**: resident memory of a fresh process after 64 simulated modems
@@ -147,8 +208,9 @@ ${checks.join("\n")}
   evenly from 20 to 80 ms across the pool. Compared with the slowest modem (80 ms) alone:
   the ideal is full parallelism, a ratio of 1. "Sellable" excludes SIMs whose own number
   cannot be learned (no stored number and no known "my number" code for the operator).
-- **Idle CPU**: simgate's own CPU over one full 15 s health-poll cycle after the pool
-  settled, with the simulated modems in a separate \`simgate simulate\` process.
+- **Idle CPU** (bench/settle.ts): the sessions' own CPU (in-process, run from the sources)
+  over 15 s after the pool settled, with the simulated modems in a separate \`simgate
+  simulate\` process. The released daemon's idle figure is the *as released* row below.
 - **Store**: one fsync'd SQLite transaction (WAL, synchronous=FULL) per durable SMS-part
   accept, activation create and close, on a real file on this machine's disk.
 - **Engine**: GET_SERVICES counts computed from memory; GET_NUMBER with 200 concurrent
@@ -190,6 +252,8 @@ ${checks.join("\n")}
   after another (different modems, all four dialects) is pulled from its slot or its module
   unplugged; the time runs from that call to the first sendNumbersOnline the fake receives
   without the number.
+- **Module fault → off sale** (bench/liveness.ts) and the **as released** rows
+  (bench/cost.ts): see the two sections above the table's explanations.
 
 ## Reproduce
 
@@ -200,6 +264,11 @@ npm run bench -- --write # also rewrite this file
 npm run bench -- --only at
 npm run bench -- --only http        # or sms, withdrawal
 node --import tsx bench/http.ts     # one suite, human-readable lines
+npm run bench -- --only liveness    # module faults: time off sale and back
+npm run bench -- --only cost        # memory, idle CPU, CPU per SMS of the compiled daemon
+node --import tsx bench/cost.ts cpu # only the CPU part
+SIMGATE_BENCH_PROFILE=/tmp/prof node --import tsx bench/cost.ts cpu  # + where the SMS CPU goes
+SIMGATE_BENCH_BIN=/other/checkout/bin/simgate.js npm run bench -- --only liveness  # another build
 \`\`\`
 `;
     writeFileSync(new URL("../docs/benchmarks.md", import.meta.url), doc);
