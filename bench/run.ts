@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import { parseArgs } from "node:util";
 import type { BenchResult } from "./result.js";
+import { RELEASED_SECTIONS } from "./released-sections.js";
 
 interface Suite {
   name: string;
@@ -29,61 +30,6 @@ const SUITES: Suite[] = [
   { name: "liveness", run: async () => (await import("./liveness.js")).benchLiveness() },
   { name: "cost", run: async () => (await import("./cost.js")).benchCost() },
 ];
-
-/**
- * What the liveness and cost suites measure and how (issues 12 and 13): prose only, the
- * numbers are the table's rows. The before/after lines are dated: they were measured once,
- * on the change that made them, with SIMGATE_BENCH_BIN pointing at the build before it.
- */
-const RELEASED_SECTIONS = `## Module faults: time off sale (issue 12)
-
-The released daemon (\`bin/simgate.js run\`, the compiled build, in its own process) on 64
-simulated modems over pseudo-terminals, every timing at its default. The simulated modems live
-in the bench process, which injects one fault per modem at a random moment (12 modems per fault,
-all at once): **hang** (no echo, no reply, no URC), **dropped reply** (the next reply is
-swallowed), **slow replies** (every reply 3 s late, twice the answer threshold) and **garbage**
-(200 junk bytes a second, also while idle). *Off sale* runs from the injection to the daemon's
-log line saying the port left \`ready\` (written in the same tick as the port map changes and the
-engine stops offering the number); *back on sale* from healing the fault to \`ready\` again.
-Rows: p50, with p95 and max in the note.
-
-How: the AT channel reports a command still unanswered 1.5 s after its write
-(\`modem.answerWithinMs\`), and the port leaves the offers at once as \`not-answering\`; only
-a prompt answer brings it back, so a slow module does not flap. A port silent for 3 s
-(\`modem.livenessProbeMs\`; any line counts as traffic) gets a bare \`AT\`, so a hung idle module
-is off sale within 3 + 1.5 s. Bytes no AT response contains are counted as they arrive; over
-600 a minute (\`modem.noiseBytesPerMinute\`, judged over 5 s) the port is \`noisy\`.
-Before (5107dde, measured 2026-12-07): a 15 s health poll plus a 10 s command timeout; a hung
-module stayed for sale 13–25 s, and garbage never took a port off sale.
-
-## Cost as released (issue 13)
-
-The same released daemon, measured from /proc: RSS, PSS and private memory (USS) from
-\`/proc/<pid>/smaps_rollup\`, CPU as utime + stime from \`/proc/<pid>/stat\` (10 ms ticks). The
-simulated modems and their pty host run in other processes, as hardware would, so none of
-their cost is counted. PSS shares the node binary's pages with every other node process on the
-machine, so it drifts with what else runs; USS does not.
-
-- **Memory**: a fresh daemon settled on 8, 64 and 256 modems (plus 5 s); the marginal cost per
-  modem is the difference over the extra modems.
-- **Idle CPU**: the settled daemon on 64 modems left alone for 60 s, next to the AT commands the
-  modems received meanwhile (silence probes, the 60 s status poll, the SMS sweeps).
-  The idle cost was two thirds serial I/O and one sixth the 10 s hot-plug rescan. Now: health
-  checks only on silent ports, status polls every 60 s (SIM and registration changes arrive as
-  URCs), hot-plug from inotify events with a 5-minute safety rescan, and the bytes of a port
-  moved by direct non-blocking read/write on its fd (an AT round trip cost about 1 ms of CPU
-  through SerialPortStream's thread-pool reads, writes and tcdrain).
-  Before (5107dde, measured 2026-12-07 on this machine): 1.9 % of a core at 64 modems.
-- **CPU per SMS**: every sellable number is ordered (GET_NUMBER over HTTP) and the fake
-  Onlinesim told of each operation; after one warm-up SMS per modem, 300 SMS arrive, 15 a
-  second, spread over the ordered modems, until the fake has accepted every PUSH_SMS. The
-  daemon's CPU over that window minus its idle rate, per SMS. Each SMS is one +CMTI, two AT
-  round trips (read, delete), four durable SQLite commits (part accepted, message stored,
-  routed to the outbox, delivery recorded), one PUSH_SMS over HTTP and three log lines. With
-  \`SIMGATE_BENCH_PROFILE=DIR\` the run is repeated under \`--cpu-prof\` and the self time by
-  area and function is printed (wall-clock samples: blocked fsyncs show there as busy).
-
-`;
 
 function machine(): string {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
