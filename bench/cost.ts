@@ -1,5 +1,5 @@
 /**
- * What the daemon costs as released (issue 13 §6): the compiled `bin/simgate.js run` in its
+ * What the daemon costs as released (issue 13, "Cost, measured as released"): the compiled `bin/simgate.js run` in its
  * own process (bench/released-daemon.ts), measured from /proc, with the simulated modems
  * and their pty host in other processes (as hardware is).
  *
