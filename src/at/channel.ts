@@ -88,6 +88,11 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
     return this.#answer.answering;
   }
 
+  /** The timeout of a command that names none. */
+  get defaultTimeoutMs(): number {
+    return this.#opts.defaultTimeoutMs;
+  }
+
   /** How long a command may wait for its final result before the module counts as not answering. */
   get answerWithinMs(): number {
     return this.#opts.answerWithinMs;

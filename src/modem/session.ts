@@ -363,8 +363,10 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
           await this.#ensureReceiver(channel, driver);
         } else {
           // A bare AT answers in milliseconds: twice the answer threshold is generous, and a
-          // module that hung comes back one probe after it recovers, not a full command timeout later.
-          await channel.run({ text: "AT", timeoutMs: 2 * channel.answerWithinMs });
+          // module that hung comes back one probe after it recovers, not a full command timeout
+          // later. Never above the default timeout: a longer one would exempt the probe from
+          // the answer threshold (see answer-watch.ts).
+          await channel.run({ text: "AT", timeoutMs: Math.min(2 * channel.answerWithinMs, channel.defaultTimeoutMs) });
         }
         silentChecks = 0;
       } catch (err) {
