@@ -273,6 +273,8 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
     if (!own && this.#urcs.offer(text)) return;
     if (f) {
       const final = classifyFinal(text);
+      // Wavecom answers AT+CPIN? with its line and never an OK: the line is its answer.
+      if (!final && f.cmd.allowMissingFinal && !noise) this.#answer.answered(f.elapsedMs);
       f.feed(final ? { type: "final", result: final } : { type: "line", text });
     } else if (this.#resyncListener) {
       this.#resyncListener(text);

@@ -75,6 +75,19 @@ describe("AtChannel answering", () => {
     expect(events).toEqual([]);
     expect(channel.answering).toBe(true);
   });
+
+  it("a command allowed to end without OK (Wavecom AT+CPIN?) is answered by its line", async () => {
+    // The line comes at once; the command still runs to its timeout, past the threshold.
+    const { channel, device } = await open({ ...OPTIONS, answerWithinMs: 1_000 });
+    const events: boolean[] = [];
+    channel.on("answering", (a) => events.push(a));
+    const cpin = channel.run({ text: "AT+CPIN?", allowMissingFinal: true, timeoutMs: 1_500 });
+    await device.waitForWrite("AT+CPIN?\r");
+    device.say("\r\n+CPIN: READY\r\n");
+    await expect(cpin).resolves.toMatchObject({ lines: ["+CPIN: READY"], final: "" });
+    expect(events).toEqual([]);
+    expect(channel.answering).toBe(true);
+  });
 });
 
 describe("AtChannel noise", () => {
