@@ -354,8 +354,15 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       if (this.#stopping || channel.isClosed) return;
       const now = performance.now();
       const status = woken || now >= statusDue;
-      // Traffic while we slept proved the module alive: sleep on until the port is silent.
-      if (!status && (now < probeDue() || !channel.idle)) continue;
+      if (!status) {
+        // Traffic while we slept proved the module alive: sleep on until the port is silent.
+        if (now < probeDue()) continue;
+        // A command in flight is a check already (the answer watch times it): look again a probe interval later.
+        if (!channel.idle) {
+          lastCheckAt = now;
+          continue;
+        }
+      }
       try {
         if (status) {
           statusDue = now + this.#o.pollIntervalMs;
