@@ -54,7 +54,7 @@ machine, so it drifts with what else runs; USS does not.
   moved by direct non-blocking read/write on its fd (an AT round trip cost about 1 ms of CPU
   through SerialPortStream's thread-pool reads, writes and tcdrain).
   Measured 2026-12-07 (load average 12–17): 1.92 % of a core at 64 modems before (5107dde,
-  24.5 AT commands/s), 0.52–0.63 % now (28.8 AT commands/s: more, cheaper commands).
+  24.5 AT commands/s), 0.52–0.65 % now (28.8 AT commands/s: more, cheaper commands).
 - **CPU per SMS**: every sellable number is ordered (GET_NUMBER over HTTP) and the fake
   Onlinesim told of each operation; after one warm-up SMS per modem, 300 SMS arrive, 15 a
   second, spread over the ordered modems, until the fake has accepted every PUSH_SMS. The
@@ -64,8 +64,9 @@ machine, so it drifts with what else runs; USS does not.
   \`SIMGATE_BENCH_PROFILE=DIR\` the run is repeated under \`--cpu-prof\` and the self time by
   area and function is printed (wall-clock samples: blocked fsyncs show there as busy).
 
-  Measured 2026-12-07: 5.7–8.6 ms per SMS over four runs (load average 12–17; 8.2 ms before,
-  5107dde): the 5 ms target is not met yet. Where it goes, from on-CPU samples of the daemon
+  Measured 2026-12-07: 4.9–8.6 ms per SMS over five runs, the lowest at the lowest load
+  (load average 4–8; 12–17 for the others; 8.2 ms before, 5107dde): the 5 ms target is met only
+  on a quiet machine. Where it goes, from on-CPU samples of the daemon
   during the SMS window (\`perf record -e cpu-clock -g\` with \`--perf-basic-prof\`; inclusive
   shares of about 7 ms per SMS), cross-checked with process.cpuUsage() around every
   better-sqlite3 call:
