@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import { parseArgs } from "node:util";
 import type { BenchResult } from "./result.js";
+import { RELEASED_SECTIONS } from "./released-sections.js";
 
 interface Suite {
   name: string;
@@ -26,6 +27,8 @@ const SUITES: Suite[] = [
   { name: "http", run: async () => (await import("./http.js")).benchHttp() },
   { name: "sms", run: async () => (await import("./sms-latency.js")).benchSmsLatency() },
   { name: "withdrawal", run: async () => (await import("./withdrawal.js")).benchWithdrawal() },
+  { name: "liveness", run: async () => (await import("./liveness.js")).benchLiveness() },
+  { name: "cost", run: async () => (await import("./cost.js")).benchCost() },
 ];
 
 function machine(): string {
@@ -129,13 +132,17 @@ ${checks.join("\n")}
 | SMS at the modem → PUSH_SMS at Onlinesim with 64 busy modems: p50 within 20 ms of the modem's own command latency, p95 < 150 ms | issue 6 |
 | a SIM that leaves is withdrawn from sendNumbersOnline within 5 s | issue 6 |
 | SMS arriving right after a delete (stored in the slot it freed, +CMTI behind the OK): max ≤ 2 × p95 at 64 and 256 modems | issue 14 |
+| a module that hangs, drops or slows its replies, or spews garbage, is off sale within 5 s (default settings, without raising idle CPU) | issue 12 |
+| as released (compiled daemon, modems in other processes): PSS ≤ 90 MB at 64 modems, ≤ 0.3 MB per extra modem; idle CPU ≤ 1 % of a core at 64 modems over 60 s; ≤ 5 ms of CPU per received SMS | issue 13 |
 
+${RELEASED_SECTIONS}
 ## What each number means
 
-- **AT round trips**: a bare \`AT\` → \`OK\` through the whole host stack (AtChannel → SerialPortStream
+- **AT round trips**: a bare \`AT\` → \`OK\` through the whole host stack (AtChannel → BytePort
   → binding) against the simulator with no added latency. *In-process* uses the injected
-  binding (no kernel); *pty* goes through real pseudo-terminals, the native serialport
-  binding and the simulator's pty host process. *64 ports* runs one command loop per port
+  binding through SerialPortStream (no kernel); *pty* goes through real pseudo-terminals,
+  the native binding's fd moved by src/transport/fd-port.ts, and the simulator's pty host
+  process. *64 ports* runs one command loop per port
   at the same time and reports the total; the ratio to one port shows how well ports run
   in parallel on one event loop.
 - **RSS with 64 modems**: resident memory of a fresh process after 64 simulated modems
@@ -148,8 +155,9 @@ ${checks.join("\n")}
   evenly from 20 to 80 ms across the pool. Compared with the slowest modem (80 ms) alone:
   the ideal is full parallelism, a ratio of 1. "Sellable" excludes SIMs whose own number
   cannot be learned (no stored number and no known "my number" code for the operator).
-- **Idle CPU**: simgate's own CPU over one full 15 s health-poll cycle after the pool
-  settled, with the simulated modems in a separate \`simgate simulate\` process.
+- **Idle CPU** (bench/settle.ts): the sessions' own CPU (in-process, run from the sources)
+  over 15 s after the pool settled, with the simulated modems in a separate \`simgate
+  simulate\` process. The released daemon's idle figure is the *as released* row below.
 - **Store**: one fsync'd SQLite transaction (WAL, synchronous=FULL) per durable SMS-part
   accept, activation create and close, on a real file on this machine's disk.
 - **Engine**: GET_SERVICES counts computed from memory; GET_NUMBER with 200 concurrent
@@ -201,6 +209,8 @@ ${checks.join("\n")}
   after another (different modems, all four dialects) is pulled from its slot or its module
   unplugged; the time runs from that call to the first sendNumbersOnline the fake receives
   without the number.
+- **Module fault → off sale** (bench/liveness.ts) and the **as released** rows
+  (bench/cost.ts): see the two sections above the table's explanations.
 
 ## Reproduce
 
@@ -211,6 +221,11 @@ npm run bench -- --write # also rewrite this file
 npm run bench -- --only at
 npm run bench -- --only http        # or sms, withdrawal
 node --import tsx bench/http.ts     # one suite, human-readable lines
+npm run bench -- --only liveness    # module faults: time off sale and back
+npm run bench -- --only cost        # memory, idle CPU, CPU per SMS of the compiled daemon
+node --import tsx bench/cost.ts cpu # only the CPU part
+SIMGATE_BENCH_PROFILE=/tmp/prof node --import tsx bench/cost.ts cpu  # + where the SMS CPU goes
+SIMGATE_BENCH_BIN=/other/checkout/bin/simgate.js npm run bench -- --only liveness  # another build
 \`\`\`
 `;
     writeFileSync(new URL("../docs/benchmarks.md", import.meta.url), doc);

@@ -4,7 +4,7 @@ import { sessionDefaults } from "../src/pool/session-defaults.js";
  * SIM, ICCID, IMSI, network, own number), over real pseudo-terminals, with a per-command
  * latency spread evenly from 20 to 80 ms across the modems. Compared with the slowest
  * modem settling alone: a ratio near 1 means the ports really run in parallel.
- * Then the pool is left idle to measure CPU (health polls every 15 s) and memory per port.
+ * Then the pool is left idle to measure CPU (silence probes, status polls) and memory per port.
  */
 import { startSimgate } from "../test/helpers/cli.js";
 import { openBytePort } from "../src/transport/serial-port.js";
@@ -15,7 +15,7 @@ import type { BenchResult } from "./result.js";
 
 const MIN_LATENCY_MS = 20;
 const MAX_LATENCY_MS = 80;
-/** One full health-poll cycle (the session default), so the number includes the polls themselves. */
+/** Five silence-probe cycles (3 s each at the session default): the number includes the probes. */
 const IDLE_MEASURE_MS = 15_000;
 /** Let the tail of the bring-up (number caching, GC) finish before measuring idle. */
 const IDLE_SETTLE_MS = 1_000;
@@ -80,7 +80,7 @@ export async function benchSettle(): Promise<BenchResult[]> {
 /**
  * Idle CPU of simgate alone: the simulated modems run in their own `simgate simulate`
  * process (as real modems are not in our process), we bring the pool up over the ptys and
- * then measure our own CPU over one full health-poll cycle.
+ * then measure our own CPU over 15 s.
  */
 async function idleCpu(count: number): Promise<BenchResult[]> {
   const simulator = startSimgate(["simulate", "--modems", String(count), "--dialect", "mixed", "--seed", "bench", "--json"]);
@@ -102,7 +102,7 @@ async function idleCpu(count: number): Promise<BenchResult[]> {
     const cpu = process.cpuUsage(cpuStart);
     await pool.close();
     const pct = ((cpu.user + cpu.system) / 1000 / wall) * 100;
-    return [{ name: `idle CPU of simgate, ${count} modems, one 15 s poll cycle`, value: pct, unit: "% of one core", note: `${(pct / count).toFixed(4)} % per port; simulator in another process` }];
+    return [{ name: `idle CPU of simgate's sessions, ${count} modems, 15 s`, value: pct, unit: "% of one core", note: `${(pct / count).toFixed(4)} % per port; simulator in another process` }];
   } finally {
     await simulator.stop();
   }

@@ -17,8 +17,9 @@ export function logRx(logger: Logger, data: Buffer): void {
   if (logger.isLevelEnabled("debug")) logger.debug({ dir: "rx" }, `AT< ${redactCommand(escapeWire(data))}`);
 }
 
-export function logUnhandled(logger: Logger, line: string, why: string): void {
-  logger.info({ dir: "rx", data: redactCommand(escapeWire(line)), why }, "unhandled line");
+/** `debug` for lines of noise (a spewing module would flood the journal; its owner reports it once). */
+export function logUnhandled(logger: Logger, line: string, why: string, level: "info" | "debug" = "info"): void {
+  if (logger.isLevelEnabled(level)) logger[level]({ dir: "rx", data: redactCommand(escapeWire(line)), why }, "unhandled line");
 }
 
 export function logDiscarded(logger: Logger, bytes: Buffer, reason: DiscardReason): void {

@@ -14,6 +14,17 @@ export interface AtChannelOptions {
   resyncSettleMs?: number;
   /** Partial-line flush, see framer.ts. */
   idleFlushMs?: number;
+  /**
+   * 1.5 s: a command without its final result this long after its write makes the channel
+   * "not answering" (see answer-watch.ts) — a healthy module answers a plain command in
+   * milliseconds to a few hundred; the command's own timeout (seconds) is for recovery, not
+   * for noticing.
+   */
+  answerWithinMs?: number;
+  /** 600 noise bytes a minute (10 a second) flag the port as noisy (see noise-meter.ts): far above a module's boot noise. */
+  noiseBytesPerMinute?: number;
+  /** 5 s: the window the noise rate is judged over; a spewing module is flagged within it. */
+  noiseWindowMs?: number;
 }
 
 export interface AtChannelStats {
@@ -24,12 +35,18 @@ export interface AtChannelStats {
   resyncs: number;
   discardedBytes: number;
   unhandledLines: number;
+  /** Bytes that cannot belong to an AT response: controls other than CR/LF/TAB, DEL, bytes above 0x7E, and overlong lines. */
+  noiseBytes: number;
 }
 
 export interface AtChannelEvents {
   urc: [name: string, lines: string[]];
   unhandled: [line: string];
   timeout: [info: { command: string; consecutive: number }];
+  /** The module stopped answering within answerWithinMs (false), or answered promptly again (true). */
+  answering: [answering: boolean];
+  /** The noise rate crossed noiseBytesPerMinute (true), or fell well below it (false). */
+  noisy: [noisy: boolean];
   closed: [error?: SimgateError];
 }
 
@@ -43,8 +60,11 @@ export function resolveChannelOptions(options: AtChannelOptions): ChannelSetting
     resyncAttempts: options.resyncAttempts ?? 3,
     resyncSettleMs: options.resyncSettleMs ?? 100,
     idleFlushMs: options.idleFlushMs ?? 500,
+    answerWithinMs: options.answerWithinMs ?? 1500,
+    noiseBytesPerMinute: options.noiseBytesPerMinute ?? 600,
+    noiseWindowMs: options.noiseWindowMs ?? 5000,
   };
-  const positive = ["defaultTimeoutMs", "resyncTimeoutMs", "resyncAttempts"] as const;
+  const positive = ["defaultTimeoutMs", "resyncTimeoutMs", "resyncAttempts", "answerWithinMs", "noiseBytesPerMinute", "noiseWindowMs"] as const;
   for (const key of positive) {
     if (!Number.isFinite(settings[key]) || settings[key] <= 0) throw new TypeError(`"${key}" must be a positive number`);
   }

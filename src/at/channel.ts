@@ -3,6 +3,11 @@
  * timers that start at write; URCs matched before the command collector; a resync after
  * any timeout before the next command; unclaimed lines reported, never dropped.
  * The channel is the effect loop around the pure command machine (style.md §8.3).
+ *
+ * It also says how the module is doing, as events its owner can act on at once: whether it
+ * answers promptly (answer-watch.ts), whether it spews noise (noise-meter.ts), and when it
+ * was last heard (any line proves the module is alive, so its owner probes only ports
+ * that have been silent).
  */
 import { EventEmitter } from "node:events";
 import type { SimgateError } from "../errors.js";
@@ -15,7 +20,9 @@ import { redactCommand, resolveCommand, type AtCommand, type AtResponse, type Re
 import { CommandQueue } from "./command-queue.js";
 import { Exchange, type ExchangeOutcome } from "./exchange.js";
 import { classifyFinal, finalResultError } from "./final-result.js";
+import { AnswerWatch } from "./answer-watch.js";
 import { AtFramer, type FramerEvent } from "./framer.js";
+import { isNoiseLine, NoiseMeter, noiseInChunk, textBytes } from "./noise-meter.js";
 import { resync } from "./resync.js";
 import { UrcRegistry, type UrcHandle, type UrcSpec } from "./urc-registry.js";
 
@@ -28,7 +35,13 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
   readonly #framer: AtFramer;
   readonly #urcs: UrcRegistry;
   readonly #queue = new CommandQueue();
-  readonly #stats: AtChannelStats = { commands: 0, timeouts: 0, consecutiveTimeouts: 0, resyncs: 0, discardedBytes: 0, unhandledLines: 0 };
+  readonly #stats: AtChannelStats = { commands: 0, timeouts: 0, consecutiveTimeouts: 0, resyncs: 0, discardedBytes: 0, unhandledLines: 0, noiseBytes: 0 };
+  readonly #answer: AnswerWatch;
+  readonly #noise: NoiseMeter;
+  /** Re-judges the noise rate while the port is noisy (nothing runs while it is quiet). */
+  #noiseTimer: ReturnType<typeof setInterval> | undefined;
+  /** performance.now() of the last line or prompt that was text, not noise. */
+  #lastHeardAt = performance.now();
   #inflight: Exchange | undefined;
   /** Set while a resync waits for its OK: receives lines no URC claimed. */
   #resyncListener: ((line: string) => void) | undefined;
@@ -46,6 +59,8 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
     this.#opts = resolveChannelOptions(options);
     this.#framer = new AtFramer((e) => this.#onFrame(e), { idleFlushMs: this.#opts.idleFlushMs });
     this.#urcs = new UrcRegistry({ logger: this.#log, onUrc: (name, lines) => this.emit("urc", name, lines) });
+    this.#answer = new AnswerWatch(this.#opts.answerWithinMs, (answering) => this.#emitSafe("answering", answering));
+    this.#noise = new NoiseMeter({ bytesPerMinute: this.#opts.noiseBytesPerMinute, windowMs: this.#opts.noiseWindowMs });
     port.on("data", this.#onData);
     port.on("close", this.#onPortClose);
     if (!port.isOpen) this.#shutdown();
@@ -66,6 +81,36 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
 
   get stats(): Readonly<AtChannelStats> {
     return { ...this.#stats };
+  }
+
+  /** False from answerWithinMs after an unanswered write until a command is answered within it. */
+  get answering(): boolean {
+    return this.#answer.answering;
+  }
+
+  /** The timeout of a command that names none. */
+  get defaultTimeoutMs(): number {
+    return this.#opts.defaultTimeoutMs;
+  }
+
+  /** How long a command may wait for its final result before the module counts as not answering. */
+  get answerWithinMs(): number {
+    return this.#opts.answerWithinMs;
+  }
+
+  /** The noise rate is above noiseBytesPerMinute (see noise-meter.ts). */
+  get noisy(): boolean {
+    return this.#noise.noisy;
+  }
+
+  /** performance.now() when the module last sent a line or prompt (noise does not count); the channel's creation before that. */
+  get lastHeardAt(): number {
+    return this.#lastHeardAt;
+  }
+
+  /** No command in flight, none waiting and no resync running: a probe would not queue behind anything. */
+  get idle(): boolean {
+    return this.#inflight === undefined && this.#resyncAbort === undefined && this.#queue.waiting === 0;
   }
 
   registerUrc(spec: UrcSpec): UrcHandle {
@@ -111,6 +156,7 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
     const exchange = new Exchange(cmd, (data) => this.#write(data));
     this.#inflight = exchange;
     exchange.start();
+    this.#answer.written(cmd.timeoutMs > this.#opts.defaultTimeoutMs);
     const outcome = await exchange.done;
     if (this.#inflight === exchange) this.#inflight = undefined;
     return this.#settle(cmd, outcome);
@@ -118,13 +164,16 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
 
   #settle(cmd: ResolvedCommand, { state, durationMs }: ExchangeOutcome): AtResponse {
     if (state.name === "done") {
+      this.#answer.answered(durationMs);
       this.#stats.consecutiveTimeouts = 0;
       return { command: cmd.text, lines: state.lines, final: state.final, durationMs };
     }
     switch (state.reason) {
       case "port-closed":
+        this.#answer.abandoned();
         throw this.#closedError(cmd.text, state.cause);
       case "timeout": {
+        this.#answer.timedOut();
         this.#stats.timeouts++;
         const consecutive = ++this.#stats.consecutiveTimeouts;
         this.#dirty = true;
@@ -135,6 +184,7 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
       }
       default:
         // Any final result proves the modem is alive (MM resets n_consecutive_timeouts on any response).
+        this.#answer.answered(durationMs);
         this.#stats.consecutiveTimeouts = 0;
         if (!state.result) throw new Error(`unreachable: ${state.reason} without a final result`);
         throw finalResultError(redactCommand(cmd.text), state.result, state.lines);
@@ -184,6 +234,7 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
   readonly #onData = (chunk: Buffer): void => {
     if (this.#closed) return;
     logRx(this.#log, chunk);
+    this.#addNoise(noiseInChunk(chunk));
     this.#framer.push(chunk);
   };
 
@@ -192,8 +243,13 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
   #onFrame(e: FramerEvent): void {
     if (e.kind === "discarded") {
       this.#stats.discardedBytes += e.bytes.length;
-      logDiscarded(this.#log, e.bytes, e.reason);
+      // Junk was counted as it arrived (#onData); of an overlong line, the printable part is
+      // noise too. Bytes a resync flushed may be a late reply, not noise.
+      if (e.reason === "overlong") this.#addNoise(textBytes(e.bytes));
+      // A noisy port is reported once (the owner's state change); not one warning per chunk.
+      if (!this.#noise.noisy) logDiscarded(this.#log, e.bytes, e.reason);
     } else if (e.kind === "prompt") {
+      this.#lastHeardAt = performance.now();
       const f = this.#inflight;
       if (f?.awaitingPrompt) f.feed({ type: "prompt" });
       else this.#unhandled("> ", "prompt with no two-phase command waiting");
@@ -208,6 +264,8 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
    * command in flight, the resync, or `unhandled`.
    */
   #onLine(text: string): void {
+    const noise = isNoiseLine(text);
+    if (!noise) this.#lastHeardAt = performance.now();
     const f = this.#inflight?.active ? this.#inflight : undefined;
     if (f?.isEcho(text)) return;
     // The command's own prefix wins over URC patterns: "+CPIN: READY" answers AT+CPIN?.
@@ -215,18 +273,40 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
     if (!own && this.#urcs.offer(text)) return;
     if (f) {
       const final = classifyFinal(text);
+      // Wavecom answers AT+CPIN? with its line and never an OK: the line is its answer.
+      if (!final && f.cmd.allowMissingFinal && !noise) this.#answer.answered(f.elapsedMs);
       f.feed(final ? { type: "final", result: final } : { type: "line", text });
     } else if (this.#resyncListener) {
       this.#resyncListener(text);
     } else {
-      this.#unhandled(text, "no command in flight");
+      this.#unhandled(text, "no command in flight", noise);
     }
   }
 
-  #unhandled(line: string, why: string): void {
+  #unhandled(line: string, why: string, noise = false): void {
     this.#stats.unhandledLines++;
-    logUnhandled(this.#log, line, why);
+    logUnhandled(this.#log, line, why, noise ? "debug" : "info");
     this.#emitSafe("unhandled", line);
+  }
+
+  #addNoise(bytes: number): void {
+    if (bytes <= 0) return;
+    this.#stats.noiseBytes += bytes;
+    if (!this.#noise.add(bytes, performance.now())) return;
+    this.#log.warn({ noiseBytesPerMinute: this.#opts.noiseBytesPerMinute }, "port is spewing noise");
+    this.#emitSafe("noisy", true);
+    this.#noiseTimer = setInterval(() => {
+      if (!this.#noise.settle(performance.now())) return;
+      this.#stopNoiseTimer();
+      this.#log.info("noise stopped");
+      this.#emitSafe("noisy", false);
+    }, Math.max(100, this.#opts.noiseWindowMs / 5));
+    this.#noiseTimer.unref?.();
+  }
+
+  #stopNoiseTimer(): void {
+    if (this.#noiseTimer !== undefined) clearInterval(this.#noiseTimer);
+    this.#noiseTimer = undefined;
   }
 
   /**
@@ -251,6 +331,8 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
     this.#closed = true;
     this.#closeCause = cause;
     this.#framer.dispose();
+    this.#answer.dispose();
+    this.#stopNoiseTimer();
     this.#urcs.abandonPending("port closed");
     this.#resyncAbort?.abort();
     this.#inflight?.feed(cause === undefined ? { type: "closed" } : { type: "closed", cause });

@@ -45,6 +45,11 @@ export class Exchange {
     return this.#state.name !== "idle" && !isTerminal(this.#state);
   }
 
+  /** Milliseconds since the command was written. */
+  get elapsedMs(): number {
+    return performance.now() - this.#writtenAt;
+  }
+
   /** A two-phase command that has not had its prompt yet. */
   get awaitingPrompt(): boolean {
     return this.active && this.cmd.body !== undefined && !this.#bodySent;

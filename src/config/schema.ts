@@ -45,8 +45,27 @@ const modem = z
     numberRules: z
       .array(z.strictObject({ mcc: z.string().regex(/^\d{3}$/), mnc: z.string().regex(/^\d{2,3}$/), code: z.string().regex(/^[*#\d]+$/), answer: z.enum(["ussd", "sms"]) }))
       .default([]),
-    /** Status poll per port: 15 s is fast enough to notice a lost registration before Onlinesim's 2-min poll. */
-    pollIntervalMs: ms(2 * SECOND, 10 * MINUTE).default(15 * SECOND),
+    /**
+     * Status poll per port (SIM, registration, signal): 60 s. Registration and SIM changes
+     * arrive as URCs at once and liveness has its own probe (livenessProbeMs), so this only
+     * refreshes the signal and catches what a module never indicates; polling every port
+     * every 15 s was most of the idle daemon's CPU.
+     */
+    pollIntervalMs: ms(2 * SECOND, 10 * MINUTE).default(60 * SECOND),
+    /**
+     * A port silent this long (no line of any kind) gets a bare AT: 3 s, so a hung idle
+     * module is off sale within this plus answerWithinMs (under the 5 s target). Ports with
+     * traffic are never probed.
+     */
+    livenessProbeMs: ms(500, 10 * MINUTE).default(3 * SECOND),
+    /**
+     * A command not answered within this takes the port off sale at once (it comes back on
+     * the next prompt answer): 1.5 s, ten times what a healthy module needs. Commands that
+     * ask for more time (USSD, PIN entry, a full SMS list) are held to their own timeout.
+     */
+    answerWithinMs: ms(100, MINUTE).default(1_500),
+    /** Bytes of line noise a minute that take a port off sale until it stops: 600 (10 a second) is far above a module's boot noise. */
+    noiseBytesPerMinute: z.number().int().min(1).max(10_000_000).default(600),
     /** AT command timeout; must stay below the poll interval (refine). */
     commandTimeoutMs: ms(500, MINUTE).default(10 * SECOND),
     /** Consecutive poll timeouts before the port is reset: 3 rides out a slow network scan. */

@@ -9,6 +9,9 @@ import type { Logger } from "../log/logger.js";
 import type { PortMap, PortView } from "../modem/port-map.js";
 import type { PortState } from "../modem/port-state.js";
 
+/** States an operator should look at: the module or the SIM needs a hand. */
+const WARN_STATES: ReadonlySet<PortState> = new Set(["unresponsive", "not-answering", "noisy", "sim-error", "sim-locked"]);
+
 const who = (p: PortView) => ({ port: p.id, ...(p.iccid ? { iccid: p.iccid } : {}), ...(p.number ? { number: p.number } : {}) });
 
 export function logPortEvents(map: PortMap, logger: Logger): () => void {
@@ -24,7 +27,7 @@ export function logPortEvents(map: PortMap, logger: Logger): () => void {
     "state-changed": (p: PortView, previous: PortState) => {
       const line = { event: "port-state", ...who(p), from: previous, to: p.state, operator: p.networkOperator, signal: p.signal };
       const text = `state ${previous} → ${p.state}`;
-      if (p.state === "unresponsive" || p.state === "sim-error" || p.state === "sim-locked") log.warn(line, text);
+      if (WARN_STATES.has(p.state)) log.warn(line, text);
       else log.info(line, p.state === "ready" ? `${text} (sellable)` : text);
     },
     "sms-received": (p: PortView, sms: { sender: string; text: string; parts: unknown[]; missingParts: number[] }) =>

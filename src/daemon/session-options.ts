@@ -14,8 +14,9 @@ export function daemonSessionOptions(modem: Config["modem"], store: Store, assem
     // acceptPart resolves after the part's transaction committed: only then may the modem delete it.
     sms: { accept: store.acceptPart, sweepIntervalMs: modem.smsSweepMs, assembler: assemblerFor },
     pollIntervalMs: modem.pollIntervalMs,
+    livenessProbeMs: modem.livenessProbeMs,
     timeoutsBeforeReset: modem.timeoutsBeforeReset,
     numberRetryMs: modem.numberRetryMs,
-    channel: { defaultTimeoutMs: modem.commandTimeoutMs },
+    channel: { defaultTimeoutMs: modem.commandTimeoutMs, answerWithinMs: modem.answerWithinMs, noiseBytesPerMinute: modem.noiseBytesPerMinute },
   });
 }

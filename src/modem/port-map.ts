@@ -51,6 +51,8 @@ function emptyRecord(id: string, path: string, now: number): PortRecord {
     everSeen: true,
     probed: false,
     responsive: true,
+    answering: true,
+    noisy: false,
     sim: "unknown",
     iccid: null,
     imsi: null,

@@ -9,9 +9,13 @@ import type { ProbeResult } from "./probe.js";
  * plus `no-number` (registered and identified, but the SIM's own number is not known yet:
  * not sellable, and the user should see why), `number-invalid` (a number was found but is
  * not valid for its country: never sold; `numberProblem` says why, and the operator sets
- * the number by hand), `roaming` (registered on a foreign network
- * while modem.allowRoaming is off: not sold, and not "still registering" either) and
- * `unresponsive` (the port exists but the module does not answer).
+ * the number by hand), `roaming` (registered on a foreign network while modem.allowRoaming
+ * is off: not sold, and not "still registering" either), `unresponsive` (the port exists
+ * but the module does not answer), and two faults of a module that was brought up:
+ * `not-answering` (a command has waited past the short answer threshold, or a probe of a
+ * silent port did: hung, dropping or slow replies) and `noisy` (it spews bytes no AT
+ * response contains). Both take the port off sale the moment they are seen, ahead of the
+ * recovery ladder, and clear when the module answers promptly again or the noise stops.
  *
  * The state is never stored on its own: it is derived from the facts we hold about the
  * port, so it cannot drift from them. A port is `ready` (sellable) only when its SIM is
@@ -31,6 +35,8 @@ export type PortState =
   | "ready"
   | "degraded"
   | "unresponsive"
+  | "not-answering"
+  | "noisy"
   | "gone";
 
 export interface PortFacts {
@@ -42,6 +48,10 @@ export interface PortFacts {
   probed: boolean;
   /** The module answers; false after the recovery ladder gave up for now. */
   responsive: boolean;
+  /** Its last command was answered within the short threshold (false from the moment one was not). */
+  answering: boolean;
+  /** It is spewing noise (bytes no AT response contains) faster than the configured rate. */
+  noisy: boolean;
   sim: SimState | "unknown";
   iccid: string | null;
   imsi: string | null;
@@ -68,6 +78,9 @@ export function deriveState(f: PortFacts, policy: StatePolicy = DEFAULT_STATE_PO
   if (!f.present) return f.everSeen ? "gone" : "absent";
   if (!f.probed) return f.responsive ? "probing" : "unresponsive";
   if (!f.responsive) return f.wasReady ? "degraded" : "unresponsive";
+  // Noise first: a module that spews usually does not answer cleanly either, and the noise is the cause to fix.
+  if (f.noisy) return "noisy";
+  if (!f.answering) return "not-answering";
   if (f.sim === "absent") return "no-sim";
   if (f.sim === "pin" || f.sim === "puk") return "sim-locked";
   if (f.sim !== "ready") return "sim-error";
@@ -91,6 +104,8 @@ export function stateFromProbe(probe: ProbeResult, policy: StatePolicy = DEFAULT
       everSeen: true,
       probed: true,
       responsive: true,
+      answering: true,
+      noisy: false,
       sim: probe.sim,
       iccid: probe.iccid,
       imsi: probe.imsi,

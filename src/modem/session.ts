@@ -1,7 +1,8 @@
 /**
  * One port's life: open it, bring the module up (identify, pick the driver, init, SIM,
- * identity, registration, own number), keep the port map true by polling and by acting
- * on URCs, and climb the recovery ladder when the module stops answering:
+ * identity, registration, own number), keep the port map true by acting on URCs and on
+ * the channel's liveness events, probe it only when it has been silent, and climb the
+ * recovery ladder when the module stops answering:
  *
  *   resync (the channel does it after every timeout) → driver soft reset → reopen the
  *   port → full re-probe, with a growing pause for ports that keep failing.
@@ -50,9 +51,19 @@ export interface PortSessionOptions {
   /** Receive SMS on this port (omit for identification only, as `simgate probe` does). */
   sms?: SessionSmsOptions;
   logger?: Logger;
-  /** Health poll (SIM, registration, signal). Peers poll every 5-60 s (modems.md §5); URCs make changes faster. */
+  /**
+   * Status poll (SIM, registration, signal): 60 s. SIM and registration changes arrive as
+   * URCs at once (+CREG, the driver's SIM URCs) and liveness has its own probe, so this
+   * only refreshes the signal and catches what a module never indicates.
+   */
   pollIntervalMs?: number;
-  /** Consecutive health polls without an answer before the driver's soft reset (ModemManager escalates after repeated timeouts too). */
+  /**
+   * A port silent this long (no line at all: traffic of any kind proves the module alive)
+   * gets a bare `AT`: 3 s. A hung idle module is off sale within this plus the channel's
+   * answerWithinMs; busy ports are never probed.
+   */
+  livenessProbeMs?: number;
+  /** Consecutive health checks (probes, status polls) without an answer before the driver's soft reset (ModemManager escalates after repeated timeouts too). */
   timeoutsBeforeReset?: number;
   /** Pause before reopening after a failure: doubles per consecutive failure, up to the max. */
   backoffMs?: { initial: number; max: number };
@@ -111,7 +122,8 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
   constructor(options: PortSessionOptions) {
     super();
     this.#o = {
-      pollIntervalMs: 15_000,
+      pollIntervalMs: 60_000,
+      livenessProbeMs: 3_000,
       timeoutsBeforeReset: 3,
       backoffMs: { initial: 1_000, max: 60_000 },
       resetSettleMs: 3_000,
@@ -187,6 +199,7 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       try {
         channel = new AtChannel(await this.#o.openPort(), { ...PROBE_CHANNEL_OPTIONS, ...this.#o.channel, logger: this.#log });
         this.#channel = channel;
+        this.#watchLiveness(channel);
         const driver = await this.#bringUp(channel);
         failures = 0;
         this.#lastError = null;
@@ -218,7 +231,7 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
     const log = new StepLog();
     const identity = await readModuleIdentity(channel, log);
     const driver = this.#o.chooseDriver({ manufacturer: identity.manufacturer, model: identity.model });
-    this.#o.map.update(this.#o.id, { responsive: true, driver: driver.name, ...identity });
+    this.#o.map.update(this.#o.id, { responsive: true, answering: channel.answering, noisy: channel.noisy, driver: driver.name, ...identity });
     await runInitSequence(channel, driver, log);
     await this.#enableIndications(channel, driver, log);
     for (const urc of driver.simUrcs) {
@@ -306,32 +319,76 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
     await bringUpSim(this.#simContext(channel, driver, manufacturer));
   }
 
+  /**
+   * The channel says at once when a command went unanswered past its short threshold, when
+   * the module answers promptly again, and when it spews noise: each takes the port off
+   * sale (or back) the moment it happens, ahead of the recovery ladder.
+   */
+  #watchLiveness(channel: AtChannel): void {
+    const apply = (patch: { answering?: boolean; noisy?: boolean }) => {
+      if (this.#channel !== channel || !this.#o.map.get(this.#o.id)?.present) return;
+      this.#o.map.update(this.#o.id, patch);
+    };
+    channel.on("answering", (answering) => apply({ answering }));
+    channel.on("noisy", (noisy) => apply({ noisy }));
+  }
+
+  /**
+   * Keep the map true while the port is up. A port that has been silent for
+   * livenessProbeMs gets a bare `AT` (the channel's answer watch takes it off sale if that
+   * goes unanswered); a port with traffic is never probed. Every pollIntervalMs, and at
+   * once when a SIM or registration URC says something changed, the SIM, registration and
+   * signal are read again. Checks that get no answer at all count towards the soft reset;
+   * after one, the next check waits a full probe interval, so a hung module is not hammered.
+   */
   async #monitor(channel: AtChannel, driver: DriverDescriptor): Promise<void> {
     const manufacturer = this.#o.map.get(this.#o.id)?.manufacturer ?? null;
     // Counted here rather than from the channel: once a timeout has made the channel dirty,
     // every later command fails at its resync, which the channel does not count as a timeout.
-    let silentPolls = 0;
+    let silentChecks = 0;
+    let statusDue = performance.now() + this.#o.pollIntervalMs;
+    let lastCheckAt = 0;
     while (!this.#stopping && !channel.isClosed) {
-      await this.#wake.sleep(this.#o.pollIntervalMs);
+      const probeDue = () => Math.max(channel.lastHeardAt, lastCheckAt) + this.#o.livenessProbeMs;
+      const woken = await this.#wake.sleep(Math.max(0, Math.min(statusDue, probeDue()) - performance.now()));
       if (this.#stopping || channel.isClosed) return;
+      const now = performance.now();
+      const status = woken || now >= statusDue;
+      if (!status) {
+        // Traffic while we slept proved the module alive: sleep on until the port is silent.
+        if (now < probeDue()) continue;
+        // A command in flight is a check already (the answer watch times it): look again a probe interval later.
+        if (!channel.idle) {
+          lastCheckAt = now;
+          continue;
+        }
+      }
       try {
-        await this.#refreshSim(channel, driver, manufacturer);
-        await this.#ensureReceiver(channel, driver);
-        if (silentPolls > 0) this.#o.map.update(this.#o.id, { responsive: true });
-        silentPolls = 0;
+        if (status) {
+          statusDue = now + this.#o.pollIntervalMs;
+          await this.#refreshSim(channel, driver, manufacturer);
+          await this.#ensureReceiver(channel, driver);
+        } else {
+          // A bare AT answers in milliseconds: twice the answer threshold is generous, and a
+          // module that hung comes back one probe after it recovers, not a full command timeout
+          // later. Never above the default timeout: a longer one would exempt the probe from
+          // the answer threshold (see answer-watch.ts).
+          await channel.run({ text: "AT", timeoutMs: Math.min(2 * channel.answerWithinMs, channel.defaultTimeoutMs) });
+        }
+        silentChecks = 0;
       } catch (err) {
         if (isModemGone(err)) return;
         if (!isNoAnswer(err)) {
           this.#log.warn({ err }, "health poll failed");
           continue;
         }
-        silentPolls++;
-        // A module that does not answer cannot receive an SMS either: not sellable from now.
-        this.#o.map.update(this.#o.id, { responsive: false });
-        if (silentPolls >= this.#o.timeoutsBeforeReset) {
-          await this.#softReset(channel, driver, `${silentPolls} health polls without an answer`);
+        silentChecks++;
+        if (silentChecks >= this.#o.timeoutsBeforeReset) {
+          await this.#softReset(channel, driver, `${silentChecks} health polls without an answer`);
           return;
         }
+      } finally {
+        lastCheckAt = performance.now();
       }
     }
   }

@@ -1,11 +1,16 @@
 /**
  * Hot-plug: re-run discovery when something changes and report ports that appear or
- * vanish, diffed by stable id. Change signals are fs.watch on /dev, the by-* link
- * directories and the directories of configured globs, coalesced for ~200 ms (udev
- * creates the node first and the by-path link a moment later); a slow periodic rescan
- * backs them up because inotify can miss events and watched directories come and go
- * (/dev/serial appears with the first USB serial device). A watch event that says a
+ * vanish, diffed by stable id. Change signals are fs.watch (inotify) on /dev, the by-*
+ * link directories and the directories of configured globs, coalesced for ~200 ms (udev
+ * creates the node first and the by-path link a moment later). A watch event that says a
  * known port's node or link is gone is reported at once, without waiting for a scan.
+ *
+ * Discovery runs only when something changed: a scan resolves every path and spawns
+ * udevadm, and rescanning every 10 s was a sixth of the idle daemon's CPU. The slow
+ * periodic rescan (5 min) is only a safety net for what inotify itself cannot promise: a
+ * queue overflow it reports without names (that one triggers a scan at once), a watched
+ * directory replaced behind our back, or a watch that failed and is re-armed by the next
+ * scan. Everything a user does — plug, unplug, a udev rule adding a link — is an event.
  */
 import { EventEmitter } from "node:events";
 import { watch as fsWatch, promises as fsp } from "node:fs";
@@ -81,7 +86,7 @@ export interface PortWatcherDeps {
 export interface PortWatcherOptions {
   /** Coalesce change signals; udev adds the by-path link a few ms after the node. */
   debounceMs?: number;
-  /** Safety-net rescan; fs.watch misses events (overflow, directories created later). */
+  /** Safety-net rescan, 5 min: for what inotify cannot promise (see the file comment); changes come as events. */
   rescanMs?: number;
   /** Look again this soon when udevd has not finished with a device. */
   settleRetryMs?: number;
@@ -120,7 +125,7 @@ export class PortWatcher extends EventEmitter<PortWatcherEvents> {
     super();
     this.#deps = deps;
     this.#debounceMs = options.debounceMs ?? 200;
-    this.#rescanMs = options.rescanMs ?? 10_000;
+    this.#rescanMs = options.rescanMs ?? 5 * 60_000;
     this.#settleRetryMs = options.settleRetryMs ?? 300;
   }
 

@@ -86,6 +86,8 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
   #heldUrcs: string[] = [];
   #prompt: ((body: string | null) => LineOutcome) | null = null;
   #messageRef = 0;
+  /** Runs only while faults.noiseBytesPerSecond > 0. */
+  #noiseTimer: NodeJS.Timeout | undefined;
 
   constructor(profile: SimModemProfile, options: SimulatedModemOptions = {}) {
     super();
@@ -99,6 +101,7 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     this.#sim = profile.sim.state === "absent" ? null : card;
     const rng = createRng(seedFrom(profile.imei));
     this.faults = new FaultSwitchboard(rng);
+    this.faults.onNoiseChange((rate) => this.#spew(rate));
     this.#inbox = new SmsInbox(firstConcatRef(rng.int(0, 255), (options.clock ?? Date.now)()));
     this.#ussdDelayMs = options.ussdDelayMs ?? 150;
     this.#resetMs = options.resetMs ?? 400;
@@ -243,6 +246,7 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
   /** Stop for good: timers cleared, no more output. */
   close(): void {
     this.#closed = true;
+    this.#spew(0);
     this.#stopActivity();
     this.activity.removeAllListeners();
   }
@@ -268,6 +272,22 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
       clearTimeout(timer);
       this.#timers.delete(timer);
     };
+  }
+
+  /** Emit `rate` junk bytes a second in 10 chunks a second (kept across unplug: the noise is the hardware's). */
+  #spew(rate: number): void {
+    clearInterval(this.#noiseTimer);
+    this.#noiseTimer = undefined;
+    if (rate <= 0 || this.#closed) return;
+    const TICKS_PER_SECOND = 10;
+    let owed = 0;
+    this.#noiseTimer = setInterval(() => {
+      owed += rate / TICKS_PER_SECOND;
+      const n = Math.floor(owed);
+      owed -= n;
+      if (n > 0) this.#emit(this.faults.junk(n));
+    }, 1000 / TICKS_PER_SECOND);
+    this.#noiseTimer.unref();
   }
 
   #emit(bytes: Buffer | string): void {

@@ -3,6 +3,7 @@ import { SerialPortStream } from "@serialport/stream";
 import { autoDetect } from "@serialport/bindings-cpp";
 import { ErrorCode, SimgateError } from "../errors.js";
 import type { BytePort, BytePortEvents } from "./byte-port.js";
+import { FdBytePort, isNativePortBinding } from "./fd-port.js";
 
 /** node-serialport's binding contract (its own package's typings do not resolve under NodeNext). */
 export type BindingInterface = ConstructorParameters<typeof SerialPortStream>[0]["binding"];
@@ -136,6 +137,8 @@ function watchForHangup(stream: SerialPortStream, onHangup: () => void): void {
 
 /** Open a serial port (real or injected binding). Rejects with TransportOpenFailed. */
 export function openBytePort(options: OpenBytePortOptions): Promise<BytePort> {
+  // Real ttys and pseudo-terminals on Linux: the binding opens, direct syscalls move the bytes (fd-port.ts).
+  if (options.binding === undefined && process.platform === "linux") return openFdPort(options);
   const binding = options.binding ?? nativeBinding();
   return new Promise((resolve, reject) => {
     const stream = new SerialPortStream(
@@ -153,4 +156,22 @@ export function openBytePort(options: OpenBytePortOptions): Promise<BytePort> {
       resolve(port);
     });
   });
+}
+
+/**
+ * The native binding opens the port (termios raw 8N1 at the baud rate, flock, non-blocking
+ * fd, as SerialPortStream would have) and FdBytePort moves the bytes.
+ */
+async function openFdPort(options: OpenBytePortOptions): Promise<BytePort> {
+  let port: unknown;
+  try {
+    port = await nativeBinding().open({ path: options.path, baudRate: options.baudRate ?? 115200, lock: options.lock ?? true });
+  } catch (err) {
+    throw new SimgateError(`cannot open ${options.path}: ${(err as Error).message}`, ErrorCode.TransportOpenFailed, { path: options.path }, { cause: err });
+  }
+  if (!isNativePortBinding(port)) {
+    await (port as { close?: () => Promise<void> }).close?.().catch(() => undefined);
+    throw new SimgateError(`cannot open ${options.path}: the serial binding gave no file descriptor`, ErrorCode.TransportOpenFailed, { path: options.path });
+  }
+  return new FdBytePort(options.path, port);
 }

@@ -11,6 +11,8 @@ const facts: PortFacts = {
   everSeen: true,
   probed: true,
   responsive: true,
+  answering: true,
+  noisy: false,
   sim: "ready",
   iccid: "89910000000000000001",
   imsi: "404451234567890",

@@ -6,6 +6,8 @@ const readyFacts: PortFacts = {
   everSeen: true,
   probed: true,
   responsive: true,
+  answering: true,
+  noisy: false,
   sim: "ready",
   iccid: "89701010050687591034",
   imsi: "250011234567890",
@@ -32,6 +34,11 @@ describe("deriveState", () => {
     ["never seen", { present: false, everSeen: false }, "absent"],
     ["lost registration after being ready", { wasReady: true, registration: "searching" }, "degraded"],
     ["stopped answering after being ready", { wasReady: true, responsive: false }, "degraded"],
+    ["a command waited past the answer threshold", { answering: false }, "not-answering"],
+    ["spewing noise", { noisy: true }, "noisy"],
+    ["noise is named before the unanswered command it causes", { noisy: true, answering: false }, "noisy"],
+    ["the recovery ladder gave up: degraded wins over not answering", { wasReady: true, responsive: false, answering: false }, "degraded"],
+    ["not answering during the first bring-up is still probing", { probed: false, answering: false }, "probing"],
   ])("%s → %s", (_why, patch, expected) => {
     expect(deriveState({ ...readyFacts, ...patch })).toBe(expected);
   });

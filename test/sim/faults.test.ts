@@ -55,6 +55,20 @@ describe("fault switchboard", () => {
     expect(out.slice(junk.length)).toBe(`\r\n${profile.imei}\r\n\r\nOK\r\n`);
   });
 
+  it("noise: an idle module spews junk (never CR/LF) on its own; its replies stay whole; 0 stops it", async () => {
+    const { host, modem } = await start();
+    host.received = "";
+    modem.faults.noiseBytesPerSecond = 400;
+    const junk = await host.waitFor((t) => t.length >= 40, 2000, "spewed noise");
+    expect(junk).not.toMatch(/[\r\n]/);
+    // A reply in the middle of the noise still comes out as its own lines.
+    expect(await host.cmd("AT+CGSN")).toMatch(/\r\n\d{15}\r\n\r\nOK\r\n$/);
+    expect(modem.snapshot().faults.noiseBytesPerSecond).toBe(400);
+    modem.faults.noiseBytesPerSecond = 0;
+    await host.cmd("AT");
+    expect(await host.cmd("AT")).toBe("\r\nOK\r\n");
+  });
+
   it("hang: no echo, no reply, no URCs until cleared", async () => {
     const { host, modem } = await start();
     await host.cmd("ATE1");

@@ -47,6 +47,18 @@ describe("openBytePort over real pseudo-terminals (native serialport binding)", 
     expect((await reply).toString("latin1")).toBe("\r\nOK\r\n");
   });
 
+  it("writes more than the tty's output buffer holds, in order, waiting for room instead of failing", async () => {
+    const host = await openBytePort({ path: pair.a });
+    const device = await openBytePort({ path: pair.b });
+    opened.push(host, device);
+    // 3 × 96 KiB is far beyond the pty's few KiB of buffer: the writes meet a full buffer and must wait.
+    const chunks = [0x31, 0x32, 0x33].map((fill) => Buffer.alloc(96 * 1024, fill));
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    const received = readUntil(device, (all) => all.length >= total);
+    await Promise.all(chunks.map((c) => host.write(c)));
+    expect((await received).equals(Buffer.concat(chunks))).toBe(true);
+  });
+
   it("refuses a second owner of the same tty (exclusive lock)", async () => {
     const first = await openBytePort({ path: pair.a });
     opened.push(first);

@@ -29,6 +29,8 @@ const STATES: Record<PortState, true> = {
   ready: true,
   degraded: true,
   unresponsive: true,
+  "not-answering": true,
+  noisy: true,
   gone: true,
 };
 /** The documented FINISH statuses (§2.5), always present; others appear when they happen. */
