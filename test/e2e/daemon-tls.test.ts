@@ -153,7 +153,7 @@ describe("simgate run without http.tls", () => {
 });
 
 describe("simgate run with an unusable http.tls", () => {
-  it("refuses to start with one line naming the file, exit 1", async () => {
+  it("refuses to start with one line naming the file, exit 78 (a restart cannot fix it)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "simgate-e2e-badtls-"));
     try {
       const configFile = join(dir, "simgate.yaml");
@@ -164,7 +164,7 @@ describe("simgate run with an unusable http.tls", () => {
       const timer = setTimeout(() => proc.child.kill("SIGKILL"), 60_000);
       const code = await proc.exited;
       clearTimeout(timer);
-      expect(code).toBe(1);
+      expect(code).toBe(78);
       const lines = proc.stderr().trim().split("\n");
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^simgate run: http\.tls\.cert: cannot read .*missing\.crt: no such file/);

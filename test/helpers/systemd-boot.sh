@@ -28,4 +28,6 @@ umount -l /.oldroot
 rmdir /.oldroot || true
 # systemd's own messages (a unit's watchdog timeout, its failure) go to the journal, as on a host.
 # container=other: systemd skips what only a real machine does (no getty, no udev trigger on /dev it cannot own).
-exec env -i container=other PATH=/usr/sbin:/usr/bin:/sbin:/bin /lib/systemd/systemd --system
+# basic.target, not the host's default: the test starts simgate itself, and whatever else the
+# host has installed (a modem daemon waiting for /dev/ttyS0, a getty) stays out of the boot.
+exec env -i container=other PATH=/usr/sbin:/usr/bin:/sbin:/bin /lib/systemd/systemd --system --unit=basic.target

@@ -83,7 +83,7 @@ export async function bootSystemd(options: { bootTimeoutMs?: number } = {}): Pro
   unshare.stderr!.on("data", (d: Buffer) => (consoleText += d.toString()));
   const exited = new Promise<void>((resolve) => unshare.once("exit", () => resolve()));
 
-  const deadline = Date.now() + (options.bootTimeoutMs ?? 60_000);
+  const deadline = Date.now() + (options.bootTimeoutMs ?? 120_000);
   let pid: number | undefined;
   let state = "";
   try {
@@ -99,7 +99,10 @@ export async function bootSystemd(options: { bootTimeoutMs?: number } = {}): Pro
           if (state === "running" || state === "degraded") break;
         }
       }
-      if (Date.now() > deadline) throw new Error(`systemd did not finish booting (state '${state}'): ${consoleText.slice(-2000)}`);
+      if (Date.now() > deadline) {
+        const jobs = pid === undefined ? "" : (await run("nsenter", ["-t", String(pid), "-a", "systemctl", "list-jobs", "--no-pager"], 10_000)).stdout;
+        throw new Error(`systemd did not finish booting (state '${state}'); jobs:\n${jobs}\n${consoleText.slice(-2000)}`);
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   } catch (err) {

@@ -42,9 +42,10 @@ export class AdminSessions {
     if (value === undefined) return false;
     const m = /^(v1\.(\d{1,12})\.[A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$/.exec(value);
     if (!m) return false;
-    const mac = Buffer.from(m[3]!, "base64url");
-    // The MAC's length is public; only its bytes are compared, in constant time.
-    const good = mac.length === 32 && timingSafeEqual(mac, this.#mac(m[1]!));
+    // Compared as text, in constant time: 43 base64url characters carry 258 bits for a
+    // 256-bit MAC, so decoding would accept a last character whose two spare bits differ
+    // (a second spelling of the same cookie). Only the one spelling we issued verifies.
+    const good = timingSafeEqual(Buffer.from(m[3]!, "latin1"), Buffer.from(this.#mac(m[1]!).toString("base64url"), "latin1"));
     return good && Number(m[2]) * 1000 > now;
   }
 
