@@ -121,6 +121,11 @@ export class Marketplace {
     return plan.finishing;
   }
 
+  /** Nothing scheduled, nothing in flight: once stop() resolved, the buyer can send nothing more. */
+  get idle(): boolean {
+    return this.timers.size === 0 && this.sleepers.size === 0 && this.inflight.size === 0;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
