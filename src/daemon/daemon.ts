@@ -36,6 +36,8 @@ import { logPortEvents } from "./event-log.js";
 import { routeLeftovers } from "./route-recovery.js";
 import { startSmsFlow } from "./sms-flow.js";
 import { daemonStatus } from "../http/admin/status-document.js";
+import { secretScrubber } from "../log/secrets.js";
+import { configSecrets } from "../config/redact.js";
 import { listen, type Listening } from "./listen.js";
 import { PartnerCounters } from "../http/partner/counters.js";
 
@@ -137,12 +139,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     log.info({ event: "partner-listening", url: partner.url, mode: config.onlinesim.mode }, "partner endpoint listening");
 
     let discovered = false;
+    const servedScrub = secretScrubber(configSecrets(config));
     let adminApp: FastifyInstance | undefined;
     adminApp = await buildAdminServer({
       token: config.admin.token,
       context: { config, map, engine, store, pool, outbound, simulated: modems.simulated, partner: partnerCounters, startedAt, logger: log },
       ready: () => (store.closed ? { ready: false, why: "store closed" } : discovered ? { ready: true } : { ready: false, why: "first port discovery still running" }),
-      status: () => daemonStatus({ map, engine, outbound, store, startedAt, activationLifeMs: config.engine.activationLifeMs, names: config.engine.names }),
+      status: () => daemonStatus({ map, engine, outbound, store, startedAt, activationLifeMs: config.engine.activationLifeMs, names: config.engine.names, scrub: servedScrub }),
     });
     const admin = await listen(adminApp, opts.adminListen ?? config.admin.listen, "admin listener");
     cleanups.push({ step: "close the admin listener", run: () => adminApp?.close() });

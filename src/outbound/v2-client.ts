@@ -9,11 +9,13 @@
  *   transient   5xx, 408/429, timeouts, refused connections: back off from ~1 s to ~60 s
  *   unconfigured / aborted   no baseUrl; stop() cut the request short
  *
- * Auth: `Authorization: Bearer <key>` (§1.3, §3.1; the fake checks exactly this).
+ * Auth: `Authorization: Bearer <key>` (§1.3, §3.1; the fake checks exactly this). Answers
+ * and error texts pass `scrub` before anyone logs or keeps them (http.ts).
  * URL: v2.baseUrl is Onlinesim's SERVER_URL; methods live under `/api/resellers/` (§1.1).
  * A baseUrl that already ends in `/api/resellers` is used as is.
  */
 import type { Logger } from "../log/logger.js";
+import type { Scrub } from "../log/secrets.js";
 import type { AddMessageItem, AddNumberRequest, V2Number } from "../onlinesim/schemas.js";
 import { CONFIG_ERROR_REMEDIES, configErrorIn, REQUEST_NOT_FOUND, REQUEST_NOT_FOUND_REMEDY } from "./config-errors.js";
 import { excerpt, requestJson, type FetchFn, type HttpAnswer, type HttpResult } from "./http.js";
@@ -26,15 +28,17 @@ export interface V2ClientOptions {
   v2: V2Config;
   logger: Logger;
   fetch?: FetchFn;
-  /** Per-request timeout (default 10 s). */
+  /** Per-request timeout (default v2.timeoutMs). */
   timeoutMs?: number;
+  /** Scrubs secrets out of answers and error texts (default: none). */
+  scrub?: Scrub;
 }
 
 export type V2Failure =
   | { ok: false; kind: "config"; code: string; remedy: string; status: number; error: string }
   | { ok: false; kind: "not-found"; status: number; error: string }
   | { ok: false; kind: "rejected"; status: number; error: string }
-  | { ok: false; kind: "transient"; status: number | null; error: string }
+  | { ok: false; kind: "transient"; status: number | null; error: string; /** No answer within the deadline: Onlinesim may still process it. */ timedOut?: boolean }
   | { ok: false; kind: "unconfigured"; error: string }
   | { ok: false; kind: "aborted"; error: string };
 
@@ -105,8 +109,9 @@ export class V2Client {
       method: httpMethod,
       body,
       headers: { authorization: `Bearer ${this.#o.key}` },
-      timeoutMs: this.#o.timeoutMs ?? 10_000,
+      timeoutMs: this.#o.timeoutMs ?? this.#o.v2.timeoutMs,
       ...(signal ? { signal } : {}),
+      ...(this.#o.scrub ? { scrub: this.#o.scrub } : {}),
     });
     const verdict = classifyV2(result);
     this.#log.debug({ method, ms: Date.now() - started, ok: verdict.ok, ...(verdict.ok ? {} : { kind: verdict.kind, error: verdict.error }) }, `v2 ${method}`);
@@ -115,7 +120,7 @@ export class V2Client {
 }
 
 export function classifyV2(result: HttpResult): V2Result {
-  if (!result.ok) return result.aborted ? { ok: false, kind: "aborted", error: result.error } : { ok: false, kind: "transient", status: null, error: result.error };
+  if (!result.ok) return result.aborted ? { ok: false, kind: "aborted", error: result.error } : { ok: false, kind: "transient", status: null, error: result.error, timedOut: result.timedOut };
   return classifyV2Answer(result.answer);
 }
 

@@ -9,6 +9,7 @@ import type Database from "better-sqlite3";
 import { ErrorCode, SimgateError } from "../errors.js";
 import { SCHEMA_001 } from "./schema/001-initial.js";
 import { SCHEMA_002_V2_MESSAGES } from "./v2-messages.js";
+import { migrateOutboxAttempts } from "./outbox.js";
 
 export interface Migration {
   version: number;
@@ -20,6 +21,10 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", up: (db) => db.exec(SCHEMA_001) },
   // The v2 addMessage(s) queue; its SQL lives beside its repository (v2-messages.ts).
   { version: 2, name: "v2-messages", up: (db) => db.exec(SCHEMA_002_V2_MESSAGES) },
+  // Reserved: version 3 belongs to the store work merged separately; this no-op keeps 1..n in order on this branch.
+  { version: 3, name: "reserved", up: () => undefined },
+  // The PUSH_SMS attempt in flight (crash-safe resend), per-activation order, error texts scrubbed (outbox.ts).
+  { version: 4, name: "outbox-attempts", up: migrateOutboxAttempts },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

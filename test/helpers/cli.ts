@@ -31,6 +31,8 @@ export interface LongRunning {
   stop(): Promise<number | null>;
   /** Everything written to stderr so far. */
   stderr(): string;
+  /** Every stdout line so far (the daemon's log). */
+  stdoutLines(): readonly string[];
   /** Resolves with the first stderr match of `pattern` (bounded). */
   waitStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Resolves with the exit code (or null after a signal). */
@@ -70,6 +72,7 @@ export function startSimgate(args: string[], options: { env?: NodeJS.ProcessEnv 
       return exited;
     },
     stderr: () => stderr,
+    stdoutLines: () => received,
     waitStderr: (pattern, timeoutMs = 30_000) =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`stderr never matched ${pattern}: ${stderr.slice(-2000)}`)), timeoutMs);

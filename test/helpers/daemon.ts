@@ -65,6 +65,8 @@ export interface StartDaemonOptions {
   extraArgs?: string[];
   /** Extra environment for the daemon process (SIMGATE_LOG_FORMAT, …); the Onlinesim key is always set. */
   env?: NodeJS.ProcessEnv;
+  /** The config's admin.token: every admin request of these helpers carries it. */
+  adminToken?: string;
 }
 
 export async function startDaemonProcess(o: StartDaemonOptions = {}): Promise<DaemonProcess> {
@@ -79,6 +81,7 @@ export async function startDaemonProcess(o: StartDaemonOptions = {}): Promise<Da
   await proc.waitStderr(/partner endpoint (http:\S+), admin (http:[^,\s]+)/, 60_000);
   const partnerUrl = `http://127.0.0.1:${partnerPort}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const auth: Record<string, string> = o.adminToken ? { authorization: `Bearer ${o.adminToken}` } : {};
   const d: DaemonProcess = {
     proc,
     partnerUrl,
@@ -90,17 +93,17 @@ export async function startDaemonProcess(o: StartDaemonOptions = {}): Promise<Da
       return { status: res.status, json: await res.json() };
     },
     async adminGet(path) {
-      const res = await fetch(adminUrl + path);
+      const res = await fetch(adminUrl + path, { headers: auth });
       if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
       return res.json();
     },
     async adminPost(path, body) {
-      const res = await fetch(adminUrl + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const res = await fetch(adminUrl + path, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify(body) });
       return { status: res.status, json: await res.json() };
     },
     status: () => d.adminGet("/api/status"),
   };
-  await waitFor("readyz", async () => (await fetch(`${adminUrl}/readyz`)).ok, 60_000);
+  await waitFor("readyz", async () => (await fetch(`${adminUrl}/readyz`, { headers: auth })).ok, 60_000);
   return d;
 }
 

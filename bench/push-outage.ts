@@ -1,0 +1,170 @@
+/**
+ * PUSH_SMS towards a failing Onlinesim, measured against the real daemon process:
+ *
+ *   npm run build && node --import tsx bench/push-outage.ts [--scenario down|500|hang|slow|all]
+ *        [--backlog 285] [--down-ms 45000] [--json]
+ *
+ * down, 500, hang: the fake Onlinesim refuses connections / answers HTTP 500 / never
+ * answers, for --down-ms. During that time --backlog SMS arrive at the modems (spread over
+ * the first 10 s). Reported: the PUSH_SMS requests made while it was failing (counted at the
+ * fake for 500 and hang; for down, where nothing reaches the fake, the daemon's own count of
+ * failed attempts), then, once it answers again, how long until the first SMS is accepted
+ * and how long the whole backlog takes to drain, and whether it drained in order (per
+ * number, oldest first) and completely.
+ *
+ * slow: every PUSH_SMS is answered (accepted) only after 15 s. One SMS every 3 s for 45 s;
+ * reported: SMS accepted more than once, counted 45 s after the last one.
+ */
+import { parseArgs } from "node:util";
+import { startRig, type Rig } from "./external-daemon.js";
+
+export type OutageScenario = "down" | "500" | "hang" | "slow";
+
+export interface OutageResult {
+  scenario: OutageScenario;
+  sms: number;
+  /** PUSH_SMS requests (or failed attempts, for down) while Onlinesim was failing. */
+  requestsWhileFailing?: number;
+  failingMs?: number;
+  /** From "answers again" to the first accepted PUSH_SMS. */
+  firstAcceptedMs?: number;
+  /** From the first to the last accepted PUSH_SMS of the backlog. */
+  drainMs?: number;
+  delivered: number;
+  duplicated: number;
+  /** SMS of one number accepted in another order than they arrived. */
+  outOfOrder?: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function failedAttempts(rig: Rig): Promise<number> {
+  const res = await fetch(`${rig.adminUrl}/api/status`);
+  const doc = (await res.json()) as { outbound: { push: { failedAttempts: number } | null } };
+  return doc.outbound.push?.failedAttempts ?? 0;
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`push-outage: timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+function countDuplicates(rig: Rig, texts: readonly string[]): { delivered: number; duplicated: number } {
+  const accepted = rig.acceptedByText();
+  let delivered = 0;
+  let duplicated = 0;
+  for (const t of texts) {
+    const n = accepted.get(t) ?? 0;
+    if (n > 0) delivered++;
+    if (n > 1) duplicated++;
+  }
+  return { delivered, duplicated };
+}
+
+export async function runOutage(scenario: OutageScenario, o: { backlog: number; downMs: number; modems?: number }): Promise<OutageResult> {
+  const modemCount = o.modems ?? 8;
+  const rig = await startRig({ modems: modemCount, seed: `outage-${scenario}` });
+  try {
+    await rig.start();
+    const ops = await rig.orderAll();
+    const modems = ops.map((op) => ({ op, m: rig.modemFor(op.number)! }));
+    const texts: string[] = [];
+    /** text → number it was sent to. */
+    const numberOf = new Map<string, string>();
+    const inject = (i: number): void => {
+      const { op, m } = modems[i % modems.length]!;
+      const text = `${scenario} backlog ${String(i).padStart(4, "0")}`;
+      m.modem.injectSms({ sender: "Outage", text });
+      texts.push(text);
+      numberOf.set(text, op.number);
+    };
+
+    if (scenario === "slow") {
+      rig.fake.fail({ path: "/v1/PUSH_SMS", delayMs: 15_000, times: Infinity });
+      for (let i = 0; i < 15; i++) {
+        inject(i);
+        await sleep(3_000);
+      }
+      await sleep(45_000);
+      return { scenario, sms: texts.length, ...countDuplicates(rig, texts) };
+    }
+
+    const failingFrom = Date.now();
+    const attemptsBefore = await failedAttempts(rig);
+    if (scenario === "down") await rig.fake.goDown();
+    else if (scenario === "500") rig.fake.fail({ path: "/v1/PUSH_SMS", status: 500, times: Infinity });
+    else rig.fake.fail({ path: "/v1/PUSH_SMS", delayMs: 10 * 60_000, times: Infinity });
+    const spread = Math.min(10_000, o.downMs / 2);
+    for (let i = 0; i < o.backlog; i++) {
+      inject(i);
+      await sleep(spread / o.backlog);
+    }
+    await sleep(Math.max(0, failingFrom + o.downMs - Date.now()));
+    const failingMs = Date.now() - failingFrom;
+    const requestsWhileFailing =
+      scenario === "down" ? (await failedAttempts(rig)) - attemptsBefore : rig.pushRequests().filter((r) => r.at >= failingFrom && r.at <= failingFrom + failingMs).length;
+    const seenBefore = rig.pushRequests().length;
+    if (scenario === "down") await rig.fake.comeBack();
+    // A hanging answer that was already held is released here and answered normally.
+    rig.fake.clearFailures();
+    const back = Date.now();
+    await until("the whole backlog accepted", () => countDuplicates(rig, texts).delivered === texts.length, 240_000);
+    const acceptedAfter = rig
+      .pushRequests()
+      .slice(seenBefore)
+      .filter((r) => r.status === 200 && (r.response as { status?: string } | undefined)?.status === "SUCCESS");
+    const firstAt = acceptedAfter[0]?.at ?? back;
+    const lastAt = Math.max(...acceptedAfter.map((r) => r.at));
+    // Order: per number, the texts' sequence numbers must rise in acceptance order.
+    const lastSeq = new Map<string, number>();
+    let outOfOrder = 0;
+    for (const r of acceptedAfter) {
+      const text = (r.body as { text: string }).text;
+      const num = numberOf.get(text);
+      if (num === undefined) continue;
+      const seq = Number(text.split(" ").at(-1));
+      if ((lastSeq.get(num) ?? -1) > seq) outOfOrder++;
+      lastSeq.set(num, Math.max(seq, lastSeq.get(num) ?? -1));
+    }
+    await sleep(1_500);
+    return {
+      scenario,
+      sms: texts.length,
+      requestsWhileFailing,
+      failingMs,
+      firstAcceptedMs: firstAt - back,
+      drainMs: lastAt - firstAt,
+      ...countDuplicates(rig, texts),
+      outOfOrder,
+    };
+  } finally {
+    await rig.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: "string", default: "all" },
+      backlog: { type: "string", default: "285" },
+      "down-ms": { type: "string", default: "45000" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const scenarios: OutageScenario[] = values.scenario === "all" ? ["down", "500", "hang", "slow"] : [values.scenario as OutageScenario];
+  for (const s of scenarios) {
+    process.stderr.write(`push-outage: ${s}…\n`);
+    const r = await runOutage(s, { backlog: Number(values.backlog), downMs: Number(values["down-ms"]) });
+    process.stdout.write(values.json ? `${JSON.stringify(r)}\n` : `${JSON.stringify(r, null, 2)}\n`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`push-outage: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
