@@ -30,6 +30,8 @@ export interface RigOptions {
   keepLog?: boolean;
   /** The fake's answers leave this long after it accepted the request (network latency, FakeOnlinesimOptions.answerDelayMs). */
   answerDelayMs?: number;
+  /** Run another build's bin/simgate.js (e.g. the previous release, for a before/after comparison). */
+  bin?: string;
 }
 
 export interface Rig {
@@ -39,6 +41,8 @@ export interface Rig {
   readonly adminUrl: string;
   /** The running daemon, if any. */
   readonly daemon: LongRunning | undefined;
+  /** The daemon's outgoing counters (GET /api/status `outbound.push`). */
+  pushStats(): Promise<{ pending: number; failedAttempts: number; delivered: number }>;
   /** Spawn the daemon and wait until `readyPorts` ports are sellable (bounded). Returns ms from spawn to ready. */
   start(readyPorts?: number): Promise<number>;
   /** SIGKILL the daemon and wait for it to be gone. */
@@ -109,6 +113,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
       const t0 = performance.now();
       const child = startSimgate(["run", "--config", configFile, "--state-dir", stateDir, "--listen", `127.0.0.1:${partnerPort}`, "--admin", `127.0.0.1:${adminPort}`], {
         env: { SIMGATE_ONLINESIM_KEY: RIG_KEY, SIMGATE_LOG_FORMAT: "json" },
+        ...(o.bin ? { bin: o.bin } : {}),
       });
       daemon = child;
       if (o.keepLog) {
@@ -159,6 +164,11 @@ export async function startRig(o: RigOptions): Promise<Rig> {
     },
     modemFor(number) {
       return pool.modems.find((x) => x.modem.sim?.profile.msisdn && digits(x.modem.sim.profile.msisdn) === digits(number));
+    },
+    async pushStats() {
+      const res = await fetch(`${adminUrl}/api/status`, { signal: AbortSignal.timeout(5_000) });
+      const doc = (await res.json()) as { outbound: { push: { pending: number; failedAttempts: number; delivered: number } } };
+      return doc.outbound.push;
     },
     pushRequests() {
       return fake.recorder.on("/v1/PUSH_SMS");

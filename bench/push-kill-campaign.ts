@@ -2,7 +2,8 @@
  * PUSH_SMS duplicates under SIGKILL, measured against the real daemon process.
  *
  *   npm run build && node --import tsx bench/push-kill-campaign.ts [--kills 20] [--sms-every-ms 100]
- *        [--kill-after-ms 0-2000] [--latency-ms 50] [--modems 8] [--seed 1] [--json]
+ *        [--kill-after-ms 0-2000] [--latency-ms 50] [--modems 8] [--seed 1]
+ *        [--bin OTHER/bin/simgate.js] [--json]
  *
  * The simulated modems live in this process and keep receiving SMS (one every
  * --sms-every-ms, round robin, each text unique) whether the daemon is alive or not; the
@@ -34,6 +35,8 @@ export interface KillCampaignOptions {
   latencyMs: number;
   /** Extra onlinesim.push settings for the daemon. */
   push?: Record<string, unknown>;
+  /** Another build's bin/simgate.js (before/after comparisons). */
+  bin?: string;
   /** How long the daemon gets to deliver everything after the last restart. */
   drainTimeoutMs?: number;
   progress?: (line: string) => void;
@@ -59,7 +62,7 @@ export async function runPushKillCampaign(o: KillCampaignOptions): Promise<KillC
   const say = o.progress ?? (() => undefined);
   const prng = new Prng(o.seed);
   const started = performance.now();
-  const rig = await startRig({ modems: o.modems, seed: `kill-${o.seed}`, answerDelayMs: o.latencyMs, ...(o.push ? { push: o.push } : {}) });
+  const rig = await startRig({ modems: o.modems, seed: `kill-${o.seed}`, answerDelayMs: o.latencyMs, ...(o.push ? { push: o.push } : {}), ...(o.bin ? { bin: o.bin } : {}) });
   const sent: string[] = [];
   let generator: NodeJS.Timeout | undefined;
   const restartMs: number[] = [];
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
       "kill-after-ms": { type: "string", default: "0-2000" },
       "latency-ms": { type: "string", default: "50" },
       seed: { type: "string", default: "1" },
+      bin: { type: "string" },
       json: { type: "boolean", default: false },
     },
   });
@@ -149,6 +153,7 @@ async function main(): Promise<void> {
     killAfterMs: [lo!, hi ?? lo!],
     seed: Number(values.seed),
     latencyMs: Number(values["latency-ms"]),
+    ...(values.bin ? { bin: values.bin } : {}),
     progress: (l) => process.stderr.write(`${l}\n`),
   });
   const sorted = [...result.restartMs].sort((a, b) => a - b);

@@ -2,15 +2,17 @@
  * PUSH_SMS towards a failing Onlinesim, measured against the real daemon process:
  *
  *   npm run build && node --import tsx bench/push-outage.ts [--scenario down|500|hang|slow|all]
- *        [--backlog 285] [--down-ms 45000] [--json]
+ *        [--backlog 285] [--down-ms 45000] [--bin OTHER/bin/simgate.js] [--json]
  *
  * down, 500, hang: the fake Onlinesim refuses connections / answers HTTP 500 / never
  * answers, for --down-ms. During that time --backlog SMS arrive at the modems (spread over
- * the first 10 s). Reported: the PUSH_SMS requests made while it was failing (counted at the
+ * the first 10 s); the outage lasts until the daemon has stored all of them (SMS the
+ * simulated network held back arrive with the modem sweep, so the drain measures the sender,
+ * not the modems). Reported: the PUSH_SMS requests made while it was failing (counted at the
  * fake for 500 and hang; for down, where nothing reaches the fake, the daemon's own count of
  * failed attempts), then, once it answers again, how long until the first SMS is accepted
- * and how long the whole backlog takes to drain, and whether it drained in order (per
- * number, oldest first) and completely.
+ * (the wait for the next probe) and how long the whole backlog takes to drain from there,
+ * and whether it drained in order (per number, oldest first) and completely.
  *
  * slow: every PUSH_SMS is answered (accepted) only after 15 s. One SMS every 3 s for 45 s;
  * reported: SMS accepted more than once, counted 45 s after the last one.
@@ -64,9 +66,9 @@ function countDuplicates(rig: Rig, texts: readonly string[]): { delivered: numbe
   return { delivered, duplicated };
 }
 
-export async function runOutage(scenario: OutageScenario, o: { backlog: number; downMs: number; modems?: number }): Promise<OutageResult> {
+export async function runOutage(scenario: OutageScenario, o: { backlog: number; downMs: number; modems?: number; bin?: string }): Promise<OutageResult> {
   const modemCount = o.modems ?? 8;
-  const rig = await startRig({ modems: modemCount, seed: `outage-${scenario}` });
+  const rig = await startRig({ modems: modemCount, seed: `outage-${scenario}`, ...(o.bin ? { bin: o.bin } : {}) });
   try {
     await rig.start();
     const ops = await rig.orderAll();
@@ -103,6 +105,9 @@ export async function runOutage(scenario: OutageScenario, o: { backlog: number; 
       await sleep(spread / o.backlog);
     }
     await sleep(Math.max(0, failingFrom + o.downMs - Date.now()));
+    // Every backlog SMS stored by the daemon (bounded): the drain below is the sender's alone.
+    const storedBy = Date.now() + 120_000;
+    while ((await rig.pushStats()).pending < o.backlog && Date.now() < storedBy) await sleep(500);
     const failingMs = Date.now() - failingFrom;
     const requestsWhileFailing =
       scenario === "down" ? (await failedAttempts(rig)) - attemptsBefore : rig.pushRequests().filter((r) => r.at >= failingFrom && r.at <= failingFrom + failingMs).length;
@@ -151,13 +156,14 @@ async function main(): Promise<void> {
       scenario: { type: "string", default: "all" },
       backlog: { type: "string", default: "285" },
       "down-ms": { type: "string", default: "45000" },
+      bin: { type: "string" },
       json: { type: "boolean", default: false },
     },
   });
   const scenarios: OutageScenario[] = values.scenario === "all" ? ["down", "500", "hang", "slow"] : [values.scenario as OutageScenario];
   for (const s of scenarios) {
     process.stderr.write(`push-outage: ${s}…\n`);
-    const r = await runOutage(s, { backlog: Number(values.backlog), downMs: Number(values["down-ms"]) });
+    const r = await runOutage(s, { backlog: Number(values.backlog), downMs: Number(values["down-ms"]), ...(values.bin ? { bin: values.bin } : {}) });
     process.stdout.write(values.json ? `${JSON.stringify(r)}\n` : `${JSON.stringify(r, null, 2)}\n`);
   }
 }

@@ -3,10 +3,12 @@
  *
  * Loop: `wake()` (a row was just queued) or a timer (a retry or a probe came due) schedules
  * one pump on the microtask queue, so a burst of wakes in one turn is one pump and a single
- * SMS goes out in the same event-loop turn it was queued — no polling delay. A pump picks
- * the rows to send (the oldest due SMS of each number, oldest first, never a row or a number
- * already in flight), records them as sent in ONE committed transaction (markSending), and
- * only then starts the POSTs; each answer costs one more committed UPDATE.
+ * SMS goes out in the same event-loop turn it was queued — no polling delay. A pump records
+ * the answers that came back since the last one, picks the rows to send (the oldest due SMS
+ * of each number, oldest first, never a row or a number already in flight) and records them
+ * as sent, all in ONE committed transaction, and only then starts the POSTs. An answer
+ * schedules a pump, so it is on disk a microtask later, together with the attempts it made
+ * room for: about one fsync per SMS while a backlog drains.
  *
  * Duplicates. Delivery is at-least-once: an attempt Onlinesim accepted whose answer we never
  * recorded (a crash, stop() cutting it short) goes out again. The bookkeeping keeps that to
@@ -23,7 +25,7 @@
  *
  * Back-off (destination-gate.ts): per URL (PUSH_SMS, PUSH_SMS (RENT)). When Onlinesim does
  * not answer (refused, timeout, 5xx, 408/429) or refuses the key/IP/account, the URL closes:
- * one probe (the oldest SMS) per step, 10 s → 60 s (+ jitter), instead of one request per
+ * one probe (the oldest SMS) per step, 10 s → 20 s (+ jitter), instead of one request per
  * queued SMS every 10 s. The first real answer opens it and the backlog drains oldest first
  * at full concurrency. Terminal tokens (push.terminalErrors) stop a row at once; a refusal
  * of one SMS (other 4xx, an unknown error token) retries that row after push.retryMs
@@ -99,6 +101,8 @@ export class PushSmsSender {
   #pumpQueued = false;
   readonly #timer: EarliestTimer;
   readonly #inFlight = new Map<number, Flight>();
+  /** Outcomes of answers, written by the next pump (one transaction with the attempts it starts). */
+  readonly #answers: Array<() => void> = [];
   readonly #controllers = new Set<AbortController>();
   /** Rows in flight at the last crash (or aborted stop), resent one at a time first. */
   readonly #resend = new Set<number>();
@@ -157,6 +161,7 @@ export class PushSmsSender {
     });
     const finished = await Promise.race([settled, grace]);
     clearTimeout(graceTimer);
+    this.#recordAnswers();
     this.#closed = true;
     if (!finished) {
       this.#log.warn({ inFlight: this.#inFlight.size }, "PUSH_SMS still in flight at stop: aborted, they stay queued and go out again (one at a time) after restart");
@@ -227,29 +232,51 @@ export class PushSmsSender {
   }
 
   #pump(): void {
-    if (this.#state !== "running") return;
-    const now = this.#o.clock();
-    let picked: DueDelivery[];
-    try {
-      picked = this.#resend.size > 0 ? this.#pickResend(now) : this.#configured().flatMap((k) => this.#pick(k, now));
-    } catch (err) {
-      this.#storeError("reading the outbox", err);
+    if (this.#state !== "running") {
+      this.#recordAnswers(); // answers that arrive while stop() waits are still recorded
       return;
     }
-    if (picked.length > 0) {
-      try {
+    const now = this.#o.clock();
+    const answers = this.#answers.splice(0);
+    let picked: DueDelivery[] = [];
+    try {
+      this.#o.outbox.transaction(() => {
+        this.#record(answers);
+        picked = this.#resend.size > 0 ? this.#pickResend(now) : this.#configured().flatMap((k) => this.#pick(k, now));
         // Committed before any request leaves: after a crash these are the only rows that can repeat.
         this.#o.outbox.markSending(
           picked.map((r) => r.id),
           now,
         );
-      } catch (err) {
-        this.#storeError("recording PUSH_SMS attempts", err);
-        return;
-      }
-      for (const row of picked) this.#send(row);
+      });
+    } catch (err) {
+      this.#storeError("recording PUSH_SMS answers and attempts", err);
+      return;
     }
+    for (const row of picked) this.#send(row);
     this.#armNext(now);
+  }
+
+  /** Write the answers' outcomes now (stop()). */
+  #recordAnswers(): void {
+    const answers = this.#answers.splice(0);
+    if (answers.length === 0) return;
+    try {
+      this.#o.outbox.transaction(() => this.#record(answers));
+    } catch (err) {
+      this.#storeError("recording PUSH_SMS answers", err);
+    }
+  }
+
+  /** One answer's failed write does not cost the others theirs. */
+  #record(answers: ReadonlyArray<() => void>): void {
+    for (const record of answers) {
+      try {
+        record();
+      } catch (err) {
+        this.#storeError("recording a PUSH_SMS answer", err);
+      }
+    }
   }
 
   /** Up to the URL's allowance: the oldest due SMS of numbers with nothing in flight. */
@@ -346,11 +373,8 @@ export class PushSmsSender {
     const now = this.#o.clock();
     const verdict: PushVerdict = result.ok ? classifyPushAnswer(result.answer, this.#terminal) : { kind: "retry", error: result.error, transient: true };
     const ctx = { outboxId: row.id, activationId: row.activationId, smsId: body.smsId, attempt: row.attempts + 1, rent: kind === "rent", ms: now - sentAt };
-    try {
-      this.#apply(row, kind, ticket, verdict, ctx, now);
-    } catch (err) {
-      this.#storeError(`recording PUSH_SMS ${row.id}`, err);
-    }
+    // Written by the pump this answer schedules (#send), before it reads what to send next.
+    this.#answers.push(() => this.#apply(row, kind, ticket, verdict, ctx, now));
   }
 
   #apply(row: DueDelivery, kind: Kind, ticket: GateTicket, verdict: PushVerdict, ctx: Record<string, unknown>, now: number): void {

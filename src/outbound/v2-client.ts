@@ -23,12 +23,21 @@ import type { V2Config } from "./v2-payload.js";
 
 export type V2Method = "sendNumbersOnline" | "checkWork" | "addNumber" | "removeNumber" | "addMessage" | "addMessages";
 
+/**
+ * The list methods are idempotent (the same list twice changes nothing), and a withdrawal
+ * must not wait half a minute behind a hanging request: 10 s. addMessage(s) are not (a
+ * batch sent twice is stored twice), so they wait v2.timeoutMs (30 s, longer than
+ * Onlinesim's own processing).
+ */
+export const LIST_TIMEOUT_MS = 10_000;
+const NOT_IDEMPOTENT: ReadonlySet<V2Method> = new Set(["addMessage", "addMessages"]);
+
 export interface V2ClientOptions {
   key: string;
   v2: V2Config;
   logger: Logger;
   fetch?: FetchFn;
-  /** Per-request timeout (default v2.timeoutMs). */
+  /** Per-request timeout for every method (default: v2.timeoutMs for addMessage(s), LIST_TIMEOUT_MS for the list methods). */
   timeoutMs?: number;
   /** Scrubs secrets out of answers and error texts (default: none). */
   scrub?: Scrub;
@@ -109,7 +118,7 @@ export class V2Client {
       method: httpMethod,
       body,
       headers: { authorization: `Bearer ${this.#o.key}` },
-      timeoutMs: this.#o.timeoutMs ?? this.#o.v2.timeoutMs,
+      timeoutMs: this.#o.timeoutMs ?? (NOT_IDEMPOTENT.has(method) ? this.#o.v2.timeoutMs : LIST_TIMEOUT_MS),
       ...(signal ? { signal } : {}),
       ...(this.#o.scrub ? { scrub: this.#o.scrub } : {}),
     });

@@ -132,8 +132,10 @@ export class OutboxRepository {
   readonly #delivered: Database.Statement<[number, number]>;
   readonly #gaveUp: Database.Statement<[string, number, number]>;
   readonly #pending: Database.Statement<[], { n: number }>;
+  readonly #db: Database.Database;
 
   constructor(db: Database.Database) {
+    this.#db = db;
     this.#insert = db.prepare(`
       INSERT OR IGNORE INTO outbox (sms_id, activation_id, created_at, next_try_at) VALUES (?, ?, ?, ?)`);
     this.#byPair = db.prepare("SELECT * FROM outbox WHERE sms_id = ? AND activation_id = ?");
@@ -235,6 +237,14 @@ export class OutboxRepository {
    */
   nextDueAfter(now: EpochMs, filter?: DueFilter): EpochMs | null {
     return this.#nextDue[filterKey(filter)].get(now)?.at ?? null;
+  }
+
+  /**
+   * Run `fn` (this repository's reads and writes) as one transaction: one commit, one fsync,
+   * for the outcomes of several answers and the next attempts together.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn)();
   }
 
   /** A failed try (§2.7: not HTTP 200 → again after 10 s). False when the row is already settled. */

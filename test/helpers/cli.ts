@@ -39,8 +39,9 @@ export interface LongRunning {
   exited: Promise<number | null>;
 }
 
-export function startSimgate(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): LongRunning {
-  const child = spawn(process.execPath, [SIMGATE, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
+/** `bin`: another build's bin/simgate.js (before/after measurements); default this checkout's. */
+export function startSimgate(args: string[], options: { env?: NodeJS.ProcessEnv; bin?: string } = {}): LongRunning {
+  const child = spawn(process.execPath, [options.bin ?? SIMGATE, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
   const received: string[] = [];
   const waiters: Array<() => void> = [];
   let stderr = "";

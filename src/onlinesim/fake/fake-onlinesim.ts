@@ -310,7 +310,8 @@ export class FakeOnlinesim {
     entry.problems = answer.problems;
     if (answer.warnings) entry.warnings.push(...answer.warnings);
     entry.status = answer.status;
-    entry.response = answer.body;
+    // An echo carries the key itself: the log keeps only that it was one (the request above is redacted).
+    entry.response = rule?.echo ? { ...(answer.body as object), received: "(the request, echoed unredacted)" } : answer.body;
     if (this.opts.answerDelayMs) await this.hold(this.opts.answerDelayMs);
     reply.code(answer.status);
     if (typeof answer.body === "string") reply.type("text/plain; charset=utf-8");
