@@ -34,7 +34,7 @@ export interface OutageResult {
   drainMs?: number;
   delivered: number;
   duplicated: number;
-  /** SMS of one number accepted in another order than they arrived. */
+  /** SMS of one number accepted in another order than the daemon stored them. */
   outOfOrder?: number;
 }
 
@@ -123,16 +123,19 @@ export async function runOutage(scenario: OutageScenario, o: { backlog: number; 
       .filter((r) => r.status === 200 && (r.response as { status?: string } | undefined)?.status === "SUCCESS");
     const firstAt = acceptedAfter[0]?.at ?? back;
     const lastAt = Math.max(...acceptedAfter.map((r) => r.at));
-    // Order: per number, the texts' sequence numbers must rise in acceptance order.
-    const lastSeq = new Map<string, number>();
+    // Order: per number, in the order the daemon stored the SMS (its SMS ids; the modems may
+    // hand them over in another order than the network sent them).
+    const listed = (await (await fetch(`${rig.adminUrl}/api/sms?limit=1000`)).json()) as { sms: Array<{ id: number; text: string }> };
+    const storedId = new Map(listed.sms.map((m) => [m.text, m.id]));
+    const lastId = new Map<string, number>();
     let outOfOrder = 0;
     for (const r of acceptedAfter) {
       const text = (r.body as { text: string }).text;
       const num = numberOf.get(text);
-      if (num === undefined) continue;
-      const seq = Number(text.split(" ").at(-1));
-      if ((lastSeq.get(num) ?? -1) > seq) outOfOrder++;
-      lastSeq.set(num, Math.max(seq, lastSeq.get(num) ?? -1));
+      const id = storedId.get(text);
+      if (num === undefined || id === undefined) continue;
+      if ((lastId.get(num) ?? -1) > id) outOfOrder++;
+      lastId.set(num, Math.max(id, lastId.get(num) ?? -1));
     }
     await sleep(1_500);
     return {

@@ -21,7 +21,11 @@
  *    crash are known at the next start (`inFlightAtStart`). They are resent one at a time,
  *    before anything else, so a second crash in that phase can repeat at most one of them;
  *  - at most push.concurrency requests are in flight at once (4 by default): a crash can
- *    duplicate at most that many SMS.
+ *    duplicate at most that many SMS;
+ *  - for the first `singleFileAfterStartMs` (30 s) after a start, one at a time: a daemon
+ *    that just started may be crash-looping, and the SMS it drains then (the backlog of its
+ *    downtime) are the ones a crash would repeat. Draining after a Onlinesim outage is not
+ *    slowed by this.
  *
  * Back-off (destination-gate.ts): per URL (PUSH_SMS, PUSH_SMS (RENT)). When Onlinesim does
  * not answer (refused, timeout, 5xx, 408/429) or refuses the key/IP/account, the URL closes:
@@ -60,6 +64,8 @@ export interface PushSmsSenderOptions {
   concurrency?: number;
   /** How long stop() waits for in-flight POSTs before aborting them (default 3 s). */
   stopTimeoutMs?: number;
+  /** One request at a time for this long after start() (default 30 s; 0 = off). */
+  singleFileAfterStartMs?: number;
   random?: () => number;
   /** Scrubs secrets out of answers and error texts (default: none). */
   scrub?: Scrub;
@@ -78,6 +84,13 @@ export interface PushSmsStats {
   /** Rows left from a crash whose attempt may have reached Onlinesim: being resent one at a time. */
   resending: number;
 }
+
+/**
+ * After a start, one PUSH_SMS at a time for 30 s. The crashes that repeat come soon after a
+ * start (a crash loop), while the downtime's backlog drains; in flight then means "sent twice
+ * if we die now". 30 s at one round trip per SMS is ~300 SMS at 100 ms: the usual backlog.
+ */
+export const SINGLE_FILE_AFTER_START_MS = 30_000;
 
 type State = "idle" | "running" | "stopping" | "stopped";
 type Kind = "sms" | "rent";
@@ -109,12 +122,14 @@ export class PushSmsSender {
   readonly #warnedUnconfigured = new Set<Kind>();
   readonly #counts = { delivered: 0, failedAttempts: 0, gaveUp: 0 };
   #lastError: string | null = null;
+  #startedAt = 0;
 
   constructor(opts: PushSmsSenderOptions) {
     this.#o = {
       timeoutMs: opts.push.timeoutMs,
       concurrency: opts.push.concurrency,
       stopTimeoutMs: 3_000,
+      singleFileAfterStartMs: SINGLE_FILE_AFTER_START_MS,
       clock: Date.now,
       timers: REAL_TIMERS,
       random: Math.random,
@@ -133,6 +148,7 @@ export class PushSmsSender {
   start(): void {
     if (this.#state !== "idle") return;
     this.#state = "running";
+    this.#startedAt = this.#o.clock();
     this.#warnUnconfigured();
     this.#loadResend();
     this.#schedulePump();
@@ -242,7 +258,7 @@ export class PushSmsSender {
     try {
       this.#o.outbox.transaction(() => {
         this.#record(answers);
-        picked = this.#resend.size > 0 ? this.#pickResend(now) : this.#configured().flatMap((k) => this.#pick(k, now));
+        picked = this.#resend.size > 0 ? this.#pickResend(now) : this.#pickAll(now);
         // Committed before any request leaves: after a crash these are the only rows that can repeat.
         this.#o.outbox.markSending(
           picked.map((r) => r.id),
@@ -279,10 +295,18 @@ export class PushSmsSender {
     }
   }
 
-  /** Up to the URL's allowance: the oldest due SMS of numbers with nothing in flight. */
-  #pick(kind: Kind, now: number): DueDelivery[] {
+  /** What both URLs may send now: the concurrency limit is for the two together. */
+  #pickAll(now: number): DueDelivery[] {
+    const concurrency = now - this.#startedAt < this.#o.singleFileAfterStartMs ? 1 : this.#o.concurrency;
+    const out: DueDelivery[] = [];
+    for (const kind of this.#configured()) out.push(...this.#pick(kind, now, concurrency, concurrency - this.#inFlight.size - out.length));
+    return out;
+  }
+
+  /** Up to the URL's allowance (and `budget`): the oldest due SMS of numbers with nothing in flight. */
+  #pick(kind: Kind, now: number, concurrency: number, budget: number): DueDelivery[] {
     const inFlight = [...this.#inFlight.values()].filter((f) => f.kind === kind).length;
-    const allowance = this.#gates[kind].allowance(now, inFlight, this.#o.concurrency);
+    const allowance = Math.min(this.#gates[kind].allowance(now, inFlight, concurrency), budget);
     if (allowance <= 0) return [];
     const busy = new Set([...this.#inFlight.values()].map((f) => f.activationId));
     // Each in-flight row heads its number's queue and comes back here; expired rows are skipped too.
@@ -325,6 +349,8 @@ export class PushSmsSender {
 
   /** One timer for the next retry or probe. Rows due now wait for a slot: a settle re-pumps. */
   #armNext(now: number): void {
+    const fullSpeedAt = this.#startedAt + this.#o.singleFileAfterStartMs;
+    if (fullSpeedAt > now) this.#timer.arm(fullSpeedAt);
     try {
       for (const kind of this.#configured()) {
         const probeAt = this.#gates[kind].nextProbeAt;

@@ -5,6 +5,8 @@
  */
 import { Writable } from "node:stream";
 import { pino, type Logger } from "pino";
+import { afterEach, beforeEach } from "vitest";
+import { FakeOnlinesim, type FakeOnlinesimOptions, type FakeOnlinesimUrls } from "../../src/onlinesim/fake/index.js";
 import type { Config } from "../../src/config/schema.js";
 import type { ActivationRecord } from "../../src/engine/persistence.js";
 import { openStore, type Store } from "../../src/store/index.js";
@@ -179,4 +181,33 @@ export function recordingFetch(clock: () => number = Date.now): {
     }
   };
   return { fetch: f, calls, maxInFlight: () => max, inFlight: () => current };
+}
+
+export interface FakeAndStore {
+  fake: FakeOnlinesim;
+  urls: FakeOnlinesimUrls;
+  store: Store;
+  /** Close and open the same state directory again (a restart); `store` follows. */
+  reopen(): Store;
+  /** Run after the test, last added first. */
+  cleanups: Array<() => void | Promise<void>>;
+}
+
+/** For each test of the calling file: a started fake Onlinesim and a fresh store, torn down afterwards. */
+export function fakeAndStore(options: Omit<FakeOnlinesimOptions, "key"> = {}): FakeAndStore {
+  const t = { cleanups: [] } as unknown as FakeAndStore;
+  beforeEach(async () => {
+    t.fake = new FakeOnlinesim({ key: KEY, ...options });
+    t.urls = await t.fake.start();
+    const sync: Array<() => void> = [];
+    const s = tempStore(sync);
+    t.store = s.store();
+    t.reopen = () => (t.store = s.reopen());
+    t.cleanups.push(...sync);
+  });
+  afterEach(async () => {
+    for (const c of t.cleanups.splice(0).reverse()) await c();
+    await t.fake.stop();
+  });
+  return t;
 }

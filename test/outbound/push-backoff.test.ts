@@ -5,47 +5,32 @@
  * drains, oldest first, each SMS once. Real HTTP to the fake, a real store; the retry and
  * probe timers run on a hand-driven clock so ten minutes of outage take a second.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FakeOnlinesim, type FakeOnlinesimUrls } from "../../src/onlinesim/fake/index.js";
+import { describe, expect, it } from "vitest";
 import { PushSmsSender } from "../../src/outbound/index.js";
 import type { ActivationRecord } from "../../src/engine/persistence.js";
-import type { Store } from "../../src/store/index.js";
-import { activation, captureLogger, KEY, ManualTime, pushConfig, queueSms, recordingFetch, tempStore, tick, until } from "./helpers.js";
+import { activation, captureLogger, fakeAndStore, KEY, ManualTime, pushConfig, queueSms, recordingFetch, tick, until } from "./helpers.js";
 
-const cleanups: Array<() => void | Promise<void>> = [];
-let fake: FakeOnlinesim;
-let urls: FakeOnlinesimUrls;
-let store: Store;
-
-beforeEach(async () => {
-  fake = new FakeOnlinesim({ key: KEY });
-  urls = await fake.start();
-  const sync: Array<() => void> = [];
-  store = tempStore(sync).store();
-  cleanups.push(...sync);
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await fake.stop();
-});
+const t = fakeAndStore();
 
 const RETRY_MS = 10_000;
 const CAP_MS = 60_000;
 const CONCURRENCY = 4;
+/** Right after a start the sender goes one at a time (push-duplicates.test.ts): the first failure comes from one request. */
+const FIRST = 1;
 const OUTAGE_MS = 10 * 60_000;
 
 /** 40 SMS on 20 numbers (two each), queued in this order; returns the texts in queue order. */
 function backlog(): string[] {
   const acts: ActivationRecord[] = [];
   for (let i = 0; i < 20; i++) {
-    const a = activation(store, 100 + i);
-    fake.openOperation({ activationId: a.id, number: a.number });
+    const a = activation(t.store, 100 + i);
+    t.fake.openOperation({ activationId: a.id, number: a.number });
     acts.push(a);
   }
   const texts: string[] = [];
   for (let i = 0; i < 40; i++) {
     const text = `backlog ${String(i).padStart(2, "0")}`;
-    queueSms(store, acts[i % acts.length]!, text);
+    queueSms(t.store, acts[i % acts.length]!, text);
     texts.push(text);
   }
   return texts;
@@ -55,16 +40,16 @@ function sender(time: ManualTime, timeoutMs = 5_000) {
   const rec = recordingFetch(time.clock);
   const log = captureLogger();
   const x = new PushSmsSender({
-    outbox: store.outbox,
+    outbox: t.store.outbox,
     key: KEY,
-    push: pushConfig({ url: urls.pushSms, rentUrl: urls.pushSmsRent, retryMs: RETRY_MS, backoffMaxMs: CAP_MS, timeoutMs, concurrency: CONCURRENCY }),
+    push: pushConfig({ url: t.urls.pushSms, rentUrl: t.urls.pushSmsRent, retryMs: RETRY_MS, backoffMaxMs: CAP_MS, timeoutMs, concurrency: CONCURRENCY }),
     logger: log.logger,
     fetch: rec.fetch,
     clock: time.clock,
     timers: time.timers,
     random: () => 0.5,
   });
-  cleanups.push(() => x.stop());
+  t.cleanups.push(() => x.stop());
   return { x, rec, log };
 }
 
@@ -105,36 +90,36 @@ async function expectOrderedDrain(x: PushSmsSender, rec: ReturnType<typeof recor
   // The first request after the outage is the oldest SMS (the probe), and the sender starts
   // the rest oldest first: with two SMS per number and 20 numbers, that is exactly queue order.
   expect(sent).toEqual(texts);
-  const accepted = fake.recorder.on("PUSH_SMS").filter((r) => (r.response as { status?: string })?.status === "SUCCESS");
+  const accepted = t.fake.recorder.on("PUSH_SMS").filter((r) => (r.response as { status?: string })?.status === "SUCCESS");
   expect(accepted).toHaveLength(texts.length);
-  expect(fake.duplicates).toBe(0);
+  expect(t.fake.duplicates).toBe(0);
   expect(x.stats()).toMatchObject({ pending: 0, pausedUntil: null });
 }
 
 describe("PUSH_SMS back-off per URL", () => {
   it("connection refused: one probe per back-off step for 10 minutes, then the backlog drains in order", async () => {
     const texts = backlog();
-    await fake.goDown();
+    await t.fake.goDown();
     const time = new ManualTime();
     const { x, rec, log } = sender(time);
     x.start();
     await settled(x);
-    // The first pump sent one request per free slot; they all came back refused.
-    expect(rec.calls).toHaveLength(CONCURRENCY);
+    // The first pump sent one request (one at a time after a start); it came back refused.
+    expect(rec.calls).toHaveLength(FIRST);
     await runFor(time, x, OUTAGE_MS);
-    const whileDown = rec.calls.length - CONCURRENCY;
+    const whileDown = rec.calls.length - FIRST;
     // One request per SMS every 10 s would be 40 × 60 = 2,400.
     expect(whileDown).toBe(probesWithin(OUTAGE_MS));
     expect(whileDown).toBeLessThanOrEqual(12);
     // Every probe is the oldest SMS, never sooner than Onlinesim's 10 s after the one before.
-    const probes = rec.calls.slice(CONCURRENCY);
+    const probes = rec.calls.slice(FIRST);
     expect(new Set(probes.map((c) => c.body["text"]))).toEqual(new Set([texts[0]]));
     for (let i = 1; i < probes.length; i++) expect(probes[i]!.at - probes[i - 1]!.at).toBeGreaterThanOrEqual(RETRY_MS);
     expect(x.stats().pausedUntil).not.toBeNull();
     // One warning when it started failing, not one per SMS or per probe.
     expect(log.at("warn").filter((l) => l["event"] === "push-backoff")).toHaveLength(1);
 
-    await fake.comeBack();
+    await t.fake.comeBack();
     const from = rec.calls.length;
     time.next(); // the next probe
     await expectOrderedDrain(x, rec, from, texts);
@@ -143,19 +128,19 @@ describe("PUSH_SMS back-off per URL", () => {
 
   it("HTTP 500: the requests reaching Onlinesim stay bounded, then the backlog drains in order", async () => {
     const texts = backlog();
-    fake.fail({ path: "/v1/PUSH_SMS", status: 500, times: Infinity });
+    t.fake.fail({ path: "/v1/PUSH_SMS", status: 500, times: Infinity });
     const time = new ManualTime();
     const { x, rec } = sender(time);
     x.start();
     await settled(x);
     await runFor(time, x, OUTAGE_MS);
-    const atFake = fake.recorder.on("PUSH_SMS").length;
-    expect(atFake).toBe(CONCURRENCY + probesWithin(OUTAGE_MS));
-    expect(fake.recorder.on("PUSH_SMS").every((r) => r.status === 500)).toBe(true);
+    const atFake = t.fake.recorder.on("PUSH_SMS").length;
+    expect(atFake).toBe(FIRST + probesWithin(OUTAGE_MS));
+    expect(t.fake.recorder.on("PUSH_SMS").every((r) => r.status === 500)).toBe(true);
     // The stored error is the answer (HTTP 500 …), on the rows that were tried.
-    expect(store.outbox.get(1)?.lastError).toMatch(/^HTTP 500: /);
+    expect(t.store.outbox.get(1)?.lastError).toMatch(/^HTTP 500: /);
 
-    fake.clearFailures();
+    t.fake.clearFailures();
     const from = rec.calls.length;
     time.next();
     await expectOrderedDrain(x, rec, from, texts);
@@ -163,61 +148,61 @@ describe("PUSH_SMS back-off per URL", () => {
 
   it("hanging answers: each attempt times out, a timed-out SMS is retried only after the back-off, the count stays bounded", async () => {
     const texts = backlog();
-    fake.fail({ path: "/v1/PUSH_SMS", delayMs: 10 * 60_000, times: Infinity });
+    t.fake.fail({ path: "/v1/PUSH_SMS", delayMs: 10 * 60_000, times: Infinity });
     const time = new ManualTime();
     const { x, rec } = sender(time, 200);
     x.start();
     await settled(x);
-    expect(rec.calls).toHaveLength(CONCURRENCY);
+    expect(rec.calls).toHaveLength(FIRST);
     expect(x.stats().lastError).toBe("timeout after 200 ms");
     // Nothing goes out again until the clock reaches the next probe (≥ 10 s later).
     await tick();
-    expect(rec.calls).toHaveLength(CONCURRENCY);
+    expect(rec.calls).toHaveLength(FIRST);
     await runFor(time, x, OUTAGE_MS);
-    const probes = rec.calls.slice(CONCURRENCY);
+    const probes = rec.calls.slice(FIRST);
     expect(probes).toHaveLength(probesWithin(OUTAGE_MS));
     expect(probes[0]!.at - rec.calls[0]!.at).toBeGreaterThanOrEqual(RETRY_MS);
-    expect(fake.recorder.on("PUSH_SMS")).toHaveLength(CONCURRENCY + probes.length);
+    expect(t.fake.recorder.on("PUSH_SMS")).toHaveLength(FIRST + probes.length);
 
-    fake.clearFailures();
+    t.fake.clearFailures();
     const from = rec.calls.length;
     time.next();
     await expectOrderedDrain(x, rec, from, texts);
   });
 
   it("a refusal of one SMS (HTTP 400) does not close the URL: the others keep flowing", async () => {
-    const a = activation(store, 200);
-    const b = activation(store, 201);
-    fake.openOperation({ activationId: a.id, number: a.number });
-    fake.openOperation({ activationId: b.id, number: b.number });
-    queueSms(store, a, "refused one");
-    fake.fail({ path: "/v1/PUSH_SMS", status: 400, times: 1 });
+    const a = activation(t.store, 200);
+    const b = activation(t.store, 201);
+    t.fake.openOperation({ activationId: a.id, number: a.number });
+    t.fake.openOperation({ activationId: b.id, number: b.number });
+    queueSms(t.store, a, "refused one");
+    t.fake.fail({ path: "/v1/PUSH_SMS", status: 400, times: 1 });
     const time = new ManualTime();
     const { x } = sender(time);
     x.start();
     await settled(x);
-    queueSms(store, b, "flows anyway");
+    queueSms(t.store, b, "flows anyway");
     time.now = Date.now(); // the new row is due now
     x.wake();
     await settled(x);
     expect(x.stats()).toMatchObject({ delivered: 1, pausedUntil: null });
-    expect(fake.book.get(b.id)?.sms.map((m) => m.text)).toEqual(["flows anyway"]);
+    expect(t.fake.book.get(b.id)?.sms.map((m) => m.text)).toEqual(["flows anyway"]);
     // The refused SMS itself waits Onlinesim's 10 s, then goes through.
     await runFor(time, x, RETRY_MS);
     expect(x.stats().delivered).toBe(2);
   });
 
   it("one number's SMS go out one at a time, in the order they came", async () => {
-    const a = activation(store, 300);
-    fake.openOperation({ activationId: a.id, number: a.number });
+    const a = activation(t.store, 300);
+    t.fake.openOperation({ activationId: a.id, number: a.number });
     const texts = ["first", "second", "third", "fourth"];
-    for (const t of texts) queueSms(store, a, t);
-    fake.fail({ path: "/v1/PUSH_SMS", delayMs: 50, times: Infinity });
+    for (const text of texts) queueSms(t.store, a, text);
+    t.fake.fail({ path: "/v1/PUSH_SMS", delayMs: 50, times: Infinity });
     const time = new ManualTime();
     const { x, rec } = sender(time);
     x.start();
     await until(() => x.stats().delivered === 4, 5_000, "4 deliveries");
     expect(rec.maxInFlight()).toBe(1);
-    expect(fake.book.get(a.id)?.sms.map((m) => m.text)).toEqual(texts);
+    expect(t.fake.book.get(a.id)?.sms.map((m) => m.text)).toEqual(texts);
   });
 });

@@ -3,89 +3,73 @@
  * HTTP with a real store:
  *  - a slow Onlinesim (answers after 12 s, beyond the old 10 s deadline) gets each SMS once;
  *  - every attempt is committed before its request leaves, so after a crash the rows that
- *    may have reached Onlinesim are known, and they are resent one at a time before the rest.
+ *    may have reached Onlinesim are known, and they are resent one at a time before the rest;
+ *  - right after a start (a crash loop's moment) only one SMS is in flight at a time.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/load.js";
-import { FakeOnlinesim, type FakeOnlinesimUrls, type SeenRequest } from "../../src/onlinesim/fake/index.js";
+import type { SeenRequest } from "../../src/onlinesim/fake/index.js";
 import { PushSmsSender, type PushSmsSenderOptions } from "../../src/outbound/index.js";
-import type { Store } from "../../src/store/index.js";
-import { activation, captureLogger, KEY, pushConfig, queueSms, recordingFetch, tempStore, until } from "./helpers.js";
+import { SINGLE_FILE_AFTER_START_MS } from "../../src/outbound/push-sms-sender.js";
+import { activation, captureLogger, fakeAndStore, KEY, ManualTime, pushConfig, queueSms, recordingFetch, until } from "./helpers.js";
 
-const cleanups: Array<() => void | Promise<void>> = [];
-let fake: FakeOnlinesim;
-let urls: FakeOnlinesimUrls;
-let s: ReturnType<typeof tempStore>;
-let store: Store;
-
-beforeEach(async () => {
-  fake = new FakeOnlinesim({ key: KEY });
-  urls = await fake.start();
-  const sync: Array<() => void> = [];
-  s = tempStore(sync);
-  store = s.store();
-  cleanups.push(...sync);
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await fake.stop();
-});
+const t = fakeAndStore();
 
 function sender(over: Partial<PushSmsSenderOptions> = {}) {
   const log = captureLogger();
-  const x = new PushSmsSender({ outbox: store.outbox, key: KEY, push: pushConfig({ url: urls.pushSms, rentUrl: urls.pushSmsRent }), logger: log.logger, ...over });
-  cleanups.push(() => x.stop());
+  const x = new PushSmsSender({ outbox: t.store.outbox, key: KEY, push: pushConfig({ url: t.urls.pushSms, rentUrl: t.urls.pushSmsRent }), logger: log.logger, ...over });
+  t.cleanups.push(() => x.stop());
   return { x, log };
 }
 
 describe("PUSH_SMS duplicates", () => {
   it("a slow Onlinesim (answers after 12 s) gets the SMS once with the default settings", async () => {
-    const a = activation(store, 1);
-    fake.openOperation({ activationId: a.id, number: a.number });
-    const { outboxId } = queueSms(store, a, "slow but accepted");
-    fake.fail({ path: "/v1/PUSH_SMS", delayMs: 12_000 });
-    const push = validateConfig({ onlinesim: { push: { url: urls.pushSms, rentUrl: urls.pushSmsRent } } }).onlinesim.push;
+    const a = activation(t.store, 1);
+    t.fake.openOperation({ activationId: a.id, number: a.number });
+    const { outboxId } = queueSms(t.store, a, "slow but accepted");
+    t.fake.fail({ path: "/v1/PUSH_SMS", delayMs: 12_000 });
+    const push = validateConfig({ onlinesim: { push: { url: t.urls.pushSms, rentUrl: t.urls.pushSmsRent } } }).onlinesim.push;
     const { x } = sender({ push });
     x.start();
-    await until(() => store.outbox.get(outboxId)?.deliveredAt != null, 25_000, "the slow answer recorded");
-    expect(fake.recorder.on("PUSH_SMS")).toHaveLength(1);
-    expect(fake.duplicates).toBe(0);
-    expect(store.outbox.get(outboxId)).toMatchObject({ attempts: 1, sendingSince: null });
+    await until(() => t.store.outbox.get(outboxId)?.deliveredAt != null, 25_000, "the slow answer recorded");
+    expect(t.fake.recorder.on("PUSH_SMS")).toHaveLength(1);
+    expect(t.fake.duplicates).toBe(0);
+    expect(t.store.outbox.get(outboxId)).toMatchObject({ attempts: 1, sendingSince: null });
   }, 40_000);
 
   it("records each attempt (committed) before its request leaves, and clears it with the answer", async () => {
-    const a = activation(store, 2);
-    fake.openOperation({ activationId: a.id, number: a.number });
-    const { outboxId } = queueSms(store, a, "recorded first");
+    const a = activation(t.store, 2);
+    t.fake.openOperation({ activationId: a.id, number: a.number });
+    const { outboxId } = queueSms(t.store, a, "recorded first");
     const seenAtArrival: Array<{ sendingSince: number | null | undefined; inTransaction: boolean }> = [];
-    fake.events.on("request", (r: SeenRequest) => {
-      if (r.path.endsWith("PUSH_SMS")) seenAtArrival.push({ sendingSince: store.outbox.get(outboxId)?.sendingSince, inTransaction: store.db.inTransaction });
+    t.fake.events.on("request", (r: SeenRequest) => {
+      if (r.path.endsWith("PUSH_SMS")) seenAtArrival.push({ sendingSince: t.store.outbox.get(outboxId)?.sendingSince, inTransaction: t.store.db.inTransaction });
     });
     const { x } = sender();
     x.start();
     await until(() => x.stats().delivered === 1);
     expect(seenAtArrival).toEqual([{ sendingSince: expect.any(Number), inTransaction: false }]);
-    expect(store.outbox.get(outboxId)).toMatchObject({ attempts: 1, sendingSince: null, deliveredAt: expect.any(Number) });
+    expect(t.store.outbox.get(outboxId)).toMatchObject({ attempts: 1, sendingSince: null, deliveredAt: expect.any(Number) });
   });
 
   it("after a stop that cut attempts short, resends exactly those first, one at a time, then the rest", async () => {
     const rows: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const a = activation(store, 10 + i);
-      fake.openOperation({ activationId: a.id, number: a.number });
-      rows.push(queueSms(store, a, `sms ${i}`).outboxId);
+      const a = activation(t.store, 10 + i);
+      t.fake.openOperation({ activationId: a.id, number: a.number });
+      rows.push(queueSms(t.store, a, `sms ${i}`).outboxId);
     }
     // Onlinesim holds the first four: they are in flight when the process goes away.
-    fake.fail({ path: "/v1/PUSH_SMS", delayMs: 60_000, times: 4 });
-    const first = sender({ stopTimeoutMs: 100 });
+    t.fake.fail({ path: "/v1/PUSH_SMS", delayMs: 60_000, times: 4 });
+    const first = sender({ stopTimeoutMs: 100, singleFileAfterStartMs: 0 });
     first.x.start();
-    await until(() => fake.recorder.on("PUSH_SMS").length === 4);
+    await until(() => t.fake.recorder.on("PUSH_SMS").length === 4);
     await first.x.stop();
-    const inFlight = rows.filter((id) => s.store().outbox.get(id)?.sendingSince !== null);
+    const inFlight = rows.filter((id) => t.store.outbox.get(id)?.sendingSince !== null);
     expect(inFlight).toEqual(rows.slice(0, 4));
 
-    store = s.reopen();
-    fake.fail({ path: "/v1/PUSH_SMS", delayMs: 30, times: Infinity });
+    t.reopen();
+    t.fake.fail({ path: "/v1/PUSH_SMS", delayMs: 30, times: Infinity });
     const rec = recordingFetch();
     const second = sender({ fetch: rec.fetch });
     second.x.start();
@@ -94,11 +78,31 @@ describe("PUSH_SMS duplicates", () => {
     expect(order.slice(0, 4)).toEqual(["sms 0", "sms 1", "sms 2", "sms 3"]);
     // Each of them alone on the wire; the untried two may go together afterwards.
     expect(rec.calls.slice(0, 4).map((c) => c.concurrent)).toEqual([0, 0, 0, 0]);
-    expect(order.slice(4).sort()).toEqual(["sms 4", "sms 5"]);
+    expect(order.slice(4)).toEqual(["sms 4", "sms 5"]);
     expect(rec.calls).toHaveLength(6);
     expect(second.x.stats().resending).toBe(0);
     const warned = second.log.at("warn").filter((l) => l["event"] === "push-resend-in-flight");
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatchObject({ count: 4 });
+  });
+
+  it("goes one at a time for the first 30 s after a start, then up to push.concurrency", async () => {
+    const numbers = Array.from({ length: 8 }, (_, i) => activation(t.store, 40 + i));
+    for (const a of numbers) t.fake.openOperation({ activationId: a.id, number: a.number });
+    const queueAll = (round: number) => numbers.forEach((a) => queueSms(t.store, a, `round ${round} ${a.id}`));
+    queueAll(1);
+    t.fake.fail({ path: "/v1/PUSH_SMS", delayMs: 30, times: Infinity });
+    const time = new ManualTime();
+    const rec = recordingFetch();
+    const { x } = sender({ fetch: rec.fetch, clock: time.clock, timers: time.timers });
+    x.start();
+    await until(() => x.stats().delivered === 8, 5_000, "the first 8, one by one");
+    expect(rec.maxInFlight()).toBe(1);
+    time.now += SINGLE_FILE_AFTER_START_MS;
+    queueAll(2);
+    x.wake();
+    await until(() => x.stats().delivered === 16, 5_000, "the next 8, four at a time");
+    expect(rec.calls.slice(8).map((c) => c.concurrent)).toContain(3);
+    expect(rec.maxInFlight()).toBe(4);
   });
 });

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeOnlinesim, type FakeOnlinesimUrls } from "../../src/onlinesim/fake/index.js";
 import { PushSmsSender, type PushSmsSenderOptions } from "../../src/outbound/index.js";
 import type { Store } from "../../src/store/index.js";
-import { activation, captureLogger, KEY, pushConfig, queueSms, sleep, storeSms, tempStore, until } from "./helpers.js";
+import { activation, captureLogger, KEY, pushConfig, queueSms, recordingFetch, sleep, storeSms, tempStore, until } from "./helpers.js";
 
 const cleanups: Array<() => void | Promise<void>> = [];
 let fake: FakeOnlinesim;
@@ -28,9 +28,10 @@ afterEach(async () => {
   await fake.stop();
 });
 
+/** Full concurrency from the start (the single file after a start is push-duplicates.test.ts's). */
 function sender(over: Partial<PushSmsSenderOptions> = {}, push = {}) {
   const log = captureLogger();
-  const x = new PushSmsSender({ outbox: store.outbox, key: KEY, push: pushConfig({ url: urls.pushSms, rentUrl: urls.pushSmsRent, ...push }), logger: log.logger, ...over });
+  const x = new PushSmsSender({ outbox: store.outbox, key: KEY, push: pushConfig({ url: urls.pushSms, rentUrl: urls.pushSmsRent, ...push }), logger: log.logger, singleFileAfterStartMs: 0, ...over });
   cleanups.push(() => x.stop());
   return { sender: x, log };
 }
@@ -200,27 +201,17 @@ describe("PUSH_SMS delivery", () => {
     // Ten numbers with one SMS each: a number's own SMS go one at a time (push-backoff.test.ts).
     const acts = Array.from({ length: 10 }, (_, i) => activation(store, 100 + i));
     for (const a of acts) fake.openOperation({ activationId: a.id, number: a.number });
-    let current = 0;
-    let max = 0;
-    const countingFetch: typeof fetch = async (input, init) => {
-      current++;
-      max = Math.max(max, current);
-      try {
-        return await fetch(input, init);
-      } finally {
-        current--;
-      }
-    };
+    const rec = recordingFetch();
     // Slow answers and a short retry timer: the timer fires while rows are in flight.
     fake.fail({ path: "/v1/PUSH_SMS", delayMs: 120, times: Infinity });
-    const { sender: x } = sender({ fetch: countingFetch, concurrency: 3 }, { retryMs: 20 });
+    const { sender: x } = sender({ fetch: rec.fetch, concurrency: 3 }, { retryMs: 20 });
     x.start();
     for (let i = 0; i < 10; i++) {
       queueSms(store, acts[i]!, `burst ${i}`);
       x.wake();
     }
     await until(() => x.stats().delivered === 10, 5000, "10 deliveries");
-    expect(max).toBe(3);
+    expect(rec.maxInFlight()).toBe(3);
     const texts = pushes().map((p) => (p.body as { text: string }).text);
     expect(texts).toHaveLength(10);
     expect(new Set(texts).size).toBe(10);
