@@ -3,7 +3,7 @@
  *
  *   npm run build && node --import tsx bench/push-kill-campaign.ts [--kills 20] [--sms-every-ms 100]
  *        [--kill-after-ms 0-2000] [--latency-ms 50] [--modems 8] [--seed 1]
- *        [--bin OTHER/bin/simgate.js] [--json]
+ *        [--concurrency N (push.concurrency)] [--bin OTHER/bin/simgate.js] [--json]
  *
  * The simulated modems live in this process and keep receiving SMS (one every
  * --sms-every-ms, round robin, each text unique) whether the daemon is alive or not; the
@@ -83,7 +83,7 @@ export async function runPushKillCampaign(o: KillCampaignOptions): Promise<KillC
       await sleep(prng.int(lo, hi));
       await rig.kill();
       say(`kill ${k}/${o.kills}: ${sent.length} SMS sent, ${rig.acceptedByText().size} delivered`);
-      restartMs.push(await rig.start());
+      restartMs.push(await startAgain(rig, say));
     }
     clearInterval(generator);
     generator = undefined;
@@ -121,6 +121,19 @@ export async function runPushKillCampaign(o: KillCampaignOptions): Promise<KillC
   }
 }
 
+/** A start that fails (the shared machine's npm tree moving under us, a port taken) is tried twice more. */
+async function startAgain(rig: Rig, say: (line: string) => void): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await rig.start();
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      say(`restart failed (${err instanceof Error ? err.message.split("\n")[0] : String(err)}); again`);
+      await rig.kill();
+    }
+  }
+}
+
 async function waitAllDelivered(rig: Rig, sent: readonly string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -142,6 +155,7 @@ async function main(): Promise<void> {
       "latency-ms": { type: "string", default: "50" },
       seed: { type: "string", default: "1" },
       bin: { type: "string" },
+      concurrency: { type: "string" },
       json: { type: "boolean", default: false },
     },
   });
@@ -154,6 +168,7 @@ async function main(): Promise<void> {
     seed: Number(values.seed),
     latencyMs: Number(values["latency-ms"]),
     ...(values.bin ? { bin: values.bin } : {}),
+    ...(values.concurrency ? { push: { concurrency: Number(values.concurrency) } } : {}),
     progress: (l) => process.stderr.write(`${l}\n`),
   });
   const sorted = [...result.restartMs].sort((a, b) => a - b);

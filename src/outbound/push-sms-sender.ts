@@ -21,11 +21,7 @@
  *    crash are known at the next start (`inFlightAtStart`). They are resent one at a time,
  *    before anything else, so a second crash in that phase can repeat at most one of them;
  *  - at most push.concurrency requests are in flight at once (4 by default): a crash can
- *    duplicate at most that many SMS;
- *  - for the first `singleFileAfterStartMs` (30 s) after a start, one at a time: a daemon
- *    that just started may be crash-looping, and the SMS it drains then (the backlog of its
- *    downtime) are the ones a crash would repeat. Draining after a Onlinesim outage is not
- *    slowed by this.
+ *    duplicate at most that many SMS.
  *
  * Back-off (destination-gate.ts): per URL (PUSH_SMS, PUSH_SMS (RENT)). When Onlinesim does
  * not answer (refused, timeout, 5xx, 408/429) or refuses the key/IP/account, the URL closes:
@@ -64,8 +60,6 @@ export interface PushSmsSenderOptions {
   concurrency?: number;
   /** How long stop() waits for in-flight POSTs before aborting them (default 3 s). */
   stopTimeoutMs?: number;
-  /** One request at a time for this long after start() (default 30 s; 0 = off). */
-  singleFileAfterStartMs?: number;
   random?: () => number;
   /** Scrubs secrets out of answers and error texts (default: none). */
   scrub?: Scrub;
@@ -84,13 +78,6 @@ export interface PushSmsStats {
   /** Rows left from a crash whose attempt may have reached Onlinesim: being resent one at a time. */
   resending: number;
 }
-
-/**
- * After a start, one PUSH_SMS at a time for 30 s. The crashes that repeat come soon after a
- * start (a crash loop), while the downtime's backlog drains; in flight then means "sent twice
- * if we die now". 30 s at one round trip per SMS is ~300 SMS at 100 ms: the usual backlog.
- */
-export const SINGLE_FILE_AFTER_START_MS = 30_000;
 
 type State = "idle" | "running" | "stopping" | "stopped";
 type Kind = "sms" | "rent";
@@ -122,14 +109,12 @@ export class PushSmsSender {
   readonly #warnedUnconfigured = new Set<Kind>();
   readonly #counts = { delivered: 0, failedAttempts: 0, gaveUp: 0 };
   #lastError: string | null = null;
-  #startedAt = 0;
 
   constructor(opts: PushSmsSenderOptions) {
     this.#o = {
       timeoutMs: opts.push.timeoutMs,
       concurrency: opts.push.concurrency,
       stopTimeoutMs: 3_000,
-      singleFileAfterStartMs: SINGLE_FILE_AFTER_START_MS,
       clock: Date.now,
       timers: REAL_TIMERS,
       random: Math.random,
@@ -148,7 +133,6 @@ export class PushSmsSender {
   start(): void {
     if (this.#state !== "idle") return;
     this.#state = "running";
-    this.#startedAt = this.#o.clock();
     this.#warnUnconfigured();
     this.#loadResend();
     this.#schedulePump();
@@ -266,7 +250,10 @@ export class PushSmsSender {
         );
       });
     } catch (err) {
+      // Nothing was committed: keep the answers for the next try (else a delivered SMS would look due again).
+      this.#answers.unshift(...answers);
       this.#storeError("recording PUSH_SMS answers and attempts", err);
+      this.#timer.arm(now + this.#o.push.retryMs); // a store that failed once (disk full) is tried again
       return;
     }
     for (const row of picked) this.#send(row);
@@ -280,6 +267,7 @@ export class PushSmsSender {
     try {
       this.#o.outbox.transaction(() => this.#record(answers));
     } catch (err) {
+      // Not recorded: those rows stay "in flight" in the store and are resent first at the next start.
       this.#storeError("recording PUSH_SMS answers", err);
     }
   }
@@ -297,7 +285,7 @@ export class PushSmsSender {
 
   /** What both URLs may send now: the concurrency limit is for the two together. */
   #pickAll(now: number): DueDelivery[] {
-    const concurrency = now - this.#startedAt < this.#o.singleFileAfterStartMs ? 1 : this.#o.concurrency;
+    const concurrency = this.#o.concurrency;
     const out: DueDelivery[] = [];
     for (const kind of this.#configured()) out.push(...this.#pick(kind, now, concurrency, concurrency - this.#inFlight.size - out.length));
     return out;
@@ -316,7 +304,7 @@ export class PushSmsSender {
       if (out.length >= allowance) break;
       if (this.#inFlight.has(row.id) || busy.has(row.activationId)) continue;
       if (this.#expired(row, now)) {
-        this.#giveUp(row, `expired: activation ${row.activationId} closed more than ${this.#o.push.giveUpAfterCloseMs} ms ago${row.lastError ? ` (last error: ${row.lastError})` : ""}`, now);
+        this.#giveUp(row, this.#expiredReason(row, row.lastError), now);
         continue;
       }
       busy.add(row.activationId);
@@ -337,7 +325,7 @@ export class PushSmsSender {
       if (!this.#resend.has(row.id)) continue;
       if (this.#expired(row, now)) {
         this.#resend.delete(row.id);
-        this.#giveUp(row, `expired: activation ${row.activationId} closed more than ${this.#o.push.giveUpAfterCloseMs} ms ago${row.lastError ? ` (last error: ${row.lastError})` : ""}`, now);
+        this.#giveUp(row, this.#expiredReason(row, row.lastError), now);
         continue;
       }
       if (this.#gates[this.#kindOf(row)].allowance(now, 0, 1) === 0) continue;
@@ -349,8 +337,6 @@ export class PushSmsSender {
 
   /** One timer for the next retry or probe. Rows due now wait for a slot: a settle re-pumps. */
   #armNext(now: number): void {
-    const fullSpeedAt = this.#startedAt + this.#o.singleFileAfterStartMs;
-    if (fullSpeedAt > now) this.#timer.arm(fullSpeedAt);
     try {
       for (const kind of this.#configured()) {
         const probeAt = this.#gates[kind].nextProbeAt;
@@ -361,6 +347,10 @@ export class PushSmsSender {
     } catch (err) {
       this.#storeError("reading the outbox", err);
     }
+  }
+
+  #expiredReason(row: DueDelivery, lastError: string | null): string {
+    return `expired: activation ${row.activationId} closed more than ${this.#o.push.giveUpAfterCloseMs} ms ago${lastError ? ` (last error: ${lastError})` : ""}`;
   }
 
   #expired(row: DueDelivery, now: number): boolean {
@@ -452,7 +442,7 @@ export class PushSmsSender {
     this.#lastError = clean;
     this.#counts.failedAttempts++;
     if (this.#expired(row, now)) {
-      this.#giveUp(row, `expired: activation ${row.activationId} closed more than ${this.#o.push.giveUpAfterCloseMs} ms ago (last error: ${clean})`, now);
+      this.#giveUp(row, this.#expiredReason(row, clean), now);
       return;
     }
     this.#o.outbox.markAttempt(row.id, clean, now + this.#o.push.retryMs);

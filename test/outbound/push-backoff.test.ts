@@ -15,8 +15,6 @@ const t = fakeAndStore();
 const RETRY_MS = 10_000;
 const CAP_MS = 60_000;
 const CONCURRENCY = 4;
-/** Right after a start the sender goes one at a time (push-duplicates.test.ts): the first failure comes from one request. */
-const FIRST = 1;
 const OUTAGE_MS = 10 * 60_000;
 
 /** 40 SMS on 20 numbers (two each), queued in this order; returns the texts in queue order. */
@@ -104,15 +102,15 @@ describe("PUSH_SMS back-off per URL", () => {
     const { x, rec, log } = sender(time);
     x.start();
     await settled(x);
-    // The first pump sent one request (one at a time after a start); it came back refused.
-    expect(rec.calls).toHaveLength(FIRST);
+    // The first pump sent one request per free slot; they all came back refused.
+    expect(rec.calls).toHaveLength(CONCURRENCY);
     await runFor(time, x, OUTAGE_MS);
-    const whileDown = rec.calls.length - FIRST;
+    const whileDown = rec.calls.length - CONCURRENCY;
     // One request per SMS every 10 s would be 40 × 60 = 2,400.
     expect(whileDown).toBe(probesWithin(OUTAGE_MS));
     expect(whileDown).toBeLessThanOrEqual(12);
     // Every probe is the oldest SMS, never sooner than Onlinesim's 10 s after the one before.
-    const probes = rec.calls.slice(FIRST);
+    const probes = rec.calls.slice(CONCURRENCY);
     expect(new Set(probes.map((c) => c.body["text"]))).toEqual(new Set([texts[0]]));
     for (let i = 1; i < probes.length; i++) expect(probes[i]!.at - probes[i - 1]!.at).toBeGreaterThanOrEqual(RETRY_MS);
     expect(x.stats().pausedUntil).not.toBeNull();
@@ -135,7 +133,7 @@ describe("PUSH_SMS back-off per URL", () => {
     await settled(x);
     await runFor(time, x, OUTAGE_MS);
     const atFake = t.fake.recorder.on("PUSH_SMS").length;
-    expect(atFake).toBe(FIRST + probesWithin(OUTAGE_MS));
+    expect(atFake).toBe(CONCURRENCY + probesWithin(OUTAGE_MS));
     expect(t.fake.recorder.on("PUSH_SMS").every((r) => r.status === 500)).toBe(true);
     // The stored error is the answer (HTTP 500 …), on the rows that were tried.
     expect(t.store.outbox.get(1)?.lastError).toMatch(/^HTTP 500: /);
@@ -153,16 +151,16 @@ describe("PUSH_SMS back-off per URL", () => {
     const { x, rec } = sender(time, 200);
     x.start();
     await settled(x);
-    expect(rec.calls).toHaveLength(FIRST);
+    expect(rec.calls).toHaveLength(CONCURRENCY);
     expect(x.stats().lastError).toBe("timeout after 200 ms");
     // Nothing goes out again until the clock reaches the next probe (≥ 10 s later).
     await tick();
-    expect(rec.calls).toHaveLength(FIRST);
+    expect(rec.calls).toHaveLength(CONCURRENCY);
     await runFor(time, x, OUTAGE_MS);
-    const probes = rec.calls.slice(FIRST);
+    const probes = rec.calls.slice(CONCURRENCY);
     expect(probes).toHaveLength(probesWithin(OUTAGE_MS));
     expect(probes[0]!.at - rec.calls[0]!.at).toBeGreaterThanOrEqual(RETRY_MS);
-    expect(t.fake.recorder.on("PUSH_SMS")).toHaveLength(FIRST + probes.length);
+    expect(t.fake.recorder.on("PUSH_SMS")).toHaveLength(CONCURRENCY + probes.length);
 
     t.fake.clearFailures();
     const from = rec.calls.length;

@@ -28,10 +28,9 @@ afterEach(async () => {
   await fake.stop();
 });
 
-/** Full concurrency from the start (the single file after a start is push-duplicates.test.ts's). */
 function sender(over: Partial<PushSmsSenderOptions> = {}, push = {}) {
   const log = captureLogger();
-  const x = new PushSmsSender({ outbox: store.outbox, key: KEY, push: pushConfig({ url: urls.pushSms, rentUrl: urls.pushSmsRent, ...push }), logger: log.logger, singleFileAfterStartMs: 0, ...over });
+  const x = new PushSmsSender({ outbox: store.outbox, key: KEY, push: pushConfig({ url: urls.pushSms, rentUrl: urls.pushSmsRent, ...push }), logger: log.logger, ...over });
   cleanups.push(() => x.stop());
   return { sender: x, log };
 }
