@@ -93,9 +93,8 @@ const push = z
     timeoutMs: ms(SECOND, 5 * MINUTE).default(30 * SECOND),
     /**
      * PUSH_SMS requests in flight at once (each SMS of one number still waits for the one
-     * before it). 4: drains a backlog of hundreds in a few seconds, while a crash can
-     * duplicate at most the requests in flight at that moment (8 doubled the exposure for
-     * no visible gain on a backlog; see docs/benchmarks.md).
+     * before it). A crash can duplicate at most the requests in flight; 4 halves that bound
+     * against 8 and still drains a backlog of hundreds in seconds (docs/benchmarks.md).
      */
     concurrency: z.number().int().min(1).max(64).default(4),
     /**

@@ -15,7 +15,11 @@
  * opens the gate again and resets the steps.
  *
  * Answers to requests that were already in flight when the gate closed do not escalate
- * the step: only the first failure and failed probes do.
+ * the step: only the first failure and failed probes do. A probe that hangs (it holds its
+ * SMS until push.timeoutMs) does not hold back the next step's probe, which takes another
+ * SMS: a hung Onlinesim that comes back is noticed within a step, not a timeout plus a step;
+ * and when that later probe is answered, the hung one timing out afterwards does not close
+ * the gate again.
  */
 import { Backoff, CONFIG_BACKOFF } from "./backoff.js";
 
@@ -24,6 +28,8 @@ export type GateOutcome = "answered" | "unreachable" | "config";
 export interface GateTicket {
   /** Sent while the gate was closed: the one probe of this step. */
   readonly probe: boolean;
+  /** How many times the gate had opened again when this request started. */
+  readonly epoch: number;
 }
 
 export interface GateStep {
@@ -48,7 +54,10 @@ export class DestinationGate {
   readonly #config: Backoff;
   #open = true;
   #nextProbeAt = 0;
+  #stepMs = 0;
   #failures = 0;
+  /** +1 each time the gate opens again: a request older than that cannot close it. */
+  #epoch = 0;
 
   constructor(o: DestinationGateOptions) {
     const random = o.random ?? Math.random;
@@ -74,27 +83,33 @@ export class DestinationGate {
   /** How many requests may start now, with `inFlight` already going to this destination. */
   allowance(now: number, inFlight: number, concurrency: number): number {
     if (this.#open) return Math.max(0, concurrency - inFlight);
-    return now >= this.#nextProbeAt && inFlight === 0 ? 1 : 0;
+    return now >= this.#nextProbeAt && inFlight < concurrency ? 1 : 0;
   }
 
-  /** A request to this destination starts. */
-  begin(): GateTicket {
-    return { probe: !this.#open };
+  /** A request to this destination starts at `now`; while closed it is this step's probe. */
+  begin(now: number): GateTicket {
+    if (this.#open) return { probe: false, epoch: this.#epoch };
+    this.#nextProbeAt = now + this.#stepMs;
+    return { probe: true, epoch: this.#epoch };
   }
 
   /** Its outcome. Null when the gate is (now) open; else the step the destination is in. */
   settle(ticket: GateTicket, outcome: GateOutcome, now: number): GateStep | null {
     if (outcome === "answered") {
+      if (!this.#open) this.#epoch++;
       this.#open = true;
       this.#failures = 0;
       this.#unreachable.reset();
       this.#config.reset();
       return null;
     }
+    // A request from before the gate last opened (a probe that hung while another answered) says nothing new.
+    if (ticket.epoch !== this.#epoch) return this.#open ? null : { escalated: false, waitMs: Math.max(0, this.#nextProbeAt - now) };
     this.#failures++;
     if (this.#open || ticket.probe) {
       const waitMs = (outcome === "config" ? this.#config : this.#unreachable).next();
       this.#open = false;
+      this.#stepMs = waitMs;
       this.#nextProbeAt = now + waitMs;
       return { escalated: true, waitMs };
     }

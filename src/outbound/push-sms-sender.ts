@@ -361,7 +361,7 @@ export class PushSmsSender {
     const kind = this.#kindOf(row);
     const controller = new AbortController();
     this.#controllers.add(controller);
-    const ticket = this.#gates[kind].begin();
+    const ticket = this.#gates[kind].begin(this.#o.clock());
     const done = this.#deliver(row, kind, ticket, controller.signal).finally(() => {
       this.#controllers.delete(controller);
       this.#inFlight.delete(row.id);

@@ -168,6 +168,40 @@ describe("PUSH_SMS back-off per URL", () => {
     await expectOrderedDrain(x, rec, from, texts);
   });
 
+  it("a probe that hangs does not hold back the next step's probe: a recovery is seen within a step", async () => {
+    const texts = backlog();
+    const time = new ManualTime();
+    const { x, rec } = sender(time);
+    // The first answers are 500s (the URL closes), then Onlinesim hangs: the next probe never answers.
+    t.fake.fail({ path: "/v1/PUSH_SMS", status: 500, times: CONCURRENCY });
+    t.fake.fail({ path: "/v1/PUSH_SMS", delayMs: 60_000, times: 1 });
+    x.start();
+    await settled(x);
+    expect(rec.calls).toHaveLength(CONCURRENCY);
+    time.next(); // the next probe time (a retry timer may come first: fire until the probe left)
+    await tick();
+    while (rec.calls.length === CONCURRENCY) {
+      time.next();
+      await tick();
+    }
+    await until(() => t.fake.recorder.on("PUSH_SMS").length === CONCURRENCY + 1, 3_000, "the hanging probe at the fake");
+    expect(x.stats().inFlight).toBe(1);
+    // Onlinesim is back; the hung request is still open. One step later another SMS probes, and the queue drains.
+    const hung = rec.calls.at(-1)!.body["text"];
+    time.next();
+    // All but the hung SMS and the one queued behind it on the same number.
+    await until(() => x.stats().delivered === texts.length - 2, 10_000, "the queue drained around the hung SMS");
+    expect(rec.calls[CONCURRENCY + 1]!.at - rec.calls[CONCURRENCY]!.at).toBeLessThanOrEqual(RETRY_MS * 1.25);
+    // While it hangs, that SMS is not sent again (its first try was the 500 of the first burst).
+    expect(t.fake.recorder.on("PUSH_SMS").slice(CONCURRENCY).filter((r) => (r.body as { text: string }).text === hung)).toHaveLength(1);
+    // The hung attempt times out (5 s here): that alone does not close the URL again; its SMS is retried after retryMs.
+    await until(() => x.stats().inFlight === 0 && x.stats().failedAttempts === CONCURRENCY + 1, 10_000, "the hung attempt timed out");
+    expect(x.stats().pausedUntil).toBeNull();
+    await runFor(time, x, RETRY_MS * 2);
+    await until(() => x.stats().delivered === texts.length, 10_000, "the last two");
+    expect(t.fake.duplicates).toBe(0);
+  });
+
   it("a refusal of one SMS (HTTP 400) does not close the URL: the others keep flowing", async () => {
     const a = activation(t.store, 200);
     const b = activation(t.store, 201);
