@@ -32,6 +32,8 @@ export interface OutageResult {
   firstAcceptedMs?: number;
   /** From the first to the last accepted PUSH_SMS of the backlog. */
   drainMs?: number;
+  /** From the first accepted PUSH_SMS until 99 % of the backlog was accepted (an SMS held by a hung attempt waits for its timeout). */
+  drain99Ms?: number;
   delivered: number;
   duplicated: number;
   /** SMS of one number accepted in another order than the daemon stored them. */
@@ -123,6 +125,8 @@ export async function runOutage(scenario: OutageScenario, o: { backlog: number; 
       .filter((r) => r.status === 200 && (r.response as { status?: string } | undefined)?.status === "SUCCESS");
     const firstAt = acceptedAfter[0]?.at ?? back;
     const lastAt = Math.max(...acceptedAfter.map((r) => r.at));
+    const times = acceptedAfter.map((r) => r.at).sort((a, b) => a - b);
+    const at99 = times[Math.min(times.length - 1, Math.ceil(0.99 * texts.length) - 1)] ?? lastAt;
     // Order: per number, in the order the daemon stored the SMS (its SMS ids; the modems may
     // hand them over in another order than the network sent them).
     const listed = (await (await fetch(`${rig.adminUrl}/api/sms?limit=1000`)).json()) as { sms: Array<{ id: number; text: string }> };
@@ -145,6 +149,7 @@ export async function runOutage(scenario: OutageScenario, o: { backlog: number; 
       failingMs,
       firstAcceptedMs: firstAt - back,
       drainMs: lastAt - firstAt,
+      drain99Ms: at99 - firstAt,
       ...countDuplicates(rig, texts),
       outOfOrder,
     };
