@@ -9,11 +9,13 @@
  *   transient   5xx, 408/429, timeouts, refused connections: back off from ~1 s to ~60 s
  *   unconfigured / aborted   no baseUrl; stop() cut the request short
  *
- * Auth: `Authorization: Bearer <key>` (§1.3, §3.1; the fake checks exactly this).
+ * Auth: `Authorization: Bearer <key>` (§1.3, §3.1; the fake checks exactly this). Answers
+ * and error texts pass `scrub` before anyone logs or keeps them (http.ts).
  * URL: v2.baseUrl is Onlinesim's SERVER_URL; methods live under `/api/resellers/` (§1.1).
  * A baseUrl that already ends in `/api/resellers` is used as is.
  */
 import type { Logger } from "../log/logger.js";
+import type { Scrub } from "../log/secrets.js";
 import type { AddMessageItem, AddNumberRequest, V2Number } from "../onlinesim/schemas.js";
 import { CONFIG_ERROR_REMEDIES, configErrorIn, REQUEST_NOT_FOUND, REQUEST_NOT_FOUND_REMEDY } from "./config-errors.js";
 import { excerpt, requestJson, type FetchFn, type HttpAnswer, type HttpResult } from "./http.js";
@@ -21,20 +23,31 @@ import type { V2Config } from "./v2-payload.js";
 
 export type V2Method = "sendNumbersOnline" | "checkWork" | "addNumber" | "removeNumber" | "addMessage" | "addMessages";
 
+/**
+ * The list methods are idempotent (the same list twice changes nothing), and a withdrawal
+ * must not wait half a minute behind a hanging request: 10 s. addMessage(s) are not (a
+ * batch sent twice is stored twice), so they wait v2.timeoutMs (30 s, longer than
+ * Onlinesim's own processing).
+ */
+export const LIST_TIMEOUT_MS = 10_000;
+const NOT_IDEMPOTENT: ReadonlySet<V2Method> = new Set(["addMessage", "addMessages"]);
+
 export interface V2ClientOptions {
   key: string;
   v2: V2Config;
   logger: Logger;
   fetch?: FetchFn;
-  /** Per-request timeout (default 10 s). */
+  /** Per-request timeout for every method (default: v2.timeoutMs for addMessage(s), LIST_TIMEOUT_MS for the list methods). */
   timeoutMs?: number;
+  /** Scrubs secrets out of answers and error texts (default: none). */
+  scrub?: Scrub;
 }
 
 export type V2Failure =
   | { ok: false; kind: "config"; code: string; remedy: string; status: number; error: string }
   | { ok: false; kind: "not-found"; status: number; error: string }
   | { ok: false; kind: "rejected"; status: number; error: string }
-  | { ok: false; kind: "transient"; status: number | null; error: string }
+  | { ok: false; kind: "transient"; status: number | null; error: string; /** No answer within the deadline: Onlinesim may still process it. */ timedOut?: boolean }
   | { ok: false; kind: "unconfigured"; error: string }
   | { ok: false; kind: "aborted"; error: string };
 
@@ -105,8 +118,9 @@ export class V2Client {
       method: httpMethod,
       body,
       headers: { authorization: `Bearer ${this.#o.key}` },
-      timeoutMs: this.#o.timeoutMs ?? 10_000,
+      timeoutMs: this.#o.timeoutMs ?? (NOT_IDEMPOTENT.has(method) ? this.#o.v2.timeoutMs : LIST_TIMEOUT_MS),
       ...(signal ? { signal } : {}),
+      ...(this.#o.scrub ? { scrub: this.#o.scrub } : {}),
     });
     const verdict = classifyV2(result);
     this.#log.debug({ method, ms: Date.now() - started, ok: verdict.ok, ...(verdict.ok ? {} : { kind: verdict.kind, error: verdict.error }) }, `v2 ${method}`);
@@ -115,7 +129,7 @@ export class V2Client {
 }
 
 export function classifyV2(result: HttpResult): V2Result {
-  if (!result.ok) return result.aborted ? { ok: false, kind: "aborted", error: result.error } : { ok: false, kind: "transient", status: null, error: result.error };
+  if (!result.ok) return result.aborted ? { ok: false, kind: "aborted", error: result.error } : { ok: false, kind: "transient", status: null, error: result.error, timedOut: result.timedOut };
   return classifyV2Answer(result.answer);
 }
 
