@@ -16,7 +16,7 @@ import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
 import type { EnginePersistence } from "../../src/engine/persistence.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { encodeDeliver } from "../../src/codec/pdu-encode.js";
-import { buildPart } from "../../src/modem/sms-handoff.js";
+import { buildPart } from "../../src/sms/index.js";
 import { port } from "./helpers.js";
 
 const config = parseEngineConfig({ services: ["facebook", "telegram", "vk"], reserveModules: 1, cancelLimit: 2 });
