@@ -1,0 +1,110 @@
+/**
+ * The chaos suite's accounting (bench/chaos/ledger.ts): the numbers in docs/reliability.md
+ * are only as good as this. Given what the services sent and what reached Onlinesim, an SMS
+ * is lost, delivered, pushed more than once or altered, and a number given out while the
+ * buyer still held it is double-assigned.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { accountAssignments, accountSms, doubleAssigned, sliceLedger, type Ledger, type OrderRecord, type PushRecord, type TextRecord } from "../../bench/chaos/ledger.js";
+
+const text = (activationId: number, body: string, over: Partial<TextRecord> = {}): TextRecord => ({ activationId, number: `7900000${String(activationId).padStart(4, "0")}`, sender: "Svc", text: body, sentAt: 1_000, ok: true, ...over });
+const push = (t: TextRecord, at: number, answer = "SUCCESS", over: Partial<PushRecord> = {}): PushRecord => ({ at, smsId: t.activationId, phone: t.number, from: t.sender, text: t.text, answer, activationId: answer === "SUCCESS" ? t.activationId : null, ...over });
+const books = (texts: TextRecord[], pushes: PushRecord[], orders: OrderRecord[] = [], finishes: Ledger["finishes"] = []): Ledger => ({ orders, finishes, texts, pushes, pushArrivals: pushes.map((p) => p.at) });
+
+describe("SMS accounting", () => {
+  it("tells lost, delivered, duplicated (also when the resend was refused) and corrupted apart", () => {
+    const lost = text(1, "code 111111");
+    const once = text(2, "code 222222");
+    const twice = text(3, "code 333333");
+    const resentAfterClose = text(4, "code 444444");
+    const late = text(5, "code 555555");
+    const altered = text(6, "code 666666");
+    const a = accountSms(
+      books(
+        [lost, once, twice, resentAfterClose, late, altered],
+        [push(once, 2_000), push(twice, 2_000), push(twice, 2_100), push(resentAfterClose, 2_000), push(resentAfterClose, 9_000, "NO_OPERATION"), push(late, 9_000, "NO_OPERATION"), push(altered, 2_000, "SUCCESS", { text: "code 666" })],
+      ),
+    );
+    expect(a.sent).toBe(6);
+    expect(a.delivered).toBe(3);
+    expect(a.lost.map((l) => [l.activationId, l.lateNoOperation])).toEqual([
+      [1, false],
+      [5, true],
+    ]);
+    expect(a.duplicated.map((d) => [d.activationId, d.pushes])).toEqual([
+      [3, [2_000, 2_100]],
+      [4, [2_000, 9_000]],
+    ]);
+    expect(a.duplicatePushes).toBe(2);
+    expect(a.corrupted).toEqual([{ activationId: 6, got: "code 666", sent: ["code 666666"] }]);
+  });
+
+  it("a text whose sending reported an error is not counted as sent, and its push is not an altered text", () => {
+    const failed = text(7, "code 777777", { ok: false, error: "timeout" });
+    const a = accountSms(books([failed], [push(failed, 2_000)]));
+    expect(a).toMatchObject({ sent: 0, delivered: 0, lost: [], corrupted: [] });
+  });
+
+  it("a text delivered to another operation's number is altered, not delivered", () => {
+    const mine = text(8, "code 888888");
+    const other = text(9, "code 999999");
+    const a = accountSms(books([mine, other], [push(mine, 2_000, "SUCCESS", { activationId: 9, phone: other.number }), push(other, 2_000)]));
+    expect(a.delivered).toBe(1);
+    expect(a.corrupted).toHaveLength(1);
+    // The SMS that went to the wrong operation never reached its own: lost as well.
+    expect(a.lost.map((l) => l.activationId)).toEqual([8]);
+  });
+
+  it("property: each SMS pushed k times with random answers is counted exactly once", () => {
+    const plan = fc.array(fc.record({ accepted: fc.nat({ max: 3 }), refused: fc.nat({ max: 2 }) }), { minLength: 1, maxLength: 40 });
+    fc.assert(
+      fc.property(plan, (sms) => {
+        const texts = sms.map((_, i) => text(i + 1, `code ${100_000 + i}`));
+        const pushes = sms.flatMap((s, i) => [
+          ...Array.from({ length: s.accepted }, (_, j) => push(texts[i]!, 2_000 + j)),
+          ...Array.from({ length: s.refused }, (_, j) => push(texts[i]!, 5_000 + j, "NO_OPERATION")),
+        ]);
+        const a = accountSms(books(texts, pushes));
+        const delivered = sms.filter((s) => s.accepted > 0);
+        expect(a.delivered).toBe(delivered.length);
+        expect(a.lost).toHaveLength(sms.length - delivered.length);
+        expect(a.duplicated).toHaveLength(delivered.filter((s) => s.accepted + s.refused > 1).length);
+        expect(a.duplicatePushes).toBe(delivered.reduce((n, s) => n + s.accepted + s.refused - 1, 0));
+        expect(a.corrupted).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("assignment accounting", () => {
+  const order = (activationId: number, number: string, answeredAt: number): OrderRecord => ({ requestedAt: answeredAt - 5, answeredAt, outcome: "issued", service: "svc000", activationId, number });
+
+  it("a number given out again before the buyer asked to close the first operation is double-assigned", () => {
+    const l = books([], [], [order(1, "79001", 1_000), order(2, "79001", 2_000)], [{ activationId: 1, status: 3, firstSentAt: 2_500, ackAt: 2_600, attempts: 1 }]);
+    const a = accountAssignments(l);
+    expect(a.overlaps).toEqual([{ number: "79001", first: 1, second: 2 }]);
+    expect(doubleAssigned(a)).toBe(1);
+  });
+
+  it("a number given out again after the buyer sent FINISH is not, even if the FINISH answer was lost", () => {
+    const l = books([], [], [order(1, "79001", 1_000), order(2, "79001", 2_000)], [{ activationId: 1, status: 3, firstSentAt: 1_500, ackAt: null, attempts: 3 }]);
+    expect(doubleAssigned(accountAssignments(l))).toBe(0);
+  });
+
+  it("an activation id given twice is double-assigned whatever the numbers", () => {
+    const l = books([], [], [order(1, "79001", 1_000), order(1, "79002", 2_000)], [{ activationId: 1, status: 3, firstSentAt: 1_500, ackAt: 1_600, attempts: 1 }]);
+    expect(accountAssignments(l).reusedIds).toEqual([1]);
+  });
+
+  it("a slice keeps one phase's SMS and orders, and every push from its start on", () => {
+    const early = text(1, "code 1", { sentAt: 500 });
+    const inside = text(2, "code 2", { sentAt: 1_500 });
+    const l = books([early, inside], [push(early, 900), push(inside, 5_000)], [order(1, "7", 600), order(2, "8", 1_600)]);
+    const s = sliceLedger(l, 1_000, 2_000);
+    expect(s.texts).toEqual([inside]);
+    expect(s.pushes.map((p) => p.text)).toEqual(["code 2"]);
+    expect(s.orders.map((o) => o.activationId)).toEqual([2]);
+  });
+});
