@@ -155,16 +155,19 @@ export function accountAssignments(l: Ledger): AssignmentAccount {
 export const doubleAssigned = (a: AssignmentAccount): number => a.reusedIds.length + a.overlaps.length;
 
 /**
- * The part of the books that belongs to one phase of a scenario: the SMS sent and the
- * orders placed in [from, to), with every push from `from` on (a phase's SMS may arrive
- * after it ended).
+ * The part of the books that belongs to one phase of a scenario: the operations whose SMS
+ * were sent in [from, to) — all their SMS and every push for them, whenever it came — and
+ * the orders placed in [from, to).
  */
 export function sliceLedger(l: Ledger, from: number, to: number): Ledger {
+  const ops = new Set(l.texts.filter((t) => t.sentAt >= from && t.sentAt < to).map((t) => t.activationId));
+  const texts = l.texts.filter((t) => ops.has(t.activationId));
+  const sentKeys = new Set(texts.map((t) => key(t.number, t.text)));
   return {
     orders: l.orders.filter((o) => o.requestedAt >= from && o.requestedAt < to),
     finishes: l.finishes,
-    texts: l.texts.filter((t) => t.sentAt >= from && t.sentAt < to),
-    pushes: l.pushes.filter((p) => p.at >= from),
+    texts,
+    pushes: l.pushes.filter((p) => (p.activationId !== null && ops.has(p.activationId)) || sentKeys.has(key(p.phone, p.text))),
     pushArrivals: l.pushArrivals.filter((a) => a >= from && a < to),
   };
 }

@@ -98,13 +98,16 @@ describe("assignment accounting", () => {
     expect(accountAssignments(l).reusedIds).toEqual([1]);
   });
 
-  it("a slice keeps one phase's SMS and orders, and every push from its start on", () => {
+  it("a slice keeps the operations texted in its window, whole, with every push for them", () => {
     const early = text(1, "code 1", { sentAt: 500 });
     const inside = text(2, "code 2", { sentAt: 1_500 });
-    const l = books([early, inside], [push(early, 900), push(inside, 5_000)], [order(1, "7", 600), order(2, "8", 1_600)]);
+    const insideLater = text(2, "code 2b", { sentAt: 2_500 });
+    const l = books([early, inside, insideLater], [push(early, 1_200), push(inside, 5_000), push(insideLater, 5_100)], [order(1, "7", 600), order(2, "8", 1_600)]);
     const s = sliceLedger(l, 1_000, 2_000);
-    expect(s.texts).toEqual([inside]);
-    expect(s.pushes.map((p) => p.text)).toEqual(["code 2"]);
+    expect(s.texts).toEqual([inside, insideLater]);
+    // The early operation's push arrived inside the window, and still is not the slice's.
+    expect(s.pushes.map((p) => p.text)).toEqual(["code 2", "code 2b"]);
     expect(s.orders.map((o) => o.activationId)).toEqual([2]);
+    expect(accountSms(s)).toMatchObject({ sent: 2, delivered: 2, corrupted: [] });
   });
 });
