@@ -207,18 +207,16 @@ export class Rig {
         }),
     };
     this.daemon = run;
-    await until(
+    const outcome = await until(
       `simgate run #${generation} to answer /readyz 200`,
-      async () => {
-        if (child.hasExited()) throw new DaemonExited(child.stderr());
-        return (await fetch(`${this.adminUrl}/readyz`, { signal: AbortSignal.timeout(5_000) })).ok;
-      },
+      async () => (child.hasExited() ? "exited" : (await fetch(`${this.adminUrl}/readyz`, { signal: AbortSignal.timeout(5_000) })).ok && "ready"),
       readyTimeoutMs,
       50,
     ).catch((err: unknown) => {
-      if (child.hasExited()) throw new DaemonExited(child.stderr());
+      if (child.hasExited()) return "exited";
       throw err;
     });
+    if (outcome === "exited") throw new DaemonExited(child.stderr());
     run.readyAt = Date.now();
     return run;
   }
