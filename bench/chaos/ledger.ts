@@ -117,6 +117,29 @@ export function accountSms(l: Ledger): SmsAccount {
   return { sent: sent.length, delivered, lost, duplicated, duplicatePushes, corrupted };
 }
 
+/** For each delivered SMS: ms from the service sending it to Onlinesim accepting it. */
+export function deliveryTimes(l: Ledger): number[] {
+  const firstAccepted = new Map<string, number>();
+  for (const p of l.pushes) {
+    if (p.answer !== "SUCCESS" || p.activationId === null) continue;
+    const k = key(p.activationId, p.text);
+    if (!firstAccepted.has(k)) firstAccepted.set(k, p.at);
+  }
+  return l.texts.flatMap((t) => {
+    const at = t.ok ? firstAccepted.get(key(t.activationId, t.text)) : undefined;
+    return at === undefined ? [] : [at - t.sentAt];
+  });
+}
+
+/** One line on how long delivery took, and how many SMS took longer than `slowMs`. */
+export function deliveryNote(l: Ledger, slowMs = 30_000): string {
+  const times = [...deliveryTimes(l)].sort((a, b) => a - b);
+  if (times.length === 0) return "no SMS delivered";
+  const at = (p: number): number => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)]!;
+  const slow = times.filter((t) => t > slowMs).length;
+  return `SMS sent → accepted by Onlinesim: p50 ${(at(50) / 1000).toFixed(1)} s, p95 ${(at(95) / 1000).toFixed(1)} s, max ${(times.at(-1)! / 1000).toFixed(1)} s; ${slow} took over ${slowMs / 1000} s`;
+}
+
 export interface AssignmentAccount {
   issued: number;
   /** Activation ids the daemon gave out more than once. */

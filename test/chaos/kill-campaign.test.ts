@@ -41,7 +41,8 @@ describe("SIGKILL campaign (10 kills, modems in another process)", () => {
       seed: "ci-kill",
       uptimeMs: { short: [200, 1_500], long: [1_500, 4_000], shortShare: 0.4 },
       downtimeMs: [200, 1_500],
-      drainTimeoutMs: 60_000,
+      // A missed SMS indication waits for the daemon's stored-SMS sweep (every 60 s by default).
+      drainTimeoutMs: 90_000,
       log: () => undefined,
     });
     const r = campaign.result;
@@ -53,7 +54,7 @@ describe("SIGKILL campaign (10 kills, modems in another process)", () => {
     const details = r.details as { lost: unknown[]; corrupted: unknown[]; unexplainedDuplicates: unknown[]; assignments: unknown };
     // The campaign must have exercised something: SMS flowed, and the daemon came back each time.
     expect(campaign.kills).toHaveLength(10);
-    expect(r.sms).toBeGreaterThanOrEqual(20);
+    expect(r.sms).toBeGreaterThanOrEqual(10);
     expect(campaign.drained, "the backlog drained after the last restart").toBe(true);
     expect(r.lost, JSON.stringify(details.lost)).toBe(0);
     expect(r.doubleAssigned, JSON.stringify(details.assignments)).toBe(0);

@@ -15,7 +15,7 @@
  * kill explains is reported as unexplained.
  */
 import { createRng, seedFrom } from "../../../src/sim/rng.js";
-import { accountAssignments, accountSms, doubleAssigned, type Ledger } from "../ledger.js";
+import { accountAssignments, accountSms, deliveryNote, doubleAssigned, type Ledger } from "../ledger.js";
 import { timing, type CaseResult } from "../result.js";
 import { DaemonExited, Rig, sleep } from "../rig.js";
 import { auditStore, type StoreAudit } from "../store-audit.js";
@@ -177,6 +177,7 @@ function judge(
     ],
     notes: [
       `${sms.sent} SMS, ${sms.delivered} delivered exactly; duplicates ${sms.duplicated.length} SMS (${sms.duplicatePushes} extra pushes, ${(100 * dupRate).toFixed(2)} %)`,
+      `${deliveryNote(ledger)} (downtimes included)`,
       `${records.filter((k) => k.pushesInFlight > 0).length} of ${kills.length} kills landed with an accepted push in flight (${pushesInFlightAtKills} pushes)`,
       `${assign.issued} numbers issued; ${store.orphans.length} activations left open that the buyer never received (the answer died with the process)`,
       `recovery = spawn → /readyz 200; back to selling (spawn → next number issued) p50/max ${fmt(records.map((k) => k.sellingAgainMs))}`,

@@ -64,7 +64,7 @@ export async function runStorm(o: StormOptions): Promise<CaseResult> {
       ],
       notes: [
         `${assign.issued} numbers issued, ${r.finishes} FINISH (${r.twinFinishes} sent twice at once), ${r.noNumbers} NO_NUMBERS, ${r.polls} GET_SERVICES in ${(r.ms / 1000).toFixed(1)} s (${((1000 * r.sent) / r.ms).toFixed(0)} req/s)`,
-        `latency p50 ${t?.p50 ?? "—"} ms, p95 ${t?.p95 ?? "—"} ms, max ${t?.max ?? "—"} ms; ${r.badShapes.length} answers out of shape`,
+        `latency p50 ${Math.round(t?.p50 ?? 0)} ms, p95 ${Math.round(t?.p95 ?? 0)} ms, max ${Math.round(t?.max ?? 0)} ms; ${r.badShapes.length} answers out of shape`,
       ],
       details: { badShapes: r.badShapes.slice(0, 30), assignments: assign, store },
     };
