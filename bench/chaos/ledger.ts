@@ -73,8 +73,13 @@ export interface SmsAccount {
    */
   duplicated: Array<{ activationId: number; text: string; pushes: number[] }>;
   duplicatePushes: number;
-  /** Accepted pushes whose text matches no SMS sent to that operation. */
-  corrupted: Array<{ activationId: number | null; got: string; sent: string[] }>;
+  /**
+   * Accepted pushes whose text matches no SMS sent to that operation: `altered` (a text no
+   * service sent: truncated, wrongly joined) or `other operation` (an SMS sent to an earlier
+   * operation on the same number, accepted for the next buyer of that number: a late resend
+   * delivers someone else's code).
+   */
+  corrupted: Array<{ activationId: number | null; got: string; sent: string[]; kind: "altered" | "other operation"; from?: number }>;
 }
 
 const key = (a: string | number, text: string): string => `${a}\u0000${text}`;
@@ -93,9 +98,13 @@ export function accountSms(l: Ledger): SmsAccount {
     byPhone.set(k, [...(byPhone.get(k) ?? []), p]);
     if (p.answer !== "SUCCESS") continue;
     const texts = p.activationId === null ? undefined : sentByOp.get(p.activationId);
-    if (!texts || !texts.includes(p.text)) corrupted.push({ activationId: p.activationId, got: p.text, sent: texts ?? [] });
+    if (texts && texts.includes(p.text)) continue;
+    const owner = l.texts.find((t) => t.text === p.text && t.number === p.phone);
+    corrupted.push({ activationId: p.activationId, got: p.text, sent: texts ?? [], ...(owner ? { kind: "other operation", from: owner.activationId } : { kind: "altered" }) });
   }
-  const corruptedOps = new Set(corrupted.map((c) => c.activationId));
+  // An operation that got an altered text instead of its own is counted as corrupted, not
+  // lost too; one that got another operation's SMS still has its own to account for.
+  const corruptedOps = new Set(corrupted.filter((c) => c.kind === "altered").map((c) => c.activationId));
   const lost: SmsAccount["lost"] = [];
   const duplicated: SmsAccount["duplicated"] = [];
   let delivered = 0;
@@ -104,7 +113,6 @@ export function accountSms(l: Ledger): SmsAccount {
     const pushes = byPhone.get(key(t.number, t.text)) ?? [];
     const accepted = pushes.filter((p) => p.answer === "SUCCESS" && p.activationId === t.activationId);
     if (accepted.length === 0) {
-      // An operation that got an altered text instead is counted as corrupted, not lost.
       if (!corruptedOps.has(t.activationId)) lost.push({ activationId: t.activationId, text: t.text, sentAt: t.sentAt, lateNoOperation: pushes.length > 0 });
       continue;
     }
@@ -115,6 +123,13 @@ export function accountSms(l: Ledger): SmsAccount {
     }
   }
   return { sent: sent.length, delivered, lost, duplicated, duplicatePushes, corrupted };
+}
+
+/** "N corrupted (a altered, b another operation's SMS …)" for the notes; empty when none. */
+export function corruptedNote(a: SmsAccount): string {
+  if (a.corrupted.length === 0) return "";
+  const other = a.corrupted.filter((c) => c.kind === "other operation").length;
+  return `${a.corrupted.length} corrupted: ${a.corrupted.length - other} altered texts, ${other} SMS of an earlier operation accepted for the next buyer of the same number (a late resend delivers someone else's code)`;
 }
 
 /** For each delivered SMS: ms from the service sending it to Onlinesim accepting it. */

@@ -25,6 +25,7 @@
 import { FakeOnlinesim, type FailureRule, type Operation } from "../../src/onlinesim/fake/index.js";
 import { createRng } from "../../src/sim/rng.js";
 import { FrontDoor, type DoorMode } from "./front-door.js";
+import { serveUntilParentGone, runHelper } from "./helper-lifecycle.js";
 import { HttpError, serveJson } from "./json-http.js";
 import type { FinishRecord, Ledger, OrderRecord, PushRecord, TextRecord } from "./ledger.js";
 import { senderFor, verificationText } from "./texts.js";
@@ -277,25 +278,12 @@ async function main(): Promise<void> {
     },
   });
 
-  const close = async (): Promise<void> => {
-    if (stopped) return;
+  serveUntilParentGone("market-host", { control: url, fake: urls.base }, server, async () => {
     stopped = true;
     for (const t of timers) clearTimeout(t);
-    server.close();
-    server.closeAllConnections();
     await door.close();
     await fake.stop();
-    process.exit(0);
-  };
-  process.stdin.on("end", () => void close());
-  process.stdin.on("error", () => void close());
-  process.stdin.resume();
-  process.on("SIGTERM", () => void close());
-  process.on("SIGINT", () => void close());
-  process.stdout.write(`${JSON.stringify({ event: "ready", control: url, fake: urls.base })}\n`);
+  });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`market-host: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runHelper("market-host", main);

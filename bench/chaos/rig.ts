@@ -6,9 +6,9 @@
  * as it does across a real daemon's crashes.
  */
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort, waitFor } from "../../test/helpers/daemon.js";
 import { spawnChild, jsonLine, type Child } from "./children.js";
 import { callJson } from "./json-http.js";
 import type { Ledger } from "./ledger.js";
@@ -25,35 +25,11 @@ export const CHAOS_ADMIN_TOKEN = "chaos-admin-token-0123456789";
 /** `count` service names the daemon sells: each (number, service) sells once (status 3), so many keep the pool busy. */
 export const serviceNames = (count: number): string[] => Array.from({ length: count }, (_, i) => `svc${String(i).padStart(3, "0")}`);
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Poll `check` until it returns something other than undefined/false (bounded). */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await sleep(everyMs);
-  }
-}
+/** Poll `check` until it returns something other than undefined/false (bounded); the e2e tests' waitFor. */
+export const until = waitFor;
+export { freePort };
 
 export interface RigOptions {
   /** Directory for this rig's state, links and logs (created). */

@@ -9,7 +9,7 @@
  *   --modems N              modems in the kill campaign (default 16)
  *   --seed S                seed for every random choice (default chaos)
  *   --outage-ms N           length of each marketplace outage (default 30000)
- *   --storm-requests N      requests in the order storm (default 15000)
+ *   --storm-requests N      requests in the order storm (default 24000)
  *   --fault-trials N        modems per modem fault (default 3)
  *   --json FILE             where the results go (default .tmp/chaos/results.json)
  *   --write                 update the results section of docs/reliability.md

@@ -16,6 +16,7 @@
  * exits when stdin closes (its parent died) or on SIGTERM/SIGINT.
  */
 import { startSimulatedPool, type SimulatedPoolModem } from "../../src/sim/pool.js";
+import { serveUntilParentGone, runHelper } from "./helper-lifecycle.js";
 import { HttpError, serveJson } from "./json-http.js";
 
 interface SimHostOptions {
@@ -54,7 +55,6 @@ async function main(): Promise<void> {
     return m;
   };
   const supports = (m: SimulatedPoolModem, field: FaultField): boolean => field in m.modem.faults;
-  const sent = { sms: 0 };
 
   const { server, url } = await serveJson({
     "GET /modems": () => pool.modems.map((m) => ({ ...describe(m), faults: FAULT_FIELDS.filter((f) => supports(m, f)) })),
@@ -63,7 +63,6 @@ async function main(): Promise<void> {
       const m = pool.modems.find((x) => digits(x.modem.profile.sim.subscriberNumber) === digits(body.number!));
       if (!m) throw new HttpError(404, `no simulated SIM has ${body.number}`);
       if (!m.modem.sim) throw new HttpError(409, `${m.path} has no SIM`);
-      sent.sms++;
       return { status: "SUCCESS", path: m.path, storedAt: m.modem.injectSms({ sender: body.sender, text: body.text }) };
     },
     "POST /faults": (body: { path?: string; clear?: boolean; set?: Partial<Record<FaultField, number | boolean>> }) => {
@@ -80,24 +79,7 @@ async function main(): Promise<void> {
     },
   });
 
-  let closing = false;
-  const close = async (): Promise<void> => {
-    if (closing) return;
-    closing = true;
-    server.close();
-    server.closeAllConnections();
-    await pool.close();
-    process.exit(0);
-  };
-  process.stdin.on("end", () => void close());
-  process.stdin.on("error", () => void close());
-  process.stdin.resume();
-  process.on("SIGTERM", () => void close());
-  process.on("SIGINT", () => void close());
-  process.stdout.write(`${JSON.stringify({ event: "ready", control: url, modems: pool.modems.map(describe) })}\n`);
+  serveUntilParentGone("sim-host", { control: url, modems: pool.modems.map(describe) }, server, () => pool.close());
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`sim-host: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runHelper("sim-host", main);

@@ -37,7 +37,7 @@ describe("SMS accounting", () => {
       [4, [2_000, 9_000]],
     ]);
     expect(a.duplicatePushes).toBe(2);
-    expect(a.corrupted).toEqual([{ activationId: 6, got: "code 666", sent: ["code 666666"] }]);
+    expect(a.corrupted).toEqual([{ activationId: 6, got: "code 666", sent: ["code 666666"], kind: "altered" }]);
   });
 
   it("a text whose sending reported an error is not counted as sent, and its push is not an altered text", () => {
@@ -46,14 +46,22 @@ describe("SMS accounting", () => {
     expect(a).toMatchObject({ sent: 0, delivered: 0, lost: [], corrupted: [] });
   });
 
-  it("a text delivered to another operation's number is altered, not delivered", () => {
-    const mine = text(8, "code 888888");
-    const other = text(9, "code 999999");
-    const a = accountSms(books([mine, other], [push(mine, 2_000, "SUCCESS", { activationId: 9, phone: other.number }), push(other, 2_000)]));
-    expect(a.delivered).toBe(1);
-    expect(a.corrupted).toHaveLength(1);
-    // The SMS that went to the wrong operation never reached its own: lost as well.
-    expect(a.lost.map((l) => l.activationId)).toEqual([8]);
+  it("an earlier operation's SMS accepted for the next buyer of the number is corrupted, and the next buyer's own SMS still counts", () => {
+    const earlier = text(8, "code 888888");
+    const later = text(9, "code 999999", { number: earlier.number });
+    // The earlier SMS arrives (again) once the number belongs to operation 9.
+    const a = accountSms(books([earlier, later], [push(earlier, 2_000), push(later, 5_000), push(earlier, 6_000, "SUCCESS", { activationId: 9 })]));
+    expect(a.delivered).toBe(2);
+    expect(a.corrupted).toEqual([{ activationId: 9, got: "code 888888", sent: ["code 999999"], kind: "other operation", from: 8 }]);
+    expect(a.duplicated.map((d) => d.activationId)).toEqual([8]);
+    expect(a.lost).toEqual([]);
+  });
+
+  it("an altered text stands for its operation's SMS: corrupted, not lost as well", () => {
+    const multipart = text(10, "part one, part two");
+    const a = accountSms(books([multipart], [push(multipart, 2_000, "SUCCESS", { text: "part one, " })]));
+    expect(a.corrupted.map((c) => c.kind)).toEqual(["altered"]);
+    expect(a.lost).toEqual([]);
   });
 
   it("property: each SMS pushed k times with random answers is counted exactly once", () => {

@@ -127,7 +127,7 @@ export async function runDamagedStore(o: DamagedStoreOptions): Promise<CaseResul
         { what: "refusals in one line", ok: outcomes.every((x) => x.result !== "refused (several lines)") },
         { what: "0 double-assigned", ok: double === 0 },
       ],
-      notes: [`detection = start → refusal; ${outcomes.filter((x) => x.result === "refused").length} refused, ${outcomes.filter((x) => x.result === "started, state intact").length} started with their state intact`, ...outcomes.map((x) => `${x.damage}: ${x.result}${x.line ? ` — ${x.line.slice(0, 160)}` : ""}`)],
+      notes: [`detection = start → refusal; ${outcomes.filter((x) => x.result === "refused").length} refused, ${outcomes.filter((x) => x.result === "started, state intact").length} started with their state intact`, ...outcomes.map((x) => `${x.damage}: ${x.result}${x.line ? ` — ${x.line.length > 220 ? `${x.line.slice(0, 220)}…` : x.line}` : ""}`)],
       details: { open, outcomes },
     };
   } finally {

@@ -11,7 +11,7 @@
 import { execFileSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { accountAssignments, accountSms, deliveryNote, doubleAssigned } from "../ledger.js";
+import { accountAssignments, accountSms, corruptedNote, deliveryNote, doubleAssigned } from "../ledger.js";
 import { timing, type CaseResult } from "../result.js";
 import { DaemonExited, Rig, sleep, until } from "../rig.js";
 import { auditStore } from "../store-audit.js";
@@ -174,6 +174,7 @@ async function runningDaemonCase(rig: Rig, o: DiskFullOptions, mountPoint: strin
       exited === null ? `kept running; /readyz said: ${why ?? "(never 503)"}` : `exited on the full disk: ${exited}`,
       `${ledger.texts.filter((t) => t.ok && t.sentAt >= tFill && t.sentAt < tFree).length} SMS arrived while the disk was full; ${fullOrders.length} orders while full: ${fullOrders.filter((x) => x.outcome === "issued").length} issued, first failure ${firstFailure ? `after ${firstFailure.requestedAt - tFill} ms (${(firstFailure.detail ?? "").slice(0, 80)})` : "none"}`,
       `detection = disk full → /readyz 503; recovery = space freed → /readyz 200; backlog drained ${drain.ms} ms after; ${deliveryNote(ledger)}`,
+      ...(sms.corrupted.length ? [corruptedNote(sms)] : []),
     ],
     details: { why, exited, lost: sms.lost.slice(0, 30), store, fullOrders: fullOrders.slice(0, 50) },
   };

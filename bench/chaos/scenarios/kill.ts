@@ -11,8 +11,8 @@
  *   corrupted       a pushed text that no service sent to that operation.
  * A duplicate is expected only where a kill landed while an accepted PUSH_SMS's answer
  * was still on its way back (the front door delays answers by `latencyMs`, as a WAN
- * does) or not yet recorded; each one is checked against the kill times, and one that no
- * kill explains is reported as unexplained.
+ * does) or not yet recorded, and the resend came from the restarted daemon; each one is
+ * checked against the kill times, and one that no kill explains is reported as such.
  */
 import { createRng, seedFrom } from "../../../src/sim/rng.js";
 import { accountAssignments, accountSms, deliveryNote, doubleAssigned, type Ledger } from "../ledger.js";
@@ -49,12 +49,17 @@ export const KILL_DEFAULTS: Omit<KillOptions, "dir" | "log"> = {
 };
 
 /**
- * A kill "has a push in flight" when it falls between an accepted PUSH_SMS's arrival at
- * Onlinesim (less PRE_MS: the request may still be crossing the front door when the
- * sender dies) and its answer's arrival at the daemon plus RECORD_GRACE_MS for the
- * daemon to record it (generous: the machine is loaded).
+ * A push belongs to the daemon generation that was alive when it reached Onlinesim; one
+ * arriving less than AFTER_KILL_MS after a kill is still the killed one's (its last bytes
+ * crossing the front door): no restarted daemon is up that fast (downtime ≥ 200 ms, plus
+ * its start).
  */
-const PRE_MS = 500;
+const AFTER_KILL_MS = 150;
+/**
+ * A kill "has a push in flight" when an accepted PUSH_SMS reached Onlinesim less than the
+ * answer's way back plus RECORD_GRACE_MS before it (time for the daemon to read the answer
+ * and commit it; generous, the machine is loaded), or just after it (AFTER_KILL_MS).
+ */
 const RECORD_GRACE_MS = 1_000;
 
 export interface KillRecord {
@@ -141,7 +146,10 @@ function judge(
   const sms = accountSms(ledger);
   const assign = accountAssignments(ledger);
   const accepted = ledger.pushes.filter((p) => p.answer === "SUCCESS");
-  const inFlight = (at: number, killAt: number): boolean => at - PRE_MS <= killAt && killAt < at + o.latencyMs + RECORD_GRACE_MS;
+  const window = o.latencyMs + RECORD_GRACE_MS;
+  const inFlight = (at: number, killAt: number): boolean => killAt - window <= at && at < killAt + AFTER_KILL_MS;
+  /** Index of the daemon generation that made a push arriving at `at`. */
+  const generationAt = (at: number): number => kills.filter((k) => k.at + AFTER_KILL_MS <= at).length;
   const issuedAt = ledger.orders.filter((x) => x.outcome === "issued").map((x) => x.answeredAt!);
   const records: KillRecord[] = kills.map((k, i) => {
     const respawn = spawns[i + 1];
@@ -152,7 +160,16 @@ function judge(
       sellingAgainMs: respawn !== undefined && firstSale !== undefined ? firstSale - respawn : null,
     };
   });
-  const unexplained = sms.duplicated.filter((d) => !kills.some((k) => inFlight(d.pushes[0]!, k.at)));
+  // Explained: each push but the last was in flight when its daemon was killed, and the
+  // next one came from a later daemon. Anything else (two pushes by one process, or a
+  // resend of an SMS delivered long before a kill) is a defect.
+  const explained = (pushes: number[]): boolean =>
+    pushes.slice(0, -1).every((at, i) => {
+      const g = generationAt(at);
+      const kill = kills[g];
+      return kill !== undefined && inFlight(at, kill.at) && generationAt(pushes[i + 1]!) > g;
+    });
+  const unexplained = sms.duplicated.filter((d) => !explained(d.pushes));
   const pushesInFlightAtKills = records.reduce((n, k) => n + k.pushesInFlight, 0);
   const double = doubleAssigned(assign) + store.overlaps.length;
   const dupRate = sms.sent ? sms.duplicated.length / sms.sent : 0;
@@ -178,8 +195,8 @@ function judge(
     notes: [
       `${sms.sent} SMS, ${sms.delivered} delivered exactly; duplicates ${sms.duplicated.length} SMS (${sms.duplicatePushes} extra pushes, ${(100 * dupRate).toFixed(2)} %)`,
       `${deliveryNote(ledger)} (downtimes included)`,
-      `${records.filter((k) => k.pushesInFlight > 0).length} of ${kills.length} kills landed with an accepted push in flight (${pushesInFlightAtKills} pushes)`,
-      `${assign.issued} numbers issued; ${store.orphans.length} activations left open that the buyer never received (the answer died with the process)`,
+      `${records.filter((k) => k.pushesInFlight > 0).length} of ${kills.length} kills landed with an accepted push in flight (${pushesInFlightAtKills} pushes); ${unexplained.length} duplicates no kill explains`,
+      `${assign.issued} numbers issued; ${store.orphans.length} activation${store.orphans.length === 1 ? "" : "s"} left open that the buyer never received (the answer died with the process)`,
       `recovery = spawn → /readyz 200; back to selling (spawn → next number issued) p50/max ${fmt(records.map((k) => k.sellingAgainMs))}`,
       ...(crashes ? [`${crashes} times the daemon had already exited before its kill`] : []),
     ],

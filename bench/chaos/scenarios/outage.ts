@@ -12,7 +12,7 @@
  * PUSH_SMS attempts the daemon made during the outage (its own metric) and those that
  * reached Onlinesim, the backlog when it came back, and the time to drain it.
  */
-import { accountAssignments, accountSms, deliveryNote, doubleAssigned, sliceLedger } from "../ledger.js";
+import { accountAssignments, accountSms, corruptedNote, deliveryNote, doubleAssigned, sliceLedger } from "../ledger.js";
 import { timing, type CaseResult } from "../result.js";
 import { Rig, sleep, until } from "../rig.js";
 
@@ -119,6 +119,7 @@ async function oneOutage(rig: Rig, o: OutageOptions, mode: OutageMode): Promise<
     notes: [
       `${o.outageMs / 1000} s outage: ${requests} PUSH_SMS requests (${perMinute}/min; ${seenBy}); backlog ${backlog} SMS when it came back`,
       `recovery = Onlinesim back → every SMS of the outage accepted${drain.drained ? "" : ` (NOT drained within ${o.drainTimeoutMs / 1000} s)`}; ${deliveryNote(phase)}`,
+      ...(sms.corrupted.length ? [corruptedNote(sms)] : []),
     ],
     details: { mode, requests, attempts, reachedOnlinesim: reached, hungConnections: hung, backlog, drainMs: drain.ms, lost: sms.lost.slice(0, 30), duplicated: sms.duplicated.slice(0, 30), corrupted: sms.corrupted.slice(0, 30), overlaps: assign.overlaps },
   };

@@ -29,8 +29,8 @@ export const STORM_DEFAULTS: Omit<StormOptions, "dir" | "log"> = {
   services: 300,
   seed: "chaos",
   concurrency: 64,
-  requests: 12_000,
-  maxMs: 60_000,
+  requests: 24_000,
+  maxMs: 90_000,
 };
 
 /** FINISH statuses as a buyer spreads them: mostly refunds and cancels (the number comes back), some sales. */
@@ -49,7 +49,7 @@ export async function runStorm(o: StormOptions): Promise<CaseResult> {
     const t = timing(r.latencies);
     return {
       scenario: "storm",
-      case: `${r.sent} requests, ${o.concurrency} concurrent`,
+      case: `${r.sent.toLocaleString("en-US")} requests, ${o.concurrency} concurrent`,
       sms: null,
       lost: null,
       duplicated: null,
