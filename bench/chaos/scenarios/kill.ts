@@ -15,6 +15,7 @@
  * checked against the kill times, and one that no kill explains is reported as such.
  */
 import { createRng, seedFrom } from "../../../src/sim/rng.js";
+import { KillWindows } from "../kill-window.js";
 import { accountAssignments, accountSms, deliveryNote, doubleAssigned, type Ledger } from "../ledger.js";
 import { timing, type CaseResult } from "../result.js";
 import { DaemonExited, Rig, sleep } from "../rig.js";
@@ -47,20 +48,6 @@ export const KILL_DEFAULTS: Omit<KillOptions, "dir" | "log"> = {
   orderEveryMs: 150,
   drainTimeoutMs: 90_000,
 };
-
-/**
- * A push belongs to the daemon generation that was alive when it reached Onlinesim; one
- * arriving less than AFTER_KILL_MS after a kill is still the killed one's (its last bytes
- * crossing the front door): no restarted daemon is up that fast (downtime ≥ 200 ms, plus
- * its start).
- */
-const AFTER_KILL_MS = 150;
-/**
- * A kill "has a push in flight" when an accepted PUSH_SMS reached Onlinesim less than the
- * answer's way back plus RECORD_GRACE_MS before it (time for the daemon to read the answer
- * and commit it; generous, the machine is loaded), or just after it (AFTER_KILL_MS).
- */
-const RECORD_GRACE_MS = 1_000;
 
 export interface KillRecord {
   at: number;
@@ -146,30 +133,18 @@ function judge(
   const sms = accountSms(ledger);
   const assign = accountAssignments(ledger);
   const accepted = ledger.pushes.filter((p) => p.answer === "SUCCESS");
-  const window = o.latencyMs + RECORD_GRACE_MS;
-  const inFlight = (at: number, killAt: number): boolean => killAt - window <= at && at < killAt + AFTER_KILL_MS;
-  /** Index of the daemon generation that made a push arriving at `at`. */
-  const generationAt = (at: number): number => kills.filter((k) => k.at + AFTER_KILL_MS <= at).length;
+  const windows = new KillWindows(kills.map((k) => k.at), o.latencyMs);
   const issuedAt = ledger.orders.filter((x) => x.outcome === "issued").map((x) => x.answeredAt!);
   const records: KillRecord[] = kills.map((k, i) => {
     const respawn = spawns[i + 1];
     const firstSale = respawn === undefined ? undefined : issuedAt.find((t) => t >= respawn);
     return {
       ...k,
-      pushesInFlight: accepted.filter((p) => inFlight(p.at, k.at)).length,
+      pushesInFlight: accepted.filter((p) => windows.inFlight(p.at, k.at)).length,
       sellingAgainMs: respawn !== undefined && firstSale !== undefined ? firstSale - respawn : null,
     };
   });
-  // Explained: each push but the last was in flight when its daemon was killed, and the
-  // next one came from a later daemon. Anything else (two pushes by one process, or a
-  // resend of an SMS delivered long before a kill) is a defect.
-  const explained = (pushes: number[]): boolean =>
-    pushes.slice(0, -1).every((at, i) => {
-      const g = generationAt(at);
-      const kill = kills[g];
-      return kill !== undefined && inFlight(at, kill.at) && generationAt(pushes[i + 1]!) > g;
-    });
-  const unexplained = sms.duplicated.filter((d) => !explained(d.pushes));
+  const unexplained = sms.duplicated.filter((d) => !windows.explains(d.pushes));
   const pushesInFlightAtKills = records.reduce((n, k) => n + k.pushesInFlight, 0);
   const double = doubleAssigned(assign) + store.overlaps.length;
   const dupRate = sms.sent ? sms.duplicated.length / sms.sent : 0;
