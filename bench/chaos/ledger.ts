@@ -84,7 +84,11 @@ export interface SmsAccount {
 
 const key = (a: string | number, text: string): string => `${a}\u0000${text}`;
 
-export function accountSms(l: Ledger): SmsAccount {
+/**
+ * @param everyText all the texts of the run, when `l` is a slice of it: a push of an SMS sent
+ * before the slice is still recognised as that SMS, not taken for an altered text.
+ */
+export function accountSms(l: Ledger, everyText: readonly TextRecord[] = l.texts): SmsAccount {
   const sent = l.texts.filter((t) => t.ok);
   // Texts whose sending reported an error may still have reached the modem: a push of one
   // of them is not an altered text.
@@ -99,7 +103,7 @@ export function accountSms(l: Ledger): SmsAccount {
     if (p.answer !== "SUCCESS") continue;
     const texts = p.activationId === null ? undefined : sentByOp.get(p.activationId);
     if (texts && texts.includes(p.text)) continue;
-    const owner = l.texts.find((t) => t.text === p.text && t.number === p.phone);
+    const owner = everyText.find((t) => t.text === p.text && t.number === p.phone);
     corrupted.push({ activationId: p.activationId, got: p.text, sent: texts ?? [], ...(owner ? { kind: "other operation", from: owner.activationId } : { kind: "altered" }) });
   }
   // An operation that got an altered text instead of its own is counted as corrupted, not

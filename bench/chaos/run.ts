@@ -1,7 +1,7 @@
 /**
  * `npm run chaos [-- options]`: the reliability campaign of issue 12 as a repeatable suite,
  * separate from `npm test`. Each scenario is bounded in time and count; the whole run takes
- * about 25 minutes on a 2-core machine. Prints a table, writes the results as JSON, and with
+ * 15–20 minutes on a 2-core machine. Prints a table, writes the results as JSON, and with
  * --write records them in docs/reliability.md (machine, date, commit, numbers).
  *
  *   --scenario NAME[,NAME]  kill, outage, storm, hostile, faults, disk, damaged (default: all)

@@ -118,4 +118,13 @@ describe("assignment accounting", () => {
     expect(s.orders.map((o) => o.activationId)).toEqual([2]);
     expect(accountSms(s)).toMatchObject({ sent: 2, delivered: 2, corrupted: [] });
   });
+
+  it("in a slice, an earlier phase's SMS accepted for a later operation is recognised with the whole run's texts", () => {
+    const before = text(1, "code 1", { sentAt: 500 });
+    const inside = text(2, "code 2", { sentAt: 1_500, number: before.number });
+    const l = books([before, inside], [push(before, 900), push(inside, 1_600), push(before, 1_700, "SUCCESS", { activationId: 2 })]);
+    const s = sliceLedger(l, 1_000, 2_000);
+    expect(accountSms(s).corrupted.map((c) => c.kind)).toEqual(["altered"]);
+    expect(accountSms(s, l.texts).corrupted.map((c) => [c.kind, c.from])).toEqual([["other operation", 1]]);
+  });
 });

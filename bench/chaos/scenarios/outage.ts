@@ -91,7 +91,7 @@ async function oneOutage(rig: Rig, o: OutageOptions, mode: OutageMode): Promise<
   const { ledger } = await rig.ledger();
   const phase = sliceLedger(ledger, t0, t1);
   const reached = phase.pushArrivals.length;
-  const sms = accountSms(phase);
+  const sms = accountSms(phase, ledger.texts);
   const assign = accountAssignments(phase);
   const checks = [
     { what: "0 lost", ok: sms.lost.length === 0 },
