@@ -2,7 +2,7 @@
  * The key check of an HTTP endpoint: where a request may carry a key (the body's `key`, an
  * `Authorization: Bearer` header, the `apikey` query parameter; each counts only if the
  * caller accepts that source) and a comparison in constant time. The partner endpoint
- * checks Onlinesim's key of *our* partner profile with it (§1.3, Q10: Onlinesim sends it in
+ * checks Onlinesim's key of *our* partner profile with it (docs/protocols/onlinesim.md#authentication, Q10: Onlinesim sends it in
  * the body `key` [C]; the pages also list the Bearer header [C, sent or not: U] and
  * `apikey` [C]), the admin listener its token. The source-IP helpers are in ip.ts.
  */
