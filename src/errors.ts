@@ -84,6 +84,8 @@ export enum ErrorCode {
   StoreInitRefused = 909,
   /** A simgate.db-wal lies beside a simgate.db it cannot belong to (a restored backup in rollback-journal mode). */
   StoreForeignWal = 910,
+  /** The file system holding the state directory is full (ENOSPC, EDQUOT, SQLITE_FULL) at start-up. */
+  StoreNoSpace = 911,
 
   // Config (src/config/).
   /** The config file is missing or unreadable. */

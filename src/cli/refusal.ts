@@ -14,6 +14,7 @@ const REMEDIES: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.ListenFailed]:
     "stop what holds it, or choose another HOST:PORT (--listen or http.listen for the partner endpoint, --admin or admin.listen for the admin listener)",
   [ErrorCode.StoreNotWritable]: "give the state directory to the user simgate runs as (chown -R USER: DIR), or choose another with --state-dir or stateDir",
+  [ErrorCode.StoreNoSpace]: "free space there (df -h on the state directory) and start again; nothing stored was lost",
   [ErrorCode.HttpOptionsInvalid]: "fix that setting in the config ('simgate config check FILE')",
 };
 
@@ -38,8 +39,8 @@ export function refusalLine(err: unknown): string {
  */
 export const EXIT_CONFIG = 78;
 
-/** Refusals another try may get past (a port still held, a lock still taken, the unexpected). */
-const TRANSIENT = new Set<ErrorCode>([ErrorCode.ListenFailed, ErrorCode.StoreLocked]);
+/** Refusals another try may get past (a port still held, a lock still taken, space freed, the unexpected). */
+const TRANSIENT = new Set<ErrorCode>([ErrorCode.ListenFailed, ErrorCode.StoreLocked, ErrorCode.StoreNoSpace]);
 
 /** The exit status of `simgate run` for a start-up refusal: EXIT_CONFIG, or 1 when a restart may help. */
 export function refusalExitCode(err: unknown): number {

@@ -224,7 +224,7 @@ const http = z
     listen: hostPort.default("127.0.0.1:8080"),
     /** Request body cap: Onlinesim bodies are tiny; 64 KiB stops abuse. */
     bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
-    /** Request timeout: well under Onlinesim's 10 s hard deadline (Q29). Also the TLS handshake timeout. */
+    /** Request timeout: well under Onlinesim's 10 s hard deadline (Q29). Also the TLS handshake timeout, and the time a request to the admin listener has to arrive whole (slow clients). */
     requestTimeoutMs: ms(500, 9 * SECOND).default(5 * SECOND),
     /** Built-in TLS (HTTPS) from certificate and key files; unset = plain HTTP (behind a TLS proxy, docs/reverse-proxy.md). */
     tls: tls.prefault({}),

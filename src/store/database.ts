@@ -80,6 +80,11 @@ function currentUser(): string {
 
 function notWritable(what: string, err: unknown): SimgateError {
   const reason = err instanceof Error ? err.message : String(err);
+  // A full disk is not a permission problem: chown would not help, freeing space does.
+  const code = String((err as { code?: unknown } | null)?.code ?? "");
+  if (code === "ENOSPC" || code === "EDQUOT" || code.startsWith("SQLITE_FULL")) {
+    return new SimgateError(`${what}: no space left on the file system that holds it (${code})`, ErrorCode.StoreNoSpace, { path: what }, { cause: err });
+  }
   return new SimgateError(`${what} is not writable by user ${currentUser()}: ${reason}`, ErrorCode.StoreNotWritable, { path: what }, { cause: err });
 }
 
@@ -149,6 +154,7 @@ export function classifyOpenError(err: unknown, file: string, busyTimeoutMs: num
   if (code.startsWith("SQLITE_NOTADB") || code.startsWith("SQLITE_CORRUPT")) {
     return corrupt(file, reason, err);
   }
+  if (code.startsWith("SQLITE_FULL")) return notWritable(file, err);
   if (code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_PERM") || code.startsWith("SQLITE_AUTH")) {
     return notWritable(file, err);
   }

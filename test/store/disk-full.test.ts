@@ -14,6 +14,8 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmdirSync, rmSync, unlinkS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { refusalExitCode, refusalLine } from "../../src/cli/refusal.js";
+import { ErrorCode } from "../../src/errors.js";
 import { measureWalPeak } from "../../bench/store-wal.js";
 import { createLogger } from "../../src/log/logger.js";
 import { WAL_LIMIT_BYTES } from "../../src/store/database.js";
@@ -135,5 +137,26 @@ describe("the store on a small disk", () => {
       reopened.close();
       rmSync(stateDir, { recursive: true, force: true });
     }
+  });
+
+  it("a store that cannot start on a full disk says the disk is full, and what to do, in one line", { timeout: 60_000 }, () => {
+    const disk = smallDisk("1m");
+    const stateDir = join(disk, "state");
+    mkdirSync(stateDir);
+    fill(disk);
+    let refusal: unknown;
+    try {
+      openStore({ stateDir }).close();
+    } catch (err) {
+      refusal = err;
+    }
+    expect(refusal, "a store opened on a full disk").toBeDefined();
+    expect((refusal as { code?: unknown }).code).toBe(ErrorCode.StoreNoSpace);
+    const line = refusalLine(refusal);
+    expect(line).toMatch(/no space left/);
+    expect(line).toMatch(/free space/);
+    // Not the remedy for a permission problem: chown would not help.
+    expect(line).not.toMatch(/chown|not writable by user/);
+    expect(refusalExitCode(refusal)).toBe(1);
   });
 });

@@ -3,8 +3,8 @@
  * shared by the partner endpoint, the admin listener and each marketplace's endpoint. TLS
  * with reload, the per-IP rate limit, the request body reader (media type, gzip/deflate,
  * the decoded-size cap, JSON), the key check in constant time, source addresses, the JSON
- * error shape, the request log line, and whether an answer reached its client. Nothing
- * here knows a marketplace's actions or the engine.
+ * error shape, the request log line, the server's slow-client timeouts, and whether an
+ * answer reached its client. Nothing here knows a marketplace's actions or the engine.
  */
 export { checkContentType, decodeBody, parseJson, readBody } from "./body.js";
 export { acceptsGzip, gzipAsync } from "./compress.js";
@@ -15,4 +15,5 @@ export { authenticate, isRecord, KeyCheck, presentedKeys, type AuthResult, type 
 export { registerRateLimit } from "./rate-limit.js";
 export { RequestLog, type LogLevel, type RequestInfo, type RequestLogOptions, type RequestNote } from "./request-log.js";
 export { checkTlsMaterial, loadTlsMaterial, logCertificate, TlsReloader, type CertificateInfo, type TlsFiles, type TlsMaterial, type TlsReloadResult } from "./tls.js";
+export { slowClientServerOptions } from "./socket-timeouts.js";
 export { pathOf, trimSlash } from "./url-path.js";

@@ -46,6 +46,7 @@ import {
   readBody,
   registerRateLimit,
   RequestLog,
+  slowClientServerOptions,
   TlsReloader,
   WireError,
   writeClientError,
@@ -58,12 +59,6 @@ import { dispatch } from "./dispatch.js";
 import { ErrorCode, SimgateError } from "../../errors.js";
 import type { PartnerServerOptions } from "./options.js";
 import { RENT_PATHS, routeTable, type PathKind } from "./routes.js";
-
-/**
- * How often node looks for requests past http.requestTimeoutMs. Its default (30 s) would
- * let a slow client hold a socket far beyond the configured timeout.
- */
-const checkEvery = (timeoutMs: number): number => Math.max(100, Math.min(1_000, Math.floor(timeoutMs / 4)));
 
 /** The endpoint and what the daemon does with it besides listen/close. */
 export interface PartnerEndpoint {
@@ -106,9 +101,8 @@ export async function buildPartnerEndpoint(opts: PartnerServerOptions): Promise<
   }
   const tls: TlsMaterial | undefined = tlsFiles === undefined ? undefined : await loadTlsMaterial(tlsFiles);
 
-  // node 20 enforces requestTimeout on a stalled body only when headersTimeout is not
-  // larger (its default is 60 s; checked on node 20.20 in the timeout tests).
-  const serverOptions = { headersTimeout: opts.http.requestTimeoutMs, connectionsCheckingInterval: checkEvery(opts.http.requestTimeoutMs) };
+  const { headersTimeout, connectionsCheckingInterval } = slowClientServerOptions(opts.http.requestTimeoutMs);
+  const serverOptions = { headersTimeout, connectionsCheckingInterval };
   // Fastify types an HTTPS instance apart (FastifyInstance<https.Server>); requests and
   // replies are the same node objects, so the endpoint is typed as the HTTP one.
   const app = Fastify({
