@@ -38,12 +38,11 @@
 import type { Logger } from "../log/logger.js";
 import type { Scrub } from "../log/secrets.js";
 import type { DueDelivery, DueFilter, OutboxRepository } from "../store/outbox.js";
-import { REAL_TIMERS, type Timers } from "./earliest-timer.js";
+import { REAL_TIMERS, Worker, type Timers, type WorkerTimer } from "../worker/index.js";
 import { DestinationGate, type GateOutcome, type GateTicket } from "./destination-gate.js";
 import { CONFIG_ERROR_REMEDIES } from "./config-errors.js";
 import { requestJson, type FetchFn } from "./http.js";
 import { buildPushSms, classifyPushAnswer, isRentService, type PushConfig, type PushVerdict } from "./push-sms-payload.js";
-import { Worker, type WorkerTimer } from "./worker.js";
 
 export interface PushSmsSenderOptions {
   outbox: OutboxRepository;

@@ -1,12 +1,12 @@
 /**
- * The run/stop life every sender shares (src/outbound/worker.ts): start, stop while idle,
+ * The run/stop life every sender shares (src/worker/worker.ts): start, stop while idle,
  * stop while running (work that answers within the grace, work that hangs), a step that
  * throws, and no step after stop() resolved, also over random interleavings (fast-check).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Worker } from "../../src/outbound/worker.js";
-import { captureLogger, ManualTime, tick } from "./helpers.js";
+import { Worker } from "../../src/worker/index.js";
+import { captureLogger, ManualTime, tick } from "../outbound/helpers.js";
 
 function worker(over: { stopTimeoutMs?: number; retryAfterErrorMs?: number } = {}) {
   const time = new ManualTime();
