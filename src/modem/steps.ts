@@ -87,7 +87,13 @@ async function lines(runner: CommandRunner, text: string, timeoutMs?: number): P
   return (await runPatiently(runner, timeoutMs === undefined ? { text } : { text, timeoutMs })).lines;
 }
 
-/** Bare `AT` until `OK`; 515 ("busy") answers are waited out, they do not count as attempts. */
+/**
+ * Bare `AT` until the module answers; 515 ("busy") answers are waited out, they do not
+ * count as attempts. Any other `+CME ERROR` is an answer too: a module that wants its SIM
+ * PIN before anything else refuses even a bare AT with `+CME ERROR: 11` (the ZTE K3565-Z
+ * and Qualcomm M6280 captures), and only a modem says that. ModemManager's AT probe takes
+ * such an error as "this is an AT port" as well.
+ */
 export async function expectAt(runner: CommandRunner, attempts: number, timeoutMs: number): Promise<void> {
   let last: unknown;
   for (let i = 0; i < attempts; i++) {
@@ -96,6 +102,7 @@ export async function expectAt(runner: CommandRunner, attempts: number, timeoutM
       return;
     } catch (err) {
       if (isModemGone(err)) throw err;
+      if (isSimgateError(err, ErrorCode.AtCmeError)) return;
       last = err;
     }
   }
