@@ -283,6 +283,14 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
     if (log.warnings.length > 0) this.#log.debug({ warnings: log.warnings }, "module set-up warnings");
   }
 
+  /** The module's settings again, without identifying it again: init, `+CNMI`, `+CREG=1`. */
+  async #restoreSettings(channel: AtChannel, driver: DriverDescriptor): Promise<void> {
+    const log = new StepLog();
+    await runInitSequence(channel, driver, log);
+    await this.#enableIndications(channel, driver, log);
+    if (log.warnings.length > 0) this.#log.debug({ warnings: log.warnings }, "settings restore warnings");
+  }
+
   /** `+CNMI` fallback chain (first OK wins) and `+CREG=1`; both re-sent on every bring-up (modems.md §1.9). */
   async #enableIndications(channel: AtChannel, driver: DriverDescriptor, log: StepLog): Promise<void> {
     for (const cnmi of driver.cnmiChain ?? []) {
@@ -309,6 +317,13 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       for (const waiter of [...this.#smsWaiters]) waiter(sms.text);
     });
     receiver.on("error", (err) => this.#log.warn({ err }, "SMS receiver error"));
+    // SMS arriving without +CMTI (the receiver logs it): the module lost its settings, e.g. in
+    // a silent reset, which takes PDU mode and +CREG with it too. Set them all again.
+    receiver.on("indications-lost", () => {
+      this.#restoreSettings(channel, driver).catch((err: unknown) => {
+        if (!isModemGone(err)) this.#log.warn({ err }, "turning SMS indications on again failed");
+      });
+    });
     receiver.on("storage-warning", (usage) => this.#log.warn(usage, "SMS storage nearly full"));
     this.#receiver = receiver;
     try {
