@@ -227,7 +227,7 @@ describe("network information in a port session", () => {
     pool = undefined;
     const refused = await inSession(profileOf("quectel", "session-qnwinfo", (p) => (p.network.csRegistration = 3)));
     await expect.poll(() => refused.map.get("p0")?.registration, { timeout: 20_000 }).toBe("denied");
-    expect(refused.map.get("p0")?.state).toBe("registering");
+    expect(refused.map.get("p0")?.state).toBe("denied");
   });
 });
 
