@@ -26,6 +26,8 @@ export interface SimContext {
   numberAttempts: Map<string, number>;
   /** Ask again for a number that could not be learned after this long. */
   numberRetryMs: number;
+  /** The vendor's network information may count a SIM registered that +CREG does not (readNetwork). */
+  trustVendorRegistration: boolean;
   logger: Logger;
   /** The next SMS text on this port (operators that answer "my number" by SMS); absent until the receiver runs. */
   nextSmsText?: (timeoutMs: number) => Promise<string | null>;
@@ -85,7 +87,7 @@ export async function bringUpSim(ctx: SimContext, learn = true): Promise<SimRefr
   const known = before?.sim === "ready" && before.iccid === iccid && before.imsi !== null;
   const imsi = known ? before.imsi : await readImsi(channel, log);
   // The numeric operator format only needs setting once per SIM (the module keeps it).
-  const network = await readNetwork(channel, log, { setOperatorFormat: !known, module: moduleOf(ctx), imsi });
+  const network = await readNetwork(channel, log, { setOperatorFormat: !known, module: moduleOf(ctx), imsi, trustVendorRegistration: ctx.trustVendorRegistration });
   const home = imsi ? splitImsi(imsi, network.networkOperator ?? undefined) : null;
   map.update(id, {
     probed: true,

@@ -71,6 +71,11 @@ export interface PortSessionOptions {
   resetSettleMs?: number;
   /** Ask the operator again for a number it could not tell us after this long (USSD costs the operator's patience). */
   numberRetryMs?: number;
+  /**
+   * Count a SIM as registered on the vendor's network information where +CREG says it is
+   * not (an LTE/packet-only attach): true, as modules with working SMS over IMS/SGs need it.
+   */
+  trustVendorRegistration?: boolean;
   /** Command timeout and resync budget of the port's channel (defaults: 5 s commands, the probe's short resync). */
   channel?: Omit<AtChannelOptions, "logger">;
 }
@@ -138,6 +143,7 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       backoffMs: { initial: 1_000, max: 60_000 },
       resetSettleMs: 3_000,
       numberRetryMs: 30 * 60_000,
+      trustVendorRegistration: true,
       ...options,
     };
     // Every line of this port (session, channel, SMS receiver) carries `port` from the pool's
@@ -358,6 +364,7 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       numbers: this.#o.numbers,
       numberAttempts: this.#numberAttempts,
       numberRetryMs: this.#o.numberRetryMs,
+      trustVendorRegistration: this.#o.trustVendorRegistration,
       logger: this.#log,
       ...(this.#receiver ? { nextSmsText: this.#nextSmsText } : {}),
     };

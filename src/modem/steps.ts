@@ -196,6 +196,12 @@ export interface ReadNetworkOptions {
   module?: ModuleDriver;
   /** The SIM's IMSI: tells home from roaming when the network-information command prints the serving network. */
   imsi?: string | null;
+  /**
+   * Let the vendor's network information count a SIM as registered where `+CREG` says it is
+   * not (default true). Off, `+CREG` alone decides and the command only reports the access
+   * technology: an attach without the circuit-switched domain may get no SMS at all.
+   */
+  trustVendorRegistration?: boolean;
 }
 
 const REGISTERED: readonly Registration[] = ["home", "roaming"];
@@ -214,7 +220,7 @@ const REGISTERED: readonly Registration[] = ["home", "roaming"];
  * registered +CREG is never overruled.
  */
 export async function readNetwork(runner: CommandRunner, log: StepLog, options: ReadNetworkOptions = {}): Promise<NetworkStatus> {
-  const { withOperator = true, setOperatorFormat = true, module, imsi = null } = options;
+  const { withOperator = true, setOperatorFormat = true, module, imsi = null, trustVendorRegistration = true } = options;
   const copsOperator = withOperator
     ? await log.step("operator", async () => {
         if (setOperatorFormat) await lines(runner, "AT+COPS=3,2");
@@ -227,15 +233,19 @@ export async function readNetwork(runner: CommandRunner, log: StepLog, options: 
   const infoCommand = module ? networkInfoFor(module.driver, module.model) : undefined;
   const info = infoCommand ? await log.step(infoCommand.text, async () => value(infoCommand.parse(await lines(runner, infoCommand.text, infoCommand.timeoutMs)))) : null;
   const networkOperator = copsOperator ?? (withOperator ? (info?.operator ?? null) : null);
-  const registration = info ? registrationWithNetworkInfo(creg, info, imsi, networkOperator, log, infoCommand!.text) : creg;
+  const registration = info ? registrationWithNetworkInfo(creg, info, imsi, networkOperator, log, infoCommand!.text, trustVendorRegistration) : creg;
   return { networkOperator, registration, signal, accessTechnology: info?.accessTechnology ?? null };
 }
 
-function registrationWithNetworkInfo(creg: Registration, info: NetworkInfo, imsi: string | null, serving: string | null, log: StepLog, command: string): Registration {
+function registrationWithNetworkInfo(creg: Registration, info: NetworkInfo, imsi: string | null, serving: string | null, log: StepLog, command: string, trusted: boolean): Registration {
   if (REGISTERED.includes(creg) || !info.inService) return creg;
   const where = `${info.accessTechnology ?? "service"}${info.operator ? ` on ${info.operator}` : ""}`;
   if (creg === "denied") {
     log.warnings.push(`+CREG says registration denied while ${command} reports ${where}: circuit-switched service refused, not counted as registered`);
+    return creg;
+  }
+  if (!trusted) {
+    log.warnings.push(`+CREG says ${creg} while ${command} reports ${where}: not counted as registered (modem.trustVendorRegistration is off)`);
     return creg;
   }
   const roaming = info.roaming ?? roamingBySite(imsi, info.operator ?? serving);
