@@ -16,7 +16,7 @@ import { ErrorCode, SimgateError, isModemGone, isSimgateError } from "../errors.
 import { silentLogger, withSimContext, type Logger } from "../log/logger.js";
 import type { BytePort } from "../transport/byte-port.js";
 import type { PortMap, PortView } from "./port-map.js";
-import type { DriverDescriptor } from "../../drivers/generic/index.js";
+import type { DriverDescriptor, SimUrc } from "../../drivers/generic/index.js";
 import { bringUpSim, learnNumber, type SimContext } from "./session-sim.js";
 import { SmsReceiver } from "./sms-receiver.js";
 import type { MessageAssembler, ReceivedPart } from "./sms-handoff.js";
@@ -278,7 +278,7 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
     if (driver !== previous) {
       for (const handle of this.#simUrcHandles.splice(0)) handle.remove();
       for (const urc of driver.simUrcs) {
-        this.#simUrcHandles.push(channel.registerUrc({ name: urc.name, pattern: urc.pattern, handler: () => this.#wake.wake() }));
+        this.#simUrcHandles.push(channel.registerUrc({ name: urc.name, pattern: urc.pattern, handler: ([line]) => this.#onSimUrc(channel, urc, line ?? "") }));
       }
       // A receiver started with another driver (its storage and +CNMI choices) starts again with this one.
       if (previous && this.#receiver) {
@@ -287,6 +287,21 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       }
     }
     if (log.warnings.length > 0) this.#log.debug({ warnings: log.warnings }, "module set-up warnings");
+  }
+
+  /**
+   * A driver's SIM URC: re-read the SIM now. One that says the card is gone takes the port
+   * off sale first, ahead of that `AT+CPIN?`: a module busy with a long command (USSD, a
+   * network scan) or hung answers it late or never, and the SIM must not stay on sale
+   * meanwhile. A wrong "removed" costs only the moment until the re-read says ready again.
+   */
+  #onSimUrc(channel: AtChannel, urc: SimUrc, line: string): void {
+    const port = this.#o.map.get(this.#o.id);
+    if (this.#channel === channel && port?.present && port.sim !== "absent" && urc.meaning(line) === "removed") {
+      this.#log.info({ urc: line, iccid: port.iccid }, "SIM removed (URC): off sale at once");
+      this.#o.map.update(this.#o.id, { sim: "absent" });
+    }
+    this.#wake.wake();
   }
 
   /** The module's settings again, without identifying it again: init, `+CNMI`, `+CREG=1`. */
