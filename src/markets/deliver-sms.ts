@@ -20,7 +20,14 @@ export async function deliverSms(delivery: MarketSmsDelivery, sms: HeldSms, opts
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
-  const req = await delivery.request(sms);
+  let req;
+  try {
+    req = await delivery.request(sms);
+  } catch (err) {
+    // The adapter cannot put this SMS in its protocol (a number that is not E.164, say):
+    // no attempt can ever succeed, so say so once instead of retrying for ever.
+    return { verdict: { kind: "terminal", token: `UNSENDABLE: ${err instanceof Error ? err.message : String(err)}` } };
+  }
   let answer: MarketAnswer;
   try {
     // fetch undoes a gzip-encoded answer by itself (Content-Encoding), as the family asks.
@@ -46,7 +53,8 @@ function parseJson(text: string): unknown {
 
 /** undici puts the socket error in `cause`; "fetch failed" alone says nothing. */
 function describe(err: unknown): string {
-  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   if (typeof cause?.code === "string") return cause.code === "ECONNREFUSED" ? "connection refused" : cause.code;
-  return err instanceof Error ? err.message : String(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return typeof cause?.message === "string" ? `${message}: ${cause.message}` : message;
 }
