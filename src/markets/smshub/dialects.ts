@@ -1,7 +1,8 @@
 /**
  * The SMSHUB agent protocol and the marketplaces that copied it, as data. One adapter
  * serves all of them; what differs between them is here and nowhere else. Every value
- * says where it comes from (docs/protocols/smshub.md has the wording and the sources):
+ * says where it comes from (docs/protocols/smshub.md#what-simgate-does-with-it has the
+ * table, the sections above it the wording and the sources):
  *  [C] the marketplace's own page says so, [R] taken from SMSHUB for a clone whose page
  *  we could not read on this point, [I] our choice where no page says anything.
  */

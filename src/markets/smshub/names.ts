@@ -1,8 +1,9 @@
 /**
  * Our ids ↔ the SMSHUB family's names: services (two-letter codes), countries and
- * operators. The defaults are below with their sources (docs/protocols/smshub.md,
- * "Names and codes"); every entry can be replaced or removed in the market's config
- * (config.ts `names`), so a correction from the marketplace's support needs no release.
+ * operators. The defaults are below with their sources
+ * (docs/protocols/smshub.md#names-and-codes); every entry can be replaced or removed in
+ * the market's config (config.ts `names`), so a correction from the marketplace's support
+ * needs no release.
  *
  * What is not named is not offered: a SIM whose country has no name, or a service without
  * a code, is left out of GET_SERVICES and an order naming something unknown gets
