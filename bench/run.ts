@@ -4,13 +4,16 @@
  * the machine it ran on. Numbers from one run are comparable with each other; across
  * machines (or on a busy shared one) compare the ratios, not the absolute values.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import { parseArgs } from "node:util";
 import type { BenchResult } from "./result.js";
 import { RELEASED_SECTIONS } from "./released-sections.js";
+
+/** docs/benchmarks.md from this line on is not rewritten by --write. */
+const KEPT_MARKER = "<!-- kept by bench/run.ts --write: sections measured by other scripts -->";
 
 interface Suite {
   name: string;
@@ -228,7 +231,11 @@ SIMGATE_BENCH_PROFILE=/tmp/prof node --import tsx bench/cost.ts cpu  # + where t
 SIMGATE_BENCH_BIN=/other/checkout/bin/simgate.js npm run bench -- --only liveness  # another build
 \`\`\`
 `;
-    writeFileSync(new URL("../docs/benchmarks.md", import.meta.url), doc);
+    const file = new URL("../docs/benchmarks.md", import.meta.url);
+    // Sections measured by other scripts (long campaigns) sit below this marker and are kept.
+    const previous = existsSync(file) ? readFileSync(file, "utf8") : "";
+    const kept = previous.includes(KEPT_MARKER) ? previous.slice(previous.indexOf(KEPT_MARKER)) : "";
+    writeFileSync(file, kept ? `${doc}\n${kept}` : doc);
     process.stderr.write("bench: wrote docs/benchmarks.md\n");
   }
 }

@@ -1,5 +1,5 @@
 /**
- * simgate's whole config: one zod schema (style.md §8.2 rule 10). Every key has a default
+ * simgate's whole config: one zod schema (docs/conventions.md#rule-10). Every key has a default
  * and a comment saying why; durations are in ms; objects are strict so a typo in a key is
  * an error instead of a silent fallback to the default. Parsed once by load.ts, then frozen.
  * The shipped config/simgate.example.yaml lists every key with these defaults (tested).
@@ -117,6 +117,26 @@ const push = z
     retryMs: ms(SECOND, 10 * MINUTE).default(10 * SECOND),
     /** Give up this long after the operation closed (Q15 suggests 30 min). */
     giveUpAfterCloseMs: ms(MINUTE, 7 * 24 * 60 * MINUTE).default(30 * MINUTE),
+    /**
+     * Wait this long for Onlinesim's answer. 30 s: Onlinesim has been seen taking more than
+     * 10 s to accept a PUSH_SMS; a deadline shorter than its processing gives up on attempts
+     * it then accepts, and the retry duplicates the SMS.
+     */
+    timeoutMs: ms(SECOND, 5 * MINUTE).default(30 * SECOND),
+    /**
+     * PUSH_SMS requests in flight at once (each SMS of one number still waits for the one
+     * before it). A crash can duplicate at most the requests in flight; 4 halves that bound
+     * against 8 and still drains a backlog of hundreds in seconds (docs/benchmarks.md).
+     */
+    concurrency: z.number().int().min(1).max(64).default(4),
+    /**
+     * Longest back-off step towards a failing PUSH_SMS URL: one probe per step (10 s, 20 s,
+     * +0–25 % jitter) instead of one request per queued SMS. 20 s: while Onlinesim is down
+     * about 3 requests a minute whatever the backlog, and once it is back the first SMS goes
+     * through within 25 s (a code the buyer waits for); longer steps save nothing worth that.
+     * Never below retryMs.
+     */
+    backoffMaxMs: ms(10 * SECOND, 30 * MINUTE).default(20 * SECOND),
   })
   .refine((p) => p.retryMs < p.giveUpAfterCloseMs, { message: "retryMs must be below giveUpAfterCloseMs", path: ["retryMs"] });
 
@@ -138,6 +158,12 @@ const v2 = z
     test: z.enum(["none", "test1", "test2"]).default("none"),
     /** operator = MCC+MNC with the real MNC length (5 or 6 digits), or force 5 (Q19). */
     operatorDigits: z.enum(["real", "5"]).default("real"),
+    /**
+     * Wait this long for an addMessage(s) answer. 30 s, as for PUSH_SMS: a batch given up on
+     * while Onlinesim still processes it is sent twice; a timed-out one is retried only after
+     * at least 10 s. (The idempotent list methods keep 10 s.)
+     */
+    timeoutMs: ms(SECOND, 5 * MINUTE).default(30 * SECOND),
   })
   .refine((v) => v.jitterMs < v.sendNumbersOnlineMs, { message: "jitterMs must be below sendNumbersOnlineMs", path: ["jitterMs"] });
 

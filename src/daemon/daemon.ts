@@ -37,6 +37,8 @@ import { logPortEvents } from "./event-log.js";
 import { routeLeftovers } from "./route-recovery.js";
 import { startSmsFlow } from "./sms-flow.js";
 import { daemonStatus } from "../http/admin/status-document.js";
+import { secretScrubber } from "../log/secrets.js";
+import { configSecrets } from "../config/redact.js";
 import { listen, type Listening } from "./listen.js";
 import { PartnerCounters } from "../http/partner/counters.js";
 
@@ -145,6 +147,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     log.info({ event: "partner-listening", url: partner.url, mode: config.onlinesim.mode }, "partner endpoint listening");
 
     let discovered = false;
+    // The generated admin token is a secret too: it is in no config, so it is added by hand.
+    const servedScrub = secretScrubber([...configSecrets(config), adminToken.token]);
     let adminApp: FastifyInstance | undefined;
     const adminListen = opts.adminListen ?? config.admin.listen;
     adminApp = await buildAdminServer({
@@ -157,7 +161,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         if (!writes.writable) return { ready: false, why: `state database writes are failing: ${writes.reason}` };
         return discovered ? { ready: true } : { ready: false, why: "first port discovery still running" };
       },
-      status: () => daemonStatus({ map, engine, outbound, store, startedAt, activationLifeMs: config.engine.activationLifeMs, names: config.engine.names }),
+      status: () => daemonStatus({ map, engine, outbound, store, startedAt, activationLifeMs: config.engine.activationLifeMs, names: config.engine.names, scrub: servedScrub }),
     });
     const admin = await listen(adminApp, adminListen, "admin listener");
     cleanups.push({ step: "close the admin listener", run: () => adminApp?.close() });

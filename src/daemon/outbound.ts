@@ -14,6 +14,8 @@ import type { PortMap } from "../modem/port-map.js";
 import type { Store } from "../store/index.js";
 import type { Config } from "../config/schema.js";
 import { AddMessagesBatcher, NumbersOnlinePublisher, PushSmsSender, V2Client, type LiveNumber } from "../outbound/index.js";
+import { secretScrubber } from "../log/secrets.js";
+import { configSecrets } from "../config/redact.js";
 import type { SmsStored } from "./sms-flow.js";
 import type { OutboundStats } from "../outbound/outbound-stats.js";
 
@@ -36,12 +38,14 @@ export function startOutbound(opts: { config: Readonly<Config>; key: string; sto
   const v1 = mode === "v1" || mode === "both";
   const v2 = mode === "v2" || mode === "both";
 
-  const push = v1 ? new PushSmsSender({ outbox: store.outbox, key, push: config.onlinesim.push, logger: log }) : undefined;
+  // Answers that echo our request would carry the key into logs, the store and the admin API.
+  const scrub = secretScrubber(configSecrets(config));
+  const push = v1 ? new PushSmsSender({ outbox: store.outbox, key, push: config.onlinesim.push, logger: log, scrub }) : undefined;
   let publisher: NumbersOnlinePublisher | undefined;
   let batcher: AddMessagesBatcher | undefined;
   const onPortEvent = (): void => publisher?.changed();
   if (v2) {
-    const client = new V2Client({ key, v2: config.onlinesim.v2, logger: log });
+    const client = new V2Client({ key, v2: config.onlinesim.v2, logger: log, scrub });
     const source = (): LiveNumber[] =>
       map
         .snapshot()

@@ -13,11 +13,10 @@
 import { fstatSync } from "node:fs";
 import { isatty } from "node:tty";
 import { formatJournalLine, formatPrettyLine, isLogFormat, type LogFormat } from "./format.js";
+import { secretScrubber } from "./secrets.js";
 
-export const REDACTED = "[redacted]";
-
-/** Secrets shorter than this are not scrubbed literally: they would mangle ordinary text. */
-export const MIN_SECRET_LENGTH = 6;
+// The scrubber lives in secrets.ts (shared with the senders, the store writes and the admin API).
+export { REDACTED, MIN_SECRET_LENGTH, secretScrubber } from "./secrets.js";
 
 export interface LineSink {
   write(chunk: string): unknown;
@@ -57,27 +56,6 @@ export function wantsColour(env: NodeJS.ProcessEnv = process.env, fd = 1): boole
   if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
   if (force === "0" || force === "false") return false;
   return isatty(fd) && env["TERM"] !== "dumb";
-}
-
-/**
- * Replaces every literal occurrence of the secrets, raw and as they appear inside a JSON
- * string, by `[redacted]`. Undefined, empty and very short secrets are ignored.
- */
-export function secretScrubber(secrets: readonly (string | null | undefined)[]): (text: string) => string {
-  const forms = new Set<string>();
-  for (const s of secrets) {
-    if (typeof s !== "string" || s.length < MIN_SECRET_LENGTH) continue;
-    forms.add(s);
-    forms.add(JSON.stringify(s).slice(1, -1));
-  }
-  // Longest first, so a secret that contains another is replaced whole.
-  const list = [...forms].sort((a, b) => b.length - a.length);
-  if (list.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const f of list) if (out.includes(f)) out = out.split(f).join(REDACTED);
-    return out;
-  };
 }
 
 /**

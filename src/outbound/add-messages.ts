@@ -1,6 +1,6 @@
 /**
  * v2 SMS forwarding from the durable queue (store/v2-messages.ts) with addMessages batches
- * (§3.7: Onlinesim recommends batches, e.g. every 5 s; Q25).
+ * (docs/protocols/onlinesim-v2.md#addmessages: Onlinesim recommends batches, e.g. every 5 s; Q25).
  *
  * Timing: at most one batch per v2.addMessagesBatchMs, but the first SMS after a quiet
  * period goes out at once (wake() flushes immediately when the last batch is older than the
@@ -14,12 +14,15 @@
  * hold back the others; a message refused on its own is retried every `rejectRetryMs`
  * (the list push may not have been accepted yet) and given up `giveUpAfterMs` after it was
  * received. 5xx/timeouts back off 1 s → 60 s, key/IP/account errors 10 s → 5 min, logged
- * at error with the remedy. Nothing is given up for transient or config errors: the queue is
+ * at error with the remedy. A request that timed out (v2.timeoutMs, 30 s, longer than
+ * Onlinesim's own processing) is retried only after at least 10 s: Onlinesim may still be
+ * storing that batch, and a batch sent again while it does is a batch of duplicates. One
+ * request is in flight at a time. Nothing is given up for transient or config errors: the queue is
  * durable, and the operator sees `pending` / `oldestPendingAgeMs` grow.
  */
 import type { Logger } from "../log/logger.js";
 import type { V2MessageItem, V2MessageRepository } from "../store/v2-messages.js";
-import { EarliestTimer } from "./earliest-timer.js";
+import { EarliestTimer, REAL_TIMERS, type Timers } from "./earliest-timer.js";
 import { Backoff, CONFIG_BACKOFF, TRANSIENT_BACKOFF } from "./backoff.js";
 import { describeV2Failure, type V2Client, type V2Failure } from "./v2-client.js";
 import { toMessageItem, type V2Config } from "./v2-payload.js";
@@ -30,6 +33,8 @@ export interface AddMessagesOptions {
   v2: V2Config;
   logger: Logger;
   clock?: () => number;
+  /** Timers for the batch window and retries (tests drive them by hand with `clock`). */
+  timers?: Timers;
   random?: () => number;
   /** Messages per addMessages request (default 200). */
   batchSize?: number;
@@ -56,6 +61,8 @@ export interface AddMessagesStats {
 }
 
 type State = "idle" | "running" | "stopping" | "stopped";
+/** Shortest wait after a timed-out request (Onlinesim's own retry period for a pushed SMS). */
+export const AFTER_TIMEOUT_MS = 10_000;
 /** lastError prefix of a message Onlinesim refused: such rows go out singly next time. */
 const REJECTED = "rejected: ";
 
@@ -67,7 +74,7 @@ export class AddMessagesBatcher {
   #state: State = "idle";
   #closed = false;
   #single = false;
-  readonly #timer = new EarliestTimer(() => this.#flush(), () => this.#o.clock());
+  readonly #timer: EarliestTimer;
   #inFlight: Promise<void> | null = null;
   #controller: AbortController | null = null;
   #again = false;
@@ -78,7 +85,8 @@ export class AddMessagesBatcher {
   #lastError: string | null = null;
 
   constructor(opts: AddMessagesOptions) {
-    this.#o = { clock: Date.now, random: Math.random, batchSize: 200, rejectRetryMs: 30_000, giveUpAfterMs: 30 * 60_000, stopTimeoutMs: 3_000, ...opts };
+    this.#o = { clock: Date.now, timers: REAL_TIMERS, random: Math.random, batchSize: 200, rejectRetryMs: 30_000, giveUpAfterMs: 30 * 60_000, stopTimeoutMs: 3_000, ...opts };
+    this.#timer = new EarliestTimer(() => this.#flush(), () => this.#o.clock(), this.#o.timers);
     this.#log = opts.logger.child({ component: "add-messages" });
     this.#transient = new Backoff({ ...TRANSIENT_BACKOFF, random: this.#o.random });
     this.#config = new Backoff({ ...CONFIG_BACKOFF, random: this.#o.random });
@@ -289,7 +297,9 @@ export class AddMessagesBatcher {
   #pause(rows: V2MessageItem[], method: "addMessages" | "addMessage", r: V2Failure, now: number): void {
     const slow = r.kind === "config" || r.kind === "not-found";
     const alreadyPaused = now < this.#pausedUntil;
-    const wait = alreadyPaused ? this.#pausedUntil - now : slow ? this.#config.next() : this.#transient.next();
+    const timedOut = r.kind === "transient" && r.timedOut === true;
+    const step = slow ? this.#config.next() : this.#transient.next();
+    const wait = alreadyPaused ? this.#pausedUntil - now : timedOut ? Math.max(AFTER_TIMEOUT_MS, step) : step;
     this.#pausedUntil = now + wait;
     this.#counts.failedAttempts++;
     this.#lastError = `${method}: ${r.error}`;

@@ -4,29 +4,41 @@
  * loops use it so a retry schedule, a batch window and a wake-up never stack timers.
  * Unref'd: pending retries alone must not keep an otherwise finished process alive.
  */
+
+/** Where timers come from: the real ones, or a test's hand-driven clock. */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const REAL_TIMERS: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export class EarliestTimer {
-  #timer: NodeJS.Timeout | undefined;
+  #timer: unknown;
   #at = Infinity;
 
   constructor(
     private readonly fire: () => void,
     private readonly clock: () => number,
+    private readonly timers: Timers = REAL_TIMERS,
   ) {}
 
   arm(at: number): void {
     if (this.#timer && this.#at <= at) return;
     this.clear();
     this.#at = at;
-    this.#timer = setTimeout(() => {
+    this.#timer = this.timers.setTimeout(() => {
       this.#timer = undefined;
       this.#at = Infinity;
       this.fire();
     }, Math.max(0, at - this.clock()));
-    this.#timer.unref();
   }
 
   clear(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer) this.timers.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#at = Infinity;
   }

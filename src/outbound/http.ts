@@ -1,8 +1,14 @@
 /**
  * One HTTP exchange with Onlinesim: JSON out, text (and JSON when it parses) back, a
  * per-request deadline, and every failure turned into a short string instead of a throw.
- * Headers per §1.2/§1.4: `Content-Type: application/json; charset=utf-8` and a User-Agent.
+ * Headers per docs/protocols/onlinesim.md#business-rules/docs/protocols/onlinesim.md#content-type: `Content-Type: application/json; charset=utf-8` and a User-Agent.
+ *
+ * Secrets: an answer may echo our request (the key in the body, the Bearer header). With
+ * `scrub`, the whole answer and every error text are scrubbed HERE, before anything is cut
+ * to length (a cut could leave half a key no scrubber recognises) and before any caller
+ * can log, keep or store them.
  */
+import type { Scrub } from "../log/secrets.js";
 
 import { VERSION } from "../package-info.js";
 
@@ -16,7 +22,16 @@ export interface HttpAnswer {
   json: unknown;
 }
 
-export type HttpResult = { ok: true; answer: HttpAnswer } | { ok: false; error: string; /** stop() cut it short: not Onlinesim's fault. */ aborted: boolean };
+export type HttpResult =
+  | { ok: true; answer: HttpAnswer }
+  | {
+      ok: false;
+      error: string;
+      /** stop() cut it short: not Onlinesim's fault. */
+      aborted: boolean;
+      /** The deadline passed: Onlinesim may still be processing the request. */
+      timedOut: boolean;
+    };
 
 export interface HttpRequest {
   url: string;
@@ -26,6 +41,8 @@ export interface HttpRequest {
   timeoutMs: number;
   /** Aborts the request (stop()). */
   signal?: AbortSignal;
+  /** Applied to the answer text and error texts before anything else sees them. */
+  scrub?: Scrub;
 }
 
 export const USER_AGENT = `simgate/${VERSION}`;
@@ -34,6 +51,7 @@ const MAX_BODY_CHARS = 4_096;
 export async function requestJson(fetchFn: FetchFn, req: HttpRequest): Promise<HttpResult> {
   const deadline = AbortSignal.timeout(req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+  const scrub = req.scrub ?? ((t: string) => t);
   try {
     const res = await fetchFn(req.url, {
       method: req.method ?? "POST",
@@ -41,12 +59,12 @@ export async function requestJson(fetchFn: FetchFn, req: HttpRequest): Promise<H
       ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
       signal,
     });
-    const text = (await res.text()).slice(0, MAX_BODY_CHARS);
+    const text = scrub(await res.text()).slice(0, MAX_BODY_CHARS);
     return { ok: true, answer: { status: res.status, text, json: parseJson(text) } };
   } catch (err) {
-    if (req.signal?.aborted) return { ok: false, error: "aborted (stopping)", aborted: true };
-    if (deadline.aborted) return { ok: false, error: `timeout after ${req.timeoutMs} ms`, aborted: false };
-    return { ok: false, error: describeFetchError(err), aborted: false };
+    if (req.signal?.aborted) return { ok: false, error: "aborted (stopping)", aborted: true, timedOut: false };
+    if (deadline.aborted) return { ok: false, error: `timeout after ${req.timeoutMs} ms`, aborted: false, timedOut: true };
+    return { ok: false, error: scrub(describeFetchError(err)), aborted: false, timedOut: false };
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * PUSH_SMS / PUSH_SMS (RENT) on the wire (§2.7, §2.8): the request body built from an
+ * PUSH_SMS / PUSH_SMS (RENT) on the wire (docs/protocols/onlinesim-v1.md#push_sms, docs/protocols/onlinesim-v1.md#push_sms-rent): the request body built from an
  * outbox row, and the verdict on Onlinesim's answer (Q14, Q15).
  *
  * smsId (Q12): `activationId` sends the activation id (the literal docs: "operation ID
@@ -15,7 +15,7 @@ import { excerpt, type HttpAnswer } from "./http.js";
 
 export type PushConfig = Config["onlinesim"]["push"];
 
-/** Rent activations go to push.rentUrl with `service: "RENT"` (§2.8). */
+/** Rent activations go to push.rentUrl with `service: "RENT"` (docs/protocols/onlinesim-v1.md#push_sms-rent). */
 export function isRentService(service: string): boolean {
   return service.toLowerCase() === "rent";
 }
@@ -44,8 +44,11 @@ export type PushVerdict =
   | { kind: "terminal"; token: string }
   /** Wrong/missing key and friends: the operator must act (config-errors.ts). */
   | { kind: "config"; code: ConfigErrorCode; status: number }
-  /** 5xx, other errors, unexpected answers: again after push.retryMs. */
-  | { kind: "retry"; error: string };
+  /**
+   * Not accepted: again after push.retryMs. `transient` = Onlinesim is not serving (5xx,
+   * 408, 429, no answer): the destination backs off; otherwise only this SMS was refused.
+   */
+  | { kind: "retry"; error: string; transient: boolean };
 
 const TOKEN = /^[A-Z][A-Z0-9_]*$/;
 /** Bare text answers that mean "accepted". */
@@ -87,15 +90,15 @@ export function classifyPushAnswer(answer: HttpAnswer, terminalErrors: ReadonlyS
   if (config) return { kind: "config", code: config, status: answer.status };
   const { status } = answer;
   const describe = () => `HTTP ${status}${answer.text.trim() ? `: ${excerpt(answer.text)}` : ""}`;
-  if (status < 200 || status > 299) return { kind: "retry", error: describe() };
+  if (status < 200 || status > 299) return { kind: "retry", error: describe(), transient: status >= 500 || status === 408 || status === 429 };
   const j = answer.json;
   if (j && typeof j === "object" && !Array.isArray(j)) {
     const o = j as Record<string, unknown>;
     if (o["status"] === "SUCCESS" || o["response"] === 1 || o["response"] === "1") return { kind: "delivered" };
-    if (o["status"] !== undefined || o["error"] !== undefined || o["response"] !== undefined) return { kind: "retry", error: describe() };
+    if (o["status"] !== undefined || o["error"] !== undefined || o["response"] !== undefined) return { kind: "retry", error: describe(), transient: false };
     return { kind: "delivered" };
   }
   const bare = typeof j === "string" ? j.trim() : j === undefined ? answer.text.trim() : "";
-  if (TOKEN.test(bare) && !OK_WORDS.has(bare)) return { kind: "retry", error: describe() };
+  if (TOKEN.test(bare) && !OK_WORDS.has(bare)) return { kind: "retry", error: describe(), transient: false };
   return { kind: "delivered" };
 }

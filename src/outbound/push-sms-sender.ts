@@ -1,28 +1,45 @@
 /**
- * PUSH_SMS delivery from the durable outbox (§2.7, §2.8, Q12–Q16).
+ * PUSH_SMS delivery from the durable outbox (docs/protocols/onlinesim-v1.md#push_sms, docs/protocols/onlinesim-v1.md#push_sms-rent, Q12–Q16).
  *
- * Loop: `wake()` (a row was just queued) or a timer (a retry came due) schedules one
- * pump on the microtask queue, so a burst of wakes in one turn is one pump and a single
- * SMS goes out in the same event-loop turn it was queued — no polling delay. A pump reads
- * the due rows (one indexed SELECT, no write), starts up to `concurrency` POSTs for rows
- * not already in flight, and arms one timer for the next retry. Nothing is written before
- * a POST; each answer costs exactly one committed UPDATE (markDelivered / markAttempt /
- * markGaveUp), so the hot path fsyncs once per SMS, after Onlinesim answered.
+ * Loop: `wake()` (a row was just queued) or a timer (a retry or a probe came due) schedules
+ * one pump on the microtask queue, so a burst of wakes in one turn is one pump and a single
+ * SMS goes out in the same event-loop turn it was queued — no polling delay. A pump records
+ * the answers that came back since the last one, picks the rows to send (the oldest due SMS
+ * of each number, oldest first, never a row or a number already in flight) and records them
+ * as sent, all in ONE committed transaction, and only then starts the POSTs. An answer
+ * schedules a pump, so it is on disk a microtask later, together with the attempts it made
+ * room for: about one fsync per SMS while a backlog drains.
  *
- * Verdicts (push-sms-payload.ts): delivered → markDelivered; a terminal token
- * (push.terminalErrors) → markGaveUp; anything else → markAttempt, next try after
- * push.retryMs (Onlinesim's documented 10 s). A row whose activation closed more than
- * push.giveUpAfterCloseMs ago is given up ("expired") instead of being sent again.
- * Key/IP/account errors (config-errors.ts) pause the whole sender with a backoff capped at
- * 5 min and a loud error log; after the pause one row goes out alone as a probe.
+ * Duplicates. Delivery is at-least-once: an attempt Onlinesim accepted whose answer we never
+ * recorded (a crash, stop() cutting it short) goes out again. The bookkeeping keeps that to
+ * the attempts really in flight:
+ *  - a row is never in flight twice, and the deadline (push.timeoutMs, 30 s) is longer than
+ *    Onlinesim's own processing, so a slow answer is waited for, not raced by a retry;
+ *  - a timed-out attempt counts as a failure of the destination: its SMS goes out again only
+ *    after a back-off step (≥ push.retryMs);
+ *  - because each attempt is committed before it leaves, the rows that were in flight at a
+ *    crash are known at the next start (`inFlightAtStart`). They are resent one at a time,
+ *    before anything else, so a second crash in that phase can repeat at most one of them;
+ *  - at most push.concurrency requests are in flight at once (4 by default): a crash can
+ *    duplicate at most that many SMS.
  *
- * Delivery is at-least-once: a POST that Onlinesim accepted but whose answer never
- * arrived (timeout, stop() cutting it short, crash before markDelivered) is sent again.
+ * Back-off (destination-gate.ts): per URL (PUSH_SMS, PUSH_SMS (RENT)). When Onlinesim does
+ * not answer (refused, timeout, 5xx, 408/429) or refuses the key/IP/account, the URL closes:
+ * one probe (the oldest SMS) per step, 10 s → 20 s (+ jitter), instead of one request per
+ * queued SMS every 10 s. The first real answer opens it and the backlog drains oldest first
+ * at full concurrency. Terminal tokens (push.terminalErrors) stop a row at once; a refusal
+ * of one SMS (other 4xx, an unknown error token) retries that row after push.retryMs
+ * without closing the URL. A row whose activation closed more than push.giveUpAfterCloseMs
+ * ago is given up ("expired") instead of being sent again.
+ *
+ * Secrets: every answer and error text passes `scrub` (the configured key and token, and
+ * credential fields in echoed requests) in http.ts before it is logged, kept or stored.
  */
 import type { Logger } from "../log/logger.js";
+import type { Scrub } from "../log/secrets.js";
 import type { DueDelivery, DueFilter, OutboxRepository } from "../store/outbox.js";
-import { EarliestTimer } from "./earliest-timer.js";
-import { Backoff, CONFIG_BACKOFF } from "./backoff.js";
+import { EarliestTimer, REAL_TIMERS, type Timers } from "./earliest-timer.js";
+import { DestinationGate, type GateOutcome, type GateTicket } from "./destination-gate.js";
 import { CONFIG_ERROR_REMEDIES } from "./config-errors.js";
 import { requestJson, type FetchFn } from "./http.js";
 import { buildPushSms, classifyPushAnswer, isRentService, type PushConfig, type PushVerdict } from "./push-sms-payload.js";
@@ -35,13 +52,17 @@ export interface PushSmsSenderOptions {
   logger: Logger;
   fetch?: FetchFn;
   clock?: () => number;
-  /** Per-request timeout (default 10 s). */
+  /** Timers for retries and probes (tests drive them by hand with `clock`). */
+  timers?: Timers;
+  /** Per-request timeout (default push.timeoutMs). */
   timeoutMs?: number;
-  /** POSTs in flight at once (default 8). A row is never in flight twice. */
+  /** POSTs in flight at once (default push.concurrency). A row is never in flight twice. */
   concurrency?: number;
   /** How long stop() waits for in-flight POSTs before aborting them (default 3 s). */
   stopTimeoutMs?: number;
   random?: () => number;
+  /** Scrubs secrets out of answers and error texts (default: none). */
+  scrub?: Scrub;
 }
 
 export interface PushSmsStats {
@@ -52,44 +73,60 @@ export interface PushSmsStats {
   oldestPendingAgeMs: number | null;
   lastError: string | null;
   inFlight: number;
-  /** Epoch ms until which a key/IP/account error pauses sending, or null. */
+  /** Epoch ms of the next probe of a failing URL (backing off), or null while every URL answers. */
   pausedUntil: number | null;
+  /** Rows left from a crash whose attempt may have reached Onlinesim: being resent one at a time. */
+  resending: number;
 }
 
 type State = "idle" | "running" | "stopping" | "stopped";
+type Kind = "sms" | "rent";
+const KINDS: readonly Kind[] = ["sms", "rent"];
+const FILTER: Record<Kind, DueFilter> = { sms: { rent: false }, rent: { rent: true } };
+
+interface Flight {
+  kind: Kind;
+  activationId: number;
+  done: Promise<void>;
+}
 
 export class PushSmsSender {
   readonly #o: Required<Omit<PushSmsSenderOptions, "fetch">> & { fetch: FetchFn };
   readonly #terminal: ReadonlySet<string>;
   readonly #log: Logger;
-  readonly #configBackoff: Backoff;
+  readonly #gates: Record<Kind, DestinationGate>;
   #state: State = "idle";
   /** stop() has given up waiting: answers that still arrive are not recorded. */
   #closed = false;
   #pumpQueued = false;
-  readonly #timer = new EarliestTimer(() => this.#schedulePump(), () => this.#o.clock());
-  readonly #inFlight = new Map<number, Promise<void>>();
+  readonly #timer: EarliestTimer;
+  readonly #inFlight = new Map<number, Flight>();
+  /** Outcomes of answers, written by the next pump (one transaction with the attempts it starts). */
+  readonly #answers: Array<() => void> = [];
   readonly #controllers = new Set<AbortController>();
-  #pausedUntil = 0;
-  /** After a config pause: one row at a time until an answer that is not a config error. */
-  #probing = false;
-  readonly #warnedUnconfigured = new Set<"sms" | "rent">();
+  /** Rows in flight at the last crash (or aborted stop), resent one at a time first. */
+  readonly #resend = new Set<number>();
+  readonly #warnedUnconfigured = new Set<Kind>();
   readonly #counts = { delivered: 0, failedAttempts: 0, gaveUp: 0 };
   #lastError: string | null = null;
 
   constructor(opts: PushSmsSenderOptions) {
     this.#o = {
-      timeoutMs: 10_000,
-      concurrency: 8,
+      timeoutMs: opts.push.timeoutMs,
+      concurrency: opts.push.concurrency,
       stopTimeoutMs: 3_000,
       clock: Date.now,
+      timers: REAL_TIMERS,
       random: Math.random,
+      scrub: (t: string) => t,
       ...opts,
       fetch: opts.fetch ?? fetch,
     };
     this.#terminal = new Set(opts.push.terminalErrors);
     this.#log = opts.logger.child({ component: "push-sms" });
-    this.#configBackoff = new Backoff({ ...CONFIG_BACKOFF, random: this.#o.random });
+    const gate = () => new DestinationGate({ floorMs: opts.push.retryMs, maxMs: opts.push.backoffMaxMs, random: this.#o.random });
+    this.#gates = { sms: gate(), rent: gate() };
+    this.#timer = new EarliestTimer(() => this.#schedulePump(), () => this.#o.clock(), this.#o.timers);
   }
 
   /** Begin delivering everything due, including rows left from before a restart. */
@@ -97,6 +134,7 @@ export class PushSmsSender {
     if (this.#state !== "idle") return;
     this.#state = "running";
     this.#warnUnconfigured();
+    this.#loadResend();
     this.#schedulePump();
   }
 
@@ -116,18 +154,19 @@ export class PushSmsSender {
     }
     this.#state = "stopping";
     this.#timer.clear();
-    const settled = Promise.allSettled([...this.#inFlight.values()]).then(() => true);
+    const settled = Promise.allSettled([...this.#inFlight.values()].map((f) => f.done)).then(() => true);
     let graceTimer: NodeJS.Timeout | undefined;
     const grace = new Promise<false>((resolve) => {
       graceTimer = setTimeout(() => resolve(false), this.#o.stopTimeoutMs);
     });
     const finished = await Promise.race([settled, grace]);
     clearTimeout(graceTimer);
+    this.#recordAnswers();
     this.#closed = true;
     if (!finished) {
-      this.#log.warn({ inFlight: this.#inFlight.size }, "PUSH_SMS still in flight at stop: aborted, they stay queued and go out again after restart");
+      this.#log.warn({ inFlight: this.#inFlight.size }, "PUSH_SMS still in flight at stop: aborted, they stay queued and go out again (one at a time) after restart");
       for (const c of this.#controllers) c.abort();
-      await Promise.allSettled([...this.#inFlight.values()]);
+      await Promise.allSettled([...this.#inFlight.values()].map((f) => f.done));
     }
     this.#state = "stopped";
   }
@@ -142,13 +181,15 @@ export class PushSmsSender {
       // The store may be closed already (after stop()); the counters below are still meaningful.
     }
     const now = this.#o.clock();
+    const probes = KINDS.map((k) => this.#gates[k].nextProbeAt).filter((t): t is number => t !== null && t > now);
     return {
       ...this.#counts,
       pending,
       oldestPendingAgeMs,
       lastError: this.#lastError,
       inFlight: this.#inFlight.size,
-      pausedUntil: this.#pausedUntil > now ? this.#pausedUntil : null,
+      pausedUntil: probes.length > 0 ? Math.min(...probes) : null,
+      resending: this.#resend.size,
     };
   }
 
@@ -163,52 +204,153 @@ export class PushSmsSender {
     });
   }
 
-  /** Which rows have a URL to go to; null = none. */
-  #filter(): DueFilter | null {
-    const { url, rentUrl } = this.#o.push;
-    if (url && rentUrl) return {};
-    if (url) return { rent: false };
-    if (rentUrl) return { rent: true };
-    return null;
+  /** URL kinds that have a URL: rows of the others stay queued. */
+  #configured(): Kind[] {
+    return KINDS.filter((k) => (k === "rent" ? this.#o.push.rentUrl : this.#o.push.url) !== undefined);
+  }
+
+  #kindOf(row: Pick<DueDelivery, "service">): Kind {
+    return isRentService(row.service) ? "rent" : "sms";
+  }
+
+  /** The rows an earlier run left in flight: they may have reached Onlinesim, so they go first and alone. */
+  #loadResend(): void {
+    let rows: DueDelivery[];
+    try {
+      rows = this.#configured().flatMap((k) => this.#o.outbox.inFlightAtStart(FILTER[k]));
+    } catch (err) {
+      this.#storeError("reading the outbox", err);
+      return;
+    }
+    for (const r of rows) this.#resend.add(r.id);
+    if (rows.length > 0) {
+      this.#log.warn(
+        { event: "push-resend-in-flight", count: rows.length, outboxIds: rows.map((r) => r.id).slice(0, 20) },
+        `${rows.length} PUSH_SMS were in flight when simgate last stopped: resending them one at a time first (Onlinesim may have accepted them already and see them twice)`,
+      );
+    }
   }
 
   #pump(): void {
-    if (this.#state !== "running") return;
-    const filter = this.#filter();
-    if (!filter) return; // nothing configured: rows stay queued (warned at start)
-    const now = this.#o.clock();
-    if (now < this.#pausedUntil) {
-      this.#armTimer(this.#pausedUntil);
+    if (this.#state !== "running") {
+      this.#recordAnswers(); // answers that arrive while stop() waits are still recorded
       return;
     }
-    const slots = (this.#probing ? 1 : this.#o.concurrency) - this.#inFlight.size;
-    if (slots > 0) {
-      let rows: DueDelivery[];
+    const now = this.#o.clock();
+    const answers = this.#answers.splice(0);
+    let picked: DueDelivery[] = [];
+    try {
+      this.#o.outbox.transaction(() => {
+        this.#record(answers);
+        picked = this.#resend.size > 0 ? this.#pickResend(now) : this.#pickAll(now);
+        // Committed before any request leaves: after a crash these are the only rows that can repeat.
+        this.#o.outbox.markSending(
+          picked.map((r) => r.id),
+          now,
+        );
+      });
+    } catch (err) {
+      // Nothing was committed: keep the answers for the next try (else a delivered SMS would look due again).
+      this.#answers.unshift(...answers);
+      this.#storeError("recording PUSH_SMS answers and attempts", err);
+      this.#timer.arm(now + this.#o.push.retryMs); // a store that failed once (disk full) is tried again
+      return;
+    }
+    for (const row of picked) this.#send(row);
+    this.#armNext(now);
+  }
+
+  /** Write the answers' outcomes now (stop()). */
+  #recordAnswers(): void {
+    const answers = this.#answers.splice(0);
+    if (answers.length === 0) return;
+    try {
+      this.#o.outbox.transaction(() => this.#record(answers));
+    } catch (err) {
+      // Not recorded: those rows stay "in flight" in the store and are resent first at the next start.
+      this.#storeError("recording PUSH_SMS answers", err);
+    }
+  }
+
+  /** One answer's failed write does not cost the others theirs. */
+  #record(answers: ReadonlyArray<() => void>): void {
+    for (const record of answers) {
       try {
-        rows = this.#o.outbox.due(now, slots + this.#inFlight.size, filter);
+        record();
       } catch (err) {
-        this.#storeError("reading the outbox", err);
-        return;
-      }
-      let started = 0;
-      for (const row of rows) {
-        if (started >= slots) break;
-        if (this.#inFlight.has(row.id)) continue;
-        if (this.#expired(row, now)) {
-          this.#giveUp(row, `expired: activation ${row.activationId} closed more than ${this.#o.push.giveUpAfterCloseMs} ms ago${row.lastError ? ` (last error: ${row.lastError})` : ""}`, now);
-          continue;
-        }
-        this.#send(row);
-        started++;
+        this.#storeError("recording a PUSH_SMS answer", err);
       }
     }
-    // Rows due now are in flight or wait for a slot (a settle re-pumps); the timer is for later retries.
+  }
+
+  /** What both URLs may send now: the concurrency limit is for the two together. */
+  #pickAll(now: number): DueDelivery[] {
+    const concurrency = this.#o.concurrency;
+    const out: DueDelivery[] = [];
+    for (const kind of this.#configured()) out.push(...this.#pick(kind, now, concurrency, concurrency - this.#inFlight.size - out.length));
+    return out;
+  }
+
+  /** Up to the URL's allowance (and `budget`): the oldest due SMS of numbers with nothing in flight. */
+  #pick(kind: Kind, now: number, concurrency: number, budget: number): DueDelivery[] {
+    const inFlight = [...this.#inFlight.values()].filter((f) => f.kind === kind).length;
+    const allowance = Math.min(this.#gates[kind].allowance(now, inFlight, concurrency), budget);
+    if (allowance <= 0) return [];
+    const busy = new Set([...this.#inFlight.values()].map((f) => f.activationId));
+    // Each in-flight row heads its number's queue and comes back here; expired rows are skipped too.
+    const rows = this.#o.outbox.nextToSend(now, allowance + this.#inFlight.size + 16, FILTER[kind]);
+    const out: DueDelivery[] = [];
+    for (const row of rows) {
+      if (out.length >= allowance) break;
+      if (this.#inFlight.has(row.id) || busy.has(row.activationId)) continue;
+      if (this.#expired(row, now)) {
+        this.#giveUp(row, this.#expiredReason(row, row.lastError), now);
+        continue;
+      }
+      busy.add(row.activationId);
+      out.push(row);
+    }
+    return out;
+  }
+
+  /** One row of the crash leftovers at a time, oldest first, and nothing else meanwhile. */
+  #pickResend(now: number): DueDelivery[] {
+    if (this.#inFlight.size > 0) return [];
+    const rows = this.#configured()
+      .flatMap((k) => this.#o.outbox.inFlightAtStart(FILTER[k]))
+      .sort((a, b) => a.id - b.id);
+    const pending = new Set(rows.map((r) => r.id));
+    for (const id of this.#resend) if (!pending.has(id)) this.#resend.delete(id); // settled meanwhile
+    for (const row of rows) {
+      if (!this.#resend.has(row.id)) continue;
+      if (this.#expired(row, now)) {
+        this.#resend.delete(row.id);
+        this.#giveUp(row, this.#expiredReason(row, row.lastError), now);
+        continue;
+      }
+      if (this.#gates[this.#kindOf(row)].allowance(now, 0, 1) === 0) continue;
+      return [row];
+    }
+    if (this.#resend.size === 0) this.#schedulePump(); // leftovers done: the normal flow may start
+    return [];
+  }
+
+  /** One timer for the next retry or probe. Rows due now wait for a slot: a settle re-pumps. */
+  #armNext(now: number): void {
     try {
-      const next = this.#o.outbox.nextDueAfter(now, filter);
-      if (next !== null) this.#armTimer(next);
+      for (const kind of this.#configured()) {
+        const probeAt = this.#gates[kind].nextProbeAt;
+        if (probeAt !== null && probeAt > now) this.#timer.arm(probeAt);
+        const next = this.#o.outbox.nextDueAfter(now, FILTER[kind]);
+        if (next !== null) this.#timer.arm(next);
+      }
     } catch (err) {
       this.#storeError("reading the outbox", err);
     }
+  }
+
+  #expiredReason(row: DueDelivery, lastError: string | null): string {
+    return `expired: activation ${row.activationId} closed more than ${this.#o.push.giveUpAfterCloseMs} ms ago${lastError ? ` (last error: ${lastError})` : ""}`;
   }
 
   #expired(row: DueDelivery, now: number): boolean {
@@ -216,45 +358,48 @@ export class PushSmsSender {
   }
 
   #send(row: DueDelivery): void {
+    const kind = this.#kindOf(row);
     const controller = new AbortController();
     this.#controllers.add(controller);
-    const done = this.#deliver(row, controller.signal).finally(() => {
+    const ticket = this.#gates[kind].begin(this.#o.clock());
+    const done = this.#deliver(row, kind, ticket, controller.signal).finally(() => {
       this.#controllers.delete(controller);
       this.#inFlight.delete(row.id);
+      this.#resend.delete(row.id);
       this.#schedulePump();
     });
-    this.#inFlight.set(row.id, done);
+    this.#inFlight.set(row.id, { kind, activationId: row.activationId, done });
   }
 
-  async #deliver(row: DueDelivery, signal: AbortSignal): Promise<void> {
-    const rent = isRentService(row.service);
-    const url = rent ? this.#o.push.rentUrl : this.#o.push.url;
-    if (!url) return; // filtered out by #filter(); kept for the type checker
+  async #deliver(row: DueDelivery, kind: Kind, ticket: GateTicket, signal: AbortSignal): Promise<void> {
+    const url = kind === "rent" ? this.#o.push.rentUrl : this.#o.push.url;
+    if (!url) return; // only configured kinds are picked; kept for the type checker
     const body = buildPushSms(row, this.#o.key, this.#o.push);
     const sentAt = this.#o.clock();
     const result = await requestJson(this.#o.fetch, {
       url,
       body,
-      // One copy of the docs lists the Bearer header as required (§2.7); the key is in the body anyway.
+      // One copy of the docs lists the Bearer header as required (docs/protocols/onlinesim-v1.md#push_sms); the key is in the body anyway.
       headers: { authorization: `Bearer ${this.#o.key}` },
       timeoutMs: this.#o.timeoutMs,
       signal,
+      scrub: this.#o.scrub,
     });
-    if (this.#closed) return; // stop() gave up on us: the row stays queued for the next start
+    if (this.#closed) return; // stop() gave up on us: the row stays queued (and in flight) for the next start
     const now = this.#o.clock();
-    const verdict: PushVerdict = result.ok ? classifyPushAnswer(result.answer, this.#terminal) : { kind: "retry", error: result.error };
-    const ctx = { outboxId: row.id, activationId: row.activationId, smsId: body.smsId, attempt: row.attempts + 1, rent, ms: now - sentAt };
-    try {
-      this.#apply(row, verdict, ctx, now);
-    } catch (err) {
-      this.#storeError(`recording PUSH_SMS ${row.id}`, err);
-    }
+    const verdict: PushVerdict = result.ok ? classifyPushAnswer(result.answer, this.#terminal) : { kind: "retry", error: result.error, transient: true };
+    const ctx = { outboxId: row.id, activationId: row.activationId, smsId: body.smsId, attempt: row.attempts + 1, rent: kind === "rent", ms: now - sentAt };
+    // Written by the pump this answer schedules (#send), before it reads what to send next.
+    this.#answers.push(() => this.#apply(row, kind, ticket, verdict, ctx, now));
   }
 
-  #apply(row: DueDelivery, verdict: PushVerdict, ctx: Record<string, unknown>, now: number): void {
-    if (verdict.kind !== "config") {
-      this.#configBackoff.reset();
-      this.#probing = false;
+  #apply(row: DueDelivery, kind: Kind, ticket: GateTicket, verdict: PushVerdict, ctx: Record<string, unknown>, now: number): void {
+    const outcome: GateOutcome = verdict.kind === "config" ? "config" : verdict.kind === "retry" && verdict.transient ? "unreachable" : "answered";
+    const gate = this.#gates[kind];
+    const failuresBefore = gate.failures;
+    const step = gate.settle(ticket, outcome, now);
+    if (!step && failuresBefore > 0) {
+      this.#log.info({ ...ctx, failures: failuresBefore, event: "push-url-answers" }, `PUSH_SMS${kind === "rent" ? " (RENT)" : ""} answers again after ${failuresBefore} failed attempts: sending the queue, oldest first`);
     }
     switch (verdict.kind) {
       case "delivered":
@@ -266,61 +411,62 @@ export class PushSmsSender {
         this.#log.warn({ ...ctx, error: verdict.token }, `PUSH_SMS refused with ${verdict.token}: not sent again`);
         return;
       case "config": {
-        // Answers to POSTs that were already in flight when the first one came back do not escalate the pause.
-        const alreadyPaused = now < this.#pausedUntil;
-        const waitMs = alreadyPaused ? this.#pausedUntil - now : this.#configBackoff.next();
-        this.#pausedUntil = now + waitMs;
-        this.#probing = true;
         const error = `${verdict.code} (HTTP ${verdict.status})`;
-        this.#fail(row, error, now + Math.max(waitMs, this.#o.push.retryMs), now);
-        if (!alreadyPaused) {
+        this.#fail(row, error, now);
+        if (step?.escalated) {
           this.#log.error(
-            { ...ctx, error: verdict.code, status: verdict.status, retryInMs: waitMs },
-            `PUSH_SMS ${verdict.code}: ${CONFIG_ERROR_REMEDIES[verdict.code]}; pausing PUSH_SMS for ${Math.round(waitMs / 1000)} s`,
+            { ...ctx, error: verdict.code, status: verdict.status, retryInMs: step.waitMs },
+            `PUSH_SMS ${verdict.code}: ${CONFIG_ERROR_REMEDIES[verdict.code]}; pausing PUSH_SMS for ${Math.round(step.waitMs / 1000)} s`,
           );
         }
         return;
       }
       case "retry":
-        this.#fail(row, verdict.error, now + this.#o.push.retryMs, now);
-        // The first failure of a row is worth a warning; the retries of a known outage are not.
-        this.#log[row.attempts === 0 ? "warn" : "debug"]({ ...ctx, error: verdict.error, retryInMs: this.#o.push.retryMs }, "PUSH_SMS failed, will retry");
+        this.#fail(row, verdict.error, now);
+        if (step?.escalated) {
+          // The first failure, then each failed probe: one line per back-off step, not per SMS.
+          this.#log[failuresBefore === 0 ? "warn" : "debug"](
+            { ...ctx, error: verdict.error, retryInMs: step.waitMs, failures: gate.failures, event: "push-backoff" },
+            `PUSH_SMS failed (${verdict.error}): backing off, next try in ${Math.round(step.waitMs / 1000)} s with one SMS`,
+          );
+        } else if (!step) {
+          this.#log[row.attempts === 0 ? "warn" : "debug"]({ ...ctx, error: verdict.error, retryInMs: this.#o.push.retryMs }, "PUSH_SMS refused, will retry this SMS");
+        }
         return;
     }
   }
 
-  #fail(row: DueDelivery, error: string, nextTryAt: number, now: number): void {
-    this.#lastError = error;
+  /** A failed attempt: this SMS again no sooner than push.retryMs (Onlinesim's period); the gate paces the URL. */
+  #fail(row: DueDelivery, error: string, now: number): void {
+    const clean = this.#o.scrub(error);
+    this.#lastError = clean;
     this.#counts.failedAttempts++;
     if (this.#expired(row, now)) {
-      this.#giveUp(row, `expired: activation ${row.activationId} closed more than ${this.#o.push.giveUpAfterCloseMs} ms ago (last error: ${error})`, now);
+      this.#giveUp(row, this.#expiredReason(row, clean), now);
       return;
     }
-    this.#o.outbox.markAttempt(row.id, error, nextTryAt);
+    this.#o.outbox.markAttempt(row.id, clean, now + this.#o.push.retryMs);
   }
 
   #giveUp(row: DueDelivery, reason: string, now: number): void {
+    const clean = this.#o.scrub(reason);
     try {
-      if (this.#o.outbox.markGaveUp(row.id, reason, now)) this.#counts.gaveUp++;
+      if (this.#o.outbox.markGaveUp(row.id, clean, now)) this.#counts.gaveUp++;
     } catch (err) {
       this.#storeError(`giving up PUSH_SMS ${row.id}`, err);
       return;
     }
-    if (reason.startsWith("expired")) this.#log.warn({ outboxId: row.id, activationId: row.activationId, attempts: row.attempts }, `PUSH_SMS given up: ${reason}`);
-  }
-
-  #armTimer(at: number): void {
-    this.#timer.arm(at);
+    if (clean.startsWith("expired")) this.#log.warn({ outboxId: row.id, activationId: row.activationId, attempts: row.attempts }, `PUSH_SMS given up: ${clean}`);
   }
 
   /** "PUSH_SMS URL not configured; N SMS queued", once per URL, as soon as a row waits for it. */
   #warnUnconfigured(): void {
-    for (const kind of ["sms", "rent"] as const) {
+    for (const kind of KINDS) {
       const url = kind === "rent" ? this.#o.push.rentUrl : this.#o.push.url;
       if (url || this.#warnedUnconfigured.has(kind)) continue;
       let queued = 0;
       try {
-        queued = this.#o.outbox.pendingCount({ rent: kind === "rent" });
+        queued = this.#o.outbox.pendingCount(FILTER[kind]);
       } catch (err) {
         this.#storeError("counting the outbox", err);
         continue;
@@ -333,7 +479,7 @@ export class PushSmsSender {
   }
 
   #storeError(what: string, err: unknown): void {
-    this.#lastError = `store: ${err instanceof Error ? err.message : String(err)}`;
+    this.#lastError = this.#o.scrub(`store: ${err instanceof Error ? err.message : String(err)}`);
     this.#log.error({ err }, `PUSH_SMS: store failed while ${what}`);
   }
 }

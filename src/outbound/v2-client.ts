@@ -1,7 +1,7 @@
 /**
- * The v2 reseller methods (§3) over HTTP, each answer classified once so the loops above
+ * The v2 reseller methods (docs/protocols/onlinesim-v2.md) over HTTP, each answer classified once so the loops above
  * only decide *when* to try again:
- *   ok          HTTP 2xx and `response: 1` (§3.1 envelope)
+ *   ok          HTTP 2xx and `response: 1` (docs/protocols/onlinesim-v2.md#conventions envelope)
  *   config      ERROR_WRONG_KEY, ERROR_NO_KEY, API_ACCESS_IP, API_ACCESS_DISABLED,
  *               ACCOUNT_BLOCKED (or a bare 401/403): the operator must act; back off to minutes
  *   not-found   REQUEST_NOT_FOUND / HTTP 405: this method does not exist there (fall back)
@@ -9,11 +9,13 @@
  *   transient   5xx, 408/429, timeouts, refused connections: back off from ~1 s to ~60 s
  *   unconfigured / aborted   no baseUrl; stop() cut the request short
  *
- * Auth: `Authorization: Bearer <key>` (§1.3, §3.1; the fake checks exactly this).
- * URL: v2.baseUrl is Onlinesim's SERVER_URL; methods live under `/api/resellers/` (§1.1).
+ * Auth: `Authorization: Bearer <key>` (docs/protocols/onlinesim.md#authentication, docs/protocols/onlinesim-v2.md#conventions; the fake checks exactly this). Answers
+ * and error texts pass `scrub` before anyone logs or keeps them (http.ts).
+ * URL: v2.baseUrl is Onlinesim's SERVER_URL; methods live under `/api/resellers/` (docs/protocols/onlinesim.md#endpoints).
  * A baseUrl that already ends in `/api/resellers` is used as is.
  */
 import type { Logger } from "../log/logger.js";
+import type { Scrub } from "../log/secrets.js";
 import type { AddMessageItem, AddNumberRequest, V2Number } from "../onlinesim/schemas.js";
 import { CONFIG_ERROR_REMEDIES, configErrorIn, REQUEST_NOT_FOUND, REQUEST_NOT_FOUND_REMEDY } from "./config-errors.js";
 import { excerpt, requestJson, type FetchFn, type HttpAnswer, type HttpResult } from "./http.js";
@@ -21,24 +23,35 @@ import type { V2Config } from "./v2-payload.js";
 
 export type V2Method = "sendNumbersOnline" | "checkWork" | "addNumber" | "removeNumber" | "addMessage" | "addMessages";
 
+/**
+ * The list methods are idempotent (the same list twice changes nothing), and a withdrawal
+ * must not wait half a minute behind a hanging request: 10 s. addMessage(s) are not (a
+ * batch sent twice is stored twice), so they wait v2.timeoutMs (30 s, longer than
+ * Onlinesim's own processing).
+ */
+export const LIST_TIMEOUT_MS = 10_000;
+const NOT_IDEMPOTENT: ReadonlySet<V2Method> = new Set(["addMessage", "addMessages"]);
+
 export interface V2ClientOptions {
   key: string;
   v2: V2Config;
   logger: Logger;
   fetch?: FetchFn;
-  /** Per-request timeout (default 10 s). */
+  /** Per-request timeout for every method (default: v2.timeoutMs for addMessage(s), LIST_TIMEOUT_MS for the list methods). */
   timeoutMs?: number;
+  /** Scrubs secrets out of answers and error texts (default: none). */
+  scrub?: Scrub;
 }
 
 export type V2Failure =
   | { ok: false; kind: "config"; code: string; remedy: string; status: number; error: string }
   | { ok: false; kind: "not-found"; status: number; error: string }
   | { ok: false; kind: "rejected"; status: number; error: string }
-  | { ok: false; kind: "transient"; status: number | null; error: string }
+  | { ok: false; kind: "transient"; status: number | null; error: string; /** No answer within the deadline: Onlinesim may still process it. */ timedOut?: boolean }
   | { ok: false; kind: "unconfigured"; error: string }
   | { ok: false; kind: "aborted"; error: string };
 
-export type V2Result = { ok: true; status: number; body: Record<string, unknown>; /** number → Onlinesim id (§3.2, Q22). */ ids: Record<string, number> } | V2Failure;
+export type V2Result = { ok: true; status: number; body: Record<string, unknown>; /** number → Onlinesim id (docs/protocols/onlinesim-v2.md#sendnumbersonline, Q22). */ ids: Record<string, number> } | V2Failure;
 
 export class V2Client {
   readonly #o: V2ClientOptions;
@@ -63,12 +76,12 @@ export class V2Client {
     return this.#base === undefined ? undefined : `${this.#base}/${method}`;
   }
 
-  /** The full list (§3.2), with `test` from v2.test when not "none". */
+  /** The full list (docs/protocols/onlinesim-v2.md#sendnumbersonline), with `test` from v2.test when not "none". */
   sendNumbersOnline(numbers: V2Number[], signal?: AbortSignal): Promise<V2Result> {
     return this.#call("sendNumbersOnline", { numbers, ...this.#test() }, signal);
   }
 
-  /** Liveness ping (§3.3, payload [U]: `{}`). */
+  /** Liveness ping (docs/protocols/onlinesim-v2.md#checkwork, payload [U]: `{}`). */
   checkWork(signal?: AbortSignal): Promise<V2Result> {
     return this.#call("checkWork", {}, signal);
   }
@@ -77,17 +90,17 @@ export class V2Client {
     return this.#call("addNumber", req, signal);
   }
 
-  /** §3.5 [U]: DELETE with `number` ("+…") in the JSON body and, for servers that read the query, in the query too. */
+  /** docs/protocols/onlinesim-v2.md#removenumber [U]: DELETE with `number` ("+…") in the JSON body and, for servers that read the query, in the query too. */
   removeNumber(number: string, signal?: AbortSignal): Promise<V2Result> {
     return this.#call("removeNumber", { number }, signal, "DELETE", `?number=${encodeURIComponent(number)}`);
   }
 
-  /** One SMS (§3.6), with `test` from v2.test when not "none". */
+  /** One SMS (docs/protocols/onlinesim-v2.md#addmessage), with `test` from v2.test when not "none". */
   addMessage(item: AddMessageItem, signal?: AbortSignal): Promise<V2Result> {
     return this.#call("addMessage", { ...item, ...this.#test() }, signal);
   }
 
-  /** A batch (§3.7; items = the addMessage fields, [I]; no `test` field exists here). */
+  /** A batch (docs/protocols/onlinesim-v2.md#addmessages; items = the addMessage fields, [I]; no `test` field exists here). */
   addMessages(messages: AddMessageItem[], signal?: AbortSignal): Promise<V2Result> {
     return this.#call("addMessages", { messages }, signal);
   }
@@ -105,8 +118,9 @@ export class V2Client {
       method: httpMethod,
       body,
       headers: { authorization: `Bearer ${this.#o.key}` },
-      timeoutMs: this.#o.timeoutMs ?? 10_000,
+      timeoutMs: this.#o.timeoutMs ?? (NOT_IDEMPOTENT.has(method) ? this.#o.v2.timeoutMs : LIST_TIMEOUT_MS),
       ...(signal ? { signal } : {}),
+      ...(this.#o.scrub ? { scrub: this.#o.scrub } : {}),
     });
     const verdict = classifyV2(result);
     this.#log.debug({ method, ms: Date.now() - started, ok: verdict.ok, ...(verdict.ok ? {} : { kind: verdict.kind, error: verdict.error }) }, `v2 ${method}`);
@@ -115,7 +129,7 @@ export class V2Client {
 }
 
 export function classifyV2(result: HttpResult): V2Result {
-  if (!result.ok) return result.aborted ? { ok: false, kind: "aborted", error: result.error } : { ok: false, kind: "transient", status: null, error: result.error };
+  if (!result.ok) return result.aborted ? { ok: false, kind: "aborted", error: result.error } : { ok: false, kind: "transient", status: null, error: result.error, timedOut: result.timedOut };
   return classifyV2Answer(result.answer);
 }
 

@@ -11,6 +11,7 @@ import { SCHEMA_001 } from "./schema/001-initial.js";
 import { SCHEMA_002_V2_MESSAGES } from "./v2-messages.js";
 import { SCHEMA_003_ID_FLOOR } from "./schema/003-id-floor.js";
 import { SCHEMA_005_RELEASE } from "./schema/005-release.js";
+import { migrateOutboxAttempts } from "./outbox.js";
 
 export interface Migration {
   version: number;
@@ -24,8 +25,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "v2-messages", up: (db) => db.exec(SCHEMA_002_V2_MESSAGES) },
   // The id floor's triggers and the write-health probe's table (issue 12).
   { version: 3, name: "id-floor", up: (db) => db.exec(SCHEMA_003_ID_FLOOR) },
-  // Reserved for the outbox work merged separately (its migration takes this number).
-  { version: 4, name: "reserved", up: () => undefined },
+  // The PUSH_SMS attempt in flight (crash-safe resend), per-activation order, error texts scrubbed (outbox.ts).
+  { version: 4, name: "outbox-attempts", up: migrateOutboxAttempts },
   // How an activation's number was freed (FINISH, operator, undelivered answer, overdue release).
   { version: 5, name: "activation-release", up: (db) => db.exec(SCHEMA_005_RELEASE) },
 ];

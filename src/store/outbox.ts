@@ -1,5 +1,5 @@
 /**
- * The PUSH_SMS outbox (protocol doc §2.7, Q15): one row per (SMS, activation), retried
+ * The PUSH_SMS outbox (docs/protocols/onlinesim-v1.md#push_sms, Q15): one row per (SMS, activation), retried
  * until Onlinesim accepts it or answers with a terminal error, across restarts.
  *
  * Delivery is at-least-once: a row is marked delivered only after the HTTP 200, so a crash
@@ -7,14 +7,41 @@
  * smsId). What can never happen is a resend AFTER markDelivered returned: delivered rows
  * leave `due()` for good, and no method clears delivered_at.
  *
- * For the sender (src/outbound/push-sms-sender.ts): due rows carry the activation's
- * closed_at (the give-up clock, Q15); `due`/`nextDueAfter`/`pendingCount` can be limited to
- * rent or non-rent rows (PUSH_SMS and PUSH_SMS (RENT) have separate URLs, either may be
- * unset); `oldestPendingAgeMs` is for metrics. All reads: the send path writes nothing
- * before Onlinesim answered.
+ * Every attempt is recorded BEFORE its request leaves (`markSending`: `sending_since` set and
+ * the attempt counted, committed), and its outcome clears `sending_since`. So after a crash
+ * the rows that may have reached Onlinesim unrecorded are exactly those with `sending_since`
+ * set (`inFlightAtStart`): only they can be duplicated, and the sender resends them one at
+ * a time before anything else.
+ *
+ * For the sender (src/outbound/push-sms-sender.ts): rows carry the activation's closed_at
+ * (the give-up clock, Q15); `nextToSend` gives the oldest due row of each activation, oldest
+ * first (one SMS per number at a time keeps each buyer's SMS in order); queries can be
+ * limited to rent or non-rent rows (PUSH_SMS and PUSH_SMS (RENT) have separate URLs, either
+ * may be unset); `oldestPendingAgeMs` is for metrics.
  */
 import type Database from "better-sqlite3";
 import type { EpochMs } from "../engine/persistence.js";
+import { secretScrubber } from "../log/secrets.js";
+
+/**
+ * Schema 4 (migrations.ts): the attempt in flight, the per-activation queue order, and a
+ * scrub of the error texts older versions wrote (an answer that echoed our request kept
+ * the partner key in `last_error`). Only the field rules apply here, the migration does
+ * not know the key: `"key":"…"`, `key=…`, `Authorization: Bearer …`.
+ */
+export function migrateOutboxAttempts(db: Database.Database): void {
+  db.exec(`
+    -- When the attempt now in flight was sent (committed before the request left); NULL when none is.
+    ALTER TABLE outbox ADD COLUMN sending_since INTEGER;
+    CREATE INDEX outbox_pending_by_activation ON outbox(activation_id, id) WHERE delivered_at IS NULL AND gave_up_at IS NULL;
+  `);
+  const scrub = secretScrubber([]);
+  db.function("simgate_scrub_fields", { deterministic: true }, (text: unknown) => (typeof text === "string" ? scrub(text) : text));
+  db.exec(`
+    UPDATE outbox SET last_error = simgate_scrub_fields(last_error) WHERE last_error IS NOT NULL;
+    UPDATE v2_messages SET last_error = simgate_scrub_fields(last_error) WHERE last_error IS NOT NULL;
+  `);
+}
 
 export interface OutboxItem {
   id: number;
@@ -26,6 +53,8 @@ export interface OutboxItem {
   lastError: string | null;
   deliveredAt: EpochMs | null;
   gaveUpAt: EpochMs | null;
+  /** When the attempt in flight left (or was about to), null when none is: set at a crash = maybe seen by Onlinesim. */
+  sendingSince: EpochMs | null;
 }
 
 /** What a PUSH_SMS needs, joined from the SMS and its activation. */
@@ -42,7 +71,7 @@ export interface DueDelivery extends OutboxItem {
 
 /**
  * Which deliveries a query covers: PUSH_SMS and PUSH_SMS (RENT) go to different URLs
- * (§2.8), and one of them may be unconfigured while the other is not. `rent: true` =
+ * (docs/protocols/onlinesim-v1.md#push_sms-rent), and one of them may be unconfigured while the other is not. `rent: true` =
  * activations whose service is "rent", `false` = all others, absent = every row.
  */
 export interface DueFilter {
@@ -67,6 +96,7 @@ interface OutboxRow {
   last_error: string | null;
   delivered_at: number | null;
   gave_up_at: number | null;
+  sending_since: number | null;
 }
 
 const toItem = (r: OutboxRow): OutboxItem => ({
@@ -79,13 +109,22 @@ const toItem = (r: OutboxRow): OutboxItem => ({
   lastError: r.last_error,
   deliveredAt: r.delivered_at,
   gaveUpAt: r.gave_up_at,
+  sendingSince: r.sending_since,
 });
+
+const toDelivery = (r: DueRow): DueDelivery => ({ ...toItem(r), phone: r.phone, sender: r.sender, text: r.text, service: r.service, closedAt: r.closed_at });
+
+/** An outcome counts the attempt unless markSending counted it already (old rows, tests). */
+const COUNT_ATTEMPT = "attempts = attempts + (sending_since IS NULL), sending_since = NULL";
 
 export class OutboxRepository {
   readonly #insert: Database.Statement;
   readonly #byPair: Database.Statement<[number, number], OutboxRow>;
   readonly #get: Database.Statement<[number], OutboxRow>;
   readonly #due: Record<FilterKey, Database.Statement<[number, number], DueRow>>;
+  readonly #heads: Record<FilterKey, Database.Statement<{ now: number; limit: number }, DueRow>>;
+  readonly #inFlight: Record<FilterKey, Database.Statement<[], DueRow>>;
+  readonly #markSending: (ids: readonly number[], at: EpochMs) => number;
   readonly #nextDue: Record<FilterKey, Database.Statement<[number], { at: number | null }>>;
   readonly #pendingBy: Record<FilterKey, Database.Statement<[], { n: number }>>;
   readonly #oldest: Database.Statement<[], { at: number | null }>;
@@ -93,8 +132,10 @@ export class OutboxRepository {
   readonly #delivered: Database.Statement<[number, number]>;
   readonly #gaveUp: Database.Statement<[string, number, number]>;
   readonly #pending: Database.Statement<[], { n: number }>;
+  readonly #db: Database.Database;
 
   constructor(db: Database.Database) {
+    this.#db = db;
     this.#insert = db.prepare(`
       INSERT OR IGNORE INTO outbox (sms_id, activation_id, created_at, next_try_at) VALUES (?, ?, ?, ?)`);
     this.#byPair = db.prepare("SELECT * FROM outbox WHERE sms_id = ? AND activation_id = ?");
@@ -108,6 +149,26 @@ export class OutboxRepository {
       WHERE ${pending} AND o.next_try_at <= ? AND ${cond}
       ORDER BY o.next_try_at, o.id LIMIT ?`),
     );
+    // The oldest due row of each activation (later ones of the same number wait for it), oldest first.
+    this.#heads = byFilter((cond) =>
+      db.prepare(`
+      SELECT o.*, a.number AS phone, s.sender AS sender, s.text AS text, a.service AS service, a.closed_at AS closed_at
+      FROM outbox o JOIN sms s ON s.id = o.sms_id JOIN activations a ON a.id = o.activation_id
+      WHERE ${pending} AND o.next_try_at <= @now AND ${cond}
+        AND o.id = (SELECT min(h.id) FROM outbox h WHERE h.activation_id = o.activation_id
+                    AND h.delivered_at IS NULL AND h.gave_up_at IS NULL AND h.next_try_at <= @now)
+      ORDER BY o.id LIMIT @limit`),
+    );
+    this.#inFlight = byFilter((cond) =>
+      db.prepare(`
+      SELECT o.*, a.number AS phone, s.sender AS sender, s.text AS text, a.service AS service, a.closed_at AS closed_at
+      FROM outbox o JOIN sms s ON s.id = o.sms_id JOIN activations a ON a.id = o.activation_id
+      WHERE ${pending} AND o.sending_since IS NOT NULL AND ${cond}
+      ORDER BY o.id`),
+    );
+    const sending = db.prepare(`UPDATE outbox SET sending_since = ?, attempts = attempts + 1 WHERE id = ? AND ${pending.replaceAll("o.", "")}`);
+    // One transaction for every row a pump starts: one fsync before the requests leave.
+    this.#markSending = db.transaction((ids: readonly number[], at: EpochMs) => ids.reduce((n, id) => n + sending.run(at, id).changes, 0));
     this.#nextDue = byFilter((cond) =>
       db.prepare(`
       SELECT min(o.next_try_at) AS at FROM outbox o JOIN activations a ON a.id = o.activation_id
@@ -116,13 +177,13 @@ export class OutboxRepository {
     this.#pendingBy = byFilter((cond) => db.prepare(`SELECT count(*) AS n FROM outbox o JOIN activations a ON a.id = o.activation_id WHERE ${pending} AND ${cond}`));
     this.#oldest = db.prepare(`SELECT min(o.created_at) AS at FROM outbox o WHERE ${pending}`);
     this.#attempt = db.prepare(`
-      UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_try_at = ?
+      UPDATE outbox SET ${COUNT_ATTEMPT}, last_error = ?, next_try_at = ?
       WHERE id = ? AND delivered_at IS NULL AND gave_up_at IS NULL`);
     this.#delivered = db.prepare(`
-      UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, last_error = NULL
+      UPDATE outbox SET ${COUNT_ATTEMPT}, delivered_at = ?, last_error = NULL
       WHERE id = ? AND delivered_at IS NULL AND gave_up_at IS NULL`);
     this.#gaveUp = db.prepare(`
-      UPDATE outbox SET attempts = attempts + 1, last_error = ?, gave_up_at = ?
+      UPDATE outbox SET ${COUNT_ATTEMPT}, last_error = ?, gave_up_at = ?
       WHERE id = ? AND delivered_at IS NULL AND gave_up_at IS NULL`);
     this.#pending = db.prepare("SELECT count(*) AS n FROM outbox WHERE delivered_at IS NULL AND gave_up_at IS NULL");
   }
@@ -145,9 +206,29 @@ export class OutboxRepository {
 
   /** Deliveries whose next try is due at `now`, oldest first, with what PUSH_SMS sends. */
   due(now: EpochMs, limit = 100, filter?: DueFilter): DueDelivery[] {
-    return this.#due[filterKey(filter)]
-      .all(now, limit)
-      .map((r) => ({ ...toItem(r), phone: r.phone, sender: r.sender, text: r.text, service: r.service, closedAt: r.closed_at }));
+    return this.#due[filterKey(filter)].all(now, limit).map(toDelivery);
+  }
+
+  /**
+   * What to send next: of each activation only its oldest due row (a number's SMS go out in
+   * the order they came), oldest first.
+   */
+  nextToSend(now: EpochMs, limit = 100, filter?: DueFilter): DueDelivery[] {
+    return this.#heads[filterKey(filter)].all({ now, limit }).map(toDelivery);
+  }
+
+  /** Pending rows whose last attempt was sent and never answered (read at start: a crash or an aborted stop). */
+  inFlightAtStart(filter?: DueFilter): DueDelivery[] {
+    return this.#inFlight[filterKey(filter)].all().map(toDelivery);
+  }
+
+  /**
+   * Record attempts about to be sent, in one committed transaction: each row counts one more
+   * attempt and carries `sending_since` until its outcome is recorded. Call BEFORE the
+   * requests leave. Returns how many rows were still pending.
+   */
+  markSending(ids: readonly number[], at: EpochMs): number {
+    return ids.length === 0 ? 0 : this.#markSending(ids, at);
   }
 
   /**
@@ -158,7 +239,15 @@ export class OutboxRepository {
     return this.#nextDue[filterKey(filter)].get(now)?.at ?? null;
   }
 
-  /** A failed try (§2.7: not HTTP 200 → again after 10 s). False when the row is already settled. */
+  /**
+   * Run `fn` (this repository's reads and writes) as one transaction: one commit, one fsync,
+   * for the outcomes of several answers and the next attempts together.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn)();
+  }
+
+  /** A failed try (docs/protocols/onlinesim-v1.md#push_sms: not HTTP 200 → again after 10 s). False when the row is already settled. */
   markAttempt(id: number, error: string, nextTryAt: EpochMs): boolean {
     return this.#attempt.run(error, nextTryAt, id).changes === 1;
   }

@@ -232,6 +232,8 @@ describe("GET /metrics on a running daemon (3 simulated modems, admin token set)
       "simgate_sms_received_total",
       "simgate_push_sms_total",
       "simgate_push_sms_pending",
+      "simgate_push_sms_backing_off",
+      "simgate_push_sms_resending",
       "simgate_outbox_oldest_pending_age_seconds",
       "simgate_activations_open",
       "simgate_activations_closed_total",

@@ -31,14 +31,17 @@ export interface LongRunning {
   stop(): Promise<number | null>;
   /** Everything written to stderr so far. */
   stderr(): string;
+  /** Every stdout line so far (the daemon's log). */
+  stdoutLines(): readonly string[];
   /** Resolves with the first stderr match of `pattern` (bounded). */
   waitStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Resolves with the exit code (or null after a signal). */
   exited: Promise<number | null>;
 }
 
-export function startSimgate(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): LongRunning {
-  const child = spawn(process.execPath, [SIMGATE, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
+/** `bin`: another build's bin/simgate.js (before/after measurements); default this checkout's. */
+export function startSimgate(args: string[], options: { env?: NodeJS.ProcessEnv; bin?: string } = {}): LongRunning {
+  const child = spawn(process.execPath, [options.bin ?? SIMGATE, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
   const received: string[] = [];
   const waiters: Array<() => void> = [];
   let stderr = "";
@@ -70,6 +73,7 @@ export function startSimgate(args: string[], options: { env?: NodeJS.ProcessEnv 
       return exited;
     },
     stderr: () => stderr,
+    stdoutLines: () => received,
     waitStderr: (pattern, timeoutMs = 30_000) =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`stderr never matched ${pattern}: ${stderr.slice(-2000)}`)), timeoutMs);

@@ -1,8 +1,10 @@
 /**
  * The fake Onlinesim over real HTTP on loopback: PUSH_SMS (accepted, duplicate,
  * NO_OPERATION, bad key, bad body), v2 methods with and without the Bearer key, and
- * failure injection (5xx, slow answers, terminal errors).
+ * failure injection (5xx, slow answers, terminal errors, echo pages, going down, answer
+ * latency) and the request events.
  */
+import { once } from "node:events";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXAMPLES } from "../../src/onlinesim/schemas.js";
@@ -24,7 +26,7 @@ async function call(url: string, body: unknown, init: { method?: string; headers
   try {
     parsed = JSON.parse(text);
   } catch {
-    // v2 400/404 bodies are strings (§3.4, §3.6)
+    // v2 400/404 bodies are strings (docs/protocols/onlinesim-v2.md#addnumber, docs/protocols/onlinesim-v2.md#addmessage)
   }
   return { status: res.status, body: parsed };
 }
@@ -43,7 +45,7 @@ afterEach(async () => {
   await fake.stop();
 });
 
-describe("PUSH_SMS (§2.7)", () => {
+describe("PUSH_SMS (docs/protocols/onlinesim-v1.md#push_sms)", () => {
   it("listens on 127.0.0.1 with a free port", () => {
     expect(urls.base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(urls.pushSms).toBe(`${urls.base}/v1/PUSH_SMS`);
@@ -129,7 +131,7 @@ describe("PUSH_SMS (§2.7)", () => {
   });
 });
 
-describe("v2 reseller methods (§3)", () => {
+describe("v2 reseller methods (docs/protocols/onlinesim-v2.md)", () => {
   const list = { numbers: [{ number: "+46050910804", country_id: 46, operator: 24012, date_start: 1658209063, port_id: "Port1", rent: 0 }] };
 
   it("needs the Bearer key: ERROR_NO_KEY / ERROR_WRONG_KEY with 401", async () => {
@@ -147,7 +149,7 @@ describe("v2 reseller methods (§3)", () => {
     expect(JSON.stringify(fake.log())).not.toContain(KEY);
   });
 
-  it("test1 saves nothing, test2 echoes the request (§3.1)", async () => {
+  it("test1 saves nothing, test2 echoes the request (docs/protocols/onlinesim-v2.md#conventions)", async () => {
     expect((await call(`${urls.v2}/sendNumbersOnline`, { ...list, test: "test1" }, { headers: bearer })).body).toEqual({ response: 1 });
     expect((await call(`${urls.v2}/sendNumbersOnline`, { ...list, test: "test2" }, { headers: bearer })).body).toEqual({ response: 1, request: { ...list, test: "test2" } });
     expect(fake.stats().v2.lastNumbers).toEqual([]);
@@ -228,5 +230,50 @@ describe("failure injection", () => {
     await fake.stop();
     await pending;
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("echo: an error page with everything the request carried, unredacted; the fake's own log stays redacted", async () => {
+    fake.fail({ path: "/v1/PUSH_SMS", echo: true });
+    const res = await fetch(`${urls.pushSms}?apikey=${KEY}`, { method: "POST", headers: { ...JSON_UTF8, ...bearer }, body: JSON.stringify(sms()) });
+    expect(res.status).toBe(500);
+    const page = (await res.json()) as { error: string; received: { authorization: string; body: string; form: string; url: string; headers: Record<string, string> } };
+    expect(page.error).toBe("INJECTED_ECHO");
+    expect(page.received.authorization).toBe(`Bearer ${KEY}`);
+    expect(JSON.parse(page.received.body)).toMatchObject({ key: KEY, smsId: 7 });
+    expect(new URLSearchParams(page.received.form).get("key")).toBe(KEY);
+    expect(page.received.url).toBe(`/v1/PUSH_SMS?apikey=${KEY}`);
+    expect(JSON.stringify(fake.log())).not.toContain(KEY);
+    fake.fail({ path: "addMessages", echo: true, status: 400 });
+    const v2 = await call(`${urls.v2}/addMessages`, EXAMPLES.addMessagesRequest, { headers: bearer });
+    expect(v2).toMatchObject({ status: 400, body: { response: "INJECTED_ECHO", received: { authorization: `Bearer ${KEY}` } } });
+  });
+
+  it("goDown refuses connections on the same port until comeBack; state is kept", async () => {
+    fake.openOperation({ activationId: 7, number: "79088081050" });
+    expect((await call(urls.pushSms, sms())).status).toBe(200);
+    await fake.goDown();
+    expect(fake.isDown).toBe(true);
+    const refused = await call(urls.pushSms, sms()).catch((e: unknown) => e as Error & { cause?: { code?: string } });
+    expect((refused as { cause?: { code?: string } }).cause?.code).toBe("ECONNREFUSED");
+    await fake.comeBack();
+    expect((await call(urls.pushSms, sms({ text: "after" }))).status).toBe(200);
+    expect(fake.stats().pushSms).toBe(2);
+  });
+
+  it("answerDelayMs: the SMS is accepted at once, its answer leaves later; events report both moments", async () => {
+    await fake.stop();
+    fake = new FakeOnlinesim({ key: KEY, answerDelayMs: 300 });
+    urls = await fake.start();
+    fake.openOperation({ activationId: 7, number: "79088081050" });
+    const arrived = once(fake.events, "request");
+    const answered = once(fake.events, "answered");
+    const reply = call(urls.pushSms, sms());
+    await arrived;
+    await until(() => fake.stats().pushSms === 1, 3_000, "acceptance");
+    const acceptedAt = Date.now();
+    const [entry] = (await answered) as [{ status: number }];
+    expect(entry.status).toBe(200);
+    expect(Date.now() - acceptedAt).toBeGreaterThanOrEqual(150);
+    expect((await reply).status).toBe(200);
   });
 });

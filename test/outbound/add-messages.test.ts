@@ -8,7 +8,8 @@ import type { Config } from "../../src/config/schema.js";
 import { FakeOnlinesim, type FakeOnlinesimUrls } from "../../src/onlinesim/fake/index.js";
 import { AddMessagesBatcher, V2Client, type AddMessagesOptions } from "../../src/outbound/index.js";
 import type { Store } from "../../src/store/index.js";
-import { captureLogger, KEY, sleep, storeSms, tempStore, until, v2Config } from "./helpers.js";
+import { validateConfig } from "../../src/config/load.js";
+import { captureLogger, KEY, ManualTime, sleep, storeSms, tempStore, tick, until, v2Config } from "./helpers.js";
 
 const cleanups: Array<() => void | Promise<void>> = [];
 let fake: FakeOnlinesim;
@@ -206,5 +207,39 @@ describe("AddMessagesBatcher", () => {
     b.wake();
     await sleep(100);
     expect(fake.recorder.on("addMessages")).toHaveLength(1);
+  });
+
+  it("a slow addMessages (answered after 12 s) is sent once with the default settings", async () => {
+    enqueue(A, "slow batch");
+    fake.fail({ path: "addMessages", delayMs: 12_000 });
+    const cfg = { ...validateConfig({}).onlinesim.v2, baseUrl: urls.base };
+    const log = captureLogger();
+    const b = new AddMessagesBatcher({ client: new V2Client({ key: KEY, v2: cfg, logger: log.logger }), repo: store.v2Messages, v2: cfg, logger: log.logger });
+    cleanups.push(() => b.stop());
+    b.start();
+    await until(() => b.stats().sent === 1, 25_000, "the slow batch recorded");
+    expect(fake.recorder.on("addMessages")).toHaveLength(1);
+    expect(fake.v2.stats.messages).toBe(1);
+  }, 40_000);
+
+  it("a batch that timed out is sent again only after at least 10 s (Onlinesim may still be storing it)", async () => {
+    enqueue(A, "timed out once");
+    fake.fail({ path: "addMessages", delayMs: 60_000 });
+    const time = new ManualTime();
+    const { b } = batcher({}, { clock: time.clock, timers: time.timers, client: new V2Client({ key: KEY, v2: v2Config({ baseUrl: urls.base }), logger: captureLogger().logger, timeoutMs: 200 }) });
+    b.start();
+    time.next(); // the first flush
+    await until(() => b.stats().failedAttempts === 1, 5_000, "the timeout");
+    expect(b.stats().lastError).toBe("addMessages: timeout after 200 ms");
+    expect(b.stats().pausedUntil! - time.now).toBeGreaterThanOrEqual(10_000);
+    // Timers due before the pause ends (the safety tick) send nothing.
+    while (time.nextAt !== null && time.nextAt < b.stats().pausedUntil!) {
+      time.next();
+      await tick();
+    }
+    expect(fake.recorder.on("addMessages")).toHaveLength(1);
+    time.next();
+    await until(() => b.stats().sent === 1, 5_000, "the retry accepted");
+    expect(fake.recorder.on("addMessages")).toHaveLength(2);
   });
 });

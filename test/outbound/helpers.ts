@@ -5,6 +5,8 @@
  */
 import { Writable } from "node:stream";
 import { pino, type Logger } from "pino";
+import { afterEach, beforeEach } from "vitest";
+import { FakeOnlinesim, type FakeOnlinesimOptions, type FakeOnlinesimUrls } from "../../src/onlinesim/fake/index.js";
 import type { Config } from "../../src/config/schema.js";
 import type { ActivationRecord } from "../../src/engine/persistence.js";
 import { openStore, type Store } from "../../src/store/index.js";
@@ -91,6 +93,9 @@ export function pushConfig(over: Partial<Config["onlinesim"]["push"]> = {}): Con
     terminalErrors: ["NO_OPERATION", "NO_OP", "BAD_SERVICE", "IGNORED", "SERVICE_BAN"],
     retryMs: 100,
     giveUpAfterCloseMs: 60_000,
+    timeoutMs: 5_000,
+    concurrency: 4,
+    backoffMaxMs: 1_000,
     ...over,
   };
 }
@@ -104,6 +109,105 @@ export function v2Config(over: Partial<Config["onlinesim"]["v2"]> = {}): Config[
     incremental: false,
     test: "none",
     operatorDigits: "real",
+    timeoutMs: 10_000,
     ...over,
   };
+}
+
+/**
+ * Time driven by hand for the senders' retry and probe timers: `clock` reads it, `timers`
+ * register with it, `next()` jumps to the earliest pending timer and fires it. Network I/O
+ * (and its deadlines) stays real.
+ */
+export class ManualTime {
+  now = Date.now();
+  #seq = 0;
+  readonly #pending = new Map<number, { at: number; fn: () => void }>();
+
+  readonly clock = (): number => this.now;
+
+  readonly timers = {
+    setTimeout: (fn: () => void, ms: number): unknown => {
+      const id = ++this.#seq;
+      this.#pending.set(id, { at: this.now + Math.max(0, ms), fn });
+      return id;
+    },
+    clearTimeout: (handle: unknown): void => {
+      this.#pending.delete(handle as number);
+    },
+  };
+
+  /** When the earliest pending timer fires, or null. */
+  get nextAt(): number | null {
+    let at: number | null = null;
+    for (const t of this.#pending.values()) if (at === null || t.at < at) at = t.at;
+    return at;
+  }
+
+  /** Advance to the earliest pending timer and fire it (time never goes back). Returns the new time, or null when none is pending. */
+  next(): number | null {
+    let first: [number, { at: number; fn: () => void }] | undefined;
+    for (const e of this.#pending) if (!first || e[1].at < first[1].at) first = e;
+    if (!first) return null;
+    this.#pending.delete(first[0]);
+    this.now = Math.max(this.now, first[1].at);
+    first[1].fn();
+    return this.now;
+  }
+}
+
+/** Let queued microtasks and one macrotask turn run (a pump scheduled by a timer or a settle). */
+export const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** A fetch that counts calls and remembers the JSON bodies it sent (with `clock`'s time), in call order, and how many were in flight at most. */
+export function recordingFetch(clock: () => number = Date.now): {
+  fetch: typeof fetch;
+  /** `concurrent`: how many other requests of this fetch were in flight when this one started. */
+  calls: Array<{ body: Record<string, unknown>; at: number; concurrent: number }>;
+  maxInFlight: () => number;
+  inFlight: () => number;
+} {
+  const calls: Array<{ body: Record<string, unknown>; at: number; concurrent: number }> = [];
+  let current = 0;
+  let max = 0;
+  const f: typeof fetch = async (input, init) => {
+    calls.push({ body: JSON.parse(String(init?.body ?? "{}")) as Record<string, unknown>, at: clock(), concurrent: current });
+    current++;
+    max = Math.max(max, current);
+    try {
+      return await fetch(input, init);
+    } finally {
+      current--;
+    }
+  };
+  return { fetch: f, calls, maxInFlight: () => max, inFlight: () => current };
+}
+
+export interface FakeAndStore {
+  fake: FakeOnlinesim;
+  urls: FakeOnlinesimUrls;
+  store: Store;
+  /** Close and open the same state directory again (a restart); `store` follows. */
+  reopen(): Store;
+  /** Run after the test, last added first. */
+  cleanups: Array<() => void | Promise<void>>;
+}
+
+/** For each test of the calling file: a started fake Onlinesim and a fresh store, torn down afterwards. */
+export function fakeAndStore(options: Omit<FakeOnlinesimOptions, "key"> = {}): FakeAndStore {
+  const t = { cleanups: [] } as unknown as FakeAndStore;
+  beforeEach(async () => {
+    t.fake = new FakeOnlinesim({ key: KEY, ...options });
+    t.urls = await t.fake.start();
+    const sync: Array<() => void> = [];
+    const s = tempStore(sync);
+    t.store = s.store();
+    t.reopen = () => (t.store = s.reopen());
+    t.cleanups.push(...sync);
+  });
+  afterEach(async () => {
+    for (const c of t.cleanups.splice(0).reverse()) await c();
+    await t.fake.stop();
+  });
+  return t;
 }

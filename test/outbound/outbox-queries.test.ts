@@ -1,9 +1,13 @@
 /**
  * The outbox queries PushSmsSender relies on (store/outbox.ts extensions): the activation's
  * close time on due rows, rent / non-rent filtering, the next retry time, per-kind pending
- * counts and the oldest pending age.
+ * counts and the oldest pending age; the attempt in flight (schema 4) and the send order.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { openDatabase } from "../../src/store/database.js";
+import { MIGRATIONS } from "../../src/store/migrations.js";
+import { openStore } from "../../src/store/index.js";
+import { tempStateDir } from "../store/helpers.js";
 import { activation, storeSms, tempStore } from "./helpers.js";
 
 const cleanups: Array<() => void> = [];
@@ -54,5 +58,61 @@ describe("OutboxRepository queries for the sender", () => {
     expect(s.outbox.oldestPendingAgeMs(1_000)).toBe(900);
     s.outbox.markGaveUp(first.id, "NO_OPERATION", 500);
     expect(s.outbox.oldestPendingAgeMs(1_000)).toBe(600);
+  });
+
+  it("markSending records the attempt before it leaves; the outcome clears it; only unsettled ones are 'in flight at start'", () => {
+    const t = tempStore(cleanups);
+    const s = t.store();
+    const a = activation(s, 1);
+    const b = activation(s, 2);
+    const one = s.outbox.enqueue(storeSms(s, "1"), a.id, 10).item;
+    const two = s.outbox.enqueue(storeSms(s, "2"), b.id, 10).item;
+    expect(s.outbox.markSending([one.id, two.id], 20)).toBe(2);
+    expect(s.outbox.get(one.id)).toMatchObject({ attempts: 1, sendingSince: 20 });
+    expect(s.outbox.markDelivered(one.id, 30)).toBe(true);
+    // The answer does not count a second attempt.
+    expect(s.outbox.get(one.id)).toMatchObject({ attempts: 1, sendingSince: null, deliveredAt: 30 });
+    // A crash now: the reopened store knows which row may have reached Onlinesim.
+    const r = t.reopen();
+    expect(r.outbox.inFlightAtStart().map((d) => [d.id, d.text, d.sendingSince])).toEqual([[two.id, "2", 20]]);
+    expect(r.outbox.inFlightAtStart({ rent: true })).toEqual([]);
+    expect(r.outbox.markAttempt(two.id, "timeout after 30000 ms", 10_000)).toBe(true);
+    expect(r.outbox.get(two.id)).toMatchObject({ attempts: 1, sendingSince: null, lastError: "timeout after 30000 ms" });
+    expect(r.outbox.inFlightAtStart()).toEqual([]);
+  });
+
+  it("nextToSend gives each activation's oldest due row, oldest first", () => {
+    const s = tempStore(cleanups).store();
+    const a = activation(s, 1);
+    const b = activation(s, 2);
+    const a1 = s.outbox.enqueue(storeSms(s, "a1"), a.id, 10).item;
+    const b1 = s.outbox.enqueue(storeSms(s, "b1"), b.id, 11).item;
+    const a2 = s.outbox.enqueue(storeSms(s, "a2"), a.id, 12).item;
+    expect(s.outbox.nextToSend(100).map((d) => d.id)).toEqual([a1.id, b1.id]);
+    s.outbox.markDelivered(a1.id, 50);
+    expect(s.outbox.nextToSend(100).map((d) => d.id)).toEqual([b1.id, a2.id]);
+    // A row waiting for its retry does not hold back the next due one of its number.
+    s.outbox.markAttempt(b1.id, "refused", 1_000);
+    expect(s.outbox.nextToSend(100).map((d) => d.id)).toEqual([a2.id]);
+    expect(s.outbox.nextToSend(1_000).map((d) => d.id)).toEqual([b1.id, a2.id]);
+  });
+
+  it("migration 4 scrubs credentials out of error texts older versions stored", () => {
+    const dir = tempStateDir();
+    cleanups.push(dir.cleanup);
+    const old = openDatabase({ stateDir: dir.dir, migrations: MIGRATIONS.slice(0, 2) });
+    old.db.exec(`
+      INSERT INTO sms (port_id, iccid, sender, text, missing_parts, sc_timestamp, received_at) VALUES ('p0', NULL, 'x', 'code', '[]', NULL, 1);
+      INSERT INTO activations (id, number, country, operator, service, sum, created_at, port_id, iccid) VALUES (1, '79990000001', 'russia', 'any', 'telegram', 1, 1, 'p0', '8970000000000000001');
+      INSERT INTO outbox (sms_id, activation_id, created_at, next_try_at, last_error)
+        VALUES (1, 1, 1, 1, 'HTTP 500: {"status":"ERROR","received":{"body":"{\\"action\\":\\"PUSH_SMS\\",\\"key\\":\\"old-secret-key-1\\"}","url":"/x?apikey=old-secret-key-1"}}');
+    `);
+    old.db.close();
+    const s = openStore({ stateDir: dir.dir });
+    cleanups.push(() => s.close());
+    const stored = s.outbox.get(1)?.lastError ?? "";
+    expect(stored).not.toContain("old-secret-key-1");
+    expect(stored).toContain("[redacted]");
+    expect(stored).toContain("HTTP 500");
   });
 });

@@ -56,11 +56,12 @@ describe("classifyPushAnswer (Q14, Q15)", () => {
     [200, '{"status":"NO_OP"}', { kind: "terminal", token: "NO_OP" }],
     [401, '{"status":"ERROR","error":"ERROR_WRONG_KEY"}', { kind: "config", code: "ERROR_WRONG_KEY", status: 401 }],
     [403, "API_ACCESS_IP", { kind: "config", code: "API_ACCESS_IP", status: 403 }],
-    [503, '{"status":"ERROR","error":"INJECTED_503"}', { kind: "retry", error: 'HTTP 503: {"status":"ERROR","error":"INJECTED_503"}' }],
-    [500, "", { kind: "retry", error: "HTTP 500" }],
-    [200, '{"status":"ERROR","error":"TEMPORARY"}', { kind: "retry", error: expect.stringMatching(/^HTTP 200: /) }],
-    [200, "WAIT_A_BIT", { kind: "retry", error: "HTTP 200: WAIT_A_BIT" }],
-    [400, '{"status":"ERROR","error":"BAD_REQUEST: phone: expected E.164"}', { kind: "retry", error: expect.stringMatching(/BAD_REQUEST/) }],
+    [503, '{"status":"ERROR","error":"INJECTED_503"}', { kind: "retry", error: 'HTTP 503: {"status":"ERROR","error":"INJECTED_503"}', transient: true }],
+    [500, "", { kind: "retry", error: "HTTP 500", transient: true }],
+    [429, "", { kind: "retry", error: "HTTP 429", transient: true }],
+    [200, '{"status":"ERROR","error":"TEMPORARY"}', { kind: "retry", error: expect.stringMatching(/^HTTP 200: /), transient: false }],
+    [200, "WAIT_A_BIT", { kind: "retry", error: "HTTP 200: WAIT_A_BIT", transient: false }],
+    [400, '{"status":"ERROR","error":"BAD_REQUEST: phone: expected E.164"}', { kind: "retry", error: expect.stringMatching(/BAD_REQUEST/), transient: false }],
   ])("HTTP %i %s", (status, text, verdict) => {
     expect(classifyPushAnswer(answer(status, text), TERMINAL)).toEqual(verdict);
   });

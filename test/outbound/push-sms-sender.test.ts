@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeOnlinesim, type FakeOnlinesimUrls } from "../../src/onlinesim/fake/index.js";
 import { PushSmsSender, type PushSmsSenderOptions } from "../../src/outbound/index.js";
 import type { Store } from "../../src/store/index.js";
-import { activation, captureLogger, KEY, pushConfig, queueSms, sleep, storeSms, tempStore, until } from "./helpers.js";
+import { activation, captureLogger, KEY, pushConfig, queueSms, recordingFetch, sleep, storeSms, tempStore, until } from "./helpers.js";
 
 const cleanups: Array<() => void | Promise<void>> = [];
 let fake: FakeOnlinesim;
@@ -82,7 +82,7 @@ describe("PUSH_SMS delivery", () => {
     expect(fake.recorder.on("/v1/PUSH_SMS")).toHaveLength(0);
   });
 
-  it("retries 5xx every retryMs, is delivered once, and sends nothing after acceptance", async () => {
+  it("retries 5xx after a growing back-off (never sooner than retryMs), is delivered once, and sends nothing after acceptance", async () => {
     const a = activation(store, 4);
     fake.openOperation({ activationId: a.id, number: a.number });
     const { outboxId } = queueSms(store, a, "after an outage");
@@ -99,8 +99,8 @@ describe("PUSH_SMS delivery", () => {
     expect(fake.duplicates).toBe(0);
     expect(store.outbox.get(outboxId)).toMatchObject({ attempts: 4, lastError: null });
     expect(x.stats()).toMatchObject({ delivered: 1, failedAttempts: 3, lastError: expect.stringMatching(/^HTTP 503/) });
-    // One warning for the row's first failure; the retries of the same outage are debug.
-    expect(log.at("warn").filter((l) => l.msg === "PUSH_SMS failed, will retry")).toHaveLength(1);
+    // One warning when the URL started failing; the probes of the same outage are debug.
+    expect(log.at("warn").filter((l) => l["event"] === "push-backoff")).toHaveLength(1);
   });
 
   it.each(["status-200", "error-400", "text-400"] as const)("stops at a terminal error in wire form %s", async (form) => {
@@ -197,29 +197,20 @@ describe("PUSH_SMS delivery", () => {
   });
 
   it("coalesces a burst of wakes, bounds concurrency, and never has a row in flight twice", async () => {
-    const a = activation(store, 10);
-    fake.openOperation({ activationId: a.id, number: a.number });
-    let current = 0;
-    let max = 0;
-    const countingFetch: typeof fetch = async (input, init) => {
-      current++;
-      max = Math.max(max, current);
-      try {
-        return await fetch(input, init);
-      } finally {
-        current--;
-      }
-    };
+    // Ten numbers with one SMS each: a number's own SMS go one at a time (push-backoff.test.ts).
+    const acts = Array.from({ length: 10 }, (_, i) => activation(store, 100 + i));
+    for (const a of acts) fake.openOperation({ activationId: a.id, number: a.number });
+    const rec = recordingFetch();
     // Slow answers and a short retry timer: the timer fires while rows are in flight.
     fake.fail({ path: "/v1/PUSH_SMS", delayMs: 120, times: Infinity });
-    const { sender: x } = sender({ fetch: countingFetch, concurrency: 3 }, { retryMs: 20 });
+    const { sender: x } = sender({ fetch: rec.fetch, concurrency: 3 }, { retryMs: 20 });
     x.start();
     for (let i = 0; i < 10; i++) {
-      queueSms(store, a, `burst ${i}`);
+      queueSms(store, acts[i]!, `burst ${i}`);
       x.wake();
     }
     await until(() => x.stats().delivered === 10, 5000, "10 deliveries");
-    expect(max).toBe(3);
+    expect(rec.maxInFlight()).toBe(3);
     const texts = pushes().map((p) => (p.body as { text: string }).text);
     expect(texts).toHaveLength(10);
     expect(new Set(texts).size).toBe(10);
@@ -245,7 +236,8 @@ describe("PUSH_SMS delivery", () => {
     // Closed 1 s before the window ends.
     store.engine.closeActivation({ id: a.id, status: 3, finishSum: null, closedAt: Date.now() - 59_000, usage: null });
     fake.fail({ path: "/v1/PUSH_SMS", status: 503, times: Infinity });
-    const { sender: x } = sender({}, { retryMs: 200 });
+    // Back-off steps capped at retryMs: a probe every 200-250 ms until the window closes.
+    const { sender: x } = sender({}, { retryMs: 200, backoffMaxMs: 200 });
     x.start();
     await until(() => x.stats().gaveUp === 1, 4000, "expiry");
     const sent = pushes().length;
@@ -256,9 +248,11 @@ describe("PUSH_SMS delivery", () => {
   });
 
   it("a key error pauses all of PUSH_SMS with one loud line, then probes with one row and resumes", async () => {
-    const a = activation(store, 13);
-    fake.openOperation({ activationId: a.id, number: a.number });
-    for (let i = 0; i < 3; i++) queueSms(store, a, `held ${i}`);
+    for (let i = 0; i < 3; i++) {
+      const a = activation(store, 130 + i);
+      fake.openOperation({ activationId: a.id, number: a.number });
+      queueSms(store, a, `held ${i}`);
+    }
     fake.fail({ path: "/v1/PUSH_SMS", terminal: "ERROR_WRONG_KEY", times: 4 });
     let offset = 0;
     const { sender: x, log } = sender({ clock: () => Date.now() + offset, random: () => 0 });
@@ -296,7 +290,7 @@ describe("PUSH_SMS delivery", () => {
     expect(store.outbox.get(outboxId)?.deliveredAt).not.toBeNull();
   });
 
-  it("stop() is bounded: a hanging POST is aborted, the row stays queued untouched, nothing is marked afterwards", async () => {
+  it("stop() is bounded: a hanging POST is aborted, the row stays queued as in flight (resent first next time), nothing is marked afterwards", async () => {
     const a = activation(store, 15);
     fake.openOperation({ activationId: a.id, number: a.number });
     const { outboxId } = queueSms(store, a, "hanging");
@@ -307,7 +301,7 @@ describe("PUSH_SMS delivery", () => {
     const t0 = Date.now();
     await x.stop();
     expect(Date.now() - t0).toBeLessThan(1_000);
-    expect(store.outbox.get(outboxId)).toMatchObject({ attempts: 0, deliveredAt: null, gaveUpAt: null, lastError: null });
+    expect(store.outbox.get(outboxId)).toMatchObject({ attempts: 1, sendingSince: expect.any(Number), deliveredAt: null, gaveUpAt: null, lastError: null });
     expect(log.at("warn").some((l) => /aborted, they stay queued/.test(l.msg))).toBe(true);
     x.wake();
     x.start();

@@ -87,9 +87,9 @@ describe("V2Client", () => {
     fake.fail({ path: "checkWork", status: 503 });
     expect(await client().checkWork()).toMatchObject({ ok: false, kind: "transient", status: 503 });
     fake.fail({ path: "checkWork", delayMs: 5_000 });
-    expect(await client({ timeoutMs: 150 }).checkWork()).toEqual({ ok: false, kind: "transient", status: null, error: "timeout after 150 ms" });
+    expect(await client({ timeoutMs: 150 }).checkWork()).toEqual({ ok: false, kind: "transient", status: null, error: "timeout after 150 ms", timedOut: true });
     const port = await freePort();
-    expect(await client({ baseUrl: `http://127.0.0.1:${port}` }).checkWork()).toEqual({ ok: false, kind: "transient", status: null, error: "connection refused" });
+    expect(await client({ baseUrl: `http://127.0.0.1:${port}` }).checkWork()).toEqual({ ok: false, kind: "transient", status: null, error: "connection refused", timedOut: false });
   });
 
   it("an aborted call is 'aborted', and no baseUrl means no I/O at all", async () => {

@@ -16,6 +16,8 @@ import type { AdminContext } from "./plugins.js";
 import { registerAtRoute } from "./inspect-at.js";
 import { matchPort, portProblem } from "./inspect-ports.js";
 import { parseSince, SINCE_FORMS } from "./inspect-since.js";
+import { scrubDeep, secretScrubber } from "../../log/secrets.js";
+import { configSecrets } from "../../config/redact.js";
 
 const SmsQuery = z.strictObject({
   port: z.string().min(1).max(512).optional(),
@@ -32,6 +34,8 @@ export function badRequest(issues: readonly z.core.$ZodIssue[]): object {
 }
 
 export async function registerInspectRoutes(app: FastifyInstance, ctx: AdminContext): Promise<void> {
+  // Delivery errors are stored scrubbed; rows written by older versions may not be.
+  const scrub = secretScrubber(configSecrets(ctx.config));
   app.get("/api/sms", async (req, reply) => {
     const q = SmsQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error.issues));
@@ -49,11 +53,14 @@ export async function registerInspectRoutes(app: FastifyInstance, ctx: AdminCont
       portId = m.id;
     }
     const sms = ctx.store.sms.recent({ limit: q.data.limit, ...(portId !== undefined ? { portId } : {}), ...(since !== undefined ? { since } : {}) });
-    return {
-      port: portId ?? null,
-      since: since ?? null,
-      sms: sms.map(({ portId: port, ...s }) => ({ ...s, port })),
-    };
+    return scrubDeep(
+      {
+        port: portId ?? null,
+        since: since ?? null,
+        sms: sms.map(({ portId: port, ...s }) => ({ ...s, port })),
+      },
+      scrub,
+    );
   });
 
   app.get("/api/activations", async (req, reply) => {
@@ -67,7 +74,7 @@ export async function registerInspectRoutes(app: FastifyInstance, ctx: AdminCont
         ...a,
         port: portId,
         state: a.closedAt === null ? "open" : "finished",
-        // Onlinesim closes at the end of the operation's life (§2.5); until then it is ours to serve.
+        // Onlinesim closes at the end of the operation's life (docs/protocols/onlinesim-v1.md#finish_activation); until then it is ours to serve.
         expiresAt: a.closedAt === null ? a.createdAt + lifeMs : null,
       })),
     };

@@ -33,7 +33,7 @@ const STATES: Record<PortState, true> = {
   noisy: true,
   gone: true,
 };
-/** The documented FINISH statuses (§2.5), always present; others appear when they happen. */
+/** The documented FINISH statuses (docs/protocols/onlinesim-v1.md#finish_activation), always present; others appear when they happen. */
 const FINISH_STATUSES = ["1", "3", "4", "5"];
 
 const seconds = (ms: number): number => ms / 1000;
@@ -103,6 +103,8 @@ export function collectMetrics(ctx: AdminContext, at: AtCounters, now = Date.now
   );
   e.single("simgate_push_sms_pending", "gauge", "SMS in the outbox waiting for PUSH_SMS.", push?.pending);
   e.single("simgate_outbox_oldest_pending_age_seconds", "gauge", "Age of the oldest SMS waiting in the outbox (0 when empty).", push ? seconds(push.oldestPendingAgeMs ?? 0) : null);
+  e.single("simgate_push_sms_backing_off", "gauge", "1 while a PUSH_SMS URL fails and only one probe goes out per back-off step.", push ? (push.pausedUntil !== null ? 1 : 0) : null);
+  e.single("simgate_push_sms_resending", "gauge", "SMS whose PUSH_SMS was in flight when simgate last stopped, being resent one at a time.", push?.resending);
 
   const online = outbound.numbersOnline;
   e.family("simgate_v2_numbers_online_pushes_total", "counter", "sendNumbersOnline calls since start by result.", online ? [

@@ -2,7 +2,9 @@
  * The daemon's state as one JSON document for the admin API (`GET /api/status`), the CLI's
  * `simgate status` and the status page: the port map with each port's open activation and
  * last SMS, totals (sellable SIMs, SMS today, earnings), the engine's counters and the
- * outgoing queues. Numbers, never secrets.
+ * outgoing queues. Numbers, never secrets: with `scrub`, every string of the document
+ * passes the secret scrubber (an error text from an older version, or any text a sender
+ * kept, could carry the key).
  *
  * The totals come from the store. They are recomputed only when something they count has
  * changed (a new SMS id, another FINISH, a new day), so the status page can ask for this
@@ -13,6 +15,7 @@ import type { PortMap } from "../../modem/port-map.js";
 import type { Store } from "../../store/index.js";
 import type { OutboundStats, OutboundStatsSource } from "../../outbound/outbound-stats.js";
 import { VERSION } from "../../package-info.js";
+import { scrubDeep, type Scrub } from "../../log/secrets.js";
 
 export interface PortStatus {
   id: string;
@@ -73,6 +76,8 @@ export interface StatusSources {
   activationLifeMs?: number;
   /** engine.names overrides; the built-in catalogue without them. */
   names?: EngineConfig["names"];
+  /** The configured secrets' scrubber (src/log/secrets.ts), applied to every string served. */
+  scrub?: Scrub;
 }
 
 interface StoreTotals {
@@ -173,7 +178,7 @@ export function daemonStatus(d: StatusSources): DaemonStatus {
     openActivations: engine.openActivations,
     closedActivations: stored.closedActivations,
   };
-  return {
+  const doc: DaemonStatus = {
     version: VERSION,
     at: now,
     startedAt: d.startedAt ?? null,
@@ -183,4 +188,5 @@ export function daemonStatus(d: StatusSources): DaemonStatus {
     engine,
     outbound: d.outbound.stats(),
   };
+  return d.scrub ? scrubDeep(doc, d.scrub) : doc;
 }

@@ -1,10 +1,15 @@
 /**
  * FakeOnlinesim: plays Onlinesim over real HTTP for tests and the demo.
- *  - serves the endpoints the daemon calls: PUSH_SMS (§2.7), PUSH_SMS (RENT) (§2.8) and the
- *    v2 reseller methods (§3), validating every payload against ../schemas.ts;
- *  - optionally drives a Marketplace that buys from the daemon's v1 endpoint (§2.1–2.5);
- *  - records every request (key redacted) and answers with injected failures on demand.
+ *  - serves the endpoints the daemon calls: PUSH_SMS (docs/protocols/onlinesim-v1.md#push_sms), PUSH_SMS (RENT) (docs/protocols/onlinesim-v1.md#push_sms-rent) and the
+ *    v2 reseller methods (docs/protocols/onlinesim-v2.md), validating every payload against ../schemas.ts;
+ *  - optionally drives a Marketplace that buys from the daemon's v1 endpoint (docs/protocols/onlinesim-v1.md#requests-onlinesim-sends-us);
+ *  - records every request (key redacted) and answers with injected failures on demand;
+ *  - can go down (the port refuses connections) and come back on the same port.
+ *
+ * `events` emits "request" (a SeenRequest, as it arrives) and "answered" (the same entry,
+ * once its answer is sent), so tests await traffic instead of sleeping.
  */
+import { EventEmitter } from "node:events";
 import { gunzipSync, inflateSync } from "node:zlib";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { V2_ERRORS, type V2ErrorCode } from "../schemas.js";
@@ -30,6 +35,12 @@ export interface FakeOnlinesimOptions {
   marketplace?: Omit<MarketplaceOptions, "key"> & { key?: string };
   /** Log entries kept (oldest dropped). */
   logMax?: number;
+  /**
+   * Network latency on the way back: every request is handled (an SMS accepted) at once and
+   * its answer leaves this many ms later. A crash of the caller inside that window is the
+   * "accepted by Onlinesim, never recorded" case. Default 0.
+   */
+  answerDelayMs?: number;
   /** "Services" that send verification SMS to ordered numbers through a simulating daemon's admin API. */
   services?: ServiceSendersOptions;
 }
@@ -40,7 +51,7 @@ export interface FakeOnlinesimStats {
   orders: number;
   issued: number;
   noNumbers: number;
-  /** Over-report blocks (§2.1 rule 1) imposed so far, and whether ordering is blocked now. */
+  /** Over-report blocks (docs/protocols/onlinesim-v1.md#get_services-rule-1) imposed so far, and whether ordering is blocked now. */
   blocks: number;
   blocked: boolean;
   finishes: MarketplaceStats["finishes"];
@@ -79,10 +90,14 @@ export class FakeOnlinesim {
   readonly v2: V2Endpoints;
   readonly marketplace?: Marketplace;
   readonly services?: ServiceSenders;
+  /** "request" and "answered", each with the SeenRequest. */
+  readonly events = new EventEmitter();
   private readonly form: PushErrorForm;
   private readonly wakers = new Set<() => void>();
   private app?: FastifyInstance;
   private base?: string;
+  private listenPort?: number;
+  private listenHost?: string;
 
   constructor(private readonly opts: FakeOnlinesimOptions) {
     this.recorder = new Recorder(opts.logMax);
@@ -114,7 +129,7 @@ export class FakeOnlinesim {
       url: "/api/resellers/:method",
       handler: (req, reply) => {
         const method = (req.params as { method: string }).method;
-        // removeNumber is documented under DELETE (§3.5, S18); the others are POST or GET (§3.1).
+        // removeNumber is documented under DELETE (docs/protocols/onlinesim-v2.md#removenumber, S18); the others are POST or GET (docs/protocols/onlinesim-v2.md#conventions).
         const allowed = method === "removeNumber" ? req.method === "DELETE" : req.method !== "DELETE";
         return this.serve(req, reply, "v2", (c) => (allowed ? this.v2.handle(method, c) : v2Error405(method, req.method)), (c) => v2Problems(method, c));
       },
@@ -126,6 +141,8 @@ export class FakeOnlinesim {
     if (!addr || typeof addr === "string") throw new Error("fake-onlinesim: no TCP address");
     const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
     this.base = `http://${host}:${addr.port}`;
+    this.listenHost = addr.address;
+    this.listenPort = addr.port;
     this.marketplace?.start();
     return this.urls;
   }
@@ -133,6 +150,37 @@ export class FakeOnlinesim {
   get urls(): FakeOnlinesimUrls {
     if (!this.base) throw new Error("fake-onlinesim: not started");
     return { base: this.base, pushSms: `${this.base}/v1/PUSH_SMS`, pushSmsRent: `${this.base}/v1/PUSH_SMS_RENT`, v2: `${this.base}/api/resellers` };
+  }
+
+  /** True between goDown() and comeBack(). */
+  get isDown(): boolean {
+    return this.app !== undefined && !this.app.server.listening;
+  }
+
+  /**
+   * Onlinesim unreachable: stop listening and cut every open connection, so the next
+   * request gets "connection refused". State (operations, counters, the log) is kept.
+   */
+  async goDown(): Promise<void> {
+    const server = this.app?.server;
+    if (!server?.listening) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    for (const wake of this.wakers) wake();
+    await closed;
+  }
+
+  /** Listen again on the same address and port after goDown(). */
+  async comeBack(): Promise<void> {
+    const server = this.app?.server;
+    if (!server || server.listening) return;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.listenPort, this.listenHost, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
   }
 
   /** Inject a failure for the endpoints the daemon calls (see FailureRule). */
@@ -155,7 +203,7 @@ export class FakeOnlinesim {
     return this.recorder.all();
   }
 
-  /** PUSH_SMS payloads seen again after acceptance (a bug on the sender's side, §2.7). */
+  /** PUSH_SMS payloads seen again after acceptance (a bug on the sender's side, docs/protocols/onlinesim-v1.md#push_sms). */
   get duplicates(): number {
     return this.push.stats.duplicates;
   }
@@ -210,6 +258,7 @@ export class FakeOnlinesim {
     await this.services?.stop();
     await this.marketplace?.stop();
     for (const wake of this.wakers) wake();
+    if (this.isDown) await this.comeBack();
     await this.app?.close();
     this.app = undefined;
   }
@@ -223,6 +272,7 @@ export class FakeOnlinesim {
     validate: (call: Call) => string[] = () => [],
   ): Promise<void> {
     const call = toCall(req);
+    const raw = typeof req.body === "string" ? req.body : "";
     const entry = this.recorder.add({
       at: Date.now(),
       method: call.method,
@@ -233,12 +283,15 @@ export class FakeOnlinesim {
       problems: [],
       warnings: headerWarnings(call),
     });
+    this.events.emit("request", entry);
     const rule = this.failures.take(call.path);
     let answer: Answer | undefined;
     if (rule) {
       entry.injected = describeFailure(rule);
       if (rule.delayMs !== undefined) await this.hold(rule.delayMs);
-      if (rule.status !== undefined) {
+      if (rule.echo) {
+        answer = echoAnswer(req, raw, kind, rule.status ?? 500);
+      } else if (rule.status !== undefined) {
         answer = kind === "v1" ? json(rule.status, { status: "ERROR", error: `INJECTED_${rule.status}` }) : json(rule.status, { response: `INJECTED_${rule.status}` });
       } else if (rule.terminal !== undefined) {
         const t = rule.terminal;
@@ -257,11 +310,14 @@ export class FakeOnlinesim {
     entry.problems = answer.problems;
     if (answer.warnings) entry.warnings.push(...answer.warnings);
     entry.status = answer.status;
-    entry.response = answer.body;
+    // An echo carries the key itself: the log keeps only that it was one (the request above is redacted).
+    entry.response = rule?.echo ? { ...(answer.body as object), received: "(the request, echoed unredacted)" } : answer.body;
+    if (this.opts.answerDelayMs) await this.hold(this.opts.answerDelayMs);
     reply.code(answer.status);
     if (typeof answer.body === "string") reply.type("text/plain; charset=utf-8");
     else reply.type("application/json; charset=utf-8");
     await reply.send(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body));
+    this.events.emit("answered", entry);
   }
 
   /** A slow answer that stop() cuts short. */
@@ -276,6 +332,24 @@ export class FakeOnlinesim {
       this.wakers.add(wake);
     });
   }
+}
+
+/**
+ * A debug-style error page: everything the request carried, unredacted (the URL with its
+ * query, every header, the raw body, and the body again URL-encoded as a form would be).
+ * The recorder still keeps only the redacted form.
+ */
+function echoAnswer(req: FastifyRequest, raw: string, kind: "v1" | "v2", status: number): Answer {
+  let form = "";
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (parsed && typeof parsed === "object") form = new URLSearchParams(Object.entries(parsed).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])).toString();
+  } catch {
+    form = "";
+  }
+  // Credentials first, as debug pages show "who called": a caller that keeps only the start of an error still gets them.
+  const received = { authorization: req.headers.authorization ?? null, body: raw, form, url: req.url, method: req.method, headers: req.headers };
+  return json(status, kind === "v1" ? { status: "ERROR", error: "INJECTED_ECHO", received } : { response: "INJECTED_ECHO", received });
 }
 
 function v2Error405(method: string, httpMethod: string): Answer {
