@@ -1,5 +1,6 @@
 /**
- * The SMSHUB endpoint adapter on 127.0.0.1 (random port) over the in-memory sales core,
+ * The SMSHUB endpoint adapter on 127.0.0.1 (random port) over the sales core with its
+ * in-memory ledger,
  * with every log line kept, and a raw HTTP client that shows what is really on the wire
  * (whether an answer was gzip-compressed, not what fetch made of it).
  */
@@ -8,19 +9,20 @@ import { Writable } from "node:stream";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { FastifyInstance } from "fastify";
 import { createLogger } from "../../src/log/logger.js";
-import type { SalesPort } from "../../src/markets/market-port.js";
+import type { MarketSales } from "../../src/markets/market-port.js";
+import { marketRulesOf } from "../../src/markets/smshub/config.js";
 import { DIALECTS, type DialectName } from "../../src/markets/smshub/dialects.js";
 import { buildSmshubServer, type SmshubEndpointOptions, type SmshubRequestInfo } from "../../src/markets/smshub/endpoint.js";
 import { NameBook, type NameOverrides } from "../../src/markets/smshub/names.js";
-import { MemorySales, type MemorySim } from "./memory-sales.js";
+import { memoryCore, type MemoryCore, type RecordingSales, type TestSim } from "./memory-core.js";
 
 export const KEY = "smshub-key-9Wq2Lp7Xv";
 export const MARKET = "hub";
 
-export const SIMS: MemorySim[] = [
-  { number: "79281234567", country: "RU", network: "25099" },
-  { number: "79161234568", country: "RU", network: "25001" },
-  { number: "380501234569", country: "UA", network: "25501" },
+export const SIMS: TestSim[] = [
+  { number: "79281234567", network: "25099" },
+  { number: "79161234568", network: "25001" },
+  { number: "380501234569", network: "25501" },
 ];
 export const SERVICES = ["vk", "telegram", "whatsapp"];
 
@@ -52,7 +54,10 @@ export interface CallOptions {
 export interface SmshubHarness {
   app: FastifyInstance;
   url: string;
-  sales: MemorySales;
+  /** The core as the adapter sees it, recording reserve and withdraw calls. */
+  sales: RecordingSales;
+  /** The core, its ledger and views of both. */
+  mem: MemoryCore;
   infos: SmshubRequestInfo[];
   rawLogs: string[];
   logs(): Array<Record<string, unknown>>;
@@ -62,10 +67,11 @@ export interface SmshubHarness {
 
 export interface HarnessOptions {
   dialect?: DialectName;
-  sims?: MemorySim[];
+  sims?: TestSim[];
   services?: string[];
   names?: NameOverrides;
-  sales?: SalesPort;
+  /** Give the endpoint this instead of the core. */
+  sales?: MarketSales;
   endpoint?: Partial<SmshubEndpointOptions>;
 }
 
@@ -96,7 +102,9 @@ export function rawPost(url: string, body: Buffer, headers: Record<string, strin
 
 export async function startSmshub(o: HarnessOptions = {}): Promise<SmshubHarness> {
   const dialect = DIALECTS[o.dialect ?? "smshub"];
-  const sales = new MemorySales({ sims: o.sims ?? SIMS, services: o.services ?? SERVICES });
+  const names = new NameBook(dialect, o.names);
+  const mem = await memoryCore({ sims: o.sims ?? SIMS, markets: [marketRulesOf(MARKET, { share: 1, headroom: 0 }, names, o.services ?? SERVICES)] });
+  const sales = mem.sales;
   const rawLogs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -112,7 +120,7 @@ export async function startSmshub(o: HarnessOptions = {}): Promise<SmshubHarness
     key: KEY,
     path: "/smshub",
     sales: o.sales ?? sales,
-    names: new NameBook(dialect, o.names),
+    names,
     logger,
     onRequest: (info) => infos.push(info),
     ...o.endpoint,
@@ -125,6 +133,7 @@ export async function startSmshub(o: HarnessOptions = {}): Promise<SmshubHarness
     app,
     url,
     sales,
+    mem,
     infos,
     rawLogs,
     logs: () => rawLogs.flatMap((c) => c.split("\n").filter(Boolean)).map((l) => JSON.parse(l) as Record<string, unknown>),

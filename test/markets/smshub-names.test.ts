@@ -1,7 +1,7 @@
 /** The SMSHUB family's names and codes, their config overrides, the market's config block, and the status → outcome table. */
 import { describe, expect, it } from "vitest";
 import { ErrorCode, isSimgateError } from "../../src/errors.js";
-import { nameBookOf, pushSmsUrlOf, smshubMarketConfigSchema } from "../../src/markets/smshub/config.js";
+import { marketRulesOf, nameBookOf, pushSmsUrlOf, smshubMarketConfigSchema } from "../../src/markets/smshub/config.js";
 import { DIALECTS } from "../../src/markets/smshub/dialects.js";
 import { NameBook } from "../../src/markets/smshub/names.js";
 import { outcomeOf } from "../../src/markets/smshub/outcomes.js";
@@ -42,11 +42,19 @@ describe("NameBook", () => {
 describe("the market's config block", () => {
   it("defaults: SMSHUB dialect, /smshub, every country as `any`, SUCCESS for an unknown activation; SMSHUB's published PUSH_SMS URL", () => {
     const c = smshubMarketConfigSchema.parse({});
-    expect(c).toEqual({ dialect: "smshub", path: "/smshub", names: { services: {}, countries: {}, operators: {} }, operatorSplit: [], unknownActivation: "success", allowIps: [] });
+    expect(c).toEqual({ dialect: "smshub", path: "/smshub", names: { services: {}, countries: {}, operators: {} }, operatorSplit: [], unknownActivation: "success", share: 1, headroom: 0, allowIps: [] });
     expect(pushSmsUrlOf(c)).toBe("https://agent.unerio.com/agent/api/sms");
     expect(pushSmsUrlOf(smshubMarketConfigSchema.parse({ dialect: "smsbower" }))).toBeUndefined();
     expect(pushSmsUrlOf(smshubMarketConfigSchema.parse({ dialect: "grizzly", pushSmsUrl: "https://grizzly.example/sms" }))).toBe("https://grizzly.example/sms");
     expect(nameBookOf(smshubMarketConfigSchema.parse({ names: { services: { google: "gl" } }, operatorSplit: ["RU"] })).serviceCode("google")).toBe("gl");
+  });
+
+  it("gives the sales core the market's rules: the services it has codes for, in the order given, with its share and headroom", () => {
+    const c = smshubMarketConfigSchema.parse({ share: 0.5, headroom: 2, names: { services: { telegram: null } } });
+    const rules = marketRulesOf("hub", c, nameBookOf(c), ["whatsapp", "telegram", "no-such-service", "vk"]);
+    expect(rules).toMatchObject({ id: "hub", services: ["whatsapp", "vk"], share: 0.5, headroom: 2 });
+    expect(marketRulesOf("hub", c, nameBookOf(c)).services).toEqual(nameBookOf(c).services());
+    expect(marketRulesOf("hub", c, nameBookOf(c)).services).not.toContain("telegram");
   });
 
   it("refuses what cannot be right, naming the field", () => {
@@ -57,6 +65,9 @@ describe("the market's config block", () => {
       [{ names: { operators: { "250": "mts" } } }, /names\.operators/],
       [{ operatorSplit: ["Russia"] }, /operatorSplit/],
       [{ unknownActivation: "ignore" }, /unknownActivation/],
+      [{ share: 0 }, /share/],
+      [{ share: 1.5 }, /share/],
+      [{ headroom: -1 }, /headroom/],
       [{ pushSmsUrl: "not a url" }, /pushSmsUrl/],
       [{ extra: 1 }, /extra/],
     ];

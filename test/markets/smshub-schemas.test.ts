@@ -6,9 +6,9 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OfferCount } from "../../src/markets/market-port.js";
+import type { NetworkOffer } from "../../src/markets/market-port.js";
 import { DIALECT_NAMES, DIALECTS } from "../../src/markets/smshub/dialects.js";
-import { NameBook, FAMILY_COUNTRY_NAMES, FAMILY_SERVICE_CODES, FAMILY_OPERATOR_NAMES } from "../../src/markets/smshub/names.js";
+import { NameBook, FAMILY_SERVICE_CODES, FAMILY_OPERATOR_NAMES } from "../../src/markets/smshub/names.js";
 import { buildSmshubPushSms } from "../../src/markets/smshub/push-sms.js";
 import { FinishActivationRequest, getNumberRequest, GetServicesAnswer, PushSmsRequest } from "../../src/markets/smshub/schemas.js";
 import { servicesAnswer } from "../../src/markets/smshub/services-answer.js";
@@ -114,28 +114,29 @@ describe("FINISH_ACTIVATION and PUSH_SMS schemas", () => {
 });
 
 describe("GET_SERVICES answer", () => {
-  const countries = Object.keys(FAMILY_COUNTRY_NAMES);
-  const networks = Object.keys(FAMILY_OPERATOR_NAMES);
-  const services = Object.keys(FAMILY_SERVICE_CODES);
-  const offer = fc.record<OfferCount>({
-    country: fc.constantFrom(...countries, "XX"),
-    network: fc.constantFrom(...networks, "99999"),
-    service: fc.constantFrom(...services, "unknown-service"),
-    count: fc.integer({ min: 0, max: 500 }),
-  });
+  // Real networks with their countries, one the core could not place (null), one without a name.
+  const networks: Array<[string, string | null]> = [...Object.keys(FAMILY_OPERATOR_NAMES).map((n): [string, string] => [n, n.startsWith("250") ? "RU" : n.startsWith("255") ? "UA" : "KZ"]), ["26201", "DE"], ["99999", null], ["64001", "XX"]];
+  const allServices = [...Object.keys(FAMILY_SERVICE_CODES), "unknown-service"];
+  const offersFor = (services: string[]) =>
+    fc.uniqueArray(fc.constantFrom(...networks), { maxLength: networks.length, selector: ([n]) => n }).chain((nets) =>
+      fc.tuple(...nets.map(([network, country]) => fc.array(fc.integer({ min: 0, max: 500 }), { minLength: services.length, maxLength: services.length }).map((counts): NetworkOffer => ({ network, mcc: network.slice(0, 3), mnc: network.slice(3), country, counts })))),
+    );
+  const input = fc.subarray(allServices, { minLength: 1 }).chain((services) => fc.tuple(fc.constant(services), offersFor(services)));
 
   it("always parses strictly, keeps either `any` or operators per country, and loses or invents no count", () => {
     fc.assert(
-      fc.property(fc.array(offer, { maxLength: 60 }), fc.subarray(["RU", "UA", "KZ", "DE"]), (offers, split) => {
+      fc.property(input, fc.subarray(["RU", "UA", "KZ", "DE"]), ([services, offers], split) => {
         const names = new NameBook(DIALECTS.smshub, { operatorSplit: split });
-        const answer = servicesAnswer(offers, names);
+        const answer = servicesAnswer(offers, services, names);
         expect(GetServicesAnswer.safeParse(JSON.parse(JSON.stringify(answer))).success).toBe(true);
         const expected = new Map<string, number>();
         for (const o of offers) {
-          const country = names.countryName(o.country);
-          const code = names.serviceCode(o.service);
-          if (!country || !code || (names.isSplit(o.country) && !names.operatorName(o.network))) continue;
-          expected.set(`${country}|${code}`, (expected.get(`${country}|${code}`) ?? 0) + o.count);
+          const country = o.country === null ? undefined : names.countryName(o.country);
+          if (!country || (names.isSplit(o.country!) && !names.operatorName(o.network))) continue;
+          services.forEach((service, i) => {
+            const code = names.serviceCode(service);
+            if (code) expected.set(`${country}|${code}`, (expected.get(`${country}|${code}`) ?? 0) + o.counts[i]!);
+          });
         }
         const got = new Map<string, number>();
         for (const entry of answer.countryList) {
@@ -148,6 +149,14 @@ describe("GET_SERVICES answer", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("refuses counts that are not counts, or not one per service, instead of guessing", () => {
+    const names = new NameBook(DIALECTS.smshub);
+    const offer = (counts: number[]): NetworkOffer => ({ network: "25099", mcc: "250", mnc: "99", country: "RU", counts });
+    expect(() => servicesAnswer([offer([1, -1])], ["vk", "telegram"], names)).toThrow(/is -1/);
+    expect(() => servicesAnswer([offer([1.5, 1])], ["vk", "telegram"], names)).toThrow(/is 1.5/);
+    expect(() => servicesAnswer([offer([1])], ["vk", "telegram"], names)).toThrow(/1 counts for 2 services/);
   });
 });
 
@@ -179,6 +188,6 @@ describe("over HTTP: wrong types get the protocol's error", () => {
       { numRuns: 40 },
     );
     expect(h.sales.reserveRequests).toHaveLength(0);
-    expect(h.sales.reservations.size).toBe(0);
+    expect(h.mem.ledger.writes).toBe(0);
   });
 });

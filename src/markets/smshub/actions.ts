@@ -1,10 +1,10 @@
 /**
  * The three requests a SMSHUB-family marketplace sends us, each validated in its own wire
  * format and answered in its own shapes, and turned into calls on the sales core
- * (market-port.ts). No HTTP here: endpoint.ts reads the body, checks the key and sends
+ * (market-port.ts, which is the core's own interface narrowed). No HTTP here: endpoint.ts reads the body, checks the key and sends
  * what this returns.
  *
- *   GET_SERVICES       → offers(market)         → {"countryList":[…],"status":"SUCCESS"}
+ *   GET_SERVICES       → offers(market, …)      → {"countryList":[…],"status":"SUCCESS"}
  *   GET_NUMBER         → reserve(…)             → {"number":…,"activationId":…,"status":"SUCCESS"} | {"status":"NO_NUMBERS"}
  *   FINISH_ACTIVATION  → close(…)               → {"status":"SUCCESS"} (idempotent)
  *   anything wrong                              → {"status":"ERROR","error":"TOKEN: detail"}
@@ -13,7 +13,7 @@
  * marketplace's lists are longer than ours.
  */
 import type { Logger } from "../../log/logger.js";
-import type { MarketId, NetworkCode, SalesPort } from "../market-port.js";
+import type { MarketId, MarketSales, NetworkCode } from "../market-port.js";
 import type { SmshubDialect } from "./dialects.js";
 import { ANY_OPERATOR, type NameBook } from "./names.js";
 import { outcomeOf } from "./outcomes.js";
@@ -55,7 +55,7 @@ export interface SmshubActionsOptions {
   market: MarketId;
   dialect: SmshubDialect;
   names: NameBook;
-  sales: SalesPort;
+  sales: MarketSales;
   /** FINISH for an activation the core does not know: SUCCESS with a warning (default; any other answer is re-sent forever) or ERROR. */
   unknownActivation: "success" | "error";
   log: Logger;
@@ -92,8 +92,10 @@ export class SmshubActions {
     const c = problemsOf(getServices, body);
     if (!c.ok) return refuse(400, SmshubError.BadRequest, problemsLine(c.problems));
     try {
-      const offers = await this.#o.sales.offers(this.#o.market);
-      const answer = servicesAnswer(offers, this.#o.names, (what) => this.#unnamed(what));
+      // The services this market buys, in the order the core counts them.
+      const services = this.#o.sales.rules(this.#o.market)?.services ?? [];
+      const offers = this.#o.sales.offers(this.#o.market, services);
+      const answer = servicesAnswer(offers, services, this.#o.names, (what) => this.#unnamed(what));
       return { status: 200, body: answer, result: "SUCCESS", level: "debug", log: { countries: answer.countryList.length } };
     } catch (err) {
       return this.#internal(err instanceof BadOfferCount ? "the sales core reported a count that is not a count" : "offers failed", err);
@@ -127,32 +129,35 @@ export class SmshubActions {
       answer = await this.#o.sales.reserve({
         market: this.#o.market,
         country,
-        ...(networks === undefined ? {} : { networks }),
+        ...(networks === undefined ? {} : { networks: new Set(networks) }),
         service,
         price: req.price,
         excludePrefixes: req.exceptionPhoneSet,
         deadline,
+        // Kept with the reservation in the marketplace's words: the name it ordered, and the SIM's real operator (never `any`).
+        describe: (sim) => ({ country: req.country, operator: this.#o.names.operatorName(sim.network) ?? sim.network }),
       });
     } catch (err) {
       return this.#internal("reserve failed", err, log);
     }
     if (answer.status === "none") return noNumbers("none fits");
     if (answer.status === "failed") return { ...refuse(200, SmshubError.NotRecorded, answer.error.slice(0, 200), log), level: "warn" };
-    const number = Number(answer.number);
-    if (!/^\d+$/.test(answer.number) || !PhoneNumber.safeParse(number).success || !Ulong.safeParse(answer.reservationId).success || answer.reservationId < 1) {
+    const { id, number: digits } = answer.reservation;
+    const number = Number(digits);
+    if (!/^\d+$/.test(digits) || !PhoneNumber.safeParse(number).success || !Ulong.safeParse(id).success || id < 1) {
       // The core broke its contract: never put a malformed number or id on the wire.
-      await this.#o.sales.withdraw({ market: this.#o.market, reservationId: answer.reservationId, reason: "malformed reservation" }).catch(() => undefined);
-      return this.#internal(`the sales core reserved a malformed number or id (${String(answer.number).slice(0, 20)}, ${String(answer.reservationId).slice(0, 20)})`, undefined, log);
+      await this.#o.sales.withdraw(this.#o.market, id, "malformed reservation").catch(() => undefined);
+      return this.#internal(`the sales core reserved a malformed number or id (${String(digits).slice(0, 20)}, ${String(id).slice(0, 20)})`, undefined, log);
     }
     // The reservation may have blocked the event loop (a commit): read a FIN that came meanwhile.
     await client?.settle();
     return {
       status: 200,
-      body: { number, activationId: answer.reservationId, status: "SUCCESS" },
+      body: { number, activationId: id, status: "SUCCESS" },
       result: "SUCCESS",
       level: "info",
-      log: { ...log, number: answer.number, activationId: answer.reservationId },
-      issued: answer.reservationId,
+      log: { ...log, number: digits, activationId: id },
+      issued: id,
     };
   }
 
@@ -164,14 +169,17 @@ export class SmshubActions {
     const log: Record<string, unknown> = { activationId, finishStatus: status, outcome: outcome.kind };
     let result;
     try {
-      result = await this.#o.sales.close({ market: this.#o.market, reservationId: activationId, outcome, marketStatus: status });
+      result = await this.#o.sales.close({ market: this.#o.market, id: activationId, outcome, status, finishSum: null, by: "finish" });
     } catch (err) {
       return this.#internal("close failed", err, log);
     }
     const success = (level: LogLevel, extra: Record<string, unknown> = {}): ActionAnswer => ({ status: 200, body: { status: "SUCCESS" }, result: "SUCCESS", level, log: { ...log, ...extra } });
-    switch (result.status) {
+    switch (result.kind) {
       case "closed":
         return success(outcome.kind === "released" ? "warn" : "info");
+      case "finished-after-release":
+        // We had let the SIM go (the answer was lost, or no close came for too long); the outcome is recorded now.
+        return success("warn", { afterRelease: result.reservation.closeReason });
       case "already-closed":
         // SMSHUB re-sends a FINISH whose answer it missed: the same answer again (idempotence).
         return success("info", { repeated: true });
@@ -198,7 +206,9 @@ export class SmshubActions {
         ? `country ${what.country} has no name in market ${this.#o.market}: its SIMs are not offered there (names.countries)`
         : what.kind === "service"
           ? `service ${what.service} has no code in market ${this.#o.market}: not offered there (names.services)`
-          : `network ${what.network} of ${what.country} has no operator name in market ${this.#o.market}, which reports ${what.country} per operator: its SIMs are not offered there (names.operators)`;
+          : what.kind === "network"
+            ? `network ${what.network} is in no country the sales core knows: its SIMs are not offered in market ${this.#o.market}`
+            : `network ${what.network} of ${what.country} has no operator name in market ${this.#o.market}, which reports ${what.country} per operator: its SIMs are not offered there (names.operators)`;
     this.#o.log.warn({ event: "market-unnamed", market: this.#o.market, ...what }, text);
   }
 }

@@ -5,6 +5,7 @@
  * defaults. Names of our services, countries and networks: names.ts.
  */
 import { z } from "zod";
+import { DEFAULT_RULES, type MarketId, type MarketRules, type ServiceId } from "../market-port.js";
 import { DIALECT_NAMES, DIALECTS, type SmshubDialect } from "./dialects.js";
 import { NameBook } from "./names.js";
 
@@ -41,6 +42,13 @@ export const smshubMarketConfigSchema = z.strictObject({
   operatorSplit: z.array(z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 code, upper case")).default([]),
   /** FINISH for an activation we do not know: SUCCESS and a warning (else it is re-sent for ever), or ERROR. */
   unknownActivation: z.enum(["success", "error"]).default("success"),
+  /**
+   * The share of the idle SIMs this market is shown, and SIMs subtracted after it
+   * (src/sales/policy.ts). SMSHUB reads every 10–20 s and blocks for 30 minutes on an
+   * over-report, so a pool also sold where counts are read rarely may show it less.
+   */
+  share: z.number().gt(0).max(1).default(DEFAULT_RULES.share),
+  headroom: z.number().int().min(0).max(100_000).default(DEFAULT_RULES.headroom),
   /** Exact source addresses allowed to call the endpoint; empty = any. */
   allowIps: z.array(z.string()).default([]),
 });
@@ -59,4 +67,20 @@ export function nameBookOf(config: Pick<SmshubMarketConfig, "dialect" | "names" 
 /** Where PUSH_SMS goes, or undefined when neither the config nor the dialect says. */
 export function pushSmsUrlOf(config: Pick<SmshubMarketConfig, "dialect" | "pushSmsUrl">): string | undefined {
   return config.pushSmsUrl ?? dialectOf(config).pushSmsUrl;
+}
+
+/**
+ * The rules the sales core applies to this market. It buys `services` (default: every
+ * service with a code in its name book), ordered as given; a service without a code is
+ * left out, since it could be neither offered nor ordered. SMSHUB publishes no operation
+ * time, so reservations live by the core's defaults (docs/protocols/smshub.md#what-simgate-does-with-it).
+ */
+export function marketRulesOf(id: MarketId, config: Pick<SmshubMarketConfig, "share" | "headroom">, names: NameBook, services?: readonly ServiceId[]): MarketRules {
+  return {
+    ...DEFAULT_RULES,
+    id,
+    services: (services ?? names.services()).filter((s) => names.serviceCode(s) !== undefined),
+    share: config.share,
+    headroom: config.headroom,
+  };
 }

@@ -24,7 +24,7 @@ import { acceptsGzip, gzipAsync } from "../../http/partner/compress.js";
 import { ClientConnection } from "../../http/partner/delivery.js";
 import { mapThrown } from "../../http/partner/errors.js";
 import type { Logger } from "../../log/logger.js";
-import type { MarketId, SalesPort } from "../market-port.js";
+import type { MarketId, MarketSales } from "../market-port.js";
 import { SmshubActions, SmshubError, type ActionAnswer, type LogLevel } from "./actions.js";
 import type { SmshubDialect } from "./dialects.js";
 import type { NameBook } from "./names.js";
@@ -47,7 +47,7 @@ export interface SmshubEndpointOptions {
   key: string;
   /** The one URL path the marketplace posts to, e.g. "/smshub". */
   path: string;
-  sales: SalesPort;
+  sales: MarketSales;
   names: NameBook;
   logger: Logger;
   /** Request body cap, on the wire and decoded (default 64 KiB: the largest body is an order with its prefixes). */
@@ -175,7 +175,7 @@ export function smshubEndpoint(opts: SmshubEndpointOptions): FastifyPluginAsync 
           if (issued !== undefined) {
             client.watchAnswer((reason) => {
               log.warn({ event: "market-answer-lost", activationId: issued, reason }, "GET_NUMBER answer not delivered: reservation withdrawn");
-              opts.sales.withdraw({ market: opts.market, reservationId: issued, reason }).catch((err: unknown) => log.error({ err, activationId: issued }, "withdrawing an undelivered reservation failed"));
+              opts.sales.withdraw(opts.market, issued, reason).catch((err: unknown) => log.error({ err, activationId: issued }, "withdrawing an undelivered reservation failed"));
             });
           }
           return send(request, reply, answer);

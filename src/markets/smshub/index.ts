@@ -4,4 +4,4 @@ export { NameBook, FAMILY_SERVICE_CODES, FAMILY_COUNTRY_NAMES, FAMILY_OPERATOR_N
 export { smshubEndpoint, buildSmshubServer, type SmshubEndpointOptions, type SmshubRequestInfo } from "./endpoint.js";
 export { SmshubSmsDelivery, buildSmshubPushSms, classifySmshubPushAnswer, PUSH_SMS_RETRY_MS } from "./push-sms.js";
 export { outcomeOf, FINISH_STATUSES } from "./outcomes.js";
-export { smshubMarketConfigSchema, dialectOf, nameBookOf, pushSmsUrlOf, type SmshubMarketConfig } from "./config.js";
+export { smshubMarketConfigSchema, dialectOf, nameBookOf, pushSmsUrlOf, marketRulesOf, type SmshubMarketConfig } from "./config.js";

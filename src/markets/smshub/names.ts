@@ -141,6 +141,11 @@ export class NameBook {
     this.#split = new Set(overrides.operatorSplit ?? []);
   }
 
+  /** Every service of ours that has a code here, in table order. */
+  services(): ServiceId[] {
+    return [...this.#codeOf.keys()];
+  }
+
   serviceCode(service: ServiceId): string | undefined {
     return this.#codeOf.get(service);
   }
