@@ -37,7 +37,11 @@ describe("simgate fake-market", () => {
     expect((lines[0]!["urls"] as { pushSms: string }).pushSms).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/agent\/api\/sms$/);
     const last = lines.at(-1)!;
     expect(last).toMatchObject({ event: "summary", dialect: "smsbower", orders: 3, violations: 0 });
-    expect((last["issuance"] as { count: number }).count).toBe(3);
+    // An order may meet a SIM taken since the last poll (a clean NO_NUMBERS, not a violation),
+    // so not every order need be issued; every issued one was timed.
+    expect((last["issued"] as number) + (last["noNumbers"] as number)).toBe(3);
+    expect(last["issued"]).toBeGreaterThan(0);
+    expect((last["issuance"] as { count: number }).count).toBe(last["issued"]);
     expect(t.out()).not.toContain(KEY);
   });
 

@@ -11,6 +11,7 @@ import type { FastifyInstance } from "fastify";
 import { createLogger } from "../../src/log/logger.js";
 import type { MarketSales } from "../../src/markets/market-port.js";
 import { marketRulesOf } from "../../src/markets/smshub/config.js";
+import type { MemoryLedger } from "../../src/sales/memory-ledger.js";
 import { DIALECTS, type DialectName } from "../../src/markets/smshub/dialects.js";
 import { buildSmshubServer, type SmshubEndpointOptions, type SmshubRequestInfo } from "../../src/markets/smshub/endpoint.js";
 import { NameBook, type NameOverrides } from "../../src/markets/smshub/names.js";
@@ -72,6 +73,8 @@ export interface HarnessOptions {
   names?: NameOverrides;
   /** Give the endpoint this instead of the core. */
   sales?: MarketSales;
+  /** The core's ledger (default a new MemoryLedger). */
+  ledger?: MemoryLedger;
   endpoint?: Partial<SmshubEndpointOptions>;
 }
 
@@ -103,7 +106,7 @@ export function rawPost(url: string, body: Buffer, headers: Record<string, strin
 export async function startSmshub(o: HarnessOptions = {}): Promise<SmshubHarness> {
   const dialect = DIALECTS[o.dialect ?? "smshub"];
   const names = new NameBook(dialect, o.names);
-  const mem = await memoryCore({ sims: o.sims ?? SIMS, markets: [marketRulesOf(MARKET, { share: 1, headroom: 0 }, names, o.services ?? SERVICES)] });
+  const mem = await memoryCore({ sims: o.sims ?? SIMS, markets: [marketRulesOf(MARKET, { share: 1, headroom: 0 }, names, o.services ?? SERVICES)], ...(o.ledger ? { ledger: o.ledger } : {}) });
   const sales = mem.sales;
   const rawLogs: string[] = [];
   const sink = new Writable({

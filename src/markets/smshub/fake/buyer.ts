@@ -23,7 +23,7 @@ import { Scheduler } from "../../fake/scheduler.js";
 import type { SmshubDialect } from "../dialects.js";
 import { FAMILY_COUNTRY_NAMES } from "../names.js";
 import { FinishActivationAnswer, GetNumberAnswer, problemsOf } from "../schemas.js";
-import { AgentClient, type AgentReply } from "./agent-client.js";
+import { AgentClient, type AgentReply } from "../agent-client.js";
 import { OfferReader, type Offer } from "./offers.js";
 import type { FinishStatus, Order, OrderBook } from "./orders.js";
 

@@ -1,5 +1,6 @@
 /**
- * How the fake marketplace calls the agent (our daemon) the way SMSHUB does
+ * How a marketplace of the family calls the agent (our daemon), as the fake marketplace
+ * and `simgate selftest` do, the way SMSHUB does
  * (docs/protocols/smshub.md): a JSON POST to the one agent URL with the key in the body,
  * UTF-8, a User-Agent, and for the gzip dialects a gzip-compressed body and
  * Accept-Encoding: gzip. Each request has a deadline (GET_NUMBER: the 3 s of the
@@ -7,7 +8,7 @@
  * how it came (compressed or not, media type), so the buyer can judge the transport too.
  */
 import { gzipSync } from "node:zlib";
-import type { SmshubDialect } from "../dialects.js";
+import type { SmshubDialect } from "./dialects.js";
 
 export type AgentReply =
   | { ok: true; status: number; body: unknown; text: string; ms: number; gzipped: boolean; contentType: string }
@@ -18,6 +19,8 @@ export interface AgentClientOptions {
   url: string;
   key: string;
   dialect: Pick<SmshubDialect, "gzip" | "title">;
+  /** Default "fake-<dialect title>". */
+  userAgent?: string;
   fetch?: typeof fetch;
 }
 
@@ -37,7 +40,7 @@ export class AgentClient {
     const gzip = this.o.dialect.gzip === "always";
     const headers: Record<string, string> = {
       "content-type": "application/json; charset=utf-8",
-      "user-agent": `fake-${this.o.dialect.title.replace(/\s+/g, "-").toLowerCase()}`,
+      "user-agent": this.o.userAgent ?? `fake-${this.o.dialect.title.replace(/\s+/g, "-").toLowerCase()}`,
       "accept-encoding": "gzip",
     };
     if (gzip) headers["content-encoding"] = "gzip";
