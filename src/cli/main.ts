@@ -74,7 +74,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     load: async () => (await import("./commands/fake-market.js")).fakeMarketCommand,
   },
   selftest: {
-    summary: "check a running daemon's marketplace endpoint as the marketplace's acceptance test does: --market smshub|smsbower|grizzly --url URL",
+    summary: "check a running daemon's marketplace endpoint as the marketplace's acceptance test does: --market onlinesim|smshub|smsbower|grizzly --url URL",
     load: async () => (await import("./commands/selftest.js")).selftestCommand,
   },
   install: {

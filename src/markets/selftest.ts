@@ -110,6 +110,15 @@ export async function runSelftest<G extends SelftestGroup>(client: SelftestClien
   return report;
 }
 
+/** The service with the highest count in one group; ties go to the first name in alphabetical order. */
+export function mostClaimed(counts: Readonly<Record<string, number>>): string | undefined {
+  let best: string | undefined;
+  for (const [name, n] of Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (n > 0 && (best === undefined || n > counts[best]!)) best = name;
+  }
+  return best;
+}
+
 /** The one line the issue's contract asks for. */
 export function summaryLine(r: Pick<SelftestReport, "claimed" | "got" | "slowestMs">): string {
   return `claimed ${r.claimed}, got ${r.got}, slowest ${r.slowestMs} ms`;

@@ -119,7 +119,7 @@ describe("simgate selftest", () => {
   it("refuses bad options with exit code 2 and one line saying why", async () => {
     const cases: Array<[string[], RegExp]> = [
       [[], /--market is required/],
-      [["--market", "5sim", "--url", "http://127.0.0.1:1/x"], /--market must be smshub, smsbower or grizzly, got '5sim'/],
+      [["--market", "5sim", "--url", "http://127.0.0.1:1/x"], /--market must be onlinesim, smshub, smsbower or grizzly, got '5sim'/],
       [["--market", "smshub"], /--url is required/],
       [["--market", "smshub", "--url", "ftp://x"], /--url must be an http\(s\) URL/],
       [["--market", "smshub", "--url", "http://127.0.0.1:1/x", "--cancel-status", "3"], /--cancel-status must be 4 or 5/],

@@ -11,7 +11,7 @@
 import { AgentClient, type AgentReply } from "./agent-client.js";
 import type { SmshubDialect } from "./dialects.js";
 import { FinishActivationAnswer, GetNumberAnswer, GetServicesAnswer, problemsOf } from "./schemas.js";
-import type { OrderResult, SelftestClient, SelftestGroup } from "../selftest.js";
+import { mostClaimed, type OrderResult, type SelftestClient, type SelftestGroup } from "../selftest.js";
 
 export interface SmshubGroup extends SelftestGroup {
   country: string;
@@ -87,12 +87,4 @@ export class SmshubSelftestClient implements SelftestClient<SmshubGroup> {
     if (!parsed.ok) return `answer is not the protocol's: ${parsed.problems[0]}`;
     return parsed.value.status === "SUCCESS" ? undefined : `ERROR ${parsed.value.error}`;
   }
-}
-
-function mostClaimed(counts: Readonly<Record<string, number>>): string | undefined {
-  let best: string | undefined;
-  for (const [code, n] of Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (n > 0 && (best === undefined || n > counts[best]!)) best = code;
-  }
-  return best;
 }
