@@ -110,6 +110,23 @@ export async function runSelftest<G extends SelftestGroup>(client: SelftestClien
   return report;
 }
 
+/** GET_NUMBER's answers, the same in every protocol of the family (Onlinesim v1 included). */
+export type NumberAnswer = { status: "SUCCESS"; number: number; activationId: number } | { status: "NO_NUMBERS" } | { status: "ERROR"; error?: string | undefined };
+
+/** An order's result from its checked answer; `ms` is how long the answer took. */
+export function orderResultOf(checked: { ok: true; value: NumberAnswer } | { ok: false; problems: string[] }, ms: number): OrderResult {
+  if (!checked.ok) return { kind: "error", detail: `GET_NUMBER answer is not the protocol's: ${checked.problems[0]}`, ms };
+  const a = checked.value;
+  if (a.status === "SUCCESS") return { kind: "issued", id: a.activationId, number: String(a.number), ms };
+  if (a.status === "NO_NUMBERS") return { kind: "none", ms };
+  return { kind: "error", detail: `GET_NUMBER answered ERROR: ${a.error ?? "(no text)"}`, ms };
+}
+
+/** A request that got no usable answer, in one line. */
+export function replyFailure(reply: { reason: string; status?: number; detail: string }): string {
+  return reply.reason === "http" ? `HTTP ${reply.status}: ${reply.detail}` : reply.detail;
+}
+
 /** The service with the highest count in one group; ties go to the first name in alphabetical order. */
 export function mostClaimed(counts: Readonly<Record<string, number>>): string | undefined {
   let best: string | undefined;

@@ -8,8 +8,8 @@
  * over the country's operators (docs/protocols/onlinesim-v1.md#get_services-rule-2), so the
  * per-operator counts are the same SIMs again and are not ordered separately.
  */
-import { mostClaimed, type OrderResult, type SelftestClient, type SelftestGroup } from "../markets/selftest.js";
-import { PartnerClient, type PartnerReply } from "./fake/partner-client.js";
+import { mostClaimed, orderResultOf, replyFailure, type OrderResult, type SelftestClient, type SelftestGroup } from "../markets/selftest.js";
+import { PartnerClient } from "./fake/partner-client.js";
 import { check, FinishActivationResponse, GetNumberResponse, GetServicesResponse } from "./schemas.js";
 
 export interface OnlinesimGroup extends SelftestGroup {
@@ -31,10 +31,6 @@ export interface OnlinesimSelftestOptions {
 /** Onlinesim's deadline for every request (docs/protocols/onlinesim-v1.md#requests-onlinesim-sends-us). */
 export const ONLINESIM_DEADLINE_MS = 10_000;
 
-function failure(reply: Exclude<PartnerReply, { ok: true }>): string {
-  return reply.reason === "http" ? `HTTP ${reply.status}: ${reply.detail}` : reply.detail;
-}
-
 export class OnlinesimSelftestClient implements SelftestClient<OnlinesimGroup> {
   readonly deadlineMs = ONLINESIM_DEADLINE_MS;
   readonly #o: OnlinesimSelftestOptions;
@@ -49,7 +45,7 @@ export class OnlinesimSelftestClient implements SelftestClient<OnlinesimGroup> {
 
   async groups(): Promise<OnlinesimGroup[]> {
     const reply = await this.#client(ONLINESIM_DEADLINE_MS).post("/getServices", { action: "GET_SERVICES" });
-    if (!reply.ok) throw new Error(`GET_SERVICES failed: ${failure(reply)}`);
+    if (!reply.ok) throw new Error(`GET_SERVICES failed: ${replyFailure(reply)}`);
     const parsed = check(GetServicesResponse, reply.body);
     if (!parsed.ok) throw new Error(`GET_SERVICES answer is not the protocol's: ${parsed.problems.slice(0, 3).join("; ")}`);
     const answer = parsed.value;
@@ -66,18 +62,13 @@ export class OnlinesimSelftestClient implements SelftestClient<OnlinesimGroup> {
 
   async order(g: OnlinesimGroup, timeoutMs: number): Promise<OrderResult> {
     const reply = await this.#client(timeoutMs).post("/getNumber", { action: "GET_NUMBER", country: g.country, operator: "any", service: g.service, sum: 1 });
-    if (!reply.ok) return { kind: "error", detail: `GET_NUMBER ${failure(reply)}`, ms: reply.ms };
-    const parsed = check(GetNumberResponse, reply.body);
-    if (!parsed.ok) return { kind: "error", detail: `GET_NUMBER answer is not the protocol's: ${parsed.problems[0]}`, ms: reply.ms };
-    const a = parsed.value;
-    if (a.status === "SUCCESS") return { kind: "issued", id: a.activationId, number: String(a.number), ms: reply.ms };
-    if (a.status === "NO_NUMBERS") return { kind: "none", ms: reply.ms };
-    return { kind: "error", detail: `GET_NUMBER answered ERROR: ${a.error}`, ms: reply.ms };
+    if (!reply.ok) return { kind: "error", detail: `GET_NUMBER ${replyFailure(reply)}`, ms: reply.ms };
+    return orderResultOf(check(GetNumberResponse, reply.body), reply.ms);
   }
 
   async cancel(id: number): Promise<string | undefined> {
     const reply = await this.#client(ONLINESIM_DEADLINE_MS).post("/finishActivation", { action: "FINISH_ACTIVATION", activationId: id, status: this.#o.cancelStatus ?? 5 });
-    if (!reply.ok) return failure(reply);
+    if (!reply.ok) return replyFailure(reply);
     const parsed = check(FinishActivationResponse, reply.body);
     if (!parsed.ok) return `answer is not the protocol's: ${parsed.problems[0]}`;
     return parsed.value.status === "SUCCESS" ? undefined : `ERROR ${parsed.value.error ?? ""}`.trim();

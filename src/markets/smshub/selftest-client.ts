@@ -8,10 +8,10 @@
  * the one with the highest count (the strongest claim; ties go to the first code in
  * alphabetical order).
  */
-import { AgentClient, type AgentReply } from "./agent-client.js";
+import { AgentClient } from "./agent-client.js";
 import type { SmshubDialect } from "./dialects.js";
 import { FinishActivationAnswer, GetNumberAnswer, GetServicesAnswer, problemsOf } from "./schemas.js";
-import { mostClaimed, type OrderResult, type SelftestClient, type SelftestGroup } from "../selftest.js";
+import { mostClaimed, orderResultOf, replyFailure, type OrderResult, type SelftestClient, type SelftestGroup } from "../selftest.js";
 
 export interface SmshubGroup extends SelftestGroup {
   country: string;
@@ -36,10 +36,6 @@ const TEST_PRICE = { sum: 1, currency: 643 };
 /** GET_SERVICES and FINISH get this long (the marketplace's own wait is not published). */
 const REQUEST_TIMEOUT_MS = 10_000;
 
-function failure(reply: Exclude<AgentReply, { ok: true }>): string {
-  return reply.reason === "http" ? `HTTP ${reply.status}: ${reply.detail}` : reply.detail;
-}
-
 export class SmshubSelftestClient implements SelftestClient<SmshubGroup> {
   readonly deadlineMs: number;
   readonly #client: AgentClient;
@@ -53,7 +49,7 @@ export class SmshubSelftestClient implements SelftestClient<SmshubGroup> {
 
   async groups(): Promise<SmshubGroup[]> {
     const reply = await this.#client.post({ action: "GET_SERVICES" }, REQUEST_TIMEOUT_MS);
-    if (!reply.ok) throw new Error(`GET_SERVICES failed: ${failure(reply)}`);
+    if (!reply.ok) throw new Error(`GET_SERVICES failed: ${replyFailure(reply)}`);
     const parsed = problemsOf(GetServicesAnswer, reply.body);
     if (!parsed.ok) throw new Error(`GET_SERVICES answer is not the protocol's: ${parsed.problems.slice(0, 3).join("; ")}`);
     const answer = parsed.value;
@@ -71,18 +67,13 @@ export class SmshubSelftestClient implements SelftestClient<SmshubGroup> {
 
   async order(g: SmshubGroup, timeoutMs: number): Promise<OrderResult> {
     const reply = await this.#client.post({ action: "GET_NUMBER", country: g.country, operator: g.operator, service: g.service, ...TEST_PRICE }, timeoutMs);
-    if (!reply.ok) return { kind: "error", detail: `GET_NUMBER ${failure(reply)}`, ms: reply.ms };
-    const parsed = problemsOf(GetNumberAnswer, reply.body);
-    if (!parsed.ok) return { kind: "error", detail: `GET_NUMBER answer is not the protocol's: ${parsed.problems[0]}`, ms: reply.ms };
-    const a = parsed.value;
-    if (a.status === "SUCCESS") return { kind: "issued", id: a.activationId, number: String(a.number), ms: reply.ms };
-    if (a.status === "NO_NUMBERS") return { kind: "none", ms: reply.ms };
-    return { kind: "error", detail: `GET_NUMBER answered ERROR: ${a.error}`, ms: reply.ms };
+    if (!reply.ok) return { kind: "error", detail: `GET_NUMBER ${replyFailure(reply)}`, ms: reply.ms };
+    return orderResultOf(problemsOf(GetNumberAnswer, reply.body), reply.ms);
   }
 
   async cancel(id: number): Promise<string | undefined> {
     const reply = await this.#client.post({ action: "FINISH_ACTIVATION", activationId: id, status: this.#o.cancelStatus ?? 5 }, REQUEST_TIMEOUT_MS);
-    if (!reply.ok) return failure(reply);
+    if (!reply.ok) return replyFailure(reply);
     const parsed = problemsOf(FinishActivationAnswer, reply.body);
     if (!parsed.ok) return `answer is not the protocol's: ${parsed.problems[0]}`;
     return parsed.value.status === "SUCCESS" ? undefined : `ERROR ${parsed.value.error}`;
