@@ -43,7 +43,10 @@ export interface DriverCommand<T> {
   vendor?: RegExp;
 }
 
-/** What a SIM URC says happened to the card. "unknown": something changed, re-read `AT+CPIN?`. */
+/**
+ * What a SIM URC says happened to the card. The session re-reads `AT+CPIN?` on every one;
+ * "removed" also takes the port off sale at once. "unknown": something changed.
+ */
 export type SimEvent = "inserted" | "removed" | "ready" | "unknown";
 
 export interface SimUrc {

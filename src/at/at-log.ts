@@ -30,7 +30,11 @@ export function logTimeout(logger: Logger, command: string, timeoutMs: number, c
   logger.warn({ command: redactCommand(command), timeoutMs, consecutive }, "at command timed out");
 }
 
-export function logResync(logger: Logger, ok: boolean, attempts: number): void {
-  if (ok) logger.info({ attempts }, "channel resynchronised");
+/** The resync at open is routine (debug when it works); one after a timeout is news. */
+export function logResync(logger: Logger, ok: boolean, attempts: number, atOpen: boolean): void {
+  if (atOpen) {
+    if (ok) logger.debug({ attempts }, "channel resynchronised at open");
+    else logger.info({ attempts }, "no answer to AT at open");
+  } else if (ok) logger.info({ attempts }, "channel resynchronised");
   else logger.error({ attempts }, "channel resync failed");
 }

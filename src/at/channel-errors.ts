@@ -7,9 +7,9 @@ export function timeoutError(command: string, timeoutMs: number, lines: string[]
   return new SimgateError(`${shown} timed out after ${timeoutMs} ms`, ErrorCode.AtTimeout, { command: shown, timeoutMs, lines, path });
 }
 
-export function resyncFailedError(command: string, path: string): SimgateError {
+export function resyncFailedError(command: string, path: string, when: "at open" | "after a timeout"): SimgateError {
   const shown = redactCommand(command);
-  return new SimgateError(`${shown} not sent: modem on ${path} does not answer AT after a timeout`, ErrorCode.AtResyncFailed, {
+  return new SimgateError(`${shown} not sent: modem on ${path} does not answer AT ${when}`, ErrorCode.AtResyncFailed, {
     command: shown,
     path,
   });

@@ -12,6 +12,14 @@ export interface AtChannelOptions {
   resyncAttempts?: number;
   /** 100 ms of quiet after the resync `OK`, so a late `OK` is not mistaken for ours (see resync.ts). */
   resyncSettleMs?: number;
+  /**
+   * true: a fresh channel resynchronises (ESC, then a bare `AT` and its answer) before its
+   * first command, so what an earlier program left on the line — a reply still on its way,
+   * a module at the `> ` prompt of an unfinished AT+CMGS — is not taken for the answer to
+   * it. gammu does this for every device (ATGEN_Initialise). It costs one `AT` and
+   * resyncSettleMs at open. false only where a test scripts the exact bytes.
+   */
+  resyncAtOpen?: boolean;
   /** Partial-line flush, see framer.ts. */
   idleFlushMs?: number;
   /**
@@ -59,6 +67,7 @@ export function resolveChannelOptions(options: AtChannelOptions): ChannelSetting
     resyncTimeoutMs: options.resyncTimeoutMs ?? 2000,
     resyncAttempts: options.resyncAttempts ?? 3,
     resyncSettleMs: options.resyncSettleMs ?? 100,
+    resyncAtOpen: options.resyncAtOpen ?? true,
     idleFlushMs: options.idleFlushMs ?? 500,
     answerWithinMs: options.answerWithinMs ?? 1500,
     noiseBytesPerMinute: options.noiseBytesPerMinute ?? 600,

@@ -1,7 +1,7 @@
 /**
  * AtChannel: AT commands over one BytePort. Exactly one command in flight; per-command
- * timers that start at write; URCs matched before the command collector; a resync after
- * any timeout before the next command; unclaimed lines reported, never dropped.
+ * timers that start at write; URCs matched before the command collector; a resync before
+ * the first command and after any timeout; unclaimed lines reported, never dropped.
  * The channel is the effect loop around the pure command machine (docs/conventions.md#sketches).
  *
  * It also says how the module is doing, as events its owner can act on at once: whether it
@@ -46,9 +46,12 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
   /** Set while a resync waits for its OK: receives lines no URC claimed. */
   #resyncListener: ((line: string) => void) | undefined;
   #resyncAbort: AbortController | undefined;
-  #dirty = false;
-  /** The timed-out command had a body: the modem may still sit at the `> ` prompt. */
-  #abortPromptOnResync = false;
+  /** The next command resyncs first: set at open (resyncAtOpen) and by every timeout. */
+  #dirty: boolean;
+  /** The pending resync is the one at open: nothing has been said on this channel yet. */
+  #atOpen: boolean;
+  /** ESC before the resync's AT: the modem may sit at the `> ` prompt (a timed-out command with a body, or an earlier program's). */
+  #abortPromptOnResync: boolean;
   #closed = false;
   #closeCause: SimgateError | undefined;
 
@@ -57,6 +60,7 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
     this.#port = port;
     this.#log = options.logger ?? silentLogger();
     this.#opts = resolveChannelOptions(options);
+    this.#dirty = this.#atOpen = this.#abortPromptOnResync = this.#opts.resyncAtOpen;
     this.#framer = new AtFramer((e) => this.#onFrame(e), { idleFlushMs: this.#opts.idleFlushMs });
     this.#urcs = new UrcRegistry({ logger: this.#log, onUrc: (name, lines) => this.emit("urc", name, lines) });
     this.#answer = new AnswerWatch(this.#opts.answerWithinMs, (answering) => this.#emitSafe("answering", answering));
@@ -74,7 +78,7 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
     return this.#closed;
   }
 
-  /** A timeout happened and no resync has succeeded since. */
+  /** The next command resyncs first: the channel is fresh, or a timeout happened and no resync has succeeded since. */
   get isDirty(): boolean {
     return this.#dirty;
   }
@@ -151,7 +155,7 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
     if (this.#dirty) {
       const ok = await this.#resync();
       if (this.#closed) throw this.#closedError(cmd.text);
-      if (!ok) throw resyncFailedError(cmd.text, this.path);
+      if (!ok) throw resyncFailedError(cmd.text, this.path, this.#atOpen ? "at open" : "after a timeout");
     }
     const exchange = new Exchange(cmd, (data) => this.#write(data));
     this.#inflight = exchange;
@@ -218,9 +222,9 @@ export class AtChannel extends EventEmitter<AtChannelEvents> {
       },
     );
     this.#resyncAbort = undefined;
-    logResync(this.#log, result.ok, result.attempts);
+    logResync(this.#log, result.ok, result.attempts, this.#atOpen);
     if (result.ok) {
-      this.#dirty = false;
+      this.#dirty = this.#atOpen = false;
       this.#abortPromptOnResync = false;
     }
     return result.ok;

@@ -1,14 +1,24 @@
 /**
- * Resynchronise a channel after a timeout, before the next command is written.
+ * Resynchronise a channel before the next command is written: after a timeout, and on a
+ * freshly opened port (whatever an earlier program left on the line).
  *
  * ModemManager's port_serial_timed_out carries a FIXME: a reply that arrives after its
  * command timed out is taken as the reply to the next command. We close that gap: drop
- * whatever is buffered, send a bare `AT`, and wait for its `OK`, ignoring everything
- * else (the late reply of the timed-out command). Because the late reply can itself end
- * in `OK`, one `OK` is not enough: the line stream must then stay quiet for `settleMs`;
- * another line restarts the wait, so of "late OK" + "our OK" we consume both.
- * A reply later than `timeoutMs + settleMs` after the resync can still slip through; the
- * consecutive-timeout counter is what escalates such a modem.
+ * whatever is buffered, send a bare `AT`, and wait for its answer, ignoring everything
+ * else (the late reply of the timed-out command). The answer is `OK`, or a `+CME ERROR`:
+ * a module that refuses even a bare AT with a reason (SIM PIN required on modules that
+ * want the PIN first, 515 "busy" while it restarts) is talking to us all the same. A
+ * plain `ERROR` is not taken, nor anything else.
+ *
+ * Because the late reply can itself end in such a final, one is not enough: the line
+ * stream must then stay quiet, and another line restarts the wait, so of "late OK" +
+ * "our OK" we consume both. How long is quiet enough depends on the module: one that is
+ * still busy with an earlier command answers our AT only after it, one command's time
+ * after the late final. So the quiet wait is `settleMs` plus the time the final took to
+ * come since our AT was written: a prompt module costs `settleMs`, a slow one is waited
+ * for as long as it is slow (never past the attempt's `timeoutMs`).
+ * A reply later than that can still slip through; the consecutive-timeout counter is
+ * what escalates such a modem.
  */
 import { classifyFinal } from "./final-result.js";
 
@@ -25,7 +35,7 @@ export interface ResyncOptions {
   attempts: number;
   /** Wait for `OK` per attempt. */
   timeoutMs: number;
-  /** Quiet time after an `OK` before it is trusted. */
+  /** Quiet time after the answer before it is trusted (plus the time the answer took, see above). */
   settleMs: number;
   /** Send ESC first: the timed-out command may have left the modem at the `> ` prompt (gammu ATGEN_Initialise). */
   abortPrompt: boolean;
@@ -53,7 +63,8 @@ export async function resync(io: ResyncIo, options: ResyncOptions): Promise<Resy
 
 function attempt(io: ResyncIo, options: ResyncOptions, sendEsc: boolean): Promise<AttemptOutcome> {
   return new Promise<AttemptOutcome>((resolve) => {
-    let okSeen = false;
+    let answerSeen = false;
+    let writtenAt = performance.now();
     let settle: ReturnType<typeof setTimeout> | undefined;
     let done = false;
     const finish = (outcome: AttemptOutcome) => {
@@ -65,29 +76,39 @@ function attempt(io: ResyncIo, options: ResyncOptions, sendEsc: boolean): Promis
       options.signal?.removeEventListener("abort", onAbort);
       resolve(outcome);
     };
+    /** How long the last answer took since our AT: a module that slow may still owe us one. */
+    let answerDelay = 0;
     const armSettle = () => {
       if (settle !== undefined) clearTimeout(settle);
-      settle = setTimeout(() => finish("ok"), options.settleMs);
+      settle = setTimeout(() => finish("ok"), options.settleMs + answerDelay);
     };
     const onAbort = () => finish("aborted");
     const stopListening = io.listen((line) => {
-      if (/^AT$/i.test(line.trim())) return; // the echo of our own AT
-      if (classifyFinal(line)?.kind === "ok") {
-        okSeen = true;
+      if (/^\x1b?AT$/i.test(line.trim())) return; // the echo of our own AT (with the ESC, on modules that echo it)
+      if (isAnswer(line)) {
+        answerSeen = true;
+        answerDelay = performance.now() - writtenAt;
       } else {
         options.onIgnored?.(line);
       }
-      if (okSeen) armSettle();
+      if (answerSeen) armSettle();
     });
-    // With an OK in hand, a stream that never goes quiet still counts at the deadline.
-    const deadline = setTimeout(() => finish(okSeen ? "ok" : "timeout"), options.timeoutMs);
+    // With an answer in hand, a stream that never goes quiet still counts at the deadline.
+    const deadline = setTimeout(() => finish(answerSeen ? "ok" : "timeout"), options.timeoutMs);
     options.signal?.addEventListener("abort", onAbort, { once: true });
 
     const send = async () => {
       await io.flushInput();
       if (sendEsc) await io.write("\x1b");
+      writtenAt = performance.now();
       await io.write("AT\r");
     };
     send().catch(() => finish("write-failed"));
   });
+}
+
+/** An answer to the bare AT: OK, or a refusal with a 27.007 reason (+CME ERROR: 11, 515, …). */
+function isAnswer(line: string): boolean {
+  const kind = classifyFinal(line)?.kind;
+  return kind === "ok" || kind === "cme";
 }

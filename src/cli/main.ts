@@ -69,6 +69,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: "play Onlinesim over HTTP (receive PUSH_SMS/v2, buy from a partner) for tests and demos",
     load: async () => (await import("./commands/fake-onlinesim.js")).fakeOnlinesimCommand,
   },
+  "fake-market": {
+    summary: "play a marketplace over HTTP for tests and demos: --protocol onlinesim|smshub [--dialect smshub|smsbower|grizzly]",
+    load: async () => (await import("./commands/fake-market.js")).fakeMarketCommand,
+  },
+  selftest: {
+    summary: "check a running daemon's marketplace endpoint as the marketplace's acceptance test does: --market onlinesim|smshub|smsbower|grizzly --url URL",
+    load: async () => (await import("./commands/selftest.js")).selftestCommand,
+  },
   install: {
     summary: "install the service, udev rules, user and config on this Debian/Ubuntu host (--dry-run shows the plan)",
     load: async () => (await import("./commands/install.js")).installCommand,

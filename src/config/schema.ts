@@ -76,6 +76,13 @@ const modem = z
     smsSweepMs: ms(5 * SECOND, 60 * MINUTE).default(60 * SECOND),
     /** Sell SIMs registered while roaming? Off: roaming SMS may not arrive and may cost money. */
     allowRoaming: z.boolean().default(false),
+    /**
+     * Count a SIM as registered when +CREG says it is not but the vendor's network command
+     * (^SYSINFO, +QNWINFO, +CPSI) says it is in service (an LTE or packet-only attach). On by
+     * default: modules in such an attach do get service. Off for SIMs with packet-only
+     * plans that get no SMS over the circuit-switched domain, so they are not sold.
+     */
+    trustVendorRegistration: z.boolean().default(true),
   })
   .refine((m) => m.commandTimeoutMs < m.pollIntervalMs, { message: "commandTimeoutMs must be below pollIntervalMs", path: ["commandTimeoutMs"] });
 

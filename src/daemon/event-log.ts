@@ -10,7 +10,7 @@ import type { PortMap, PortView } from "../modem/port-map.js";
 import type { PortState } from "../modem/port-state.js";
 
 /** States an operator should look at: the module or the SIM needs a hand. */
-const WARN_STATES: ReadonlySet<PortState> = new Set(["unresponsive", "not-answering", "noisy", "sim-error", "sim-locked"]);
+const WARN_STATES: ReadonlySet<PortState> = new Set(["unresponsive", "not-answering", "noisy", "sim-error", "sim-locked", "denied"]);
 
 const who = (p: PortView) => ({ port: p.id, ...(p.iccid ? { iccid: p.iccid } : {}), ...(p.number ? { number: p.number } : {}) });
 

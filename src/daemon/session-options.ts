@@ -17,6 +17,7 @@ export function daemonSessionOptions(modem: Config["modem"], store: Store, assem
     livenessProbeMs: modem.livenessProbeMs,
     timeoutsBeforeReset: modem.timeoutsBeforeReset,
     numberRetryMs: modem.numberRetryMs,
+    trustVendorRegistration: modem.trustVendorRegistration,
     channel: { defaultTimeoutMs: modem.commandTimeoutMs, answerWithinMs: modem.answerWithinMs, noiseBytesPerMinute: modem.noiseBytesPerMinute },
   });
 }

@@ -10,8 +10,10 @@ import type { ProbeResult } from "./probe.js";
  * not sellable, and the user should see why), `number-invalid` (a number was found but is
  * not valid for its country: never sold; `numberProblem` says why, and the operator sets
  * the number by hand), `roaming` (registered on a foreign network while modem.allowRoaming
- * is off: not sold, and not "still registering" either), `unresponsive` (the port exists
- * but the module does not answer), and two faults of a module that was brought up:
+ * is off: not sold, and not "still registering" either), `denied` (the network refuses the
+ * SIM, +CREG stat 3: barred, unpaid or blocked; not sold, and no wait will fix it, so it is
+ * named even on a port that was ready, where a lost network is only `degraded`),
+ * `unresponsive` (the port exists but the module does not answer), and two faults of a module that was brought up:
  * `not-answering` (a command has waited past the short answer threshold, or a probe of a
  * silent port did: hung, dropping or slow replies) and `noisy` (it spews bytes no AT
  * response contains). Both take the port off sale the moment they are seen, ahead of the
@@ -30,6 +32,7 @@ export type PortState =
   | "sim-error"
   | "registering"
   | "roaming"
+  | "denied"
   | "no-number"
   | "number-invalid"
   | "ready"
@@ -84,6 +87,8 @@ export function deriveState(f: PortFacts, policy: StatePolicy = DEFAULT_STATE_PO
   if (f.sim === "absent") return "no-sim";
   if (f.sim === "pin" || f.sim === "puk") return "sim-locked";
   if (f.sim !== "ready") return "sim-error";
+  // The network's explicit refusal: settled, and the owner must act (top up, unblock, swap).
+  if (f.registration === "denied") return "denied";
   const registered = isRegistered(f.registration, policy);
   const identified = f.iccid !== null && f.imsi !== null;
   if (registered && identified && f.number !== null) return "ready";

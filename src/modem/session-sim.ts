@@ -26,6 +26,8 @@ export interface SimContext {
   numberAttempts: Map<string, number>;
   /** Ask again for a number that could not be learned after this long. */
   numberRetryMs: number;
+  /** The vendor's network information may count a SIM registered that +CREG does not (readNetwork). */
+  trustVendorRegistration: boolean;
   logger: Logger;
   /** The next SMS text on this port (operators that answer "my number" by SMS); absent until the receiver runs. */
   nextSmsText?: (timeoutMs: number) => Promise<string | null>;
@@ -47,30 +49,37 @@ async function waitForSimReady(ctx: SimContext, log: StepLog, attempts = 20): Pr
   return state;
 }
 
+/** What a SIM refresh did besides writing the port map. */
+export interface SimRefresh {
+  /**
+   * The configured PIN was just accepted and the SIM is ready, and nothing else was read
+   * yet: the module may have refused everything before the PIN (identity, init, +CNMI),
+   * so the caller sets it up again and then refreshes the SIM once more.
+   */
+  unlocked: boolean;
+}
+
 /** Refresh the SIM facts; with `learn`, also look for the own number of a SIM that has none yet. */
-export async function bringUpSim(ctx: SimContext, learn = true): Promise<void> {
+export async function bringUpSim(ctx: SimContext, learn = true): Promise<SimRefresh> {
   const { channel, map, id } = ctx;
   const log = new StepLog();
   const before = map.get(id);
-  let sim: SimState = await readSimState(channel, log, moduleOf(ctx));
+  const sim: SimState = await readSimState(channel, log, moduleOf(ctx));
 
   if (sim === "pin") {
     // Huawei's ^ICCID? works before the PIN (mm-sim-huawei.c), so the per-ICCID PIN can be found.
     const lockedIccid = await readIccid(channel, ctx.driver, ctx.manufacturer, log);
     const outcome = await unlockSim(channel, lockedIccid, ctx.pins, ctx.pinGuard);
     if (outcome === "rejected") ctx.logger.error({ iccid: lockedIccid }, "configured SIM PIN was rejected; not retrying (a PUK lock is one mistake away)");
-    if (outcome === "unlocked") {
-      ctx.logger.info({ iccid: lockedIccid }, "SIM PIN accepted");
-      sim = await waitForSimReady(ctx, log);
-    }
-    if (sim !== "ready") {
-      map.update(id, { probed: true, sim, iccid: lockedIccid });
-      return;
-    }
+    const now = outcome === "unlocked" ? await waitForSimReady(ctx, log) : sim;
+    if (outcome === "unlocked") ctx.logger.info({ iccid: lockedIccid, sim: now }, "SIM PIN accepted");
+    if (now === "ready") return { unlocked: true };
+    map.update(id, { probed: true, sim: now, iccid: lockedIccid });
+    return { unlocked: false };
   }
   if (sim !== "ready") {
     map.update(id, { probed: true, sim });
-    return;
+    return { unlocked: false };
   }
 
   // A read that fails once must not make a known SIM look unknown; a different ICCID is a new SIM.
@@ -78,7 +87,7 @@ export async function bringUpSim(ctx: SimContext, learn = true): Promise<void> {
   const known = before?.sim === "ready" && before.iccid === iccid && before.imsi !== null;
   const imsi = known ? before.imsi : await readImsi(channel, log);
   // The numeric operator format only needs setting once per SIM (the module keeps it).
-  const network = await readNetwork(channel, log, { setOperatorFormat: !known, module: moduleOf(ctx), imsi });
+  const network = await readNetwork(channel, log, { setOperatorFormat: !known, module: moduleOf(ctx), imsi, trustVendorRegistration: ctx.trustVendorRegistration });
   const home = imsi ? splitImsi(imsi, network.networkOperator ?? undefined) : null;
   map.update(id, {
     probed: true,
@@ -95,6 +104,7 @@ export async function bringUpSim(ctx: SimContext, learn = true): Promise<void> {
   const numbering = home ?? (network.registration === "home" && network.networkOperator ? splitImsi(network.networkOperator, network.networkOperator) : null);
   if (learn && iccid && map.get(id)?.number === null) await learnNumber(ctx, iccid, numbering?.mcc ?? null, numbering?.mnc ?? null);
   if (log.warnings.length > 0) ctx.logger.debug({ warnings: log.warnings }, "SIM refresh warnings");
+  return { unlocked: false };
 }
 
 /** Look for the own number of a SIM that has none (manual map, cache, then the modem and the network, rate-limited). */

@@ -11,12 +11,12 @@
  * only its own port.
  */
 import { EventEmitter } from "node:events";
-import { AtChannel, type AtChannelOptions } from "../at/index.js";
+import { AtChannel, type AtChannelOptions, type UrcHandle } from "../at/index.js";
 import { ErrorCode, SimgateError, isModemGone, isSimgateError } from "../errors.js";
 import { silentLogger, withSimContext, type Logger } from "../log/logger.js";
 import type { BytePort } from "../transport/byte-port.js";
 import type { PortMap, PortView } from "./port-map.js";
-import type { DriverDescriptor } from "../../drivers/generic/index.js";
+import type { DriverDescriptor, SimUrc } from "../../drivers/generic/index.js";
 import { bringUpSim, learnNumber, type SimContext } from "./session-sim.js";
 import { SmsReceiver } from "./sms-receiver.js";
 import type { MessageAssembler, ReceivedPart } from "../sms/index.js";
@@ -71,6 +71,11 @@ export interface PortSessionOptions {
   resetSettleMs?: number;
   /** Ask the operator again for a number it could not tell us after this long (USSD costs the operator's patience). */
   numberRetryMs?: number;
+  /**
+   * Count a SIM as registered on the vendor's network information where +CREG says it is
+   * not (an LTE/packet-only attach): true, as modules with working SMS over IMS/SGs need it.
+   */
+  trustVendorRegistration?: boolean;
   /** Command timeout and resync budget of the port's channel (defaults: 5 s commands, the probe's short resync). */
   channel?: Omit<AtChannelOptions, "logger">;
 }
@@ -116,6 +121,16 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
   #lastError: string | null = null;
   readonly #numberAttempts = new Map<string, number>();
   #receiver: SmsReceiver | undefined;
+  /** The driver the module was last set up with (it may change once a PIN-locked module identifies itself). */
+  #driver: DriverDescriptor | undefined;
+  /** This channel's handlers for the driver's SIM URCs (replaced when the driver changes). */
+  #simUrcHandles: UrcHandle[] = [];
+  /**
+   * The module was last set up while its SIM waited for a PIN: a module that refuses every
+   * command until then (ZTE K3565-Z, Qualcomm M6280) refused identity, init and +CNMI too,
+   * so it is set up again once the SIM is ready.
+   */
+  #setUpWhileLocked = false;
   /** Own-number chain steps waiting for the operator's answer SMS; null = gave up (timeout, stop, channel gone). */
   readonly #smsWaiters = new Set<(text: string | null) => void>();
 
@@ -128,6 +143,7 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       backoffMs: { initial: 1_000, max: 60_000 },
       resetSettleMs: 3_000,
       numberRetryMs: 30 * 60_000,
+      trustVendorRegistration: true,
       ...options,
     };
     // Every line of this port (session, channel, SMS receiver) carries `port` from the pool's
@@ -200,11 +216,11 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
         channel = new AtChannel(await this.#o.openPort(), { ...PROBE_CHANNEL_OPTIONS, ...this.#o.channel, logger: this.#log });
         this.#channel = channel;
         this.#watchLiveness(channel);
-        const driver = await this.#bringUp(channel);
+        await this.#bringUp(channel);
         failures = 0;
         this.#lastError = null;
         this.#markSettled();
-        await this.#monitor(channel, driver);
+        await this.#monitor(channel);
       } catch (err) {
         failures++;
         this.#lastError = err instanceof SimgateError ? err.plainMessage : String(err);
@@ -216,6 +232,10 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       } finally {
         this.#receiver?.stop();
         this.#receiver = undefined;
+        // A new channel sets the module up from scratch (its URC handlers died with this one).
+        this.#driver = undefined;
+        this.#simUrcHandles = [];
+        this.#setUpWhileLocked = false;
         await channel?.close();
         this.#channel = undefined;
       }
@@ -226,29 +246,70 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
     }
   }
 
-  async #bringUp(channel: AtChannel): Promise<DriverDescriptor> {
+  async #bringUp(channel: AtChannel): Promise<void> {
     await expectAt(channel, 2, 1500);
-    const log = new StepLog();
-    const identity = await readModuleIdentity(channel, log);
-    const driver = this.#o.chooseDriver({ manufacturer: identity.manufacturer, model: identity.model });
-    this.#o.map.update(this.#o.id, { responsive: true, answering: channel.answering, noisy: channel.noisy, driver: driver.name, ...identity });
-    await runInitSequence(channel, driver, log);
-    await this.#enableIndications(channel, driver, log);
-    for (const urc of driver.simUrcs) {
-      channel.registerUrc({ name: urc.name, pattern: urc.pattern, handler: () => this.#wake.wake() });
-    }
+    await this.#setUpModule(channel);
     // Registration changes as URCs (+CREG: <stat>) so a lost network is seen at once, not at the next poll.
     channel.registerUrc({ name: "creg", pattern: /^\+CREG:\s*\d+\s*(,.*)?$/i, handler: () => this.#wake.wake() });
     // SIM first, then the receiver (SIM storage needs a ready SIM), then the own number:
     // some operators answer "my number" by SMS, which only a running receiver can read.
-    await bringUpSim(this.#simContext(channel, driver, identity.manufacturer), false);
-    await this.#ensureReceiver(channel, driver);
+    await this.#refreshSim(channel, false);
+    await this.#ensureReceiver(channel);
     const port = this.#o.map.get(this.#o.id);
     if (port?.iccid && port.sim === "ready" && port.number === null) {
-      await learnNumber(this.#simContext(channel, driver, identity.manufacturer), port.iccid, port.mcc, port.mnc);
+      await learnNumber(this.#simContext(channel), port.iccid, port.mcc, port.mnc);
     }
-    if (log.warnings.length > 0) this.#log.debug({ warnings: log.warnings }, "bring-up warnings");
-    return driver;
+  }
+
+  /**
+   * Identify the module, pick its driver, run its init and turn on the indications; listen
+   * for its SIM URCs. At bring-up, and again once a SIM that was locked is ready (a module
+   * that wanted its PIN first refused all of this the first time).
+   */
+  async #setUpModule(channel: AtChannel): Promise<void> {
+    const log = new StepLog();
+    const identity = await readModuleIdentity(channel, log);
+    const driver = this.#o.chooseDriver({ manufacturer: identity.manufacturer, model: identity.model });
+    const previous = this.#driver;
+    this.#driver = driver;
+    this.#o.map.update(this.#o.id, { responsive: true, answering: channel.answering, noisy: channel.noisy, driver: driver.name, ...identity });
+    await runInitSequence(channel, driver, log);
+    await this.#enableIndications(channel, driver, log);
+    if (driver !== previous) {
+      for (const handle of this.#simUrcHandles.splice(0)) handle.remove();
+      for (const urc of driver.simUrcs) {
+        this.#simUrcHandles.push(channel.registerUrc({ name: urc.name, pattern: urc.pattern, handler: ([line]) => this.#onSimUrc(channel, urc, line ?? "") }));
+      }
+      // A receiver started with another driver (its storage and +CNMI choices) starts again with this one.
+      if (previous && this.#receiver) {
+        this.#receiver.stop();
+        this.#receiver = undefined;
+      }
+    }
+    if (log.warnings.length > 0) this.#log.debug({ warnings: log.warnings }, "module set-up warnings");
+  }
+
+  /**
+   * A driver's SIM URC: re-read the SIM now. One that says the card is gone takes the port
+   * off sale first, ahead of that `AT+CPIN?`: a module busy with a long command (USSD, a
+   * network scan) or hung answers it late or never, and the SIM must not stay on sale
+   * meanwhile. A wrong "removed" costs only the moment until the re-read says ready again.
+   */
+  #onSimUrc(channel: AtChannel, urc: SimUrc, line: string): void {
+    const port = this.#o.map.get(this.#o.id);
+    if (this.#channel === channel && port?.present && port.sim !== "absent" && urc.meaning(line) === "removed") {
+      this.#log.info({ urc: line, iccid: port.iccid }, "SIM removed (URC): off sale at once");
+      this.#o.map.update(this.#o.id, { sim: "absent" });
+    }
+    this.#wake.wake();
+  }
+
+  /** The module's settings again, without identifying it again: init, `+CNMI`, `+CREG=1`. */
+  async #restoreSettings(channel: AtChannel, driver: DriverDescriptor): Promise<void> {
+    const log = new StepLog();
+    await runInitSequence(channel, driver, log);
+    await this.#enableIndications(channel, driver, log);
+    if (log.warnings.length > 0) this.#log.debug({ warnings: log.warnings }, "settings restore warnings");
   }
 
   /** `+CNMI` fallback chain (first OK wins) and `+CREG=1`; both re-sent on every bring-up (docs/peer-software.md#what-breaks-in-the-field). */
@@ -260,8 +321,9 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
   }
 
   /** Start the SMS receiver once the SIM is ready (idempotent; a later SIM insert starts it too). */
-  async #ensureReceiver(channel: AtChannel, driver: DriverDescriptor): Promise<void> {
-    if (this.#receiver || !this.#o.sms || this.#o.map.get(this.#o.id)?.sim !== "ready") return;
+  async #ensureReceiver(channel: AtChannel): Promise<void> {
+    const driver = this.#driver;
+    if (this.#receiver || !this.#o.sms || !driver || this.#o.map.get(this.#o.id)?.sim !== "ready") return;
     const receiver = new SmsReceiver(channel, {
       portId: this.#o.id,
       iccid: () => this.#o.map.get(this.#o.id)?.iccid ?? null,
@@ -276,6 +338,13 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       for (const waiter of [...this.#smsWaiters]) waiter(sms.text);
     });
     receiver.on("error", (err) => this.#log.warn({ err }, "SMS receiver error"));
+    // SMS arriving without +CMTI (the receiver logs it): the module lost its settings, e.g. in
+    // a silent reset, which takes PDU mode and +CREG with it too. Set them all again.
+    receiver.on("indications-lost", () => {
+      this.#restoreSettings(channel, driver).catch((err: unknown) => {
+        if (!isModemGone(err)) this.#log.warn({ err }, "turning SMS indications on again failed");
+      });
+    });
     receiver.on("storage-warning", (usage) => this.#log.warn(usage, "SMS storage nearly full"));
     this.#receiver = receiver;
     try {
@@ -298,11 +367,11 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       this.#smsWaiters.add(done);
     });
 
-  #simContext(channel: AtChannel, driver: DriverDescriptor, manufacturer: string | null): SimContext {
+  #simContext(channel: AtChannel): SimContext {
     return {
       channel,
-      driver,
-      manufacturer,
+      driver: this.#driver ?? this.#o.chooseDriver({ manufacturer: null, model: null }),
+      manufacturer: this.#o.map.get(this.#o.id)?.manufacturer ?? null,
       map: this.#o.map,
       id: this.#o.id,
       pins: this.#o.pins,
@@ -310,13 +379,26 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       numbers: this.#o.numbers,
       numberAttempts: this.#numberAttempts,
       numberRetryMs: this.#o.numberRetryMs,
+      trustVendorRegistration: this.#o.trustVendorRegistration,
       logger: this.#log,
       ...(this.#receiver ? { nextSmsText: this.#nextSmsText } : {}),
     };
   }
 
-  async #refreshSim(channel: AtChannel, driver: DriverDescriptor, manufacturer: string | null): Promise<void> {
-    await bringUpSim(this.#simContext(channel, driver, manufacturer));
+  /**
+   * Read the SIM again (entering the configured PIN when it asks for one). Once a SIM that
+   * was locked when the module was set up is ready — we entered its PIN, or someone else
+   * did — the module is set up again and the SIM read with the driver that set-up chose.
+   */
+  async #refreshSim(channel: AtChannel, learn = true): Promise<void> {
+    const refresh = await bringUpSim(this.#simContext(channel), learn);
+    if (refresh.unlocked || (this.#setUpWhileLocked && this.#o.map.get(this.#o.id)?.sim === "ready")) {
+      this.#log.info("SIM unlocked: setting the module up again (identity, init, SMS indications)");
+      await this.#setUpModule(channel);
+      await bringUpSim(this.#simContext(channel), learn);
+    }
+    const sim = this.#o.map.get(this.#o.id)?.sim;
+    this.#setUpWhileLocked = sim === "pin" || sim === "puk";
   }
 
   /**
@@ -341,8 +423,7 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
    * signal are read again. Checks that get no answer at all count towards the soft reset;
    * after one, the next check waits a full probe interval, so a hung module is not hammered.
    */
-  async #monitor(channel: AtChannel, driver: DriverDescriptor): Promise<void> {
-    const manufacturer = this.#o.map.get(this.#o.id)?.manufacturer ?? null;
+  async #monitor(channel: AtChannel): Promise<void> {
     // Counted here rather than from the channel: once a timeout has made the channel dirty,
     // every later command fails at its resync, which the channel does not count as a timeout.
     let silentChecks = 0;
@@ -366,8 +447,8 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
       try {
         if (status) {
           statusDue = now + this.#o.pollIntervalMs;
-          await this.#refreshSim(channel, driver, manufacturer);
-          await this.#ensureReceiver(channel, driver);
+          await this.#refreshSim(channel);
+          await this.#ensureReceiver(channel);
         } else {
           // A bare AT answers in milliseconds: twice the answer threshold is generous, and a
           // module that hung comes back one probe after it recovers, not a full command timeout
@@ -384,7 +465,7 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
         }
         silentChecks++;
         if (silentChecks >= this.#o.timeoutsBeforeReset) {
-          await this.#softReset(channel, driver, `${silentChecks} health polls without an answer`);
+          await this.#softReset(channel, `${silentChecks} health polls without an answer`);
           return;
         }
       } finally {
@@ -393,7 +474,8 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
     }
   }
 
-  async #softReset(channel: AtChannel, driver: DriverDescriptor, reason: string): Promise<void> {
+  async #softReset(channel: AtChannel, reason: string): Promise<void> {
+    const driver = this.#driver ?? this.#o.chooseDriver({ manufacturer: null, model: null });
     this.#resets++;
     this.#log.warn({ reason, command: driver.softReset }, "module stopped answering; soft reset");
     this.emit("recovery", "soft-reset", reason);

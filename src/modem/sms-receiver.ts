@@ -5,6 +5,8 @@
  *   slot read again as soon as we let go of it, after our delete (sms-slots.ts says why);
  * - sweep with `AT+CMGL=4` as a safety net: URCs get lost, CNMI gets forgotten, and full
  *   storage stops `+CMTI` altogether (docs/peer-software.md#what-breaks-in-the-field, wdoekes/asterisk-chan-dongle #47);
+ *   a sweep that finds an SMS which never had an indication says so (`indications-lost`),
+ *   so the owner can turn the module's indications on again instead of living on the sweep;
  * - delete from the modem only after `accept` resolved (the store has it durably); a failed
  *   hand-off leaves the SMS on the modem for the next sweep;
  * - never drop what we cannot decode: hand off the raw PDU.
@@ -54,9 +56,20 @@ export interface SmsReceiverOptions {
   now?: () => number;
 }
 
+/** Stored SMS a sweep found that never had a `+CMTI`/`+CDSI`. */
+export interface LostIndications {
+  slots: { memory: string; index: number }[];
+}
+
 export interface SmsReceiverEvents {
   message: [CompleteSms];
   "storage-warning": [StorageUsage];
+  /**
+   * A sweep (not the first: SMS stored while nobody listened had no one to indicate them to)
+   * found SMS that arrived without any indication: the module is not indicating, e.g. it
+   * lost its +CNMI setting in a silent reset. Logged once until indications come again.
+   */
+  "indications-lost": [LostIndications];
   error: [Error];
 }
 
@@ -97,6 +110,10 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
   #started = false;
   #stopped = false;
   #sweeping: Promise<void> | null = null;
+  /** Sweeps that finished listing: the first one finds what came while nobody listened. */
+  #sweepsListed = 0;
+  /** A lost indication was logged; quiet until an indication arrives again. */
+  #lostReported = false;
   #sweepQueued: Promise<void> | null = null;
   #sweepTimer: NodeJS.Timeout | undefined;
   #sweepDue = Infinity;
@@ -230,6 +247,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     }
     // Status reports (+CDSI) are read and deleted too, so SR memory never fills (docs/protocols/at-commands.md#status-reports).
     const { memory, index } = ind.value;
+    this.#lostReported = false;
     this.#sweepMemories.add(memory);
     const key = slotKey(memory, index);
     this.#slots.indicated(key);
@@ -273,7 +291,10 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       const read = await this.#memory.read(memory, index);
       if (read.kind === "unreadable") this.#sweepSoon(this.#retryDelay);
       // A queued indication for a message we already took finds its slot free: nothing to do.
-      else if (read.kind === "empty") this.#log.debug({ memory, index }, "indicated SMS slot is empty (already taken)");
+      else if (read.kind === "empty") {
+        this.#slots.emptied(slotKey(memory, index));
+        this.#log.debug({ memory, index }, "indicated SMS slot is empty (already taken)");
+      }
       else if (isReceived(read.sms.stat, memory)) await this.#handOffStored({ memory, index, stat: read.sms.stat, length: read.sms.length, pdu: read.sms.pdu });
       // An outgoing message someone stored: it stays, and it is not ours to take.
       else this.#slots.kept(slotKey(memory, index));
@@ -304,6 +325,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     try {
       await this.#memory.delete(e.memory, e.index);
       this.#stats.deleted++;
+      this.#slots.emptied(slotKey(e.memory, e.index));
     } catch (err) {
       if (this.#quietFailure(err)) return;
       // Accepted but still stored: the next sweep hands it off again and the store dedups by (iccid, pdu).
@@ -404,6 +426,8 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       this.#log.warn({ err }, "AT+CPMS? failed; listing anyway");
     }
     const work: Promise<void>[] = [];
+    const unindicated: StoredEntry[] = [];
+    const first = this.#sweepsListed++ === 0;
     for (const memory of this.#sweepMemories) {
       let claimed: StoredEntry[];
       try {
@@ -414,10 +438,18 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
         this.#log.warn({ err, memory }, "listing SMS memory failed");
         continue;
       }
-      for (const e of claimed) work.push(this.#handOffStored(e).finally(() => this.#release(e.memory, e.index)));
+      for (const e of claimed) {
+        const settle = () => {
+          // Asked after the hand-off: a +CMTI right behind the listing still counts as one.
+          if (this.#slots.unindicated(slotKey(e.memory, e.index))) unindicated.push(e);
+          this.#release(e.memory, e.index);
+        };
+        work.push(this.#handOffStored(e).finally(settle));
+      }
     }
     await Promise.all(work);
     if (this.#stopped) return;
+    if (!first && unindicated.length > 0) this.#indicationsLost(unindicated);
     // Room freed after a full memory: held SMS arrive now, and +CMTI may not come for them.
     this.#sweepSoon(wasFull && this.#stats.deleted > deletedBefore ? 0 : this.#o.sweepIntervalMs);
   }
@@ -433,6 +465,19 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       }
       return claimed;
     });
+  }
+
+  /** SMS came without an indication: tell the owner each time (it turns them on again), log it once. */
+  #indicationsLost(entries: StoredEntry[]): void {
+    const slots = entries.map((e) => ({ memory: e.memory, index: e.index }));
+    if (!this.#lostReported) {
+      this.#lostReported = true;
+      this.#log.warn(
+        { port: this.#o.portId, slots },
+        `the sweep found ${slots.length} SMS that never had a +CMTI/+CDSI: the module stopped indicating (lost its +CNMI setting?); turning indications on again`,
+      );
+    }
+    this.#safeEmit("indications-lost", { slots });
   }
 
   /** Run the next sweep within `delayMs` (keeps an earlier one if already due sooner). */
@@ -462,7 +507,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
     this.stop();
   }
 
-  #safeEmit<K extends "storage-warning" | "error">(event: K, ...args: SmsReceiverEvents[K]): void {
+  #safeEmit<K extends "storage-warning" | "indications-lost" | "error">(event: K, ...args: SmsReceiverEvents[K]): void {
     // An "error" with no listener would throw out of a timer callback and crash the daemon.
     if (event === "error" && this.listenerCount("error") === 0) return;
     try {

@@ -18,11 +18,20 @@
 export const slotKey = (memory: string, index: number): string => `${memory}:${index}`;
 
 interface Claim {
+  /**
+   * The SMS the holder took is known: it had an indication, or an earlier holder saw it and
+   * left it in the slot. Only an unknown SMS a sweep finds is news of a lost indication.
+   */
+  known: boolean;
   /** An indication for this slot came in while it was held. */
   indicatedAgain: boolean;
   /** The holder left the SMS it read in the slot: the slot cannot hold a new one. */
   kept: boolean;
+  /** The holder saw the slot empty: its SMS deleted, or none there. */
+  emptied: boolean;
 }
+
+const fresh = (known: boolean): Claim => ({ known, indicatedAgain: false, kept: false, emptied: false });
 
 export class SlotClaims {
   readonly #held = new Map<string, Claim>();
@@ -31,6 +40,12 @@ export class SlotClaims {
    * sweep lists the slot: the sweep then reports it, because it means a bug.
    */
   readonly #unread = new Set<string>();
+  /**
+   * Slots let go with their SMS still there (read or hand-off failed, kept): a sweep that
+   * finds it again finds an SMS already known, whether or not it ever had an indication
+   * (the first sweep's finds had none), so that is no news of a lost indication.
+   */
+  readonly #leftStored = new Set<string>();
 
   /** The modem indicated this slot (`+CMTI`/`+CDSI`). Call before claiming it. */
   indicated(key: string): void {
@@ -47,8 +62,9 @@ export class SlotClaims {
       held.indicatedAgain = true;
       return false;
     }
-    this.#held.set(key, { indicatedAgain: false, kept: false });
+    this.#held.set(key, fresh(true));
     this.#unread.delete(key);
+    this.#leftStored.delete(key);
     return true;
   }
 
@@ -59,8 +75,25 @@ export class SlotClaims {
   claimForSweep(key: string): { claimed: boolean; missedIndication: boolean } {
     if (this.#held.has(key)) return { claimed: false, missedIndication: false };
     const missedIndication = this.#unread.delete(key);
-    this.#held.set(key, { indicatedAgain: false, kept: false });
+    const seenBefore = this.#leftStored.delete(key);
+    this.#held.set(key, fresh(missedIndication || seenBefore));
     return { claimed: true, missedIndication };
+  }
+
+  /**
+   * The SMS the holder took is new and never had an indication: not when it was stored, not
+   * while it was held (a `+CMTI` can come right behind the listing that found it). Ask
+   * before release. A sweep that finds such an SMS has found a module that stopped indicating.
+   */
+  unindicated(key: string): boolean {
+    const held = this.#held.get(key);
+    return held !== undefined && !held.known && !held.indicatedAgain;
+  }
+
+  /** The holder saw the slot empty (it deleted the SMS, or there was none). */
+  emptied(key: string): void {
+    const held = this.#held.get(key);
+    if (held) held.emptied = true;
   }
 
   /**
@@ -84,9 +117,11 @@ export class SlotClaims {
     if (!held) return false;
     if (held.indicatedAgain) this.#unread.delete(key);
     if (held.indicatedAgain && !held.kept) {
-      held.indicatedAgain = false;
+      // Read again: whatever is in the slot now came with that indication.
+      Object.assign(held, fresh(true));
       return true;
     }
+    if (!held.emptied) this.#leftStored.add(key);
     this.#held.delete(key);
     return false;
   }

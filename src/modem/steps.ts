@@ -87,7 +87,13 @@ async function lines(runner: CommandRunner, text: string, timeoutMs?: number): P
   return (await runPatiently(runner, timeoutMs === undefined ? { text } : { text, timeoutMs })).lines;
 }
 
-/** Bare `AT` until `OK`; 515 ("busy") answers are waited out, they do not count as attempts. */
+/**
+ * Bare `AT` until the module answers; 515 ("busy") answers are waited out, they do not
+ * count as attempts. Any other `+CME ERROR` is an answer too: a module that wants its SIM
+ * PIN before anything else refuses even a bare AT with `+CME ERROR: 11` (the ZTE K3565-Z
+ * and Qualcomm M6280 captures), and only a modem says that. ModemManager's AT probe takes
+ * such an error as "this is an AT port" as well.
+ */
 export async function expectAt(runner: CommandRunner, attempts: number, timeoutMs: number): Promise<void> {
   let last: unknown;
   for (let i = 0; i < attempts; i++) {
@@ -96,6 +102,7 @@ export async function expectAt(runner: CommandRunner, attempts: number, timeoutM
       return;
     } catch (err) {
       if (isModemGone(err)) throw err;
+      if (isSimgateError(err, ErrorCode.AtCmeError)) return;
       last = err;
     }
   }
@@ -189,6 +196,12 @@ export interface ReadNetworkOptions {
   module?: ModuleDriver;
   /** The SIM's IMSI: tells home from roaming when the network-information command prints the serving network. */
   imsi?: string | null;
+  /**
+   * Let the vendor's network information count a SIM as registered where `+CREG` says it is
+   * not (default true). Off, `+CREG` alone decides and the command only reports the access
+   * technology: an attach without the circuit-switched domain may get no SMS at all.
+   */
+  trustVendorRegistration?: boolean;
 }
 
 const REGISTERED: readonly Registration[] = ["home", "roaming"];
@@ -207,7 +220,7 @@ const REGISTERED: readonly Registration[] = ["home", "roaming"];
  * registered +CREG is never overruled.
  */
 export async function readNetwork(runner: CommandRunner, log: StepLog, options: ReadNetworkOptions = {}): Promise<NetworkStatus> {
-  const { withOperator = true, setOperatorFormat = true, module, imsi = null } = options;
+  const { withOperator = true, setOperatorFormat = true, module, imsi = null, trustVendorRegistration = true } = options;
   const copsOperator = withOperator
     ? await log.step("operator", async () => {
         if (setOperatorFormat) await lines(runner, "AT+COPS=3,2");
@@ -220,15 +233,19 @@ export async function readNetwork(runner: CommandRunner, log: StepLog, options: 
   const infoCommand = module ? networkInfoFor(module.driver, module.model) : undefined;
   const info = infoCommand ? await log.step(infoCommand.text, async () => value(infoCommand.parse(await lines(runner, infoCommand.text, infoCommand.timeoutMs)))) : null;
   const networkOperator = copsOperator ?? (withOperator ? (info?.operator ?? null) : null);
-  const registration = info ? registrationWithNetworkInfo(creg, info, imsi, networkOperator, log, infoCommand!.text) : creg;
+  const registration = info ? registrationWithNetworkInfo(creg, info, imsi, networkOperator, log, infoCommand!.text, trustVendorRegistration) : creg;
   return { networkOperator, registration, signal, accessTechnology: info?.accessTechnology ?? null };
 }
 
-function registrationWithNetworkInfo(creg: Registration, info: NetworkInfo, imsi: string | null, serving: string | null, log: StepLog, command: string): Registration {
+function registrationWithNetworkInfo(creg: Registration, info: NetworkInfo, imsi: string | null, serving: string | null, log: StepLog, command: string, trusted: boolean): Registration {
   if (REGISTERED.includes(creg) || !info.inService) return creg;
   const where = `${info.accessTechnology ?? "service"}${info.operator ? ` on ${info.operator}` : ""}`;
   if (creg === "denied") {
     log.warnings.push(`+CREG says registration denied while ${command} reports ${where}: circuit-switched service refused, not counted as registered`);
+    return creg;
+  }
+  if (!trusted) {
+    log.warnings.push(`+CREG says ${creg} while ${command} reports ${where}: not counted as registered (modem.trustVendorRegistration is off)`);
     return creg;
   }
   const roaming = info.roaming ?? roamingBySite(imsi, info.operator ?? serving);

@@ -30,6 +30,8 @@ export interface UdevSnapshot {
   /** udevd is processing events (some device carries USEC_INITIALIZED). */
   running: boolean;
   ttys: Map<string, UdevDevice>;
+  /** USB devices (not their interfaces): a modem with no tty at all is only seen here. */
+  usbDevices: UdevDevice[];
   /** by-id links claimed by more than one device: CH340s without serial numbers (docs/hardware.md#pool-hardware). */
   collidingLinks: Set<string>;
 }
@@ -44,7 +46,7 @@ export function linkKind(dirOrLink: string, serialDirs: readonly string[]): Link
 }
 
 export async function readUdevSnapshot(spawn: SpawnFn | undefined, timeoutMs: number | undefined, warnings: string[]): Promise<UdevSnapshot> {
-  const snapshot: UdevSnapshot = { available: false, running: false, ttys: new Map(), collidingLinks: new Set() };
+  const snapshot: UdevSnapshot = { available: false, running: false, ttys: new Map(), usbDevices: [], collidingLinks: new Set() };
   if (!spawn) return snapshot;
   const db = await readUdevDb(spawn, timeoutMs === undefined ? {} : { timeoutMs });
   warnings.push(...db.warnings);
@@ -52,6 +54,7 @@ export async function readUdevSnapshot(spawn: SpawnFn | undefined, timeoutMs: nu
   const claims = new Map<string, number>();
   for (const device of db.devices) {
     if (device.initialized) snapshot.running = true;
+    if (device.subsystem === "usb" && device.properties["DEVTYPE"] === "usb_device") snapshot.usbDevices.push(device);
     if (device.subsystem !== "tty" || !device.devName) continue;
     snapshot.ttys.set(device.devName, device);
     for (const link of device.links) claims.set(link, (claims.get(link) ?? 0) + 1);

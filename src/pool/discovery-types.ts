@@ -9,6 +9,9 @@ export type PortRole = "at" | "at-secondary" | "modem" | "diag" | "gps" | "audio
 /** Vendor interface tables, injected so discovery does not import drivers/. */
 export type InterfaceRoleFn = (vendorId: string, productId: string, interfaceNumber: number) => PortRole | undefined;
 
+/** Why a USB composition has no AT port at all (drivers/registry `usbCompositionWithoutAt`), or undefined. */
+export type UsbWithoutAtFn = (vendorId: string, productId: string) => string | undefined;
+
 /**
  * Where the port's data came from, strongest first: a configured path/glob, udev's
  * database, the serial binding's list(), or only the /dev/serial/by-* links.
@@ -81,6 +84,8 @@ export interface DiscoveryDeps {
   /** Enables the list() source (native binding, SimulatedBinding). */
   binding?: Pick<BindingInterface, "list">;
   interfaceRole?: InterfaceRoleFn;
+  /** Names modems plugged in a composition without an AT port (HiLink, CD-ROM mode): they have no tty to find. */
+  usbWithoutAt?: UsbWithoutAtFn;
   logger?: Logger;
 }
 

@@ -24,6 +24,7 @@ import {
   type DiscoveryResult,
   type PortSource,
   type SkippedPort,
+  type UsbWithoutAtFn,
 } from "./discovery-types.js";
 import { globMatcher } from "./glob.js";
 import { usbProperty } from "./udev.js";
@@ -94,6 +95,7 @@ export async function discover(deps: DiscoveryDeps, options: DiscoveryOptions = 
     else kept.push(port);
   }
 
+  if (deps.usbWithoutAt) warnings.push(...modemsWithoutAt(udev, deps.usbWithoutAt));
   const selected = selectAtInterfaces(kept);
   skipped.push(...selected.skipped);
   const ports = selected.keep.sort(comparePorts);
@@ -101,6 +103,23 @@ export async function discover(deps: DiscoveryDeps, options: DiscoveryOptions = 
   // debug, not warn: the watcher rescans every few seconds and reports warnings once when they first appear.
   for (const w of warnings) deps.logger?.debug(w);
   return { ports, skipped: skipped.sort((a, b) => comparePorts(a.port, b.port)), warnings, udev: udev.available };
+}
+
+/**
+ * A modem plugged in a composition without an AT port (Huawei HiLink firmware, a stick
+ * still in CD-ROM mode) has no tty: without this line the operator sees nothing at all.
+ */
+function modemsWithoutAt(udev: UdevSnapshot, usbWithoutAt: UsbWithoutAtFn): string[] {
+  const lines: string[] = [];
+  for (const device of udev.usbDevices) {
+    const vendorId = lowerHex(device.properties["ID_VENDOR_ID"]);
+    const productId = lowerHex(device.properties["ID_MODEL_ID"]);
+    const why = vendorId && productId ? usbWithoutAt(vendorId, productId) : undefined;
+    if (!why) continue;
+    const where = device.properties["ID_PATH"] || device.devPath || device.devName || "an unknown USB path";
+    lines.push(`USB modem ${vendorId}:${productId} at ${where} has no AT port (${why}): it cannot be used as it is`);
+  }
+  return lines;
 }
 
 /** Same modem together, AT port first, then by id: the order the pool probes in. */

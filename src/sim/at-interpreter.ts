@@ -106,6 +106,8 @@ export function executeLine(m: SimContext, parsed: ParsedLine): LineOutcome {
   // A restarting Wavecom answers every line, bare AT included, with 515 "please wait" whatever
   // +CMEE says (python-gsmmodem fakemodems WavecomMultiband900E1800 after AT+CFUN=1).
   if (m.settings.busyUntil > Date.now()) return { output: m.settings.verbose ? "\r\n+CME ERROR: 515\r\n" : "+CME ERROR: 515\r\n", after: [] };
+  const locked = pinGateRefusal(m, parsed);
+  if (locked !== null) return { output: m.settings.verbose ? `\r\n+CME ERROR: ${locked}\r\n` : `+CME ERROR: ${locked}\r\n`, after: [] };
   if (!parsed.ok) return { output: formatFinal(m, { kind: "error" }), after: [] };
   let output = "";
   const after: (() => void)[] = [];
@@ -121,6 +123,17 @@ export function executeLine(m: SimContext, parsed: ParsedLine): LineOutcome {
     if (result.final.kind !== "ok") return { output: output + formatFinal(m, result.final), after };
   }
   return { output: output + formatFinal(m, { kind: "ok" }), after };
+}
+
+/**
+ * A module that refuses everything but `AT+CPIN` until its SIM is unlocked (SimFirmware
+ * refusesCommandsUntilPin): the CME code it answers the line with, or null to run it.
+ */
+function pinGateRefusal(m: SimContext, parsed: ParsedLine): number | null {
+  const state = m.sim?.state;
+  if (!m.profile.firmware?.refusesCommandsUntilPin || (state !== "pin" && state !== "puk")) return null;
+  if (parsed.ok && parsed.commands.length > 0 && parsed.commands.every((c) => c.name === "+CPIN")) return null;
+  return state === "pin" ? 11 : 12;
 }
 
 function finish(m: SimContext, result: AtResult): LineOutcome {

@@ -72,8 +72,30 @@ export interface NetworkProfile {
   tzQuarterHours: number;
 }
 
+/**
+ * What one module's firmware does that its family's dialect does not say: the captured
+ * devices' own behaviour, set per profile.
+ */
+export interface SimFirmware {
+  /**
+   * While the SIM waits for its PIN (or PUK), every command line but `AT+CPIN…`, bare `AT`
+   * included, is refused with `+CME ERROR: 11` (`12` for the PUK), whatever `+CMEE` says:
+   * python-gsmmodem's captures of the ZTE K3565-Z and the Qualcomm M6280
+   * (test/corpus/devices/, `commandsNoPinRequired = []` there).
+   */
+  refusesCommandsUntilPin?: boolean;
+  /**
+   * `+CNMI` after power-on (and after a silent reset) when it differs from the dialect's:
+   * 27.005 leaves it to the maker, and `0,0,0,0,0` (no SMS indications until the host asks)
+   * is what Huawei sticks ship with.
+   */
+  powerOnCnmi?: [number, number, number, number, number];
+}
+
 export interface SimModemProfile {
   dialect: SimDialect;
+  /** This module's own firmware behaviour beyond its dialect (absent: the dialect's alone). */
+  firmware?: SimFirmware;
   manufacturer: string;
   model: string;
   revision: string;

@@ -16,7 +16,7 @@ import { getDialect, type DialectSpec } from "./dialects/index.js";
 import { FaultSwitchboard, type FaultState } from "./faults.js";
 import type { RegistrationStat, SimCardProfile, SimModemProfile } from "./profile.js";
 import { createRng, seedFrom } from "./rng.js";
-import { defaultSettings, type ModemSettings } from "./settings.js";
+import { defaultSettings, type ModemSettings, type SettingsDefaults } from "./settings.js";
 import { SimCard } from "./sim-card.js";
 import { firstConcatRef, SmsInbox } from "./sms-inbox.js";
 import { SmsStorage } from "./sms-storage.js";
@@ -93,7 +93,7 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     super();
     this.#base = structuredClone(profile);
     this.#dialect = getDialect(profile.dialect);
-    this.#settings = defaultSettings(this.#dialect.defaults);
+    this.#settings = defaultSettings(this.#powerOnDefaults());
     this.#me = new SmsStorage("ME", profile.meSmsCapacity);
     this.#sr = new SmsStorage("SR", profile.meSmsCapacity);
     const card = new SimCard(this.#base.sim);
@@ -220,9 +220,24 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     });
   }
 
+  /**
+   * The firmware restarts on its own (a watchdog reset) without leaving the bus or saying a
+   * word: every volatile setting is back at its power-on value (+CNMI, echo, +CMEE, +CREG…)
+   * and the host is not told. What a module that "lost its indication setting" went through.
+   */
+  silentReset(): void {
+    this.#powerOnSettings();
+  }
+
+  /** The dialect's power-on settings with this module's own firmware differences. */
+  #powerOnDefaults(): SettingsDefaults {
+    const cnmi = this.#base.firmware?.powerOnCnmi;
+    return cnmi ? { ...this.#dialect.defaults, cnmi: [...cnmi] } : this.#dialect.defaults;
+  }
+
   /** Settings after a power-on: the defaults, and the dialect's busy time (Wavecom answers 515 for a while). */
   #powerOnSettings(): void {
-    Object.assign(this.#settings, defaultSettings(this.#dialect.defaults));
+    Object.assign(this.#settings, defaultSettings(this.#powerOnDefaults()));
     if (this.#dialect.busyAfterBootMs > 0) this.#settings.busyUntil = Date.now() + this.#dialect.busyAfterBootMs;
   }
 

@@ -116,10 +116,15 @@ export interface MockChannel {
   port: BytePort;
 }
 
+/**
+ * A channel on a scripted device. The scripts (test/fixtures/*.at) list the exact bytes of
+ * one exchange, so the channel's resync at open is off unless a test asks for it
+ * (test/at/channel-open-pty.test.ts covers it against a simulated module).
+ */
 export async function openMockChannel(path: string, options: AtChannelOptions = {}): Promise<MockChannel> {
   MockBinding.createPort(path, { echo: false, record: true });
   let device: MockDevice | undefined;
   const port = await openBytePort({ path, binding: capturingBinding((p) => (device = new MockDevice(p))) });
   if (!device) throw new Error("mock binding did not open");
-  return { channel: new AtChannel(port, options), device, port };
+  return { channel: new AtChannel(port, { resyncAtOpen: false, ...options }), device, port };
 }

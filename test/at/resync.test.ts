@@ -34,7 +34,8 @@ const OPTS: ResyncOptions = { attempts: 3, timeoutMs: 1000, settleMs: 100, abort
 
 describe("resync", () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    // performance too: the quiet wait grows with how long the answer took (see resync.ts).
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -60,12 +61,13 @@ describe("resync", () => {
     dev.say("OK");
     await vi.advanceTimersByTimeAsync(60);
     dev.say("+COPS: 0,2,\"25001\"", "OK"); // the timed-out command's late reply
-    await vi.advanceTimersByTimeAsync(60);
+    await vi.advanceTimersByTimeAsync(100);
     let settled = false;
     void result.then(() => (settled = true));
     await vi.advanceTimersByTimeAsync(0);
-    expect(settled).toBe(false); // only 60 ms of quiet so far
-    await vi.advanceTimersByTimeAsync(40);
+    // That OK came 60 ms after our AT: 100 ms of quiet plus those 60.
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(60);
     await expect(result).resolves.toEqual({ ok: true, attempts: 1 });
     expect(ignored).toEqual(['+COPS: 0,2,"25001"']);
   });
@@ -77,6 +79,39 @@ describe("resync", () => {
     await expect(result).resolves.toEqual({ ok: false, attempts: 3 });
     expect(dev.writes).toEqual(["AT\r", "AT\r", "AT\r"]);
     expect(dev.flushes()).toBe(3);
+  });
+
+  it("a slow module's late OK ahead of ours: the quiet wait is as long as the module is slow, so both are consumed", async () => {
+    const dev = fakeIo();
+    const ignored: string[] = [];
+    const result = resync(dev.io, { ...OPTS, onIgnored: (l) => ignored.push(l) });
+    let settled = false;
+    void result.then(() => (settled = true));
+    await vi.advanceTimersByTimeAsync(0);
+    // The module was still busy with an earlier command: its reply comes 300 ms after our AT...
+    await vi.advanceTimersByTimeAsync(300);
+    dev.say("+CGMI: QUALCOMM", "OK");
+    // ...and the answer to our AT another 300 ms later, long after a fixed 100 ms of quiet.
+    await vi.advanceTimersByTimeAsync(300);
+    expect(settled).toBe(false);
+    dev.say("OK");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toBe(false);
+    // Ours came 600 ms after the AT: quiet that long would pass the attempt's 1 s; the deadline ends it, answered.
+    await vi.advanceTimersByTimeAsync(400);
+    await expect(result).resolves.toEqual({ ok: true, attempts: 1 });
+    expect(ignored).toEqual(["+CGMI: QUALCOMM"]);
+  });
+
+  it("a +CME ERROR to the AT is an answer (a module that wants its PIN first, or says 515 while it restarts)", async () => {
+    for (const refusal of ["+CME ERROR: 11", "+CME ERROR: 515", "+CME ERROR: SIM PIN required"]) {
+      const dev = fakeIo();
+      const result = resync(dev.io, { ...OPTS, attempts: 1 });
+      await vi.advanceTimersByTimeAsync(0);
+      dev.say(refusal);
+      await vi.advanceTimersByTimeAsync(100);
+      await expect(result, refusal).resolves.toEqual({ ok: true, attempts: 1 });
+    }
   });
 
   it("ERROR to the AT is not success", async () => {

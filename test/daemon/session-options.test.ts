@@ -40,6 +40,12 @@ describe("daemonSessionOptions", () => {
     expect(o.channel).toMatchObject({ answerWithinMs: 800, noiseBytesPerMinute: 1_200 });
   });
 
+  it("modem.trustVendorRegistration reaches the sessions: on by default, off when configured", () => {
+    expect(optionsFor({}).trustVendorRegistration).toBe(true);
+    expect(optionsFor({ trustVendorRegistration: false }).trustVendorRegistration).toBe(false);
+    expect(() => optionsFor({ trustVendorRegistration: "no" })).toThrow(/modem\.trustVendorRegistration/);
+  });
+
   it("refuses nonsense with the key's name", () => {
     expect(() => optionsFor({ answerWithinMs: 0 })).toThrow(/modem\.answerWithinMs/);
     expect(() => optionsFor({ noiseBytesPerMinute: -5 })).toThrow(/modem\.noiseBytesPerMinute/);

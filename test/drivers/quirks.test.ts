@@ -11,6 +11,7 @@ import type { CompleteSms } from "../../src/sms/index.js";
 import { PortMap } from "../../src/modem/port-map.js";
 import { PROBE_CHANNEL_OPTIONS, probeModem } from "../../src/modem/probe.js";
 import { ModemPool } from "../../src/pool/pool.js";
+import type { SharedSessionOptions } from "../../src/pool/pool.js";
 import { sessionDefaults } from "../../src/pool/session-defaults.js";
 import type { CommandRunner, StepCommand } from "../../src/modem/steps.js";
 import { generatePool, type SimDialect, type SimModemProfile } from "../../src/sim/profile.js";
@@ -30,7 +31,7 @@ afterEach(async () => {
 });
 
 /** One simulated module on a pty driven by a port session, as the daemon drives it. */
-async function inSession(profile: SimModemProfile, pins: Record<string, string> = {}) {
+async function inSession(profile: SimModemProfile, pins: Record<string, string> = {}, session: Partial<SharedSessionOptions> = {}) {
   pool = await startSimulatedPool({ count: 1, dialect: profile.dialect, seed: 0, attach: "pty", profiles: [profile], modem: { resetMs: 50 } });
   const modem = pool.modems[0]!;
   const map = new PortMap();
@@ -39,7 +40,7 @@ async function inSession(profile: SimModemProfile, pins: Record<string, string> 
   modems = new ModemPool({
     map,
     openPort: (path) => openBytePort({ path }),
-    session: sessionDefaults({ pins, pollIntervalMs: 250, sms: { accept: async () => undefined, sweepIntervalMs: 60_000 } }),
+    session: sessionDefaults({ pins, pollIntervalMs: 250, sms: { accept: async () => undefined, sweepIntervalMs: 60_000 }, ...session }),
   });
   modems.addPort("p0", modem.path);
   expect(await modems.waitSettled(30_000)).toBe(true);
@@ -227,7 +228,14 @@ describe("network information in a port session", () => {
     pool = undefined;
     const refused = await inSession(profileOf("quectel", "session-qnwinfo", (p) => (p.network.csRegistration = 3)));
     await expect.poll(() => refused.map.get("p0")?.registration, { timeout: 20_000 }).toBe("denied");
-    expect(refused.map.get("p0")?.state).toBe("registering");
+    expect(refused.map.get("p0")?.state).toBe("denied");
+  });
+
+  it("trustVendorRegistration off: the same Quectel (+CREG 0, +QNWINFO in service: packet only, no SMS over CS) is not sold", async () => {
+    const { map } = await inSession(profileOf("quectel", "session-qnwinfo", (p) => (p.network.csRegistration = 0)), {}, { trustVendorRegistration: false });
+    await expect.poll(() => map.get("p0")?.iccid, { timeout: 20_000 }).not.toBeNull();
+    expect(map.get("p0")?.registration).toBe("unregistered");
+    expect(map.get("p0")?.state).toBe("registering");
   });
 });
 

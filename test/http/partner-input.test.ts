@@ -251,4 +251,11 @@ describe("request timeout (http.requestTimeoutMs)", () => {
     expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4))).toMatchObject({ status: "ERROR", error: "BAD_REQUEST" });
   });
+
+  it("answers an HTTP/1.1 request without a Host header in our JSON shape (node would send a bare 400)", async () => {
+    h = await startPartner();
+    const { text } = await stall("POST / HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+    expect(text).toMatch(/^HTTP\/1\.1 [45]\d\d /);
+    expect(JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4))).toMatchObject({ status: "ERROR" });
+  });
 });

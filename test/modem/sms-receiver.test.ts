@@ -6,7 +6,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { AtChannel, type AtChannelOptions } from "../../src/at/index.js";
 import { encodeDeliver } from "../../src/codec/index.js";
-import { SmsReceiver, type CompleteSms, type ReceivedPart, type SmsReceiverOptions } from "../../src/modem/sms-receiver.js";
+import { SmsReceiver, type CompleteSms, type LostIndications, type ReceivedPart, type SmsReceiverOptions } from "../../src/modem/sms-receiver.js";
 import { startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";
 import { generatePool, type SimDialect } from "../../src/sim/profile.js";
 import type { SimulatedModem } from "../../src/sim/simulated-modem.js";
@@ -424,6 +424,92 @@ describe("SmsReceiver", () => {
     await a!.receiver.sweep();
     expect(a!.store.stored.size).toBe(1);
     expect(sm(a!.modem)).toBe(0);
+  });
+
+  describe("indications-lost: a sweep finds an SMS that never had a +CMTI", () => {
+    /** Every indications-lost event of `receiver`. */
+    const lostEvents = (receiver: SmsReceiver) => {
+      const events: LostIndications[] = [];
+      receiver.on("indications-lost", (e) => events.push(e));
+      return events;
+    };
+
+    it("reports it once the module stopped indicating, with the slot; the first sweep's finds (stored while nobody listened) are no sign", async () => {
+      const warnings: string[] = [];
+      const logger = pino({ level: "warn" }, { write: (l: string) => void warnings.push(l) });
+      const [p] = await rig({ start: false, receiver: { logger } });
+      const { modem, channel, store, receiver } = p!;
+      const events = lostEvents(receiver);
+      modem.injectSms({ sender: "+4915112345678", text: "stored before we listened" });
+      await receiver.start();
+      expect(store.stored.size).toBe(1);
+      expect(events).toEqual([]);
+      await channel.run("AT+CNMI=2,0,0,0,0"); // what a silent reset does on a module that powers on without indications
+      const [index] = modem.injectSms({ sender: "+4915112345678", text: "never indicated" });
+      await receiver.sweep();
+      expect(store.stored.size).toBe(2);
+      expect(events).toEqual([{ slots: [{ memory: "SM", index }] }]);
+      // Each find is reported to the owner (who turns indications on again); the log says it once.
+      const [again] = modem.injectSms({ sender: "+4915112345678", text: "still not indicated" });
+      await receiver.sweep();
+      expect(events).toHaveLength(2);
+      expect(events[1]).toEqual({ slots: [{ memory: "SM", index: again }] });
+      const logged = warnings.map((l) => JSON.parse(l) as { msg: string; port: string }).filter((w) => /never had a \+CMTI/.test(w.msg));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]!.port).toBe("port0");
+    });
+
+    it("an indicated SMS the sweep takes after a failed hand-off or read is no sign", async () => {
+      const [p] = await rig();
+      const { modem, store, receiver } = p!;
+      const events = lostEvents(receiver);
+      store.mode = "fail";
+      modem.injectSms({ sender: "+4915112345678", text: "hand-off failed once" });
+      await until(() => receiver.stats.acceptFailures === 1, "the failed hand-off");
+      store.mode = "ok";
+      await receiver.sweep();
+      expect(store.stored.size).toBe(1);
+      modem.faults.dropNext(1); // the +CMTI read's reply is lost: the SMS stays for the sweep
+      modem.injectSms({ sender: "+4915112345678", text: "read failed once" });
+      await until(() => receiver.stats.received === 2 || store.stored.size === 2 || modem.snapshot().faults.dropNextCount === 0, "the lost read");
+      await receiver.sweep();
+      await until(() => store.stored.size === 2, "the sweep to take it");
+      expect(events).toEqual([]);
+    });
+
+    it("an SMS stored while nobody listened, whose hand-off failed at the first sweep, is no sign when a later sweep takes it", async () => {
+      const [p] = await rig({ start: false });
+      const { modem, channel, store, receiver } = p!;
+      const events = lostEvents(receiver);
+      // Stored with no +CMTI at all (as while the daemon was down), then the indications come back.
+      await channel.run("AT+CNMI=2,0,0,0,0");
+      modem.injectSms({ sender: "+4915112345678", text: "stored before we listened" });
+      await channel.run("AT+CNMI=2,1,0,0,0");
+      store.mode = "fail";
+      await receiver.start();
+      expect(receiver.stats.acceptFailures).toBe(1);
+      store.mode = "ok";
+      await receiver.sweep();
+      expect(store.stored.size).toBe(1);
+      expect(events).toEqual([]);
+    });
+
+    it("an SMS stored while the sweep lists, whose +CMTI comes right behind the listing, is no sign", async () => {
+      const [p] = await rig();
+      const { modem, store, receiver } = p!;
+      const events = lostEvents(receiver);
+      // Stored as the module takes the list command: listed, and its +CMTI held behind the reply.
+      const storeDuringList = (line: string) => {
+        if (!line.endsWith("+CMGL=4")) return;
+        modem.activity.off("command", storeDuringList);
+        modem.injectSms({ sender: "+4915112345678", text: "stored during the list" });
+      };
+      modem.activity.on("command", storeDuringList);
+      await receiver.sweep();
+      await until(() => store.stored.size === 1, "the SMS");
+      await receiver.sweep();
+      expect(events).toEqual([]);
+    });
   });
 
   it("sweeps on its interval and clears every timer on stop()", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { discover, discoverPorts, type DiscoveredPort, type InterfaceRoleFn, type PortRole } from "../../src/pool/discovery.js";
-import { atInterfaceFor } from "../../drivers/registry.js";
+import { atInterfaceFor, usbCompositionWithoutAt } from "../../drivers/registry.js";
 import { startSimulatedPool } from "../../src/sim/pool.js";
 import { fakeSpawn, FakeFs, fsFromUdev } from "./fakes.js";
 import { EC25_ID, EC25_USB, HOST_DB, UNSETTLED_TTY } from "./fixtures/udev-db.js";
@@ -92,6 +92,25 @@ describe("discover over a host with udev", () => {
     expect(r.ports.filter((p) => p.vendorId === "1e0e").map((p) => p.devName)).toEqual(["/dev/ttyUSB9"]);
     // Huawei roles come from bInterfaceProtocol, which a tty's udev record does not carry: all three are probed.
     expect(r.ports.filter((p) => p.vendorId === "12d1")).toHaveLength(3);
+  });
+
+  it("names a USB modem in a composition without any AT port (HiLink, CD-ROM mode) in a warning: no tty, so nothing else would show it", async () => {
+    // USB device records as udev has them: no tty child, only the device node.
+    const usbDevice = (port: string, pid: string) =>
+      [
+        `P: /devices/pci0000:00/0000:00:14.0/usb1/1-${port}`, "U: usb", "T: usb_device", `N: bus/usb/001/00${port}`, "I: 6000000",
+        `E: DEVPATH=/devices/pci0000:00/0000:00:14.0/usb1/1-${port}`, "E: SUBSYSTEM=usb", "E: DEVTYPE=usb_device",
+        "E: ID_VENDOR_ID=12d1", `E: ID_MODEL_ID=${pid}`, `E: ID_PATH=pci-0000:00:14.0-usb-0:${port}`, "",
+      ].join("\n");
+    const extra = usbDevice("7", "14dc") + "\n" + usbDevice("8", "1446");
+    const noAt = (warnings: string[]) => warnings.filter((w) => w.startsWith("USB modem"));
+    const r = await discover({ ...host(extra), interfaceRole: atInterfaceFor, usbWithoutAt: usbCompositionWithoutAt });
+    expect(noAt(r.warnings)).toEqual([
+      "USB modem 12d1:14dc at pci-0000:00:14.0-usb-0:7 has no AT port (HiLink firmware has no AT port; flash 21.x stick firmware): it cannot be used as it is",
+      "USB modem 12d1:1446 at pci-0000:00:14.0-usb-0:8 has no AT port (CD-ROM mode: usb_modeswitch has not run): it cannot be used as it is",
+    ]);
+    // The modems of the host with AT ports are not named (the EC25's USB device record is in the db too).
+    expect(noAt((await discover({ ...host(), interfaceRole: atInterfaceFor, usbWithoutAt: usbCompositionWithoutAt })).warnings)).toEqual([]);
   });
 
   it("falls back to ModemManager's port-type tags when the tables do not know the device", async () => {

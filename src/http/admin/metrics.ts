@@ -24,6 +24,7 @@ const STATES: Record<PortState, true> = {
   "sim-error": true,
   registering: true,
   roaming: true,
+  denied: true,
   "no-number": true,
   "number-invalid": true,
   ready: true,

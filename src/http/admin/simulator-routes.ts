@@ -6,6 +6,7 @@
  *
  *   POST /api/simulator/sms              {"port"?: id, "number"?: "+…", "sender": "…", "text": "…"}
  *   POST /api/simulator/ports/:port/:op  op = unplug | replug | pull-sim | insert-sim | hang | recover
+ *                                        | deny-registration | register-home (the network refuses the SIM, or takes it at home)
  *   GET  /api/simulator/modems           the simulated modems (path, port id, number)
  */
 import { basename } from "node:path";
@@ -32,6 +33,8 @@ const OPS = {
   recover: (m: SimulatedPoolModem) => {
     m.modem.faults.hang = false;
   },
+  "deny-registration": (m: SimulatedPoolModem) => m.modem.setRegistration(3),
+  "register-home": (m: SimulatedPoolModem) => m.modem.setRegistration(1),
 } as const;
 
 const digits = (n: string): string => n.replace(/^\+/, "");

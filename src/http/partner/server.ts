@@ -102,7 +102,9 @@ export async function buildPartnerEndpoint(opts: PartnerServerOptions): Promise<
   const tls: TlsMaterial | undefined = tlsFiles === undefined ? undefined : await loadTlsMaterial(tlsFiles);
 
   const { headersTimeout, connectionsCheckingInterval } = slowClientServerOptions(opts.http.requestTimeoutMs);
-  const serverOptions = { headersTimeout, connectionsCheckingInterval };
+  // requireHostHeader: node answers an HTTP/1.1 request without Host with a bare 400 before
+  // any handler sees it; letting it through gives it our JSON answer like any other bad input.
+  const serverOptions = { headersTimeout, connectionsCheckingInterval, requireHostHeader: false };
   // Fastify types an HTTPS instance apart (FastifyInstance<https.Server>); requests and
   // replies are the same node objects, so the endpoint is typed as the HTTP one.
   const app = Fastify({

@@ -1,0 +1,21 @@
+/**
+ * The sales core's typed events. Listeners hear them synchronously, right after the
+ * durable write and the memory change they report, so a marketplace that pushes its list
+ * (Onlinesim v2) can withdraw a SIM reserved elsewhere within its own debounce, without
+ * polling the core.
+ */
+import type { ClosedReservation, Reservation, SimRef } from "./types.js";
+
+export interface SalesEvents {
+  /** A buyer holds a SIM now: every other marketplace must stop offering it. */
+  "reservation-opened": [reservation: Reservation];
+  /** A reservation ended (closed, or released without a close): its SIM is free unless it left. */
+  "reservation-closed": [reservation: ClosedReservation];
+  /**
+   * A SIM became free for anyone: its reservation ended while it is present and ready, or
+   * it came up (ready, identified) while nobody holds it.
+   */
+  "sim-offered": [sim: SimRef];
+  /** A SIM stopped being free: a buyer reserved it ("held"), or it left or stopped being ready ("gone"). */
+  "sim-withdrawn": [sim: SimRef, why: "held" | "gone"];
+}

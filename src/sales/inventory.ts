@@ -1,0 +1,201 @@
+/**
+ * What can be sold right now, in neutral terms: the SIM table built from a port-map
+ * snapshot, grouped by home network, and the counts each marketplace may see, computed in
+ * memory (no I/O on the request path: GET_SERVICES-style polls answer in well under a
+ * millisecond at 2,048 SIMs × 50 services).
+ *
+ * Rules:
+ *  1. Only SIMs usable at the same time: a present port whose SIM is `ready`, with a
+ *     number, an ICCID and a home network. One port holds one SIM, so the counts can never
+ *     exceed the live modules (a SIM bank with 512 cards behind 64 modules shows 64). Two
+ *     ports reporting the same number or ICCID count once.
+ *  2. A SIM in an open reservation, or proposed to an order in flight, is offered to nobody.
+ *  3. A (number, service) pair burned for a marketplace (sold anywhere, or excluded there)
+ *     is not counted for that marketplace's service.
+ *  4. `reserveModules` idle SIMs (the most recently used) are held back from everyone.
+ *  5. Each marketplace's share and headroom (policy.ts) then scale its own counts.
+ */
+import { regionsForMcc } from "../../drivers/generic/mcc-mnc.js";
+import type { Logger } from "../log/logger.js";
+import type { Holdings } from "./holdings.js";
+import type { MarketId, ServiceId } from "./types.js";
+
+/** The fields of a PortView (src/modem/port-map.ts) the core reads; a PortView fits. */
+export interface PortInput {
+  readonly id: string;
+  readonly state: string;
+  readonly present: boolean;
+  readonly iccid: string | null;
+  /** E.164 with "+". */
+  readonly number: string | null;
+  /** The SIM's home network. */
+  readonly mcc: string | null;
+  readonly mnc: string | null;
+}
+
+export interface SimEntry {
+  /** E.164 digits, no "+". */
+  number: string;
+  iccid: string;
+  portId: string;
+  mcc: string;
+  mnc: string;
+  /** MCC+MNC. */
+  network: string;
+  /** ISO 3166-1 alpha-2 of the home network's country, upper case; null for an MCC we do not know. */
+  country: string | null;
+}
+
+/** One network's counts for one marketplace, in the order of the services asked for. */
+export interface NetworkOffer {
+  network: string;
+  mcc: string;
+  mnc: string;
+  country: string | null;
+  counts: number[];
+}
+
+export class Inventory {
+  /** number → SIM, ready, in a present module. */
+  readonly sims = new Map<string, SimEntry>();
+  /** network → its SIMs. */
+  readonly byNetwork = new Map<string, SimEntry[]>();
+  /**
+   * Every SIM in least-recently-used order: (last used, number) ascending, never used
+   * first. A pick scans from the front and stops at the first fit; the reserve is taken
+   * from the back.
+   */
+  #lru: SimEntry[] = [];
+  readonly #warnedDuplicate = new Set<string>();
+  #heldVersion = -1;
+  #heldPortsVersion = -1;
+  #held = new Set<string>();
+  /** Bumped on every rebuild: adapters cache what they derive from the network list. */
+  portsVersion = 0;
+
+  constructor(
+    private readonly reserveModules: number,
+    private readonly log: Logger,
+  ) {}
+
+  update(ports: readonly PortInput[], holdings: Holdings): void {
+    this.sims.clear();
+    this.byNetwork.clear();
+    const iccids = new Set<string>();
+    for (const p of ports) {
+      if (!p.present || p.state !== "ready" || !p.iccid || !p.number || !p.mcc || !p.mnc) continue;
+      const number = p.number.replace(/^\+/, "");
+      if (this.sims.has(number) || iccids.has(p.iccid)) {
+        if (this.#warnedDuplicate.has(number)) continue;
+        this.#warnedDuplicate.add(number);
+        this.log.warn({ event: "duplicate-sim", portId: p.id, number, iccid: p.iccid }, "two ports report the same SIM or number; counted once");
+        continue;
+      }
+      iccids.add(p.iccid);
+      const network = p.mcc + p.mnc;
+      const sim: SimEntry = { number, iccid: p.iccid, portId: p.id, mcc: p.mcc, mnc: p.mnc, network, country: regionsForMcc(p.mcc, p.mnc)[0] ?? null };
+      this.sims.set(number, sim);
+      let list = this.byNetwork.get(network);
+      if (!list) this.byNetwork.set(network, (list = []));
+      list.push(sim);
+    }
+    this.#lru = [...this.sims.values()].sort((a, b) => compareLru(a, b, holdings));
+    this.portsVersion++;
+  }
+
+  /** Ready modules: present ports with a ready, identified SIM. */
+  get modules(): number {
+    return this.sims.size;
+  }
+
+  /** Least recently used first. */
+  get lru(): readonly SimEntry[] {
+    return this.#lru;
+  }
+
+  /** The SIM was just reserved: move it to its place, at or near the back. */
+  touch(number: string, holdings: Holdings): void {
+    const sim = this.sims.get(number);
+    if (!sim) return;
+    const lru = this.#lru;
+    const at = lru.indexOf(sim);
+    if (at < 0) return;
+    lru.splice(at, 1);
+    let i = lru.length;
+    while (i > 0 && compareLru(lru[i - 1]!, sim, holdings) > 0) i--;
+    lru.splice(i, 0, sim);
+  }
+
+  /** The idle SIMs held back by `reserveModules`: the most recently used ones rest. Cached until ports or holdings change. */
+  heldBack(holdings: Holdings): ReadonlySet<string> {
+    if (this.reserveModules === 0) return this.#held;
+    if (this.#heldVersion === holdings.version && this.#heldPortsVersion === this.portsVersion) return this.#held;
+    const held = new Set<string>();
+    for (let i = this.#lru.length - 1; i >= 0 && held.size < this.reserveModules; i--) {
+      const sim = this.#lru[i]!;
+      if (!holdings.isHeld(sim.number, sim.iccid)) held.add(sim.number);
+    }
+    this.#held = held;
+    this.#heldVersion = holdings.version;
+    this.#heldPortsVersion = this.portsVersion;
+    return this.#held;
+  }
+
+  /** Free for anyone now: present, ready, in no reservation, not proposed, not held back. */
+  isIdle(sim: SimEntry, holdings: Holdings, heldBack: ReadonlySet<string>): boolean {
+    return !holdings.isHeld(sim.number, sim.iccid) && !heldBack.has(sim.number);
+  }
+
+  /**
+   * Per network, how many idle SIMs each of `services` could be sold for on `market`.
+   * O(SIMs + burn rows of idle SIMs + networks × services): a SIM adds one to its network's
+   * idle count, and only its burns subtract, so 50 services cost 50 additions per
+   * network, not per SIM.
+   */
+  counts(market: MarketId, services: readonly ServiceId[], holdings: Holdings): NetworkOffer[] {
+    const heldBack = this.heldBack(holdings);
+    const serviceIndex = new Map<ServiceId, number>();
+    services.forEach((s, i) => serviceIndex.set(s, i));
+    // stamp[i] = the SIM that last subtracted service i, so a pair both sold and excluded subtracts once.
+    const stamp = new Int32Array(services.length).fill(-1);
+    const marketUsage = holdings.usage.get(market);
+    const out: NetworkOffer[] = [];
+    let simNo = 0;
+    for (const [network, sims] of this.byNetwork) {
+      let idle = 0;
+      const blocked = new Array<number>(services.length).fill(0);
+      for (const sim of sims) {
+        if (!this.isIdle(sim, holdings, heldBack)) continue;
+        idle++;
+        simNo++;
+        const sold = holdings.sold.get(sim.number);
+        if (sold) {
+          for (const service of sold) {
+            const i = serviceIndex.get(service);
+            if (i === undefined || stamp[i] === simNo) continue;
+            stamp[i] = simNo;
+            blocked[i]!++;
+          }
+        }
+        const rows = marketUsage?.get(sim.number);
+        if (rows) {
+          for (const u of rows.values()) {
+            if (!u.excluded) continue;
+            const i = serviceIndex.get(u.service);
+            if (i === undefined || stamp[i] === simNo) continue;
+            stamp[i] = simNo;
+            blocked[i]!++;
+          }
+        }
+      }
+      const first = sims[0]!;
+      out.push({ network, mcc: first.mcc, mnc: first.mnc, country: first.country, counts: blocked.map((b) => idle - b) });
+    }
+    return out;
+  }
+}
+
+function compareLru(a: SimEntry, b: SimEntry, holdings: Holdings): number {
+  // Never used sorts before everything (-1 < any epoch time).
+  return (holdings.lastUsed.get(a.number) ?? -1) - (holdings.lastUsed.get(b.number) ?? -1) || (a.number < b.number ? -1 : a.number > b.number ? 1 : 0);
+}
