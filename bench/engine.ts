@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseEngineConfig } from "../src/engine/config.js";
+import { parseEngineConfig } from "../src/config/engine-schema.js";
 import { ActivationEngine } from "../src/engine/engine.js";
 import type { PortInput } from "../src/engine/inventory.js";
 import { MemoryPersistence } from "../src/engine/memory-persistence.js";

@@ -16,7 +16,7 @@ import { createServer, type Server } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
 import { destination } from "pino";
 import { ConfigSchema, type Config } from "../src/config/schema.js";
-import { parseEngineConfig } from "../src/engine/config.js";
+import { parseEngineConfig } from "../src/config/engine-schema.js";
 import { ActivationEngine } from "../src/engine/engine.js";
 import type { PortInput } from "../src/engine/inventory.js";
 import { buildPartnerServer } from "../src/http/partner/index.js";

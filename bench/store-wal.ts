@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeDeliver } from "../src/codec/pdu-encode.js";
-import { buildPart } from "../src/modem/sms-handoff.js";
+import { buildPart } from "../src/sms/index.js";
 import { openStore } from "../src/store/index.js";
 
 const size = (file: string): number => {

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeDeliver } from "../src/codec/pdu-encode.js";
-import { buildPart } from "../src/modem/sms-handoff.js";
+import { buildPart } from "../src/sms/index.js";
 import { openStore } from "../src/store/index.js";
 import type { NewActivation } from "../src/engine/persistence.js";
 import type { BenchResult } from "./result.js";

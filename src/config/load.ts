@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { parse, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { ErrorCode, SimgateError } from "../errors.js";
-import { engineConfigSchema } from "../engine/config.js";
+import { engineConfigSchema } from "./engine-schema.js";
 import { ConfigSchema, type Config } from "./schema.js";
 
 export interface ConfigOverrides {
@@ -104,7 +104,7 @@ export function deepFreeze<T>(v: T): Readonly<T> {
 /** Validate raw input (already merged); throws ConfigInvalid listing every problem. */
 export function validateConfig(raw: unknown, source = "config", origins: ValueOrigins = {}): Readonly<Config> {
   const r = ConfigSchema.safeParse(raw);
-  // The engine schema (not ours) strips unknown keys; report them like the strict sections do.
+  // The engine block's schema is not strict (it strips unknown keys): report them like the strict sections do.
   const engine = isObj(raw) && isObj(raw.engine) ? raw.engine : {};
   const engineKeys = new Set(Object.keys(engineConfigSchema.shape));
   const unknown = Object.keys(engine).filter((k) => !engineKeys.has(k)).map((k) => `engine.${k}: unknown key`);

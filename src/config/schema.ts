@@ -6,7 +6,7 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
-import { engineConfigSchema } from "../engine/config.js";
+import { engineConfigSchema } from "./engine-schema.js";
 import { checkInternationalNumber } from "../../drivers/generic/phone-number.js";
 
 const SECOND = 1_000;
@@ -286,7 +286,7 @@ export const ConfigSchema = z
     admin: admin.prefault({}),
     onlinesim: onlinesim.prefault({}),
     modem: modem.prefault({}),
-    /** The engine's own schema (src/engine/config.ts). */
+    /** The engine block (engine-schema.ts); the engine reads it as its plain EngineConfig type. */
     engine: engineConfigSchema.prefault({}),
   })
   .refine((c) => c.http.listen !== c.admin.listen, { message: "admin.listen must differ from http.listen", path: ["admin", "listen"] });

@@ -1,7 +1,7 @@
 /** The modem sessions' options from config `modem` and the store (PINs, numbers, SMS hand-off). */
 import type { Config } from "../config/schema.js";
 import { DEFAULT_NUMBER_RULES } from "../modem/number-rules.js";
-import type { MessageAssembler } from "../modem/sms-handoff.js";
+import type { MessageAssembler } from "../sms/index.js";
 import type { SharedSessionOptions } from "../pool/pool.js";
 import { sessionDefaults } from "../pool/session-defaults.js";
 import type { Store } from "../store/index.js";

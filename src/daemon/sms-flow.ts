@@ -13,7 +13,7 @@
  */
 import type { Logger } from "../log/logger.js";
 import type { ActivationEngine, RouteOutcome } from "../engine/index.js";
-import type { MessageAssembler, CompleteSms } from "../modem/sms-handoff.js";
+import type { MessageAssembler, CompleteSms } from "../sms/index.js";
 import type { PortMap, PortView } from "../modem/port-map.js";
 import { restoreAssembler, type Store } from "../store/index.js";
 

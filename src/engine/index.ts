@@ -1,8 +1,7 @@
 /** The activation engine (issue 5): inventory counts, assignment, lifecycle, SMS routing. */
 export { ActivationEngine } from "./engine.js";
 export type { EngineOptions, EngineStats, FinishRequest, FinishResponse, GetNumberRequest, GetNumberResponse, GetServicesResponse } from "./engine.js";
-export { engineConfigSchema, parseEngineConfig } from "./config.js";
-export type { EngineConfig, EngineConfigInput } from "./config.js";
+export type { EngineConfig } from "./config.js";
 export { Catalog } from "./catalog.js";
 export type { PortInput, CountryCounts } from "./inventory.js";
 export { MemoryPersistence } from "./memory-persistence.js";

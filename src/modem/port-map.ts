@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { deriveState, DEFAULT_STATE_POLICY, type PortFacts, type PortState, type StatePolicy } from "./port-state.js";
-import type { CompleteSms } from "./sms-handoff.js";
+import type { CompleteSms } from "../sms/index.js";
 
 /** Everything the pool knows about one port. The state is derived, never set directly. */
 export interface PortRecord extends PortFacts {

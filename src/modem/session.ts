@@ -19,7 +19,7 @@ import type { PortMap, PortView } from "./port-map.js";
 import type { DriverDescriptor, SimUrc } from "../../drivers/generic/index.js";
 import { bringUpSim, learnNumber, type SimContext } from "./session-sim.js";
 import { SmsReceiver } from "./sms-receiver.js";
-import type { MessageAssembler, ReceivedPart } from "./sms-handoff.js";
+import type { MessageAssembler, ReceivedPart } from "../sms/index.js";
 import { expectAt, isNoAnswer, readModuleIdentity, runInitSequence, StepLog } from "./steps.js";
 import { PROBE_CHANNEL_OPTIONS } from "./probe.js";
 import { Wakeable } from "./wakeable.js";

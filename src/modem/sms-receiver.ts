@@ -18,11 +18,12 @@ import { parseStoredIndication } from "../../drivers/generic/sms.js";
 import type { DriverDescriptor } from "../../drivers/types.js";
 import { isModemGone } from "../errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
-import { AcceptedPdus, buildPart, DirectHandoff, MessageAssembler, parseDirectHeader, type CompleteSms, type ReceivedPart } from "./sms-handoff.js";
+import { buildPart, MessageAssembler, type CompleteSms, type ReceivedPart } from "../sms/index.js";
+import { AcceptedPdus, DirectHandoff, parseDirectHeader } from "./sms-handoff.js";
 import { isReceived, SmsMemoryAccess, StorageWatch, Stopped, type StorageUsage, type StoredEntry } from "./sms-memory.js";
 import { SlotClaims, slotKey } from "./sms-slots.js";
 
-export type { CompleteSms, ReceivedPart } from "./sms-handoff.js";
+export type { CompleteSms, ReceivedPart } from "../sms/index.js";
 export type { StorageUsage } from "./sms-memory.js";
 
 export interface SmsReceiverOptions {

@@ -22,7 +22,7 @@
  */
 import type { Logger } from "../log/logger.js";
 import type { V2MessageItem, V2MessageRepository } from "../store/v2-messages.js";
-import { EarliestTimer, REAL_TIMERS, type Timers } from "./earliest-timer.js";
+import { REAL_TIMERS, Worker, type Timers, type WorkerTimer } from "../worker/index.js";
 import { Backoff, CONFIG_BACKOFF, TRANSIENT_BACKOFF } from "./backoff.js";
 import { describeV2Failure, type V2Client, type V2Failure } from "./v2-client.js";
 import { toMessageItem, type V2Config } from "./v2-payload.js";
@@ -60,7 +60,6 @@ export interface AddMessagesStats {
   pausedUntil: number | null;
 }
 
-type State = "idle" | "running" | "stopping" | "stopped";
 /** Shortest wait after a timed-out request (Onlinesim's own retry period for a pushed SMS). */
 export const AFTER_TIMEOUT_MS = 10_000;
 /** lastError prefix of a message Onlinesim refused: such rows go out singly next time. */
@@ -71,12 +70,11 @@ export class AddMessagesBatcher {
   readonly #log: Logger;
   readonly #transient: Backoff;
   readonly #config: Backoff;
-  #state: State = "idle";
-  #closed = false;
+  /** Run/stop, the batch-window timer, the request in flight (worker.ts). */
+  readonly #worker: Worker;
+  readonly #timer: WorkerTimer;
   #single = false;
-  readonly #timer: EarliestTimer;
   #inFlight: Promise<void> | null = null;
-  #controller: AbortController | null = null;
   #again = false;
   #lastFlushAt = -Infinity;
   #pausedUntil = 0;
@@ -86,22 +84,21 @@ export class AddMessagesBatcher {
 
   constructor(opts: AddMessagesOptions) {
     this.#o = { clock: Date.now, timers: REAL_TIMERS, random: Math.random, batchSize: 200, rejectRetryMs: 30_000, giveUpAfterMs: 30 * 60_000, stopTimeoutMs: 3_000, ...opts };
-    this.#timer = new EarliestTimer(() => this.#flush(), () => this.#o.clock(), this.#o.timers);
     this.#log = opts.logger.child({ component: "add-messages" });
+    this.#worker = new Worker({ name: "addMessages", log: this.#log, stopTimeoutMs: this.#o.stopTimeoutMs, clock: this.#o.clock, timers: this.#o.timers });
+    this.#timer = this.#worker.timer(() => this.#flush());
     this.#transient = new Backoff({ ...TRANSIENT_BACKOFF, random: this.#o.random });
     this.#config = new Backoff({ ...CONFIG_BACKOFF, random: this.#o.random });
   }
 
   /** Send everything due (also what was queued before a restart), then keep going. */
   start(): void {
-    if (this.#state !== "idle") return;
-    this.#state = "running";
-    this.#arm(this.#o.clock());
+    if (this.#worker.start()) this.#arm(this.#o.clock());
   }
 
   /** A message was queued: flush now, or when the current batch window ends. */
   wake(): void {
-    if (this.#state !== "running") return;
+    if (!this.#worker.running) return;
     if (this.#inFlight) {
       this.#again = true;
       return;
@@ -110,21 +107,8 @@ export class AddMessagesBatcher {
   }
 
   /** Stop the timer; let a request finish (≤ stopTimeoutMs), else abort it. Nothing is marked after this resolves. */
-  async stop(): Promise<void> {
-    if (this.#state === "stopped" || this.#state === "stopping") return;
-    this.#state = "stopping";
-    this.#timer.clear();
-    if (this.#inFlight) {
-      let grace: NodeJS.Timeout | undefined;
-      const finished = await Promise.race([this.#inFlight.then(() => true), new Promise<false>((r) => (grace = setTimeout(() => r(false), this.#o.stopTimeoutMs)))]);
-      clearTimeout(grace);
-      if (!finished) {
-        this.#controller?.abort();
-        await this.#inFlight;
-      }
-    }
-    this.#closed = true;
-    this.#state = "stopped";
+  stop(): Promise<void> {
+    return this.#worker.stop();
   }
 
   stats(): AddMessagesStats {
@@ -150,7 +134,6 @@ export class AddMessagesBatcher {
   // ---------- loop ----------
 
   #arm(at: number): void {
-    if (this.#state !== "running") return;
     this.#timer.arm(at);
   }
 
@@ -159,7 +142,7 @@ export class AddMessagesBatcher {
   }
 
   #flush(): void {
-    if (this.#state !== "running" || this.#inFlight) return;
+    if (!this.#worker.running || this.#inFlight) return;
     const now = this.#o.clock();
     if (now < this.#pausedUntil) return this.#arm(this.#pausedUntil);
     let rows: V2MessageItem[];
@@ -183,13 +166,11 @@ export class AddMessagesBatcher {
     }
     this.#lastFlushAt = now;
     const controller = new AbortController();
-    this.#controller = controller;
     const full = rows.length >= this.#o.batchSize;
     this.#inFlight = this.#send(rows, controller.signal)
       .catch((err: unknown) => this.#storeError("recording addMessages", err))
       .finally(() => {
         this.#inFlight = null;
-        this.#controller = null;
         const again = this.#again;
         this.#again = false;
         const t = this.#o.clock();
@@ -223,7 +204,7 @@ export class AddMessagesBatcher {
   /** One addMessages request. Returns the rows to try one by one (none when settled here). */
   async #sendBatch(rows: V2MessageItem[], signal: AbortSignal): Promise<V2MessageItem[]> {
     const r = await this.#o.client.addMessages(rows.map(toMessageItem), signal);
-    if (this.#closed) return [];
+    if (this.#worker.closed) return [];
     const now = this.#o.clock();
     if (r.ok) {
       this.#counts.batches++;
@@ -254,9 +235,9 @@ export class AddMessagesBatcher {
     const sent: number[] = [];
     try {
       for (const [i, row] of rows.entries()) {
-        if (signal.aborted || this.#closed) break;
+        if (signal.aborted || this.#worker.closed) break;
         const r = await this.#o.client.addMessage(toMessageItem(row), signal);
-        if (this.#closed) return;
+        if (this.#worker.closed) return;
         const now = this.#o.clock();
         if (r.ok) {
           sent.push(row.id);
@@ -275,7 +256,7 @@ export class AddMessagesBatcher {
       }
     } finally {
       // Accepted ones are recorded even when the round ended early (one transaction).
-      if (!this.#closed && sent.length > 0) this.#counts.sent += this.#o.repo.markSent(sent, this.#o.clock());
+      if (!this.#worker.closed && sent.length > 0) this.#counts.sent += this.#o.repo.markSent(sent, this.#o.clock());
     }
   }
 

@@ -26,6 +26,7 @@ import type { V2Number } from "../onlinesim/schemas.js";
 import { Backoff, CONFIG_BACKOFF, TRANSIENT_BACKOFF } from "./backoff.js";
 import { describeV2Failure, type V2Client, type V2Failure, type V2Method } from "./v2-client.js";
 import { buildNumberList, numberKey, toAddNumber, type LiveNumber, type V2Config } from "./v2-payload.js";
+import { Worker, type WorkerTimer } from "../worker/index.js";
 
 export interface NumbersOnlineOptions {
   client: V2Client;
@@ -58,24 +59,23 @@ export interface NumbersOnlineStats {
   withdrawalPending: boolean;
 }
 
-type State = "idle" | "running" | "stopping" | "stopped";
-
 export class NumbersOnlinePublisher {
   readonly #o: Required<Omit<NumbersOnlineOptions, "withdrawDelayMs">> & { withdrawDelayMs: number };
   readonly #log: Logger;
   readonly #transient: Backoff;
   readonly #config: Backoff;
-  #state: State = "idle";
+  /** Run/stop, the two timers, the request in flight (worker.ts). */
+  readonly #worker: Worker;
+  /** A change to push: armed by the first unpushed change, never postponed by later ones. */
+  readonly #changeTimer: WorkerTimer;
+  /** The periodic liveness push, or a retry after a failure. */
+  readonly #forceTimer: WorkerTimer;
   #mode: "full" | "incremental";
   /** What Onlinesim accepted last, by number; null before the first accepted push. */
   #accepted: Map<string, V2Number> | null = null;
   #acceptedKey: string | null = null;
   #ids: Record<string, number> = {};
-  #forceTimer: NodeJS.Timeout | undefined;
-  #changeTimer: NodeJS.Timeout | undefined;
-  #changeAt = Infinity;
   #inFlight: Promise<void> | null = null;
-  #controller: AbortController | null = null;
   /** Asked for while a request was in flight: "forced" beats "change". */
   #after: "forced" | "change" | null = null;
   readonly #warnedSkipped = new Set<string>();
@@ -96,18 +96,19 @@ export class NumbersOnlinePublisher {
     this.#log = opts.logger.child({ component: "numbers-online" });
     this.#transient = new Backoff({ ...TRANSIENT_BACKOFF, random: this.#o.random });
     this.#config = new Backoff({ ...CONFIG_BACKOFF, random: this.#o.random });
+    this.#worker = new Worker({ name: "sendNumbersOnline", log: this.#log, stopTimeoutMs: this.#o.stopTimeoutMs, clock: this.#o.clock });
+    this.#changeTimer = this.#worker.timer(() => this.#run(false));
+    this.#forceTimer = this.#worker.timer(() => this.#run(true));
   }
 
   /** Push the full list now, then every sendNumbersOnlineMs ± jitterMs. */
   start(): void {
-    if (this.#state !== "idle") return;
-    this.#state = "running";
-    this.#run(true);
+    if (this.#worker.start()) this.#forceTimer.fireNow();
   }
 
   /** The live set may have changed: push the full list soon if it differs from the accepted one. */
   changed(): void {
-    if (this.#state !== "running") return;
+    if (!this.#worker.running) return;
     const current = this.#build(false);
     if (!current) return;
     if (this.#keyOf(current) === this.#acceptedKey && !this.#inFlight) return;
@@ -116,24 +117,13 @@ export class NumbersOnlinePublisher {
   }
 
   /** Stop timers, let a request in flight finish (≤ stopTimeoutMs, else abort it), withdraw the list (bounded), and return. */
-  async stop(): Promise<void> {
-    if (this.#state === "stopped" || this.#state === "stopping") return;
-    const wasRunning = this.#state === "running";
-    this.#state = "stopping";
-    this.#clearTimers();
-    if (this.#inFlight) {
-      // A withdrawal in flight is worth a short wait; a hanging one is cut off.
-      let grace: NodeJS.Timeout | undefined;
-      const inFlight = this.#inFlight;
-      const finished = await Promise.race([inFlight.then(() => true), new Promise<false>((r) => (grace = setTimeout(() => r(false), this.#o.stopTimeoutMs)))]);
-      clearTimeout(grace);
-      if (!finished) {
-        this.#controller?.abort();
-        await inFlight;
-      }
-    }
-    if (wasRunning && this.#o.withdrawOnStop && this.#o.client.configured && this.#accepted && this.#accepted.size > 0) await this.#withdrawAll();
-    this.#state = "stopped";
+  stop(): Promise<void> {
+    // A push in flight (maybe a withdrawal) is worth a short wait; a hanging one is cut off.
+    return this.#worker.stop({
+      afterSettled: async () => {
+        if (this.#o.withdrawOnStop && this.#o.client.configured && this.#accepted && this.#accepted.size > 0) await this.#withdrawAll();
+      },
+    });
   }
 
   stats(): NumbersOnlineStats {
@@ -147,27 +137,14 @@ export class NumbersOnlinePublisher {
 
   // ---------- scheduling ----------
 
+  /** Never postpones an earlier deadline (a flapping port cannot starve the push). */
   #armChange(delayMs: number): void {
-    const at = this.#o.clock() + delayMs;
-    if (this.#changeTimer && this.#changeAt <= at) return; // never postpone an earlier deadline
-    if (this.#changeTimer) clearTimeout(this.#changeTimer);
-    this.#changeAt = at;
-    this.#changeTimer = setTimeout(() => {
-      this.#changeTimer = undefined;
-      this.#changeAt = Infinity;
-      this.#run(false);
-    }, delayMs);
-    this.#changeTimer.unref();
+    this.#changeTimer.arm(this.#o.clock() + delayMs);
   }
 
   /** The next forced push: the periodic liveness push, or a retry after a failure. */
   #armForced(delayMs: number): void {
-    if (this.#forceTimer) clearTimeout(this.#forceTimer);
-    this.#forceTimer = setTimeout(() => {
-      this.#forceTimer = undefined;
-      this.#run(true);
-    }, delayMs);
-    this.#forceTimer.unref();
+    this.#forceTimer.set(this.#o.clock() + delayMs);
   }
 
   #armPeriodic(): void {
@@ -175,17 +152,10 @@ export class NumbersOnlinePublisher {
     this.#armForced(Math.max(1, Math.round(sendNumbersOnlineMs + (this.#o.random() * 2 - 1) * jitterMs)));
   }
 
-  #clearTimers(): void {
-    if (this.#forceTimer) clearTimeout(this.#forceTimer);
-    if (this.#changeTimer) clearTimeout(this.#changeTimer);
-    this.#forceTimer = this.#changeTimer = undefined;
-    this.#changeAt = Infinity;
-  }
-
   // ---------- one push ----------
 
   #run(forced: boolean): void {
-    if (this.#state !== "running") return;
+    if (!this.#worker.running) return;
     if (this.#inFlight) {
       this.#after = forced || this.#after === "forced" ? "forced" : "change";
       return;
@@ -202,11 +172,8 @@ export class NumbersOnlinePublisher {
     }
     if (!forced && this.#keyOf(numbers) === this.#acceptedKey) return;
     // A forced push replaces any pending change push: it sends the current list anyway.
-    if (this.#changeTimer) clearTimeout(this.#changeTimer);
-    this.#changeTimer = undefined;
-    this.#changeAt = Infinity;
+    this.#changeTimer.clear();
     const controller = new AbortController();
-    this.#controller = controller;
     const work = this.#mode === "incremental" && this.#accepted ? this.#pushIncremental(numbers, forced, controller.signal) : this.#pushFull(numbers, controller.signal);
     this.#inFlight = work
       .catch((err: unknown) => {
@@ -215,11 +182,11 @@ export class NumbersOnlinePublisher {
       })
       .finally(() => {
         this.#inFlight = null;
-        this.#controller = null;
         const after = this.#after;
         this.#after = null;
-        if (after) this.#run(after === "forced");
+        if (after) (after === "forced" ? this.#forceTimer : this.#changeTimer).fireNow();
       });
+    void this.#worker.track(this.#inFlight, controller);
   }
 
   async #pushFull(numbers: V2Number[], signal: AbortSignal): Promise<void> {
@@ -295,7 +262,7 @@ export class NumbersOnlinePublisher {
     this.#stats.lastPushAt = this.#o.clock();
     this.#transient.reset();
     this.#config.reset();
-    if (this.#state === "running") this.#armPeriodic();
+    if (this.#worker.running) this.#armPeriodic();
   }
 
   /** `withdrawal`: Onlinesim may list a number that is not live until this succeeds. */
@@ -309,7 +276,7 @@ export class NumbersOnlinePublisher {
     if (!slow && withdrawal) wait = Math.min(wait, this.#o.withdrawRetryMaxMs);
     const line = `${describeV2Failure(method, r)}; retrying in ${(wait / 1000).toFixed(1)} s${withdrawal ? " (Onlinesim may still list a number that is not live)" : ""}`;
     this.#log[slow || withdrawal ? "error" : "warn"]({ method, kind: r.kind, error: r.error, retryInMs: wait }, line);
-    if (this.#state === "running") this.#armForced(wait);
+    if (this.#worker.running) this.#armForced(wait);
   }
 
   async #withdrawAll(): Promise<void> {

@@ -38,7 +38,7 @@
 import type { Logger } from "../log/logger.js";
 import type { Scrub } from "../log/secrets.js";
 import type { DueDelivery, DueFilter, OutboxRepository } from "../store/outbox.js";
-import { EarliestTimer, REAL_TIMERS, type Timers } from "./earliest-timer.js";
+import { REAL_TIMERS, Worker, type Timers, type WorkerTimer } from "../worker/index.js";
 import { DestinationGate, type GateOutcome, type GateTicket } from "./destination-gate.js";
 import { CONFIG_ERROR_REMEDIES } from "./config-errors.js";
 import { requestJson, type FetchFn } from "./http.js";
@@ -79,7 +79,6 @@ export interface PushSmsStats {
   resending: number;
 }
 
-type State = "idle" | "running" | "stopping" | "stopped";
 type Kind = "sms" | "rent";
 const KINDS: readonly Kind[] = ["sms", "rent"];
 const FILTER: Record<Kind, DueFilter> = { sms: { rent: false }, rent: { rent: true } };
@@ -87,7 +86,6 @@ const FILTER: Record<Kind, DueFilter> = { sms: { rent: false }, rent: { rent: tr
 interface Flight {
   kind: Kind;
   activationId: number;
-  done: Promise<void>;
 }
 
 export class PushSmsSender {
@@ -95,15 +93,14 @@ export class PushSmsSender {
   readonly #terminal: ReadonlySet<string>;
   readonly #log: Logger;
   readonly #gates: Record<Kind, DestinationGate>;
-  #state: State = "idle";
-  /** stop() has given up waiting: answers that still arrive are not recorded. */
-  #closed = false;
-  #pumpQueued = false;
-  readonly #timer: EarliestTimer;
+  /** Run/stop, the retry and probe timer, the in-flight POSTs (worker.ts). */
+  readonly #worker: Worker;
+  /** Schedules one pump on the microtask queue. */
+  readonly #schedulePump: () => void;
+  readonly #timer: WorkerTimer;
   readonly #inFlight = new Map<number, Flight>();
   /** Outcomes of answers, written by the next pump (one transaction with the attempts it starts). */
   readonly #answers: Array<() => void> = [];
-  readonly #controllers = new Set<AbortController>();
   /** Rows in flight at the last crash (or aborted stop), resent one at a time first. */
   readonly #resend = new Set<number>();
   readonly #warnedUnconfigured = new Set<Kind>();
@@ -126,13 +123,14 @@ export class PushSmsSender {
     this.#log = opts.logger.child({ component: "push-sms" });
     const gate = () => new DestinationGate({ floorMs: opts.push.retryMs, maxMs: opts.push.backoffMaxMs, random: this.#o.random });
     this.#gates = { sms: gate(), rent: gate() };
-    this.#timer = new EarliestTimer(() => this.#schedulePump(), () => this.#o.clock(), this.#o.timers);
+    this.#worker = new Worker({ name: "PUSH_SMS", log: this.#log, stopTimeoutMs: this.#o.stopTimeoutMs, clock: this.#o.clock, timers: this.#o.timers });
+    this.#schedulePump = this.#worker.coalesced(() => this.#pump());
+    this.#timer = this.#worker.timer(() => this.#schedulePump());
   }
 
   /** Begin delivering everything due, including rows left from before a restart. */
   start(): void {
-    if (this.#state !== "idle") return;
-    this.#state = "running";
+    if (!this.#worker.start()) return;
     this.#warnUnconfigured();
     this.#loadResend();
     this.#schedulePump();
@@ -140,35 +138,20 @@ export class PushSmsSender {
 
   /** A new outbox row exists: deliver now. Wakes within one turn coalesce into one pump. */
   wake(): void {
-    if (this.#state !== "running") return;
+    if (!this.#worker.running) return;
     if (this.#warnedUnconfigured.size < 2 && (!this.#o.push.url || !this.#o.push.rentUrl)) this.#warnUnconfigured();
     this.#schedulePump();
   }
 
   /** Stop timers, let in-flight POSTs settle (≤ stopTimeoutMs), then abort the rest. Nothing is marked after this resolves. */
-  async stop(): Promise<void> {
-    if (this.#state === "stopped" || this.#state === "stopping") return;
-    if (this.#state === "idle") {
-      this.#state = "stopped";
-      return;
-    }
-    this.#state = "stopping";
-    this.#timer.clear();
-    const settled = Promise.allSettled([...this.#inFlight.values()].map((f) => f.done)).then(() => true);
-    let graceTimer: NodeJS.Timeout | undefined;
-    const grace = new Promise<false>((resolve) => {
-      graceTimer = setTimeout(() => resolve(false), this.#o.stopTimeoutMs);
+  stop(): Promise<void> {
+    return this.#worker.stop({
+      // Answers that arrived while stop() waited are still recorded; none after this.
+      afterGrace: (finished, inFlight) => {
+        this.#recordAnswers();
+        if (!finished) this.#log.warn({ inFlight }, "PUSH_SMS still in flight at stop: aborted, they stay queued and go out again (one at a time) after restart");
+      },
     });
-    const finished = await Promise.race([settled, grace]);
-    clearTimeout(graceTimer);
-    this.#recordAnswers();
-    this.#closed = true;
-    if (!finished) {
-      this.#log.warn({ inFlight: this.#inFlight.size }, "PUSH_SMS still in flight at stop: aborted, they stay queued and go out again (one at a time) after restart");
-      for (const c of this.#controllers) c.abort();
-      await Promise.allSettled([...this.#inFlight.values()].map((f) => f.done));
-    }
-    this.#state = "stopped";
   }
 
   stats(): PushSmsStats {
@@ -194,15 +177,6 @@ export class PushSmsSender {
   }
 
   // ---------- the loop ----------
-
-  #schedulePump(): void {
-    if (this.#pumpQueued) return;
-    this.#pumpQueued = true;
-    queueMicrotask(() => {
-      this.#pumpQueued = false;
-      this.#pump();
-    });
-  }
 
   /** URL kinds that have a URL: rows of the others stay queued. */
   #configured(): Kind[] {
@@ -232,10 +206,6 @@ export class PushSmsSender {
   }
 
   #pump(): void {
-    if (this.#state !== "running") {
-      this.#recordAnswers(); // answers that arrive while stop() waits are still recorded
-      return;
-    }
     const now = this.#o.clock();
     const answers = this.#answers.splice(0);
     let picked: DueDelivery[] = [];
@@ -260,7 +230,7 @@ export class PushSmsSender {
     this.#armNext(now);
   }
 
-  /** Write the answers' outcomes now (stop()). */
+  /** Write the answers' outcomes now (stop(): the worker runs no pump once stopping). */
   #recordAnswers(): void {
     const answers = this.#answers.splice(0);
     if (answers.length === 0) return;
@@ -360,15 +330,14 @@ export class PushSmsSender {
   #send(row: DueDelivery): void {
     const kind = this.#kindOf(row);
     const controller = new AbortController();
-    this.#controllers.add(controller);
     const ticket = this.#gates[kind].begin(this.#o.clock());
-    const done = this.#deliver(row, kind, ticket, controller.signal).finally(() => {
-      this.#controllers.delete(controller);
+    const delivery = this.#deliver(row, kind, ticket, controller.signal).finally(() => {
       this.#inFlight.delete(row.id);
       this.#resend.delete(row.id);
       this.#schedulePump();
     });
-    this.#inFlight.set(row.id, { kind, activationId: row.activationId, done });
+    this.#inFlight.set(row.id, { kind, activationId: row.activationId });
+    void this.#worker.track(delivery, controller);
   }
 
   async #deliver(row: DueDelivery, kind: Kind, ticket: GateTicket, signal: AbortSignal): Promise<void> {
@@ -385,7 +354,7 @@ export class PushSmsSender {
       signal,
       scrub: this.#o.scrub,
     });
-    if (this.#closed) return; // stop() gave up on us: the row stays queued (and in flight) for the next start
+    if (this.#worker.closed) return; // stop() gave up on us: the row stays queued (and in flight) for the next start
     const now = this.#o.clock();
     const verdict: PushVerdict = result.ok ? classifyPushAnswer(result.answer, this.#terminal) : { kind: "retry", error: result.error, transient: true };
     const ctx = { outboxId: row.id, activationId: row.activationId, smsId: body.smsId, attempt: row.attempts + 1, rent: kind === "rent", ms: now - sentAt };

@@ -4,9 +4,10 @@
  * sendNumbersOnline item per number:
  *  - number: "+" and the E.164 digits;
  *  - country_id (Q20): the calling code the number itself starts with (calling-codes.ts) —
- *    the number is what Onlinesim sells, so it decides, not the SIM's home network. When the
- *    number starts with no known code, the MCC's code (callingCodeForMcc) is used if the
- *    number starts with it; otherwise the number is left out (the caller warns);
+ *    the number is what Onlinesim sells, so it decides, not the SIM's home network. The
+ *    port map holds only valid E.164 numbers (drivers/generic/phone-number.ts), and the
+ *    table covers every code an MCC maps to (test/outbound/v2-payload.test.ts), so a
+ *    number without a known code is left out (the caller warns);
  *  - operator (Q19): MCC+MNC as an integer, with the real MNC length (5 or 6 digits) or the
  *    first 5 digits (v2.operatorDigits "5"); left out when MCC/MNC are unknown;
  *  - date_start (Q23): when the port became ready, unix seconds (stable across reports);
@@ -14,7 +15,6 @@
  *  - rent: left out (sendNumbersOnline: [U]; rent stays off until support enables it, Q9);
  *    addNumber requires it, so there it is 0.
  */
-import { callingCodeForMcc } from "../../drivers/generic/mcc-mnc.js";
 import type { Config } from "../config/schema.js";
 import type { AddMessageItem, AddNumberRequest, V2Number } from "../onlinesim/schemas.js";
 import { callingCodeOf } from "./calling-codes.js";
@@ -36,11 +36,9 @@ export type NumberVerdict = { ok: true; item: V2Number } | { ok: false; number: 
 
 const E164 = /^[1-9]\d{6,14}$/;
 
-export function countryIdOf(digits: string, mcc: string | null): number | undefined {
-  const own = callingCodeOf(digits);
-  if (own) return Number(own);
-  const fromMcc = mcc ? callingCodeForMcc(mcc) : undefined;
-  return fromMcc && digits.startsWith(fromMcc) ? Number(fromMcc) : undefined;
+export function countryIdOf(digits: string): number | undefined {
+  const code = callingCodeOf(digits);
+  return code === undefined ? undefined : Number(code);
 }
 
 export function operatorOf(mcc: string | null, mnc: string | null, digits: V2Config["operatorDigits"]): number | undefined {
@@ -54,7 +52,7 @@ export function operatorOf(mcc: string | null, mnc: string | null, digits: V2Con
 export function toV2Number(live: LiveNumber, operatorDigits: V2Config["operatorDigits"]): NumberVerdict {
   const digits = live.number.replace(/^\+/, "");
   if (!E164.test(digits)) return { ok: false, number: live.number, reason: "not an E.164 number (digits with country code)" };
-  const country = countryIdOf(digits, live.mcc);
+  const country = countryIdOf(digits);
   if (country === undefined) return { ok: false, number: live.number, reason: `country calling code unknown (MCC ${live.mcc ?? "unknown"})` };
   const item: V2Number = { number: `+${digits}`, country_id: country };
   const operator = operatorOf(live.mcc, live.mnc, operatorDigits);

@@ -9,7 +9,7 @@
  */
 import type Database from "better-sqlite3";
 import type { Logger } from "../log/logger.js";
-import type { ReceivedPart } from "../modem/sms-handoff.js";
+import type { ReceivedPart } from "../sms/index.js";
 import { backupDatabase, type BackupReport } from "./backup.js";
 import { DEFAULT_STATE_DIR, openDatabase, type OpenDatabaseOptions } from "./database.js";
 import { diskSpace, LowSpaceWatch, type DiskSpace } from "./disk-space.js";

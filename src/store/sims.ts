@@ -1,11 +1,25 @@
 /**
  * The `sims` table: every SIM ever seen, where it sat, and its number. Also the durable
  * NumberCache of the own-number chain (src/modem/own-number.ts), so a number costs one
- * USSD/SMS round trip per SIM, not one per restart.
+ * USSD/SMS round trip per SIM, not one per restart. It fits that interface structurally
+ * (the composition root hands it over): the store imports nothing of the modem layer.
  */
 import type Database from "better-sqlite3";
-import type { NumberCache } from "../modem/own-number.js";
-import type { PortView } from "../modem/port-map.js";
+
+/**
+ * What recordSim needs to know of a port and its SIM (a port map's view fits). Declared
+ * here so the store does not import the modem layer.
+ */
+export interface SimSighting {
+  /** The port the SIM sits in. */
+  id: string;
+  iccid: string | null;
+  imsi: string | null;
+  number: string | null;
+  mcc: string | null;
+  mnc: string | null;
+  networkOperator: string | null;
+}
 
 export interface SimRecord {
   iccid: string;
@@ -48,7 +62,7 @@ const toRecord = (r: SimRow): SimRecord => ({
 /** Store form of a number: digits only ("+7 916…" and "7916…" are one number). */
 export const normaliseNumber = (n: string): string => n.replace(/\D/g, "");
 
-export class SimRepository implements NumberCache {
+export class SimRepository {
   readonly #upsert: Database.Statement;
   readonly #get: Database.Statement<[string], SimRow>;
   readonly #all: Database.Statement<[], SimRow>;
@@ -80,7 +94,7 @@ export class SimRepository implements NumberCache {
   }
 
   /** Upsert the SIM in this port (first/last seen, port). A port without an ICCID is ignored. */
-  recordSim(view: Pick<PortView, "id" | "iccid" | "imsi" | "number" | "mcc" | "mnc" | "networkOperator">): SimRecord | undefined {
+  recordSim(view: SimSighting): SimRecord | undefined {
     if (!view.iccid) return undefined;
     this.#upsert.run({
       iccid: view.iccid,

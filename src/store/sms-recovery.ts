@@ -15,7 +15,7 @@
  * next message that happens to reuse its sender and reference (issue 12).
  */
 import type { Logger } from "../log/logger.js";
-import { MessageAssembler, type CompleteSms } from "../modem/sms-handoff.js";
+import { MessageAssembler, type CompleteSms } from "../sms/index.js";
 import type { SmsRepository } from "./sms.js";
 
 export interface RestoredAssembler {

@@ -8,7 +8,7 @@
  * messages never share one; a re-read after a failed AT+CMGD does, and is stored once.
  */
 import type Database from "better-sqlite3";
-import type { CompleteSms, ReceivedPart } from "../modem/sms-handoff.js";
+import type { CompleteSms, ReceivedPart } from "../sms/index.js";
 
 export interface AcceptedPart {
   id: number;

@@ -4,7 +4,8 @@
  * Real SQLite store, real engine.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { ActivationEngine, parseEngineConfig } from "../../src/engine/index.js";
+import { parseEngineConfig } from "../../src/config/engine-schema.js";
+import { ActivationEngine } from "../../src/engine/index.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { routeLeftovers } from "../../src/daemon/route-recovery.js";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/load.js";
 import { daemonSessionOptions } from "../../src/daemon/session-options.js";
-import { MessageAssembler } from "../../src/modem/sms-handoff.js";
+import { MessageAssembler } from "../../src/sms/index.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { openStore, type Store } from "../../src/store/index.js";
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AtChannel, type AtChannelOptions } from "../../src/at/index.js";
 import { decodeUssd, parseCusd } from "../../src/codec/ussd.js";
 import { ErrorCode, isSimgateError } from "../../src/errors.js";
-import type { CompleteSms } from "../../src/modem/sms-handoff.js";
+import type { CompleteSms } from "../../src/sms/index.js";
 import { PortMap } from "../../src/modem/port-map.js";
 import { PROBE_CHANNEL_OPTIONS, probeModem } from "../../src/modem/probe.js";
 import { ModemPool } from "../../src/pool/pool.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Catalog } from "../../src/engine/catalog.js";
-import { parseEngineConfig } from "../../src/engine/config.js";
+import { parseEngineConfig } from "../../src/config/engine-schema.js";
 import { ErrorCode, isSimgateError } from "../../src/errors.js";
 import { OPERATORS } from "../../src/sim/operators.js";
 

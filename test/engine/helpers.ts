@@ -1,5 +1,5 @@
 import { ActivationEngine } from "../../src/engine/engine.js";
-import { parseEngineConfig, type EngineConfigInput } from "../../src/engine/config.js";
+import { parseEngineConfig, type EngineConfigInput } from "../../src/config/engine-schema.js";
 import type { PortInput } from "../../src/engine/inventory.js";
 import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
 

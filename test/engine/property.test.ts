@@ -13,7 +13,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ActivationEngine } from "../../src/engine/engine.js";
-import { parseEngineConfig } from "../../src/engine/config.js";
+import { parseEngineConfig } from "../../src/config/engine-schema.js";
 import type { PortInput } from "../../src/engine/inventory.js";
 import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
 import { port } from "./helpers.js";

@@ -11,7 +11,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ActivationEngine } from "../../src/engine/engine.js";
-import { parseEngineConfig, type EngineConfigInput } from "../../src/engine/config.js";
+import { parseEngineConfig, type EngineConfigInput } from "../../src/config/engine-schema.js";
 import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
 import { createLogger } from "../../src/log/logger.js";
 import { anyCounts, port } from "./helpers.js";

@@ -9,14 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseEngineConfig } from "../../src/engine/config.js";
+import { parseEngineConfig } from "../../src/config/engine-schema.js";
 import { ActivationEngine } from "../../src/engine/engine.js";
 import type { PortInput } from "../../src/engine/inventory.js";
 import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
 import type { EnginePersistence } from "../../src/engine/persistence.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { encodeDeliver } from "../../src/codec/pdu-encode.js";
-import { buildPart } from "../../src/modem/sms-handoff.js";
+import { buildPart } from "../../src/sms/index.js";
 import { port } from "./helpers.js";
 
 const config = parseEngineConfig({ services: ["facebook", "telegram", "vk"], reserveModules: 1, cancelLimit: 2 });

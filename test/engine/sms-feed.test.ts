@@ -3,7 +3,7 @@ import { silentLogger } from "../../src/log/logger.js";
 import { feedPorts } from "../../src/engine/port-feed.js";
 import { feedSms } from "../../src/engine/sms-feed.js";
 import type { RouteOutcome } from "../../src/engine/sms-routing.js";
-import type { CompleteSms } from "../../src/modem/sms-handoff.js";
+import type { CompleteSms } from "../../src/sms/index.js";
 import { PortMap } from "../../src/modem/port-map.js";
 import { makeEngine } from "./helpers.js";
 

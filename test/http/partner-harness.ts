@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { ConfigSchema, type Config } from "../../src/config/schema.js";
 import { ActivationEngine } from "../../src/engine/engine.js";
-import { parseEngineConfig } from "../../src/engine/config.js";
+import { parseEngineConfig } from "../../src/config/engine-schema.js";
 import type { PortInput } from "../../src/engine/inventory.js";
 import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
 import { buildPartnerServer, type PartnerEngine, type PartnerRequestInfo } from "../../src/http/partner/index.js";

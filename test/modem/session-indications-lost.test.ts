@@ -10,7 +10,7 @@
  */
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import type { CompleteSms } from "../../src/modem/sms-handoff.js";
+import type { CompleteSms } from "../../src/sms/index.js";
 import { PortMap } from "../../src/modem/port-map.js";
 import { ModemPool } from "../../src/pool/pool.js";
 import { sessionDefaults } from "../../src/pool/session-defaults.js";

@@ -8,7 +8,7 @@
  * A real port session (ModemPool) on a simulated module over a pseudo-terminal.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { CompleteSms } from "../../src/modem/sms-handoff.js";
+import type { CompleteSms } from "../../src/sms/index.js";
 import { PortMap } from "../../src/modem/port-map.js";
 import { ModemPool } from "../../src/pool/pool.js";
 import { sessionDefaults } from "../../src/pool/session-defaults.js";

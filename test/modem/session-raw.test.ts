@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCode, isSimgateError } from "../../src/errors.js";
-import type { CompleteSms } from "../../src/modem/sms-handoff.js";
+import type { CompleteSms } from "../../src/sms/index.js";
 import { ModemPool } from "../../src/pool/pool.js";
 import { PortMap } from "../../src/modem/port-map.js";
 import { sessionDefaults } from "../../src/pool/session-defaults.js";

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
 import { ActivationEngine } from "../../src/engine/engine.js";
-import { parseEngineConfig } from "../../src/engine/config.js";
+import { parseEngineConfig } from "../../src/config/engine-schema.js";
 import { port } from "../engine/helpers.js";
 import { tempStateDir } from "./helpers.js";
 import { runUntilKilled } from "./fixtures/kill-child.js";

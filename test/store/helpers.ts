@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeDeliver } from "../../src/codec/pdu-encode.js";
-import { buildPart, type ReceivedPart } from "../../src/modem/sms-handoff.js";
+import { buildPart, type ReceivedPart } from "../../src/sms/index.js";
 import type { NewActivation } from "../../src/engine/persistence.js";
 
 export function tempStateDir(): { dir: string; cleanup: () => void } {

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeDeliver } from "../../src/codec/index.js";
 import { silentLogger } from "../../src/log/logger.js";
-import { buildPart, type CompleteSms, type MessageAssembler, type ReceivedPart } from "../../src/modem/sms-handoff.js";
+import { buildPart, type CompleteSms, type MessageAssembler, type ReceivedPart } from "../../src/sms/index.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { restoreAssembler } from "../../src/store/sms-recovery.js";
 import { tempStateDir } from "./helpers.js";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Reassembler } from "../../src/codec/reassembly.js";
-import { MessageAssembler, type CompleteSms } from "../../src/modem/sms-handoff.js";
+import { MessageAssembler, type CompleteSms } from "../../src/sms/index.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { restoreAssembler } from "../../src/store/sms-recovery.js";

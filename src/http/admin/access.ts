@@ -16,11 +16,11 @@
  *    Without any: GET / shows the login form (POST /login checks the token and sets the
  *    cookie); the rest answers 401 JSON.
  *
- * The token is compared in constant time (the partner endpoint's KeyCheck).
+ * The token is compared in constant time (KeyCheck of the HTTP edge, src/http/edge).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "../../log/logger.js";
-import { KeyCheck, presentedKeys } from "../partner/auth.js";
+import { KeyCheck, presentedKeys } from "../edge/index.js";
 import { AllowedHosts } from "./allowed-hosts.js";
 import { inlinePage, sendPage, type InlinedPage } from "./page-assets.js";
 import { AdminSessions, cookieValue, sessionCookie, sessionCookieName } from "./session.js";

@@ -13,7 +13,7 @@
  * ([0:0::1] is [::1]); names compare case-insensitively.
  */
 import { isIPv6 } from "node:net";
-import { normaliseIp } from "../partner/auth.js";
+import { normaliseIp } from "../edge/index.js";
 
 /** The names every admin listener answers to, besides its bind address and admin.hosts. */
 export const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"] as const;

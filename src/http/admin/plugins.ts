@@ -12,13 +12,23 @@ import type { ModemPool } from "../../pool/pool.js";
 import type { SimulatedPool } from "../../sim/pool.js";
 import type { Store } from "../../store/index.js";
 import type { OutboundStatsSource } from "../../outbound/outbound-stats.js";
-import type { PartnerCounters } from "../partner/counters.js";
 import { metricsPlugin } from "./metrics.js";
 import { statusPagePlugin } from "./status-page.js";
 import { registerInspectRoutes } from "./inspect-routes.js";
 import { registerStoreRoutes } from "./store-routes.js";
 import { registerActivationRoutes } from "./activation-routes.js";
 import { numbersPlugin } from "./numbers-route.js";
+
+/**
+ * Requests answered by the partner endpoint, as /metrics reads them; the partner's
+ * PartnerCounters fits. Declared here: the admin listener does not import the endpoint.
+ */
+export interface RequestCounts {
+  /** `${action} ${status}` → count. */
+  readonly requests: ReadonlyMap<string, number>;
+  /** action → [count, total ms]. */
+  readonly durations: ReadonlyMap<string, readonly [number, number]>;
+}
 
 /** Everything an admin feature may read (and, for `simgate at`, the pool to reach a port's AT queue). */
 export interface AdminContext {
@@ -30,7 +40,7 @@ export interface AdminContext {
   outbound: OutboundStatsSource;
   simulated: SimulatedPool | undefined;
   /** Requests answered by the partner endpoint, by action and HTTP status. */
-  partner: PartnerCounters;
+  partner: RequestCounts;
   startedAt: number;
   logger: Logger;
   /** The admin token in force (admin.token, else the generated one): a secret to scrub from what is served. */

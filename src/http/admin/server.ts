@@ -13,7 +13,7 @@ import { registerSimulatorRoutes } from "./simulator-routes.js";
 import { ADMIN_PLUGINS, type AdminContext } from "./plugins.js";
 import { registerAdminAccess } from "./access.js";
 import { parseHostPort } from "../../config/host-port.js";
-import { slowClientServerOptions } from "../socket-timeouts.js";
+import { slowClientServerOptions } from "../edge/index.js";
 
 export interface AdminServerOptions {
   /** What the routes read; its adminToken is the token in force (admin.token, else the generated one, admin-token.ts). */

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { Config } from "../../config/schema.js";
 import { check, FinishActivationRequest, GetNumberRentRequest, GetNumberRequest, GetServicesRequest, Rub } from "../../onlinesim/schemas.js";
-import { errorBody, WireError } from "./errors.js";
+import { errorBody, WireError, type LogLevel } from "../edge/index.js";
 import type { PartnerEngine } from "./options.js";
 import type { PathKind } from "./routes.js";
 
@@ -32,8 +32,6 @@ const KNOWN_FIELDS: Record<Action, readonly string[]> = {
   FINISH_ACTIVATION: ["action", "key", "activationId", "status", "sum"],
 };
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
-
 export interface Outcome {
   /** HTTP status. */
   status: number;
@@ -50,7 +48,7 @@ export interface Outcome {
   clientGone?: string;
 }
 
-/** What dispatch needs to know about the client's connection (delivery.ts ClientConnection fits). */
+/** What dispatch needs to know about the client's connection (ClientConnection of src/http/edge/delivery.ts fits). */
 export interface ClientState {
   settle(): Promise<void>;
   lostReason(): string | undefined;

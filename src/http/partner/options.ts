@@ -16,7 +16,7 @@ export interface PartnerEngine {
     exceptionPhoneSet?: unknown;
   }): Promise<{ status: "SUCCESS"; number: number; activationId: number } | { status: "NO_NUMBERS" } | { status: "ERROR"; error: string }>;
   finishActivation(req: { activationId: unknown; status: unknown; sum?: unknown }): { status: "SUCCESS" } | { status: "ERROR"; error: string };
-  /** The SUCCESS answer for this activation never reached the client: free its number now (delivery.ts). */
+  /** The SUCCESS answer for this activation never reached the client: free its number now (src/http/edge/delivery.ts). */
   withdrawUndelivered(activationId: number, reason: string): void;
 }
 

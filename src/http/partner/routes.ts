@@ -4,6 +4,7 @@
  * exist only with `onlinesim.v1.rent` on (Q9: off until Onlinesim sends the spec).
  */
 import type { Config } from "../../config/schema.js";
+import { trimSlash } from "../edge/url-path.js";
 
 export type PathKind = "plain" | "rent";
 
@@ -19,15 +20,4 @@ export function routeTable(v1: Config["onlinesim"]["v1"]): Map<string, PathKind>
   for (const path of v1.paths) table.set(trimSlash(path), "plain");
   if (v1.rent) for (const path of RENT_PATHS) table.set(path, "rent");
   return table;
-}
-
-/** Routing ignores one trailing slash (`/getServices/` = `/getServices`); "/" stays "/". */
-export function trimSlash(path: string): string {
-  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-}
-
-/** The path part of a request URL (no query), as routing compares it. */
-export function pathOf(url: string): string {
-  const q = url.indexOf("?");
-  return trimSlash(q === -1 ? url : url.slice(0, q));
 }

@@ -4,15 +4,18 @@
  * every route registered, not listening. The daemon calls listen() and close().
  *
  * Lifecycle of one request, and where each refusal comes from:
- *   TLS           handshake (http.tls; tls.ts)        → connection closed, debug line
- *   onRequest     over http.rateLimit (rate-limit.ts) → 429 RATE_LIMITED + Retry-After
- *                 source IP not allowed               → 403 IP_NOT_ALLOWED
- *   routing       unknown path / rent off / not POST  → 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED
- *   body (body.ts) size, media type, coding, JSON     → 413, 415, 400 BAD_ENCODING / BAD_JSON
- *   handler       not an object                       → 400 BAD_REQUEST
- *                 key (auth.ts)                       → 401 <auth.errorCode>
- *                 action and fields (dispatch.ts)     → 400 BAD_REQUEST, UNKNOWN_ACTION (Q30)
- *                 engine                              → 200 SUCCESS / NO_NUMBERS / ERROR
+ *   TLS           handshake (http.tls; edge/tls.ts)        → connection closed, debug line
+ *   onRequest     over http.rateLimit (edge/rate-limit.ts) → 429 RATE_LIMITED + Retry-After
+ *                 source IP not allowed                    → 403 IP_NOT_ALLOWED
+ *   routing       unknown path / rent off / not POST       → 404 NOT_FOUND, 405 METHOD_NOT_ALLOWED
+ *   body          size, media type, coding, JSON
+ *                 (edge/body.ts)                           → 413, 415, 400 BAD_ENCODING / BAD_JSON
+ *   handler       not an object                            → 400 BAD_REQUEST
+ *                 key (edge/key-check.ts)                  → 401 <auth.errorCode>
+ *                 action and fields (dispatch.ts)          → 400 BAD_REQUEST, UNKNOWN_ACTION (Q30)
+ *                 engine                                   → 200 SUCCESS / NO_NUMBERS / ERROR
+ * The HTTP edge (src/http/edge) supplies every step up to the key; this file puts them in
+ * order and adds what is v1's: the paths, the key sources of onlinesim.auth, the dispatch.
  * The key is checked after the body is parsed (it may be in the body) and before any field
  * is judged, so an unauthenticated caller learns nothing about what we would accept.
  *
@@ -26,19 +29,36 @@
  */
 import type { Server as TlsServer } from "node:tls";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { authenticate, IpAllowList, isRecord, KeyCheck, normaliseIp } from "./auth.js";
-import { readBody } from "./body.js";
-import { acceptsGzip, gzipAsync } from "./compress.js";
-import { ClientConnection } from "./delivery.js";
+import {
+  acceptsGzip,
+  authenticate,
+  ClientConnection,
+  errorBody,
+  gzipAsync,
+  IpAllowList,
+  isRecord,
+  KeyCheck,
+  loadTlsMaterial,
+  logCertificate,
+  mapThrown,
+  normaliseIp,
+  pathOf,
+  readBody,
+  registerRateLimit,
+  RequestLog,
+  slowClientServerOptions,
+  TlsReloader,
+  WireError,
+  writeClientError,
+  type CertificateInfo,
+  type TlsFiles,
+  type TlsMaterial,
+  type TlsReloadResult,
+} from "../edge/index.js";
 import { dispatch } from "./dispatch.js";
 import { ErrorCode, SimgateError } from "../../errors.js";
-import { errorBody, mapThrown, WireError, writeClientError } from "./errors.js";
 import type { PartnerServerOptions } from "./options.js";
-import { RequestLog } from "./request-log.js";
-import { registerRateLimit } from "./rate-limit.js";
-import { pathOf, RENT_PATHS, routeTable, type PathKind } from "./routes.js";
-import { slowClientServerOptions } from "../socket-timeouts.js";
-import { loadTlsMaterial, logCertificate, TlsReloader, type CertificateInfo, type TlsFiles, type TlsMaterial, type TlsReloadResult } from "./tls.js";
+import { RENT_PATHS, routeTable, type PathKind } from "./routes.js";
 
 /** The endpoint and what the daemon does with it besides listen/close. */
 export interface PartnerEndpoint {
@@ -59,11 +79,21 @@ export async function buildPartnerServer(opts: PartnerServerOptions): Promise<Fa
 }
 
 export async function buildPartnerEndpoint(opts: PartnerServerOptions): Promise<PartnerEndpoint> {
-  const keyCheck = new KeyCheck(opts.key);
-  const allowList = new IpAllowList(opts.auth.allowIps);
+  const keyCheck = new KeyCheck(opts.key, "the partner key");
+  const allowList = new IpAllowList(opts.auth.allowIps, "onlinesim.auth.allowIps");
   const routes = routeTable(opts.v1);
   const log = opts.logger.child({ component: "partner-http" });
-  const requests = new RequestLog(log, opts.key, opts.http.requestTimeoutMs, opts.onRequest);
+  const requests = new RequestLog({
+    log,
+    key: opts.key,
+    // Answers slower than http.requestTimeoutMs (Q29) are logged at warn.
+    slowMs: opts.http.requestTimeoutMs,
+    name: "v1",
+    // A successful order or finish is logged by the engine (one line each, with port and
+    // number); ours would repeat it. NO_NUMBERS, errors and unknown fields stay at info.
+    loggedElsewhere: (f) => f["result"] === "SUCCESS" && f["unknownFields"] === undefined && f["ignoredSum"] === undefined,
+    onRequest: opts.onRequest,
+  });
   const limit = opts.http.bodyLimitBytes;
   const tlsFiles: TlsFiles | undefined = opts.http.tls.cert !== undefined && opts.http.tls.key !== undefined ? { cert: opts.http.tls.cert, key: opts.http.tls.key } : undefined;
   if ((opts.http.tls.cert === undefined) !== (opts.http.tls.key === undefined)) {
@@ -88,7 +118,7 @@ export async function buildPartnerEndpoint(opts: PartnerServerOptions): Promise<
     // Behind a reverse proxy: request.ip (allow-list, rate limit, logs) from X-Forwarded-For.
     trustProxy: opts.http.trustProxy,
     loggerInstance: log as FastifyBaseLogger,
-    // Fastify's own request lines carry the URL (and so a `?apikey=`); ours are in request-log.ts.
+    // Fastify's own request lines carry the URL (and so a `?apikey=`); ours are in edge/request-log.ts.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limit,
     // Socket level: the whole request must arrive within this (slow clients, slowloris).

@@ -45,7 +45,7 @@ export interface ActionAnswer {
   issued?: number;
 }
 
-/** What the order path needs to know of the client's connection (http/partner/delivery.ts ClientConnection fits). */
+/** What the order path needs to know of the client's connection (ClientConnection of src/http/edge/delivery.ts fits). */
 export interface ClientState {
   settle(): Promise<void>;
   lostReason(): string | undefined;

@@ -18,11 +18,7 @@
  * never heard of (http/partner/delivery.ts explains what node tells us and when).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from "fastify";
-import { authenticate, IpAllowList, isRecord, KeyCheck, normaliseIp } from "../../http/partner/auth.js";
-import { readBody } from "../../http/partner/body.js";
-import { acceptsGzip, gzipAsync } from "../../http/partner/compress.js";
-import { ClientConnection } from "../../http/partner/delivery.js";
-import { mapThrown } from "../../http/partner/errors.js";
+import { acceptsGzip, authenticate, ClientConnection, gzipAsync, IpAllowList, isRecord, KeyCheck, mapThrown, normaliseIp, readBody } from "../../http/edge/index.js";
 import type { Logger } from "../../log/logger.js";
 import type { MarketId, MarketSales } from "../market-port.js";
 import { SmshubActions, SmshubError, type ActionAnswer, type LogLevel } from "./actions.js";

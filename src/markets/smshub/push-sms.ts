@@ -14,7 +14,7 @@
  *  - `{"status":"SUCCESS"}` means delivered: never send it again. Anything else is sent
  *    again after 10 s, for ever; no error token is terminal (none is listed).
  */
-import { gzipAsync } from "../../http/partner/compress.js";
+import { gzipAsync } from "../../http/edge/index.js";
 import { VERSION } from "../../package-info.js";
 import type { DeliveryVerdict, HeldSms, MarketAnswer, MarketId, MarketSmsDelivery, OutgoingRequest } from "../market-port.js";
 import type { SmshubDialect } from "./dialects.js";

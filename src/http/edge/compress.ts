@@ -1,7 +1,8 @@
 /**
  * gzip replies (Q26 [R]: SMSHUB asks for gzip on every response; Onlinesim's matching
- * requirement line is cut off). Only with `onlinesim.v1.gzipResponses` on and a client
- * whose Accept-Encoding allows gzip; node:zlib, no extra dependency.
+ * requirement line is cut off). The partner endpoint gzips only with
+ * `onlinesim.v1.gzipResponses` on and a client whose Accept-Encoding allows gzip;
+ * node:zlib, no extra dependency.
  */
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";

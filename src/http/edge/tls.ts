@@ -1,5 +1,5 @@
 /**
- * Built-in TLS for the partner endpoint (http.tls): the certificate and key files are read
+ * Built-in TLS of a listener (the partner endpoint's http.tls): the certificate and key files are read
  * and checked before the server is built (a bad pair refuses the start with one line), and
  * re-read on demand (SIGHUP → reloadTls) and swapped in with `server.setSecureContext`:
  * connections already open keep the certificate they shook hands with, new ones get the

@@ -1,5 +1,6 @@
 /**
- * Every refusal of the v1 endpoint is one JSON shape, `{"status":"ERROR","error":TOKEN}`
+ * Every refusal of an endpoint on this edge (the v1 partner endpoint, the SMSHUB-family
+ * agent endpoints) is one JSON shape, `{"status":"ERROR","error":TOKEN}`
  * plus an optional `detail` for humans: the SMSHUB error shape Onlinesim's pages imply
  * (docs/protocols/onlinesim-v1.md#get_number [R]) and the bad-key answer of Q10 [I]. Fastify's own error format never reaches
  * the wire; this file maps whatever the lifecycle throws onto our shape.

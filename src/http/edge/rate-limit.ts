@@ -1,5 +1,5 @@
 /**
- * Per-IP rate limit of the partner endpoint (http.rateLimit) with @fastify/rate-limit:
+ * Per-IP rate limit of an endpoint (the partner endpoint's http.rateLimit) with @fastify/rate-limit:
  * a fixed window per client IP (the one trustProxy resolves; IPv6 per /64), answered
  * `429 {"status":"ERROR","error":"RATE_LIMITED"}` with Retry-After. One onRequest hook for
  * the whole app, so unknown paths and wrong methods count too, and it runs before the
@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Config } from "../../config/schema.js";
 import { ErrorCode, SimgateError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
-import { normaliseIp } from "./auth.js";
+import { isLoopback, normaliseIp } from "./ip.js";
 import { RateLimited } from "./errors.js";
 import type { RequestLog } from "./request-log.js";
 
@@ -34,9 +34,6 @@ function allowSet(entries: readonly string[]): ReadonlySet<string> {
   }
   return set;
 }
-
-/** A normalised address on this host's loopback. */
-export const isLoopback = (ip: string): boolean => ip === "::1" || ip.startsWith("127.");
 
 /** The client as the limit sees it ("unknown" when the socket is already gone). */
 const clientOf = (request: FastifyRequest): string => {
@@ -75,7 +72,7 @@ export async function registerRateLimit(app: FastifyInstance, settings: Config["
     onExceeded: (request, key) => {
       if (!warnOnce(key)) return;
       log.warn(
-        { event: "v1-rate-limited", ip: normaliseIp(request.ip ?? "") ?? key, max: settings.max, windowMs: settings.windowMs },
+        { event: `${requests.name}-rate-limited`, ip: normaliseIp(request.ip ?? "") ?? key, max: settings.max, windowMs: settings.windowMs },
         `rate limit reached: more than ${settings.max} requests in ${settings.windowMs} ms from one address; answering 429 until the window ends (further 429s of this window are logged at debug)`,
       );
     },
