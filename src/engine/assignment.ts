@@ -9,7 +9,7 @@
  * synchronous turn).
  */
 import type { Inventory, SimEntry } from "./inventory.js";
-import { isExcluded } from "./prefixes.js";
+import { isExcluded } from "../markets/onlinesim/prefixes.js";
 import type { EngineState } from "./state.js";
 
 export interface PickRequest {

@@ -20,12 +20,12 @@
 import { isSimgateError } from "../errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 import { pickSim } from "./assignment.js";
-import { Catalog } from "./catalog.js";
+import { Catalog } from "../markets/onlinesim/catalog.js";
 import type { EngineConfig } from "./config.js";
 import { Inventory, type CountryCounts, type PortInput } from "./inventory.js";
 import { FINISH_STATUSES, isKnownStatus, isStale, releaseAfterMs, sweepEveryMs, usageAfterClose } from "./lifecycle.js";
 import type { ActivationRecord, ClosedActivationRecord, CloseOutcome, EnginePersistence, NewActivation } from "./persistence.js";
-import { parseExceptionPhoneSet } from "./prefixes.js";
+import { parseExceptionPhoneSet } from "../markets/onlinesim/prefixes.js";
 import { routeSms, type RouteOutcome, type SmsToRoute } from "./sms-routing.js";
 import { EngineState } from "./state.js";
 

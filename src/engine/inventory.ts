@@ -15,7 +15,7 @@
  * recently used) are held back.
  */
 import type { Logger } from "../log/logger.js";
-import type { Catalog } from "./catalog.js";
+import type { Catalog } from "../markets/onlinesim/catalog.js";
 import type { EngineState } from "./state.js";
 
 /** The fields of a PortView (src/modem/port-map.ts) the engine reads; a PortView fits. */
