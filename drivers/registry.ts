@@ -1,7 +1,7 @@
 /**
  * The driver list and how a modem is matched to one: a score over USB ids and the
  * `AT+CGMI`/`AT+CGMM` answers, best score wins, the generic driver is the floor
- * (herdsman adapterDiscovery.ts UsbFingerprintMatchScore; style.md §8.2 rule 2).
+ * (herdsman adapterDiscovery.ts UsbFingerprintMatchScore; docs/conventions.md#rule-2).
  */
 import { genericDriver } from "./generic/index.js";
 import { huaweiDriver } from "./huawei/index.js";
@@ -54,7 +54,7 @@ export interface DriverSelection {
 }
 
 /**
- * USB-UART bridges that pools put in front of UART modules (modems.md §3): their ids
+ * USB-UART bridges that pools put in front of UART modules (docs/hardware.md#pool-hardware): their ids
  * identify the bridge, not the modem, so they count for nothing.
  */
 export const USB_UART_BRIDGES: Readonly<Record<string, string>> = {

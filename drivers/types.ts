@@ -2,7 +2,7 @@
  * The driver descriptor: what one modem family needs, as data plus a few tiny pure
  * functions (parsers, URC meanings). Descriptors never do I/O; the modem layer runs the
  * commands they list. The generic 3GPP TS 27.007 descriptor is the base and vendor
- * descriptors supply only their differences (style.md §8.2 rule 2, ModemManager plugins).
+ * descriptors supply only their differences (docs/conventions.md#rule-2, ModemManager plugins).
  */
 import type { Iccid } from "./generic/iccid.js";
 import type { Parsed } from "./generic/result.js";

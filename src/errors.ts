@@ -56,7 +56,7 @@ export enum ErrorCode {
   // Activation engine (inventory, assignment, lifecycle, SMS routing).
   /** A number or ICCID already has an open activation (store-level guard; the engine never asks for it). */
   EngineNumberBusy = 800,
-  /** An `exceptionPhoneSet` item is not a digit prefix (protocol doc Q8). */
+  /** An `exceptionPhoneSet` item is not a digit prefix (Q8). */
   EngineBadPrefix = 801,
   /** The engine part of the config does not validate. */
   EngineConfigInvalid = 802,

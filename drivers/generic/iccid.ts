@@ -1,5 +1,5 @@
 /**
- * ICCID normalisation (modems.md §2.4; ModemManager test_iccid_parse_* rules):
+ * ICCID normalisation (docs/protocols/at-commands.md#sim-iccid-and-imsi; ModemManager test_iccid_parse_* rules):
  * strip prefixes and quotes, undo the BCD nibble swap when the raw EF_ICCID bytes come
  * back (always for `AT+CRSM`, sometimes for Huawei `^ICCID?` on Qualcomm-based sticks),
  * drop the trailing `F` pad, allow hex account digits, require the `89` MII (telecom) prefix

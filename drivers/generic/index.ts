@@ -17,7 +17,7 @@ export { hasQuirk, initFailureTolerated, networkInfoFor } from "../types.js";
 /**
  * READ BINARY of EF_ICCID: works on every 27.007 module with a ready SIM, except the
  * Quectel M35 (CRSM dropped) and EG916Q (CME 3). ModemManager allows 20 s for it
- * (modems.md §2.4, MM mm-base-sim.c).
+ * (docs/protocols/at-commands.md#sim-iccid-and-imsi, MM mm-base-sim.c).
  */
 export const CRSM_ICCID: DriverCommand<Iccid> = { text: "AT+CRSM=176,12258,0,0,10", timeoutMs: 20_000, parse: parseCrsmIccid };
 
@@ -26,7 +26,7 @@ export function vendorIccid(text: string, vendor?: RegExp): DriverCommand<Iccid>
   return vendor ? { text, timeoutMs: 5_000, parse: parseVendorIccid, vendor } : { text, timeoutMs: 5_000, parse: parseVendorIccid };
 }
 
-/** `+CPIN: <code>` pushed unsolicited on many modules (modems.md §2.11, "Generic 27.007" row; SIM800 URC table). */
+/** `+CPIN: <code>` pushed unsolicited on many modules (docs/protocols/at-commands.md#sim-hot-swap-and-readiness, "Generic 27.007" row; SIM800 URC table). */
 export const CPIN_URC: SimUrc = {
   name: "sim-cpin",
   pattern: /^\+CPIN:\s*.+$/i,
@@ -44,21 +44,21 @@ export const genericDriver: DriverDescriptor = {
   name: "generic",
   family: "Generic 3GPP TS 27.007",
   match: {},
-  // Echo off, verbose finals, numeric errors: ModemManager primary_init_sequence (modems.md §2.2).
+  // Echo off, verbose finals, numeric errors: ModemManager primary_init_sequence (docs/protocols/at-commands.md#init-sequence).
   // PDU mode: text-mode +CMGR output varies too much between vendors (faucamp/python-gsmmodem #6).
   initSequence: ["ATE0", "ATV1", "AT+CMEE=1", "AT+CMGF=0"],
   // Without PDU mode we cannot read SMS; everything else only makes replies nicer to parse.
   initRequired: ["AT+CMGF=0"],
   // ME first, then SIM: read and receive memories must match or +CMTI indexes point at the
-  // wrong memory (bg111/asterisk-chan-dongle #31; gateway-soft's ME-then-SM order, modems.md §1.8).
+  // wrong memory (bg111/asterisk-chan-dongle #31; gateway-soft's ME-then-SM order, docs/peer-software.md#supplier-software).
   storage: { preferred: ["ME", "SM"] },
   cnmiChain: [
     // Store and indicate with +CMTI, no cell broadcast, no status reports: receive-only pools
-    // need no SRs and SR memory fills up otherwise (modems.md §2.10).
+    // need no SRs and SR memory fills up otherwise (docs/protocols/at-commands.md#status-reports).
     "AT+CNMI=2,1,0,0,0",
     // Some firmwares reject the 5th parameter <bfr>.
     "AT+CNMI=2,1,0,0",
-    // Mode 1 (discard indications while the link is busy) where mode 2 is refused (Kannel default uses mode 1, §1.5).
+    // Mode 1 (discard indications while the link is busy) where mode 2 is refused (Kannel default uses mode 1, docs/peer-software.md#kannel).
     "AT+CNMI=1,1,0,0,0",
   ],
   iccidCommands: [
@@ -73,10 +73,10 @@ export const genericDriver: DriverDescriptor = {
     vendorIccid("AT+ZGETICCID", /zte/i),
   ],
   simUrcs: [CPIN_URC],
-  // Full power cycle of the module (MM Quectel plugin; chan_dongle README; modems.md §2.12).
+  // Full power cycle of the module (MM Quectel plugin; chan_dongle README; docs/protocols/at-commands.md#resetting-a-hung-module).
   softReset: "AT+CFUN=1,1",
   resetReenumerates: "usb-native",
-  // 27.007: request in the TE character set, DCS 15 (MM falls back to this form, modems.md §1.2).
+  // 27.007: request in the TE character set, DCS 15 (MM falls back to this form, docs/peer-software.md#modemmanager).
   ussd: { request: "text", dcs: 15 },
   quirks: {},
 };

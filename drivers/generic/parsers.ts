@@ -12,7 +12,7 @@ export type Registration = "home" | "roaming" | "searching" | "denied" | "unregi
 export function parseIdentityLine(lines: readonly string[]): Parsed<string> {
   for (const raw of lines) {
     // Some firmwares answer "+CGMI: SIMCOM_Ltd" or "Manufacturer: huawei"; Wavecom pads with
-    // spaces (" WAVECOM MODEM") which carry no meaning (modems.md §2.3).
+    // spaces (" WAVECOM MODEM") which carry no meaning (docs/protocols/at-commands.md#identity).
     const line = raw.replace(/^\s*(\+C?GM[IMR]|\+GMI|\+GMM|\+GMR|Manufacturer|Model|Revision)\s*:\s*/i, "").trim();
     if (line.length > 0) return ok(line.replace(/\s{2,}/g, " "));
   }

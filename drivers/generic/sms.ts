@@ -13,7 +13,7 @@ export interface MemoryUsage {
 }
 
 /**
- * `AT+CPMS?` → `+CPMS: "ME",0,23,"ME",0,23,"SM",10,10` (modems.md §2.8), and the name-less
+ * `AT+CPMS?` → `+CPMS: "ME",0,23,"ME",0,23,"SM",10,10` (docs/protocols/at-commands.md#receiving-sms), and the name-less
  * shapes: Wavecom `+CPMS: 14,50,14,50` and the reply to `AT+CPMS="ME",…` (`+CPMS: 0,23,0,23,10,10`).
  */
 export function parseCpmsUsage(lines: readonly string[]): Parsed<MemoryUsage[]> {
@@ -38,7 +38,7 @@ export function parseCpmsUsage(lines: readonly string[]): Parsed<MemoryUsage[]> 
 
 /**
  * `AT+CPMS=?` → `+CPMS: ("ME","SM"),("ME","SM"),("ME","SM")`; Wavecom wraps and omits the
- * third list: `+CPMS: (("SM","BM","SR"),("SM"))`; Nokia prints empty lists (gammu tests/at-cpms, §2.2).
+ * third list: `+CPMS: (("SM","BM","SR"),("SM"))`; Nokia prints empty lists (gammu tests/at-cpms, docs/protocols/at-commands.md#init-sequence).
  * Real modules also print bare names per position (`+CPMS: "SM","SM","SM"`, iWOW; Huawei MU609),
  * mix both (`("ME","MT"),"ME",("SM")`), leave positions empty (`(),,(  )`) or lose a quote
  * (`(ME", "SR")`) — ModemManager and gammu captures. One list per top-level position.

@@ -1,6 +1,6 @@
 /**
  * Huawei USB sticks in serial ("stick") mode: E173, E1550, E1750, E3372 with 21.x firmware.
- * Only the differences from the generic driver (modems.md §2.14, gammu F_HUAWEI_INIT set).
+ * Only the differences from the generic driver (docs/hardware.md#vendor-notes, gammu F_HUAWEI_INIT set).
  */
 import { vendorDriver, vendorIccid } from "../generic/index.js";
 import type { DriverDescriptor } from "../types.js";
@@ -8,7 +8,7 @@ import { parseSysinfoNetwork, simstMeaning } from "./parsers.js";
 
 export * from "./parsers.js";
 
-/** Huawei tags its interfaces by bInterfaceProtocol: 01 modem (PPP), 02 PCUI (AT + URCs), 03 diag (modems.md §2.14, MM huawei rules). */
+/** Huawei tags its interfaces by bInterfaceProtocol: 01 modem (PPP), 02 PCUI (AT + URCs), 03 diag (docs/hardware.md#vendor-notes, MM huawei rules). */
 const PROTOCOLS = { "01": "modem", "02": "at", "03": "diag" } as const;
 
 export const huaweiDriver: DriverDescriptor = vendorDriver({
@@ -25,7 +25,7 @@ export const huaweiDriver: DriverDescriptor = vendorDriver({
       { vendorId: "12d1", productId: "14a5", models: "E173", protocols: PROTOCOLS },
       { vendorId: "12d1", productId: "14a8", models: "E173", protocols: PROTOCOLS },
       { vendorId: "12d1", productId: "1506", models: "E3372 21.x stick firmware", protocols: PROTOCOLS },
-      // 22.x HiLink firmware is a network card with a web UI, no AT port (modems.md §2.14).
+      // 22.x HiLink firmware is a network card with a web UI, no AT port (docs/hardware.md#vendor-notes).
       { vendorId: "12d1", productId: "14dc", models: "E3372 HiLink", noAt: "HiLink firmware has no AT port; flash 21.x stick firmware" },
       // Mass-storage (CD-ROM) composition before usb_modeswitch (dd-wrt lib3g.c lists 1446 with a modeswitch handler).
       { vendorId: "12d1", productId: "1446", models: "E1552/E1800 CD-ROM mode", noAt: "CD-ROM mode: usb_modeswitch has not run" },
@@ -45,7 +45,7 @@ export const huaweiDriver: DriverDescriptor = vendorDriver({
   simUrcsExtra: [{ name: "huawei-simst", pattern: /^\^SIMST:\s*\d+/i, meaning: simstMeaning }],
   // Sticks are USB devices: CFUN=1,1 drops them off the bus (gammu #687).
   resetReenumerates: "always",
-  // Huawei wants the request as packed GSM 7-bit hex (gammu F_ENCODED_USSD; obsy/sms_tool #4; gateway-soft; modems.md §2.7).
+  // Huawei wants the request as packed GSM 7-bit hex (gammu F_ENCODED_USSD; obsy/sms_tool #4; gateway-soft; docs/protocols/at-commands.md#ussd).
   ussd: { request: "gsm7-packed-hex", dcs: 15 },
   // ^SYSINFO says whether the stick has service and in which domain (CS, PS or both), and
   // whether it roams, where +CREG (CS only) says "not registered" on a packet-only attach.

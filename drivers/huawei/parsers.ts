@@ -1,6 +1,6 @@
 /**
  * Huawei stick replies and URCs (E173/E1550/E3372 in serial "stick" mode). Pure, never throw.
- * Shapes from the at-messages-parser K3520 sample (modems.md §4 #1), MM huawei plugin regexes,
+ * Shapes from the at-messages-parser K3520 sample (docs/peer-software.md#public-test-data #1), MM huawei plugin regexes,
  * and the simulator's huawei dialect.
  */
 import { afterPrefix, fail, findPrefixed, ok, splitParams, type Parsed } from "../generic/result.js";

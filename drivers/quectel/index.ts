@@ -1,6 +1,6 @@
 /**
  * Quectel: M35/M26 (2G UART, in pools behind a USB-UART bridge) and UC20/EC2x/EG25 (USB,
- * `option` driver, VID 2c7c or Qualcomm's 05c6). Only the differences from generic (modems.md §2.14).
+ * `option` driver, VID 2c7c or Qualcomm's 05c6). Only the differences from generic (docs/hardware.md#vendor-notes).
  */
 import { vendorDriver, vendorIccid } from "../generic/index.js";
 import type { DriverDescriptor } from "../types.js";
@@ -32,10 +32,10 @@ export const quectelDriver: DriverDescriptor = vendorDriver({
       { vendorId: "05c6", productId: "9090", models: "UC15" },
     ],
   },
-  // Hot-swap URC +QSIMSTAT: 1,<inserted>. M35 manual rev 1.1 deleted QSIMSTAT: tolerated (modems.md §2.11).
+  // Hot-swap URC +QSIMSTAT: 1,<inserted>. M35 manual rev 1.1 deleted QSIMSTAT: tolerated (docs/protocols/at-commands.md#sim-hot-swap-and-readiness).
   // AT+QSIMDET is not sent: its level depends on the carrier board's SIM socket.
   initExtra: ["AT+QSIMSTAT=1"],
-  // +QCCID works where CRSM fails (M35 dropped CRSM; EG916Q answers CME 3) — forums.quectel.com/t/34559, modems.md §2.4.
+  // +QCCID works where CRSM fails (M35 dropped CRSM; EG916Q answers CME 3) — forums.quectel.com/t/34559, docs/protocols/at-commands.md#sim-iccid-and-imsi.
   iccidVendor: [vendorIccid("AT+QCCID")],
   simUrcsExtra: [
     { name: "quectel-qusim", pattern: /^\+QUSIM:\s*\d+/i, meaning: qusimMeaning },

@@ -1,6 +1,6 @@
 /**
  * Quectel replies and URCs (M35/M26 UART modules, UC20/EC2x/EG25 USB modules). Pure, never throw.
- * Shapes: Quectel forum logs and MM mm-shared-quectel.c as summarised in modems.md §2.4, §2.11.
+ * Shapes: Quectel forum logs and MM mm-shared-quectel.c as summarised in docs/protocols/at-commands.md#sim-iccid-and-imsi, docs/protocols/at-commands.md#sim-hot-swap-and-readiness.
  */
 import { afterPrefix, fail, findPrefixed, ok, splitParams, type Parsed } from "../generic/result.js";
 import type { NetworkInfo, SimEvent } from "../types.js";
@@ -17,7 +17,7 @@ export interface QsimStat {
 
 /**
  * `+QSIMSTAT: <enable>,<inserted>` — both the `AT+QSIMSTAT?` reply and the URC after
- * `AT+QSIMSTAT=1` (modems.md §2.11, marked unverified there). 2 = unknown insertion state.
+ * `AT+QSIMSTAT=1` (docs/protocols/at-commands.md#sim-hot-swap-and-readiness, marked unverified there). 2 = unknown insertion state.
  */
 export function parseQsimstat(line: string): Parsed<QsimStat | { enabled: boolean; inserted: null }> {
   const payload = afterPrefix(line, "+QSIMSTAT:");

@@ -1,6 +1,6 @@
 /**
  * SIMCom replies and URCs (SIM800/SIM900 UART modules, SIM5320/SIM7600/A7600 USB modules).
- * Pure, never throw. Shapes from the SIM800 manual V1.09 and SIM7500/SIM7600 manual V1.03 (modems.md §2.4, §2.11).
+ * Pure, never throw. Shapes from the SIM800 manual V1.09 and SIM7500/SIM7600 manual V1.03 (docs/protocols/at-commands.md#sim-iccid-and-imsi, docs/protocols/at-commands.md#sim-hot-swap-and-readiness).
  */
 import { afterPrefix, fail, findPrefixed, ok, splitParams, type Parsed } from "../generic/result.js";
 import type { NetworkInfo, SimEvent } from "../types.js";

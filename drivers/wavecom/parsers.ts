@@ -1,7 +1,7 @@
 /**
  * Wavecom / Sierra Q2303/Q2403/Q24 (and the clones common in Chinese pools). Pure, never throw.
  * +WIND codes: Multi-Tech GSM/GPRS AT manual (+WIND), Westermo GD-01 manual, sierrawireless
- * forum "+WIND: 13" (modems.md §2.11).
+ * forum "+WIND: 13" (docs/protocols/at-commands.md#sim-hot-swap-and-readiness).
  */
 import { afterPrefix, fail, ok, splitParams, type Parsed } from "../generic/result.js";
 import type { SimEvent } from "../types.js";
@@ -26,7 +26,7 @@ const WIND_EVENTS: Record<number, WindEvent> = {
   7: "emergency-only",
   8: "network-lost",
   13: "rack-closed",
-  // 14 "presumably open" (modems.md §2.11): unverified.
+  // 14 "presumably open" (docs/protocols/at-commands.md#sim-hot-swap-and-readiness): unverified.
   14: "rack-open",
 };
 

@@ -10,7 +10,7 @@ export const zteDriver: DriverDescriptor = vendorDriver({
   name: "zte",
   family: "ZTE MF/K-series sticks",
   match: {
-    // "ZTE INCORPORATED" (python-gsmmodem fakemodems; modems.md §2.3), "ZTE CORPORATION" on newer firmware.
+    // "ZTE INCORPORATED" (python-gsmmodem fakemodems; docs/protocols/at-commands.md#identity), "ZTE CORPORATION" on newer firmware.
     manufacturer: /\bZTE\b/i,
     model: /^(?:MF\d{2,4}[A-Z]{0,2}|K\d{4}-Z|MG\d{4})(?:[-_\s]|$)/i,
     usb: [
@@ -30,7 +30,7 @@ export const zteDriver: DriverDescriptor = vendorDriver({
     // Stay online instead of dropping to offline mode (gammu F_ZTE_INIT).
     "AT+ZOPRT=5",
   ],
-  // +ZGETICCID: public embedded code, unverified (modems.md §2.4).
+  // +ZGETICCID: public embedded code, unverified (docs/protocols/at-commands.md#sim-iccid-and-imsi).
   iccidVendor: [vendorIccid("AT+ZGETICCID")],
   // Sticks are USB devices: CFUN=1,1 drops them off the bus.
   resetReenumerates: "always",

@@ -1,5 +1,5 @@
 /**
- * One small function per AT wire event (style.md rule 11, after zwave-js SerialLogger):
+ * One small function per AT wire event (docs/conventions.md#rule-11, after zwave-js SerialLogger):
  * the level is checked first so escaping costs nothing when it is off. Traffic reads like
  * a terminal session, `AT> AT+CSQ<CR>` and `AT< +CSQ: 20,99<CR><LF>OK<CR><LF>` (the
  * payload escaped: <CR>/<LF> visible), with `dir` tx/rx as a field. Secrets in commands

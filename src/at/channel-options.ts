@@ -4,7 +4,7 @@ import type { Logger } from "../log/logger.js";
 
 export interface AtChannelOptions {
   logger?: Logger;
-  /** 5 s: simple commands answer in well under a second; slow ones (+COPS=?, +CMGS) pass their own (modems.md §2.13). */
+  /** 5 s: simple commands answer in well under a second; slow ones (+COPS=?, +CMGS) pass their own (docs/hardware.md#timing). */
   defaultTimeoutMs?: number;
   /** 2 s per bare `AT` during resync; MM's probe allows 3 s, but a modem we just talked to answers faster. */
   resyncTimeoutMs?: number;

@@ -2,7 +2,7 @@
  * AtChannel: AT commands over one BytePort. Exactly one command in flight; per-command
  * timers that start at write; URCs matched before the command collector; a resync after
  * any timeout before the next command; unclaimed lines reported, never dropped.
- * The channel is the effect loop around the pure command machine (style.md §8.3).
+ * The channel is the effect loop around the pure command machine (docs/conventions.md#sketches).
  *
  * It also says how the module is doing, as events its owner can act on at once: whether it
  * answers promptly (answer-watch.ts), whether it spews noise (noise-meter.ts), and when it

@@ -1,5 +1,5 @@
 /**
- * The life of ONE AT command as a pure state machine (style.md §8.2 rule 4, after
+ * The life of ONE AT command as a pure state machine (docs/conventions.md#rule-4, after
  * zwave-js SerialAPICommandMachine): the channel feeds inputs and acts on the new
  * state; this file does no I/O and keeps no timers, so it is tested alone.
  *

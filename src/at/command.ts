@@ -9,7 +9,7 @@ export interface AtCommand {
   /**
    * Response lines starting with this belong to the command even if a URC pattern
    * matches them: `+CPIN: READY` is both the reply to `AT+CPIN?` and a URC on SIM800
-   * (modems.md §2.4). Derived from the command when omitted (see `deriveExpectPrefix`);
+   * (docs/protocols/at-commands.md#sim-iccid-and-imsi). Derived from the command when omitted (see `deriveExpectPrefix`);
    * `""` means "none".
    */
   expectPrefix?: string;
@@ -17,7 +17,7 @@ export interface AtCommand {
   body?: string;
   /**
    * Wavecom answers `AT+CPIN?` with `+CPIN: READY` and no OK (gammu F_CPIN_NO_OK,
-   * modems.md §2.1): on timeout, if at least one information line arrived, resolve with
+   * docs/protocols/at-commands.md#line-protocol): on timeout, if at least one information line arrived, resolve with
    * final `""` instead of failing, and leave the channel clean.
    */
   allowMissingFinal?: boolean;

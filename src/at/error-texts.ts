@@ -58,7 +58,7 @@ const CME_TEXTS: ReadonlyMap<number, string> = new Map([
   [149, "PDP authentication failure"],
   [150, "invalid mobile class"],
   // Vendor, not 27.007: Wavecom answers 515 for a while after AT+CFUN=1 (python-gsmmodem
-  // fakemodems; modems.md §2.1). isTransient() treats it like 14.
+  // fakemodems; docs/protocols/at-commands.md#line-protocol). isTransient() treats it like 14.
   [515, "device busy or still initialising (vendor)"],
 ]);
 

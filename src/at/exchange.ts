@@ -1,6 +1,6 @@
 /**
  * One command on the wire: the effect loop around the pure command machine (zwave-js
- * Driver.executeSerialAPICommand, style.md §8.3). It writes the command, starts the
+ * Driver.executeSerialAPICommand, docs/conventions.md#sketches). It writes the command, starts the
  * timer at that write, writes the body after the `> ` prompt, and settles once the
  * machine reaches done/failed. Line routing (echo, URCs) is the channel's job.
  */
@@ -91,7 +91,7 @@ export class Exchange {
 
   /**
    * The echo of the command (V.250 E1), also after ATE0 and after a reset turned echo back
-   * on (modems.md §2.1), compared case-insensitively; or the echo of a two-phase body.
+   * on (docs/protocols/at-commands.md#line-protocol), compared case-insensitively; or the echo of a two-phase body.
    * Only exact echoes: a text-mode body with line breaks echoes as several lines, which
    * end up as information lines (we send PDU mode).
    */

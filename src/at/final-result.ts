@@ -25,7 +25,7 @@ type SimpleKind = Exclude<FinalKind, "cme" | "cms">;
 const SIMPLE_FINALS: ReadonlyMap<string, SimpleKind> = new Map<string, SimpleKind>([
   ["OK", "ok"],
   ["ERROR", "error"],
-  // Huawei E1752 and relatives (python-gsmmodem fakemodems HuaweiE1752; modems.md §2.1).
+  // Huawei E1752 and relatives (python-gsmmodem fakemodems HuaweiE1752; docs/protocols/at-commands.md#line-protocol).
   ["COMMAND NOT SUPPORT", "error"],
   // Seen from Huawei/ZTE firmware on extra arguments (at-messages-parser "final messages").
   ["TOO MANY PARAMETERS", "error"],

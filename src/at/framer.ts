@@ -5,7 +5,7 @@
  * Rules (3GPP TS 27.007 §5.7.1 response format, plus what real modules do):
  * - `\r\n`, a lone `\r` and a lone `\n` all end a line. Each of `\r` and `\n` ends the
  *   current line and empty lines are skipped, so `\r\n` split across two chunks needs no
- *   special state, and Huawei's stray `\r` in `AT+CLAC` output (modems.md §2.3) is harmless.
+ *   special state, and Huawei's stray `\r` in `AT+CLAC` output (docs/protocols/at-commands.md#identity) is harmless.
  * - `> ` at the start of a line is the text-entry prompt of `AT+CMGS`/`AT+CMGW`
  *   (27.005 §3.5.1). It is not CRLF-terminated, so a line splitter would never emit it.
  * - NUL, 0xFF and other C0 controls (except CR/LF/TAB) are line noise from cheap
@@ -15,7 +15,7 @@
  *   spewing garbage without line ends cannot grow our buffer forever.
  * - Idle flush: a partial line with no terminator for `idleFlushMs` is emitted with
  *   `partial: true`. Wavecom answers some commands without the final CRLF
- *   (modems.md §2.1); zwave-js CLIParser uses the same 500 ms flush.
+ *   (docs/protocols/at-commands.md#line-protocol); zwave-js CLIParser uses the same 500 ms flush.
  *
  * Line text is decoded as latin1 so every byte maps to exactly one char (lossless); callers
  * that need the raw bytes can use `Buffer.from(text, "latin1")`.

@@ -29,7 +29,7 @@ export interface DcsInfo {
   waiting: MessageWaiting | null;
 }
 
-const ALPHABETS: readonly Alphabet[] = ["gsm7", "8bit", "ucs2", "gsm7"]; // 11 reserved → default alphabet (§4)
+const ALPHABETS: readonly Alphabet[] = ["gsm7", "8bit", "ucs2", "gsm7"]; // 11 reserved → default alphabet (23.038 §4)
 const MWI_KINDS = ["voicemail", "fax", "email", "other"] as const;
 
 export function decodeSmsDcs(dcs: number): DcsInfo {

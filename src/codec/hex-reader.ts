@@ -2,7 +2,7 @@
  * Hex parsing and a byte cursor that knows its offset, so every decode error can name the
  * byte where it went wrong. Internally the decoders throw `DecodeFailure` from the cursor;
  * the public entry points (`decodePdu`, …) catch it and return a typed error instead, so
- * no caller ever sees an exception (style.md §8.2 rule 8).
+ * no caller ever sees an exception (docs/conventions.md#rule-8).
  */
 
 export interface DecodeError {

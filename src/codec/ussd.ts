@@ -1,7 +1,7 @@
 /**
  * USSD (27.007 §7.15 +CUSD, 23.038 §5 data coding). Modems disagree on what they put in
  * <str>: text in the TE character set, packed 7-bit as hex, UCS2 as hex, 8-bit as hex — and
- * the <dcs> often does not match (modems.md §2.7). So the decoder decides by evidence and
+ * the <dcs> often does not match (docs/protocols/at-commands.md#ussd). So the decoder decides by evidence and
  * reports what it decided; see docs/codecs.md for the rules. Nothing here throws on input
  * from the modem; the encoders throw SimgateError for requests that cannot be encoded.
  */

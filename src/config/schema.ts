@@ -1,5 +1,5 @@
 /**
- * simgate's whole config: one zod schema (style.md §8.2 rule 10). Every key has a default
+ * simgate's whole config: one zod schema (docs/conventions.md#rule-10). Every key has a default
  * and a comment saying why; durations are in ms; objects are strict so a typo in a key is
  * an error instead of a silent fallback to the default. Parsed once by load.ts, then frozen.
  * The shipped config/simgate.example.yaml lists every key with these defaults (tested).

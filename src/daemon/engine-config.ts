@@ -2,7 +2,7 @@
  * The engine config the daemon actually runs with, derived from the validated config.
  *
  * - Rent (onlinesim.v1.rent) is sold as the reserved service `rent`: its count is then the
- *   `rent` key of every operator map (§2.2 option a), a rent order is an activation of
+ *   `rent` key of every operator map (docs/protocols/onlinesim-v1.md#get_services-rent option a), a rent order is an activation of
  *   service `rent` (its SMS go to PUSH_SMS (RENT)), and only FINISH_ACTIVATION closes it.
  * - A simulated pool with no services configured sells a few demo services, so
  *   `simgate run --simulate 8` with no config file answers GET_SERVICES with real counts.

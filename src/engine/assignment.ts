@@ -1,5 +1,5 @@
 /**
- * GET_NUMBER's choice (§2.3 [C], §2.9 step 2): a SIM of the requested country and
+ * GET_NUMBER's choice (docs/protocols/onlinesim-v1.md#get_number [C], docs/protocols/onlinesim-v1.md#lifecycle step 2): a SIM of the requested country and
  * operator (or any operator) that is ready, idle, not held back, not sold/excluded for
  * the service and not matched by `exceptionPhoneSet`; least recently used first so the
  * load (and the services' suspicion) spreads over the pool. Ties break on the number so

@@ -1,6 +1,6 @@
 /**
  * The engine part of simgate's config: one zod schema, every default and range with the
- * reason for it (style.md rule 10). The config loader (src/config/, not here) parses the
+ * reason for it (docs/conventions.md#rule-10). The config loader (src/config/, not here) parses the
  * whole file once and hands this part to the engine frozen.
  */
 import { z } from "zod";
@@ -8,7 +8,7 @@ import { ErrorCode, SimgateError } from "../errors.js";
 
 const MINUTE = 60_000;
 
-/** Onlinesim names are lowercase words (`germany`, `any`, `facebook`, §2.3); we compare lowercase. */
+/** Onlinesim names are lowercase words (`germany`, `any`, `facebook`, docs/protocols/onlinesim-v1.md#get_number); we compare lowercase. */
 const name = z.string().trim().min(1).max(64).transform((s) => s.toLowerCase());
 
 export const engineConfigSchema = z
@@ -21,16 +21,16 @@ export const engineConfigSchema = z
     /**
      * Idle modules held back from sale (never counted, never assigned): headroom for
      * maintenance or an operator's own use. The most recently used idle SIMs are the
-     * ones held, so they rest. Default 0: report every usable module (§2.1 rule 1).
+     * ones held, so they rest. Default 0: report every usable module (docs/protocols/onlinesim-v1.md#get_services-rule-1).
      */
     reserveModules: z.number().int().min(0).max(10_000).default(0),
     /**
      * After this many status-4 (cancelled) closes for one (number, service) the number is
      * no longer offered for that service. Default 4 in total: SMSHUB re-offers a cancelled
-     * number "up to 3 more times" ([R], §2.5, §4; Onlinesim says nothing, Q17).
+     * number "up to 3 more times" ([R], docs/protocols/onlinesim-v1.md#finish_activation, docs/protocols/onlinesim.md#timing-and-penalties; Onlinesim says nothing, Q17).
      */
     cancelLimit: z.number().int().min(1).max(1_000).default(4),
-    /** Expected length of a single-service activation: 15 minutes ([C] §2.3, §4). */
+    /** Expected length of a single-service activation: 15 minutes ([C] docs/protocols/onlinesim-v1.md#get_number, docs/protocols/onlinesim.md#timing-and-penalties). */
     activationLifeMs: z.number().int().min(MINUTE).max(24 * 60 * MINUTE).default(15 * MINUTE),
     /**
      * An open activation older than life × this factor is reported as stale (error log +
@@ -71,14 +71,14 @@ export const engineConfigSchema = z
         countries: z.record(z.string().regex(/^\d{3}$/), name).default({}),
         operators: z
           .record(z.string().regex(/^\d{5,6}$/), name)
-          .refine((m) => !Object.values(m).includes("any"), { message: "'any' is the summed operator of GET_SERVICES, not an operator name (§2.1 rule 2)" })
+          .refine((m) => !Object.values(m).includes("any"), { message: "'any' is the summed operator of GET_SERVICES, not an operator name (docs/protocols/onlinesim-v1.md#get_services-rule-2)" })
           .default({}),
       })
       .default({ countries: {}, operators: {} }),
   })
   .refine((c) => new Set(c.services).size === c.services.length, { message: "services must not repeat", path: ["services"] })
   .refine((c) => !c.services.includes("any") && !c.services.includes("rent"), {
-    message: "'any' and 'rent' are reserved keys of operatorMap, not services (§2.1, §2.2)",
+    message: "'any' and 'rent' are reserved keys of operatorMap, not services (docs/protocols/onlinesim-v1.md#get_services, docs/protocols/onlinesim-v1.md#get_services-rent)",
     path: ["services"],
   });
 

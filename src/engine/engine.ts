@@ -7,7 +7,7 @@
  * durable commit (persistence.ts is synchronous, better-sqlite3). Node runs one JS turn at
  * a time, so no other request can run between "pick a free SIM", "commit the activation"
  * and "mark it busy in memory": hundreds of concurrent GET_NUMBER requests are serialised
- * by the event loop itself and can never get the same number (§2.3 [C]: a number in an
+ * by the event loop itself and can never get the same number (docs/protocols/onlinesim-v1.md#get_number [C]: a number in an
  * operation is not given out again until FINISH_ACTIVATION). Do not add an `await` inside
  * getNumber/finishActivation; if the store ever becomes asynchronous, put a mutex here.
  * `orderNumber` (group commit) is the one asynchronous path: its pick and reservation are
@@ -39,13 +39,13 @@ export interface GetNumberRequest {
   country: unknown;
   operator: unknown;
   service: unknown;
-  /** RUB credited on success (§2.3). */
+  /** RUB credited on success (docs/protocols/onlinesim-v1.md#get_number). */
   sum?: unknown;
   /** Integers or digit strings (Q8). */
   exceptionPhoneSet?: unknown;
 }
 
-/** §2.3 [R] (the [C] schema is cut off): number = digits with country code as a JSON number (Q7). */
+/** docs/protocols/onlinesim-v1.md#get_number [R] (the [C] schema is cut off): number = digits with country code as a JSON number (Q7). */
 export type GetNumberResponse =
   | { status: "SUCCESS"; number: number; activationId: number }
   | { status: "NO_NUMBERS" }
@@ -157,19 +157,19 @@ export class ActivationEngine {
   /**
    * Take the port map's current snapshot. A SIM that left (or stopped being ready) during
    * an open activation keeps the activation open and is simply not offered; when it comes
-   * back it is still busy until FINISH_ACTIVATION (§2.5).
+   * back it is still busy until FINISH_ACTIVATION (docs/protocols/onlinesim-v1.md#finish_activation).
    */
   updatePorts(ports: readonly PortInput[]): void {
     this.#inventory.update(ports, this.#state);
   }
 
-  /** GET_SERVICES (§2.1): counts for every configured service, per country × operator plus `any`. */
+  /** GET_SERVICES (docs/protocols/onlinesim-v1.md#get_services): counts for every configured service, per country × operator plus `any`. */
   getServices(): GetServicesResponse {
     return { countryList: this.#inventory.counts(this.#config.services, this.#state), status: "SUCCESS" };
   }
 
   /**
-   * GET_NUMBER (§2.3), one transaction per order. Synchronous end to end: see the file
+   * GET_NUMBER (docs/protocols/onlinesim-v1.md#get_number), one transaction per order. Synchronous end to end: see the file
    * comment. Simple and exact; under a burst every order pays its own fsync, so the HTTP
    * path should use `orderNumber`.
    */
@@ -261,7 +261,7 @@ export class ActivationEngine {
     return { status: "SUCCESS", number: Number(activation.number), activationId: activation.id };
   }
 
-  /** FINISH_ACTIVATION (§2.5): idempotent by id; always releases the number. */
+  /** FINISH_ACTIVATION (docs/protocols/onlinesim-v1.md#finish_activation): idempotent by id; always releases the number. */
   finishActivation(req: FinishRequest): FinishResponse {
     const id = req.activationId;
     const status = req.status;
@@ -272,7 +272,7 @@ export class ActivationEngine {
     const outcome = this.#recordFinish(id, status, finishSum, "finish");
     switch (outcome.kind) {
       case "failed":
-        // Onlinesim re-sends FINISH after a failed answer (§2.5), so ERROR is safe here.
+        // Onlinesim re-sends FINISH after a failed answer (docs/protocols/onlinesim-v1.md#finish_activation), so ERROR is safe here.
         return { status: "ERROR", error: "close could not be stored" };
       case "unknown":
         this.#stats.unknownFinish++;

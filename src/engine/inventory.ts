@@ -2,7 +2,7 @@
  * What can be sold right now: the SIM table built from a port-map snapshot, and the
  * GET_SERVICES counts computed from it in memory (Q6, Q29: no I/O on the request path).
  *
- * Rules (protocol doc §2.1 [C]):
+ * Rules (docs/protocols/onlinesim-v1.md#get_services [C]):
  *  1. Report simultaneously usable numbers only. A port is a module; only a present port
  *     whose SIM is `ready` can receive now. One port holds one SIM, so counting ready SIMs
  *     per port caps the count at the module count by construction (a SIM bank with 512

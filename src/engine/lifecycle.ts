@@ -1,12 +1,12 @@
 /**
- * FINISH_ACTIVATION semantics (§2.5 [C], §2.9 step 4, Q17): what a close does to the
+ * FINISH_ACTIVATION semantics (docs/protocols/onlinesim-v1.md#finish_activation [C], docs/protocols/onlinesim-v1.md#lifecycle step 4, Q17): what a close does to the
  * (number, service) usage row. The number is released in every case. simgate does not
  * close an operation Onlinesim may still be running (Onlinesim asks partners not to close
  * operations on their side); it releases one only long after the operation time, by the
  * explicit policy of `releaseAfterMs` below, or when Onlinesim never learned its id
  * (engine.ts `withdrawUndelivered`).
  *
- *   3  sold            → sold: the number is never counted/offered for this service again (§2.1 rule 3)
+ *   3  sold            → sold: the number is never counted/offered for this service again (docs/protocols/onlinesim-v1.md#get_services-rule-3)
  *   4  cancelled       → cancels + 1; at `cancelLimit` the pair is excluded ([R] SMSHUB: 4 in total)
  *   5  refunded        → no usage change (the close itself records the refund)
  *   1  not for service → excluded for this service ([I]; SMSHUB: "stop offering this number for this service")

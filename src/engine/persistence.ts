@@ -2,7 +2,7 @@
  * What the activation engine needs from durable storage, and nothing more.
  *
  * The engine keeps its whole working state in memory (counts must be computed in well
- * under a millisecond, protocol doc Q6/Q29) and writes through this interface before it
+ * under a millisecond, Q6/Q29) and writes through this interface before it
  * answers Onlinesim. The SQLite store (src/store/, better-sqlite3) implements it; the
  * in-memory twin in memory-persistence.ts implements the same contract for tests.
  *
@@ -17,12 +17,12 @@
  * throws for "not found"; those are ordinary return values.
  *
  * Identity: a number is its E.164 digits WITHOUT "+" (e.g. "79161234567"), the same
- * form Onlinesim uses in GET_NUMBER and PUSH_SMS (protocol doc §2.3, §2.7, Q8, Q13).
+ * form Onlinesim uses in GET_NUMBER and PUSH_SMS (docs/protocols/onlinesim-v1.md#get_number, docs/protocols/onlinesim-v1.md#push_sms, Q8, Q13).
  * Per-service usage belongs to the number, not the ICCID: what a service remembers is
  * the phone number an account was registered with.
  */
 
-/** FINISH_ACTIVATION status as received (§2.5 [C]: 1, 3, 4, 5; anything else is stored as is and logged, Q17). */
+/** FINISH_ACTIVATION status as received (docs/protocols/onlinesim-v1.md#finish_activation [C]: 1, 3, 4, 5; anything else is stored as is and logged, Q17). */
 export type FinishStatus = number;
 
 /** Times are milliseconds since the Unix epoch (Date.now()). */
@@ -42,7 +42,7 @@ export interface ActivationRecord {
   country: string;
   operator: string;
   service: string;
-  /** RUB offered in GET_NUMBER (§2.3). */
+  /** RUB offered in GET_NUMBER (docs/protocols/onlinesim-v1.md#get_number). */
   sum: number;
   createdAt: EpochMs;
 }
@@ -64,7 +64,7 @@ export type ReleaseReason = Extract<CloseReason, "undelivered" | "overdue">;
 export interface ClosedActivationRecord extends ActivationRecord {
   /** The FINISH status; null while a released activation has had no FINISH. */
   status: FinishStatus | null;
-  /** `sum` from FINISH_ACTIVATION when present (newer docs, §2.5), else null. */
+  /** `sum` from FINISH_ACTIVATION when present (newer docs, docs/protocols/onlinesim-v1.md#finish_activation), else null. */
   finishSum: number | null;
   /** When the number was freed. */
   closedAt: EpochMs;
@@ -80,7 +80,7 @@ export interface ClosedActivationRecord extends ActivationRecord {
 export interface UsageRecord {
   number: string;
   service: string;
-  /** Status 3 was received once: never offer this number for this service again (§2.1 rule 3). */
+  /** Status 3 was received once: never offer this number for this service again (docs/protocols/onlinesim-v1.md#get_services-rule-3). */
   sold: boolean;
   /** How many status-4 closes (Q17). */
   cancels: number;

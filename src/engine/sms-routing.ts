@@ -1,7 +1,7 @@
 /**
  * SMS routing (issue 5 §5): the SMS is already stored by the hand-off (that store write is
  * what lets the modem delete it); here we only decide whether it belongs to an open
- * activation and, if so, create its outbox entry durably for PUSH_SMS (§2.7, Q16: forward
+ * activation and, if so, create its outbox entry durably for PUSH_SMS (docs/protocols/onlinesim-v1.md#push_sms, Q16: forward
  * every SMS on a number with an open operation; never one without — Onlinesim would answer
  * NO_OPERATION). An SMS without an open activation stays stored and visible, unrouted.
  */

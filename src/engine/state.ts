@@ -41,7 +41,7 @@ export class EngineState {
     return this.usage.get(number)?.get(service) ?? { number, service, sold: false, cancels: 0, excluded: false };
   }
 
-  /** Sold or excluded for this service: never offered for it (§2.1 rule 3, Q17). */
+  /** Sold or excluded for this service: never offered for it (docs/protocols/onlinesim-v1.md#get_services-rule-3, Q17). */
   isBlocked(number: string, service: string): boolean {
     const u = this.usage.get(number)?.get(service);
     return u !== undefined && (u.sold || u.excluded);

@@ -20,7 +20,7 @@
  */
 import { spawn as nodeSpawn, type ChildProcess } from "node:child_process";
 
-/** The subset of child_process.spawn we use (injected in tests, style.md §8.2 rule 3). */
+/** The subset of child_process.spawn we use (injected in tests, docs/conventions.md#rule-3). */
 export type NotifySpawn = (
   command: string,
   args: readonly string[],

@@ -2,7 +2,7 @@
  * Operator "show my number" USSD codes, keyed by the SIM's home MCC/MNC.
  *
  * Codes change and differ per tariff: every shipped default is marked `verified: false`
- * until someone confirms it on a live SIM (modems.md §2.6 lists them as unverified).
+ * until someone confirms it on a live SIM (docs/protocols/at-commands.md#own-number lists them as unverified).
  * Users add or override rules in config. `answer: "sms"` marks operators that reply to the
  * request with an SMS instead of USSD text (MTS Russia in at least one public
  * implementation).

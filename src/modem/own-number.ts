@@ -32,7 +32,7 @@ export interface OwnNumberDeps {
     once?(event: "closed", listener: () => void): unknown;
     off?(event: "closed", listener: () => void): unknown;
   };
-  /** How this module wants USSD requests (Huawei sticks: packed 7-bit hex, modems.md §2.7). */
+  /** How this module wants USSD requests (Huawei sticks: packed 7-bit hex, docs/protocols/at-commands.md#ussd). */
   ussdForm: "text" | "gsm7-packed-hex";
   rules: readonly NumberUssdRule[];
   manual: Readonly<Record<string, string>>;
@@ -41,7 +41,7 @@ export interface OwnNumberDeps {
   nextSmsText?: (timeoutMs: number) => Promise<string | null>;
   /** Only the manual map and the cache: the modem and the network were asked recently. */
   offline?: boolean;
-  /** The network may take a while; gammu waits 30 s, ModemManager 10 s for OK then the URC (modems.md §2.13). */
+  /** The network may take a while; gammu waits 30 s, ModemManager 10 s for OK then the URC (docs/hardware.md#timing). */
   ussdTimeoutMs?: number;
   smsTimeoutMs?: number;
 }

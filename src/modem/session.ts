@@ -251,7 +251,7 @@ export class PortSession extends EventEmitter<PortSessionEvents> {
     return driver;
   }
 
-  /** `+CNMI` fallback chain (first OK wins) and `+CREG=1`; both re-sent on every bring-up (modems.md §1.9). */
+  /** `+CNMI` fallback chain (first OK wins) and `+CREG=1`; both re-sent on every bring-up (docs/peer-software.md#what-breaks-in-the-field). */
   async #enableIndications(channel: AtChannel, driver: DriverDescriptor, log: StepLog): Promise<void> {
     for (const cnmi of driver.cnmiChain ?? []) {
       if ((await log.step(cnmi, async () => channel.run(cnmi))) !== null) break;

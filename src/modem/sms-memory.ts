@@ -165,7 +165,7 @@ export class SmsMemoryAccess {
 
 /**
  * Edge-triggered "nearly full" warnings: once per crossing of the ratio per memory, re-armed
- * when usage drops below it, so a full SIM does not log on every sweep (modems.md §1.9:
+ * when usage drops below it, so a full SIM does not log on every sweep (docs/peer-software.md#what-breaks-in-the-field:
  * full storage silently stops +CMTI; lkiuyu/DbusSmsForwardCPlus #10 had 10 SIM slots).
  */
 export class StorageWatch {

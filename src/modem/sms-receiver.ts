@@ -4,7 +4,7 @@
  *   and never drop one: an indication for a slot we are still working on is queued and the
  *   slot read again as soon as we let go of it, after our delete (sms-slots.ts says why);
  * - sweep with `AT+CMGL=4` as a safety net: URCs get lost, CNMI gets forgotten, and full
- *   storage stops `+CMTI` altogether (modems.md §1.9, wdoekes/asterisk-chan-dongle #47);
+ *   storage stops `+CMTI` altogether (docs/peer-software.md#what-breaks-in-the-field, wdoekes/asterisk-chan-dongle #47);
  * - delete from the modem only after `accept` resolved (the store has it durably); a failed
  *   hand-off leaves the SMS on the modem for the next sweep;
  * - never drop what we cannot decode: hand off the raw PDU.
@@ -213,9 +213,9 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       ch.registerUrc({ name: "sms-cmti", pattern: /^\s*\+(CMTI|CDSI)\s*:/i, handler: ([line]) => this.#onStoredIndication(line ?? "") }),
       // +CMT/+CDS carry the PDU on the next line. We leave AT+CSMS at 0: with CSMS=1, 27.005
       // §3.4.1 wants AT+CNMA for every +CMT or the network resends it and the module may stop
-      // routing; with 0 the module acknowledges itself (unverified on our modules, modems.md §2.8).
+      // routing; with 0 the module acknowledges itself (unverified on our modules, docs/protocols/at-commands.md#receiving-sms).
       ch.registerUrc({ name: "sms-cmt", pattern: /^\s*\+(CMT|CDS)\s*:/i, followLines: 1, handler: (lines) => this.#onDirect(lines) }),
-      // Huawei reports full storage with ^SMMEMFULL and stops +CMTI (modems.md §1.9, chan_dongle #47).
+      // Huawei reports full storage with ^SMMEMFULL and stops +CMTI (docs/peer-software.md#what-breaks-in-the-field, chan_dongle #47).
       ch.registerUrc({ name: "sms-memfull", pattern: /^\s*\^SMMEMFULL\s*:/i, handler: ([line]) => this.#onStorageFull(line ?? "^SMMEMFULL") }),
     );
   }
@@ -227,7 +227,7 @@ export class SmsReceiver extends EventEmitter<SmsReceiverEvents> {
       this.#sweepSoon(0);
       return;
     }
-    // Status reports (+CDSI) are read and deleted too, so SR memory never fills (modems.md §2.10).
+    // Status reports (+CDSI) are read and deleted too, so SR memory never fills (docs/protocols/at-commands.md#status-reports).
     const { memory, index } = ind.value;
     this.#sweepMemories.add(memory);
     const key = slotKey(memory, index);

@@ -1,6 +1,6 @@
 /**
  * zod schemas for every Onlinesim partner payload, both directions
- * (docs/onlinesim-protocol.md §2 v1, §3 v2, shapes §7). Each field carries its evidence tag:
+ * (docs/protocols/onlinesim-v1.md v1, docs/protocols/onlinesim-v2.md v2, shapes docs/protocols/onlinesim.md#type-shapes). Each field carries its evidence tag:
  * [C] documented by Onlinesim, [R] from SMSHUB, [U] unknown, [I] our choice.
  *
  * Policy: what Onlinesim sends us is parsed loosely (unknown fields pass through so the
@@ -10,8 +10,8 @@
 import { z } from "zod";
 
 // ---------- shared atoms ----------
-const apiKey = z.string().min(1, "the partner key must not be empty"); // [C] §1.3
-/** Operation id assigned by our server: integer ≥ 1 [C] §2.5, 53-bit safe (Q18). */
+const apiKey = z.string().min(1, "the partner key must not be empty"); // [C] docs/protocols/onlinesim.md#authentication
+/** Operation id assigned by our server: integer ≥ 1 [C] docs/protocols/onlinesim-v1.md#finish_activation, 53-bit safe (Q18). */
 const activationId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 /**
  * Money: RUB (Onlinesim sends no currency) as a bounded decimal, from a JSON
@@ -46,15 +46,15 @@ export const Rub = z.union([z.number(), z.string()]).transform((v, ctx) => {
 const name = z.string().min(1);
 /** E.164 digits without "+" (7..15 digits, ITU-T E.164). */
 const e164Digits = z.string().regex(/^[1-9]\d{6,14}$/, "expected E.164 digits with country code and no '+'");
-/** v2 numbers are international format *with* "+" [C] §3.2. */
+/** v2 numbers are international format *with* "+" [C] docs/protocols/onlinesim-v2.md#sendnumbersonline. */
 const e164Plus = z.string().regex(/^\+[1-9]\d{6,14}$/, "expected an international number with '+', e.g. +46050910804");
 
-// ---------- v1: requests Onlinesim sends us (§2.1–2.6) ----------
+// ---------- v1: requests Onlinesim sends us (docs/protocols/onlinesim-v1.md#requests-onlinesim-sends-us) ----------
 export const GetServicesRequest = z.looseObject({
   action: z.literal("GET_SERVICES"), // [C]
   key: apiKey, // [C]
 });
-/** §2.2: identical body, also for `/getServicesRent` [C]. */
+/** docs/protocols/onlinesim-v1.md#get_services-rent: identical body, also for `/getServicesRent` [C]. */
 export const GetServicesRentRequest = GetServicesRequest;
 
 /** [C] integers (Onlinesim), [R] digit strings (SMSHUB); accept both (Q8). */
@@ -72,10 +72,10 @@ export const GetNumberRequest = z.looseObject({
   exceptionPhoneSet: ExceptionPhoneSet.optional(), // [C] optional; mask exclusion mandatory
   currency: z.number().int().optional(), // [R] SMSHUB only; Onlinesim does not send it
 });
-/** §2.4: body not retrieved [U]; [I] GET_NUMBER fields with `service` optional. */
+/** docs/protocols/onlinesim-v1.md#get_number-rent: body not retrieved [U]; [I] GET_NUMBER fields with `service` optional. */
 export const GetNumberRentRequest = GetNumberRequest.extend({ service: name.optional() });
 
-export const FinishStatus = z.literal([1, 3, 4, 5]); // [C] §2.5: 1 not ordered, 3 sold, 4 cancelled, 5 refunded
+export const FinishStatus = z.literal([1, 3, 4, 5]); // [C] docs/protocols/onlinesim-v1.md#finish_activation: 1 not ordered, 3 sold, 4 cancelled, 5 refunded
 export const FinishActivationRequest = z.looseObject({
   action: z.literal("FINISH_ACTIVATION"), // [C]
   activationId, // [C] our id
@@ -83,7 +83,7 @@ export const FinishActivationRequest = z.looseObject({
   sum: Rub.optional(), // [C] newer copies only (S7-live, S7-mirror)
   key: apiKey, // [C]
 });
-/** §2.6: action/activationId/status [C]; key, sum [R]. */
+/** docs/protocols/onlinesim-v1.md#finish_activation-rent: action/activationId/status [C]; key, sum [R]. */
 export const FinishActivationRentRequest = FinishActivationRequest;
 
 /** One handler dispatching on `action` (Q2). */
@@ -91,17 +91,17 @@ export const V1Request = z.discriminatedUnion("action", [GetServicesRequest, Get
 
 // ---------- v1: our responses ----------
 const count = z.number().int().nonnegative();
-/** service name (or "rent", §2.2) → simultaneously usable numbers [C] §2.1 rule 1. */
+/** service name (or "rent", docs/protocols/onlinesim-v1.md#get_services-rent) → simultaneously usable numbers [C] docs/protocols/onlinesim-v1.md#get_services-rule-1. */
 export const ServiceCounts = z.record(name, count);
 /**
  * operator → counts. `any` is mandatory and per service equals the sum over the real
- * operators [C] §2.1 rule 2 (Onlinesim differs from SMSHUB here, §5.4). With no real
+ * operators [C] docs/protocols/onlinesim-v1.md#get_services-rule-2 (Onlinesim differs from SMSHUB here, docs/protocols/smshub.md#onlinesim-v1-versus-smshub). With no real
  * operator listed, `any` stands alone (Q5 emitPerOperator=false).
  */
 export const OperatorMap = z.record(name, ServiceCounts).superRefine((map, ctx) => {
   const any = map["any"];
   if (!any) {
-    ctx.addIssue({ code: "custom", message: "operatorMap must contain the operator 'any' (§2.1 rule 2)" });
+    ctx.addIssue({ code: "custom", message: "operatorMap must contain the operator 'any' (docs/protocols/onlinesim-v1.md#get_services-rule-2)" });
     return;
   }
   const operators = Object.entries(map).filter(([op]) => op !== "any");
@@ -111,7 +111,7 @@ export const OperatorMap = z.record(name, ServiceCounts).superRefine((map, ctx) 
     const sum = operators.reduce((acc, [, m]) => acc + (m[service] ?? 0), 0);
     const got = any[service] ?? 0;
     if (got !== sum) {
-      ctx.addIssue({ code: "custom", path: ["any", service], message: `any.${service} = ${got} but the operators sum to ${sum} (§2.1 rule 2)` });
+      ctx.addIssue({ code: "custom", path: ["any", service], message: `any.${service} = ${got} but the operators sum to ${sum} (docs/protocols/onlinesim-v1.md#get_services-rule-2)` });
     }
   }
 });
@@ -142,7 +142,7 @@ export const FinishActivationResponse = z.discriminatedUnion("status", [
 /** Error answer for a bad key / unknown action (Q10, Q30) [I]. */
 export const V1ErrorResponse = z.strictObject({ status: z.literal("ERROR"), error: z.string().min(1) });
 
-// ---------- v1: PUSH_SMS we send (§2.7, §2.8) ----------
+// ---------- v1: PUSH_SMS we send (docs/protocols/onlinesim-v1.md#push_sms, docs/protocols/onlinesim-v1.md#push_sms-rent) ----------
 export const PushSmsRequest = z.strictObject({
   action: z.literal("PUSH_SMS"), // [C]
   key: apiKey, // [C]
@@ -151,10 +151,10 @@ export const PushSmsRequest = z.strictObject({
   phoneFrom: name, // [C] sender name or number
   text: z.string(), // [C]
 });
-/** §2.8: same fields plus `service: "RENT"` [C]. */
+/** docs/protocols/onlinesim-v1.md#push_sms-rent: same fields plus `service: "RENT"` [C]. */
 export const PushSmsRentRequest = PushSmsRequest.extend({ service: z.literal("RENT") });
 
-/** Error tokens [C] §2.7; terminal set per Q15. */
+/** Error tokens [C] docs/protocols/onlinesim-v1.md#push_sms; terminal set per Q15. */
 export const PushSmsTerminal = z.enum(["NO_OPERATION", "NO_OP", "BAD_SERVICE", "IGNORED", "SERVICE_BAN"]);
 /** Accepted: HTTP 200 (new docs) with `{"status":"SUCCESS"}` (old docs) [C]. */
 export const PushSmsAccepted = z.strictObject({ status: z.literal("SUCCESS") });
@@ -162,8 +162,8 @@ export const PushSmsAccepted = z.strictObject({ status: z.literal("SUCCESS") });
 export const PushSmsRejected = z.looseObject({ status: z.union([PushSmsTerminal, z.literal("ERROR")]), error: z.string().optional() });
 export const PushSmsResponse = z.union([PushSmsAccepted, PushSmsRejected]);
 
-// ---------- v2 (us → Onlinesim, §3) ----------
-export const V2Test = z.enum(["test1", "test2"]); // [C] §3.1
+// ---------- v2 (us → Onlinesim, docs/protocols/onlinesim-v2.md) ----------
+export const V2Test = z.enum(["test1", "test2"]); // [C] docs/protocols/onlinesim-v2.md#conventions
 export const V2Number = z.strictObject({
   number: e164Plus, // [C]
   country_id: z.number().int().min(1).max(999), // [C] E.164 calling code (Q20)
@@ -181,11 +181,11 @@ export const SendNumbersOnlineRequest = z
       seen.add(n.number);
     });
   });
-/** §3.4: a single object, `rent` required [C]. */
+/** docs/protocols/onlinesim-v2.md#addnumber: a single object, `rent` required [C]. */
 export const AddNumberRequest = V2Number.extend({ rent: z.literal([0, 1]) });
-/** §3.5: payload [U]; [I] `number` ("+…" or Onlinesim id) in the JSON body or query. */
+/** docs/protocols/onlinesim-v2.md#removenumber: payload [U]; [I] `number` ("+…" or Onlinesim id) in the JSON body or query. */
 export const RemoveNumberRequest = z.looseObject({ number: z.union([z.string().min(1), z.number().int()]) });
-/** §3.3: payload [U]; [I] empty or `{}`. */
+/** docs/protocols/onlinesim-v2.md#checkwork: payload [U]; [I] empty or `{}`. */
 export const CheckWorkRequest = z.looseObject({});
 
 export const AddMessageRequest = z.strictObject({
@@ -195,11 +195,11 @@ export const AddMessageRequest = z.strictObject({
   message: z.string(), // [C]
   test: V2Test.optional(), // [C]
 });
-/** §3.7: item schema [U]; [I] the addMessage fields without `test`. */
+/** docs/protocols/onlinesim-v2.md#addmessages: item schema [U]; [I] the addMessage fields without `test`. */
 export const AddMessageItem = AddMessageRequest.omit({ test: true });
 export const AddMessagesRequest = z.strictObject({ messages: z.array(AddMessageItem).min(1) }); // [C] top level
 
-/** Common errors with their HTTP codes [C] §3.1 (S15, S16). */
+/** Common errors with their HTTP codes [C] docs/protocols/onlinesim-v2.md#conventions (S15, S16). */
 export const V2_ERRORS = {
   ACCOUNT_BLOCKED: 403,
   ERROR_WRONG_KEY: 401,
@@ -209,7 +209,7 @@ export const V2_ERRORS = {
   API_ACCESS_IP: 403,
 } as const;
 export const V2ErrorCode = z.enum(["ACCOUNT_BLOCKED", "ERROR_WRONG_KEY", "ERROR_NO_KEY", "REQUEST_NOT_FOUND", "API_ACCESS_DISABLED", "API_ACCESS_IP"]);
-/** Envelope `{response: 1 | "<ERROR>", ids?}` [C] §3.1, ids map number → id [C] §3.4. */
+/** Envelope `{response: 1 | "<ERROR>", ids?}` [C] docs/protocols/onlinesim-v2.md#conventions, ids map number → id [C] docs/protocols/onlinesim-v2.md#addnumber. */
 export const V2Response = z.looseObject({
   response: z.union([z.literal(1), z.string(), z.number()]),
   ids: z.record(z.string(), z.number().int()).optional(),
@@ -255,47 +255,47 @@ export function check<S extends z.ZodType>(schema: S, value: unknown): Checked<z
 
 // ---------- documented examples (contract tests) ----------
 /**
- * Example payloads from protocol.md, verbatim where the doc gives one. Entries marked
+ * Example payloads from docs/protocols/onlinesim.md, verbatim where the doc gives one. Entries marked
  * "constructed" fill a documented shape whose example was cut off or written with placeholders.
  */
 export const EXAMPLES = {
-  getServicesRequest: { action: "GET_SERVICES", key: "apikey" }, // §1.3
-  /** §2.1 literal doc text with placeholders: does NOT parse (`country` per Q3). */
+  getServicesRequest: { action: "GET_SERVICES", key: "apikey" }, // docs/protocols/onlinesim.md#authentication
+  /** docs/protocols/onlinesim-v1.md#get_services literal doc text with placeholders: does NOT parse (`country` per Q3). */
   getServicesResponsePlaceholder: {
     countryList: [{ "#countryname#": "string", operatorMap: { any: { "#service_name#": 0 }, "#operator_name#": { "#service_name#": 0 } } }],
     status: "SUCCESS",
   },
-  /** §2.1 the placeholder example with `country` (Q3) and real names (constructed). */
+  /** docs/protocols/onlinesim-v1.md#get_services the placeholder example with `country` (Q3) and real names (constructed). */
   getServicesResponse: {
     countryList: [{ country: "germany", operatorMap: { any: { facebook: 3, telegram: 1 }, vodafone: { facebook: 2, telegram: 1 }, telekom: { facebook: 1 } } }],
     status: "SUCCESS",
   },
-  /** §2.2 rent variant: every operator map gains `rent` (constructed from the placeholder example). */
+  /** docs/protocols/onlinesim-v1.md#get_services-rent rent variant: every operator map gains `rent` (constructed from the placeholder example). */
   getServicesRentResponse: {
     countryList: [{ country: "germany", operatorMap: { any: { facebook: 0, rent: 2 }, vodafone: { facebook: 0, rent: 2 } } }],
     status: "SUCCESS",
   },
-  /** §5.1 SMSHUB example: per-operator, no `any` — valid for SMSHUB, rejected for Onlinesim. */
+  /** docs/protocols/smshub.md#smshub-agent-protocol SMSHUB example: per-operator, no `any` — valid for SMSHUB, rejected for Onlinesim. */
   getServicesResponseSmshub: { countryList: [{ country: "russia", operatorMap: { beeline: { vk: 10, ok: 15 } } }], status: "SUCCESS" },
-  getNumberRequest: { action: "GET_NUMBER", country: "germany", operator: "any", service: "facebook", sum: 40, key: "string", exceptionPhoneSet: [46950] }, // §2.3
-  getNumberResponse: { status: "SUCCESS", number: 79281234567, activationId: 355 }, // §2.3 [R]
-  getNumberNoNumbers: { status: "NO_NUMBERS" }, // §2.3 [R]
-  getNumberError: { status: "ERROR", error: "<text>" }, // §2.3 [R]
-  finishActivationRequest: { action: "FINISH_ACTIVATION", activationId: 355, sum: 4.5, status: 3, key: "string" }, // §2.5
-  finishActivationResponse: { status: "SUCCESS" }, // §2.5
-  pushSmsRequest: { smsId: 355, phoneFrom: "Instagram", phone: "79088081050", text: "Your verification code is 800142", action: "PUSH_SMS", key: "string" }, // §2.7
-  /** §2.8 (old example: phoneFrom 'vk', phone as a JSON number; its undocumented `status: 2` left out). */
+  getNumberRequest: { action: "GET_NUMBER", country: "germany", operator: "any", service: "facebook", sum: 40, key: "string", exceptionPhoneSet: [46950] }, // docs/protocols/onlinesim-v1.md#get_number
+  getNumberResponse: { status: "SUCCESS", number: 79281234567, activationId: 355 }, // docs/protocols/onlinesim-v1.md#get_number [R]
+  getNumberNoNumbers: { status: "NO_NUMBERS" }, // docs/protocols/onlinesim-v1.md#get_number [R]
+  getNumberError: { status: "ERROR", error: "<text>" }, // docs/protocols/onlinesim-v1.md#get_number [R]
+  finishActivationRequest: { action: "FINISH_ACTIVATION", activationId: 355, sum: 4.5, status: 3, key: "string" }, // docs/protocols/onlinesim-v1.md#finish_activation
+  finishActivationResponse: { status: "SUCCESS" }, // docs/protocols/onlinesim-v1.md#finish_activation
+  pushSmsRequest: { smsId: 355, phoneFrom: "Instagram", phone: "79088081050", text: "Your verification code is 800142", action: "PUSH_SMS", key: "string" }, // docs/protocols/onlinesim-v1.md#push_sms
+  /** docs/protocols/onlinesim-v1.md#push_sms-rent (old example: phoneFrom 'vk', phone as a JSON number; its undocumented `status: 2` left out). */
   pushSmsRentRequest: { smsId: 355, phoneFrom: "vk", phone: 79281234567, text: "code 1234", action: "PUSH_SMS", key: "string", service: "RENT" },
-  pushSmsResponse: { status: "SUCCESS" }, // §2.7 old docs
+  pushSmsResponse: { status: "SUCCESS" }, // docs/protocols/onlinesim-v1.md#push_sms old docs
   sendNumbersOnlineRequest: {
     numbers: [{ number: "+46050910804", country_id: 46, operator: 24012, date_start: 1658209063, port_id: "Port1", rent: 0 }],
     test: "test1",
-  }, // §3.2
-  sendNumbersOnlineResponse: { response: 1, ids: { "+46050910804": 1 } }, // §3.2 (shape from addNumber)
-  addNumberRequest: { number: "+4695000051", country_id: 46, port_id: "Port1", rent: 0, operator: 24012, date_start: 1658209063 }, // §3.4 table
-  addNumberResponse: { response: 1, ids: { "+4695000051": 0 } }, // §3.4 (`#number#` filled in)
-  addMessageRequest: { date: "1658209069", number: "+234112233445", from: "Instagram", message: "Your OTP is 785094", test: "test1" }, // §3.6
-  addMessageResponse: { response: 1 }, // §3.6
-  addMessagesRequest: { messages: [{ date: "1658209069", number: "+234112233445", from: "Instagram", message: "Your OTP is 785094" }] }, // §3.7 [I] items
-  v2Error: { response: "ERROR_WRONG_KEY" }, // §3.1
+  }, // docs/protocols/onlinesim-v2.md#sendnumbersonline
+  sendNumbersOnlineResponse: { response: 1, ids: { "+46050910804": 1 } }, // docs/protocols/onlinesim-v2.md#sendnumbersonline (shape from addNumber)
+  addNumberRequest: { number: "+4695000051", country_id: 46, port_id: "Port1", rent: 0, operator: 24012, date_start: 1658209063 }, // docs/protocols/onlinesim-v2.md#addnumber table
+  addNumberResponse: { response: 1, ids: { "+4695000051": 0 } }, // docs/protocols/onlinesim-v2.md#addnumber (`#number#` filled in)
+  addMessageRequest: { date: "1658209069", number: "+234112233445", from: "Instagram", message: "Your OTP is 785094", test: "test1" }, // docs/protocols/onlinesim-v2.md#addmessage
+  addMessageResponse: { response: 1 }, // docs/protocols/onlinesim-v2.md#addmessage
+  addMessagesRequest: { messages: [{ date: "1658209069", number: "+234112233445", from: "Instagram", message: "Your OTP is 785094" }] }, // docs/protocols/onlinesim-v2.md#addmessages [I] items
+  v2Error: { response: "ERROR_WRONG_KEY" }, // docs/protocols/onlinesim-v2.md#conventions
 } as const;

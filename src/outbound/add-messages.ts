@@ -1,6 +1,6 @@
 /**
  * v2 SMS forwarding from the durable queue (store/v2-messages.ts) with addMessages batches
- * (§3.7: Onlinesim recommends batches, e.g. every 5 s; Q25).
+ * (docs/protocols/onlinesim-v2.md#addmessages: Onlinesim recommends batches, e.g. every 5 s; Q25).
  *
  * Timing: at most one batch per v2.addMessagesBatchMs, but the first SMS after a quiet
  * period goes out at once (wake() flushes immediately when the last batch is older than the

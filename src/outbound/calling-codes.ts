@@ -1,6 +1,6 @@
 /**
  * E.164 country calling codes (ITU-T E.164 assigned list), for sendNumbersOnline
- * `country_id` (§3.2, Q20). The codes form a prefix code — no code is a prefix of another —
+ * `country_id` (docs/protocols/onlinesim-v2.md#sendnumbersonline, Q20). The codes form a prefix code — no code is a prefix of another —
  * so at most one of them starts a given number. Shared codes stay shared: every NANP number
  * is 1, Russia and Kazakhstan are both 7 (Q20: "use the calling code").
  */

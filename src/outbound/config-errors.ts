@@ -1,6 +1,6 @@
 /**
- * Onlinesim answers that mean "the operator must fix something" (§3.1 common errors,
- * §1.3, Q28), each with the one-line remedy the log prints. Retrying these quickly cannot
+ * Onlinesim answers that mean "the operator must fix something" (docs/protocols/onlinesim-v2.md#conventions common errors,
+ * docs/protocols/onlinesim.md#authentication, Q28), each with the one-line remedy the log prints. Retrying these quickly cannot
  * help, so callers back off up to minutes (backoff.ts CONFIG_BACKOFF) and log at error.
  */
 
@@ -10,12 +10,12 @@ export const CONFIG_ERROR_REMEDIES = {
   API_ACCESS_IP: "Onlinesim refuses calls from this host's IP: add this host's public IP in the Onlinesim cabinet (Profile → API) or ask partner support",
   API_ACCESS_DISABLED: "API access is disabled for this Onlinesim account: ask Onlinesim partner support to enable the Reseller API",
   ACCOUNT_BLOCKED:
-    "the Onlinesim account is blocked (listing numbers that are not live blocks it for 30 min, §3.2): check the Onlinesim cabinet and the port list; contact partner support if it persists",
+    "the Onlinesim account is blocked (listing numbers that are not live blocks it for 30 min, docs/protocols/onlinesim-v2.md#sendnumbersonline): check the Onlinesim cabinet and the port list; contact partner support if it persists",
 } as const;
 
 export type ConfigErrorCode = keyof typeof CONFIG_ERROR_REMEDIES;
 
-/** Unknown v2 method (§3.1, HTTP 405). */
+/** Unknown v2 method (docs/protocols/onlinesim-v2.md#conventions, HTTP 405). */
 export const REQUEST_NOT_FOUND = "REQUEST_NOT_FOUND";
 export const REQUEST_NOT_FOUND_REMEDY = "Onlinesim does not know this method: check onlinesim.v2.baseUrl (the SERVER_URL partner support gave you)";
 

@@ -1,7 +1,7 @@
 /**
  * One HTTP exchange with Onlinesim: JSON out, text (and JSON when it parses) back, a
  * per-request deadline, and every failure turned into a short string instead of a throw.
- * Headers per §1.2/§1.4: `Content-Type: application/json; charset=utf-8` and a User-Agent.
+ * Headers per docs/protocols/onlinesim.md#business-rules/docs/protocols/onlinesim.md#content-type: `Content-Type: application/json; charset=utf-8` and a User-Agent.
  *
  * Secrets: an answer may echo our request (the key in the body, the Bearer header). With
  * `scrub`, the whole answer and every error text are scrubbed HERE, before anything is cut

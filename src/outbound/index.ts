@@ -1,6 +1,6 @@
 /**
- * simgate → Onlinesim: PUSH_SMS from the outbox (v1, §2.7–2.8) and the v2 reseller push
- * (sendNumbersOnline/checkWork/addNumber/removeNumber, addMessages/addMessage, §3).
+ * simgate → Onlinesim: PUSH_SMS from the outbox (v1, docs/protocols/onlinesim-v1.md#requests-we-send) and the v2 reseller push
+ * (sendNumbersOnline/checkWork/addNumber/removeNumber, addMessages/addMessage, docs/protocols/onlinesim-v2.md).
  * The daemon composition wires these; nothing here starts on import.
  */
 export { PushSmsSender, type PushSmsSenderOptions, type PushSmsStats } from "./push-sms-sender.js";

@@ -1,10 +1,10 @@
 /**
- * The v2 number list (§3.2–3.5, Q19–Q24): tell Onlinesim which numbers are live, at start,
+ * The v2 number list (docs/protocols/onlinesim-v2.md#the-number-list, Q19–Q24): tell Onlinesim which numbers are live, at start,
  * every v2.sendNumbersOnlineMs ± jitterMs (liveness; measured from the last accepted push),
  * and soon after any change.
  *
  * Withdrawal first. Listing a number that is not live gets the account blocked for 30 min
- * (§3.2), while listing a live number late only loses a sale. So:
+ * (docs/protocols/onlinesim-v2.md#sendnumbersonline), while listing a live number late only loses a sale. So:
  *  - a change that REMOVES a number is pushed after `withdrawDelayMs` (default
  *    min(debounceMs, 200 ms): enough to coalesce a hub whose ports vanish together);
  *  - any other change is pushed after v2.debounceMs;
@@ -17,7 +17,7 @@
  * One request at a time; a change during a request is pushed right after it.
  *
  * v2.incremental: after the first full list, changes go out as removeNumber / addNumber
- * diffs and the periodic tick is checkWork (§3.3–3.5, payloads [U], schemas.ts [I] forms).
+ * diffs and the periodic tick is checkWork (docs/protocols/onlinesim-v2.md#the-number-list, payloads [U], schemas.ts [I] forms).
  * Any failed diff call falls back to a full sendNumbersOnline; a method Onlinesim does not
  * know (REQUEST_NOT_FOUND) switches this publisher to full lists for good.
  */
@@ -140,7 +140,7 @@ export class NumbersOnlinePublisher {
     return { ...this.#stats, mode: this.#mode, withdrawalPending: this.#withdrawalPending() };
   }
 
-  /** number ("+…") → Onlinesim id from the last answers (§3.2 `ids`, Q22). */
+  /** number ("+…") → Onlinesim id from the last answers (docs/protocols/onlinesim-v2.md#sendnumbersonline `ids`, Q22). */
   ids(): Readonly<Record<string, number>> {
     return this.#ids;
   }
@@ -253,7 +253,7 @@ export class NumbersOnlinePublisher {
       return this.#pushFull(numbers, signal);
     }
     const ids: Record<string, number> = {};
-    // Withdrawals first (§3.2: a listed number that is not live blocks the account).
+    // Withdrawals first (docs/protocols/onlinesim-v2.md#sendnumbersonline: a listed number that is not live blocks the account).
     for (const number of removed) {
       const r = await this.#o.client.removeNumber(number, signal);
       if (!r.ok) return this.#diffFailed("removeNumber", r, numbers, signal);

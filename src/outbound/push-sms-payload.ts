@@ -1,5 +1,5 @@
 /**
- * PUSH_SMS / PUSH_SMS (RENT) on the wire (§2.7, §2.8): the request body built from an
+ * PUSH_SMS / PUSH_SMS (RENT) on the wire (docs/protocols/onlinesim-v1.md#push_sms, docs/protocols/onlinesim-v1.md#push_sms-rent): the request body built from an
  * outbox row, and the verdict on Onlinesim's answer (Q14, Q15).
  *
  * smsId (Q12): `activationId` sends the activation id (the literal docs: "operation ID
@@ -15,7 +15,7 @@ import { excerpt, type HttpAnswer } from "./http.js";
 
 export type PushConfig = Config["onlinesim"]["push"];
 
-/** Rent activations go to push.rentUrl with `service: "RENT"` (§2.8). */
+/** Rent activations go to push.rentUrl with `service: "RENT"` (docs/protocols/onlinesim-v1.md#push_sms-rent). */
 export function isRentService(service: string): boolean {
   return service.toLowerCase() === "rent";
 }

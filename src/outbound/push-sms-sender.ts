@@ -1,5 +1,5 @@
 /**
- * PUSH_SMS delivery from the durable outbox (§2.7, §2.8, Q12–Q16).
+ * PUSH_SMS delivery from the durable outbox (docs/protocols/onlinesim-v1.md#push_sms, docs/protocols/onlinesim-v1.md#push_sms-rent, Q12–Q16).
  *
  * Loop: `wake()` (a row was just queued) or a timer (a retry or a probe came due) schedules
  * one pump on the microtask queue, so a burst of wakes in one turn is one pump and a single
@@ -379,7 +379,7 @@ export class PushSmsSender {
     const result = await requestJson(this.#o.fetch, {
       url,
       body,
-      // One copy of the docs lists the Bearer header as required (§2.7); the key is in the body anyway.
+      // One copy of the docs lists the Bearer header as required (docs/protocols/onlinesim-v1.md#push_sms); the key is in the body anyway.
       headers: { authorization: `Bearer ${this.#o.key}` },
       timeoutMs: this.#o.timeoutMs,
       signal,

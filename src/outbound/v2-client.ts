@@ -1,7 +1,7 @@
 /**
- * The v2 reseller methods (§3) over HTTP, each answer classified once so the loops above
+ * The v2 reseller methods (docs/protocols/onlinesim-v2.md) over HTTP, each answer classified once so the loops above
  * only decide *when* to try again:
- *   ok          HTTP 2xx and `response: 1` (§3.1 envelope)
+ *   ok          HTTP 2xx and `response: 1` (docs/protocols/onlinesim-v2.md#conventions envelope)
  *   config      ERROR_WRONG_KEY, ERROR_NO_KEY, API_ACCESS_IP, API_ACCESS_DISABLED,
  *               ACCOUNT_BLOCKED (or a bare 401/403): the operator must act; back off to minutes
  *   not-found   REQUEST_NOT_FOUND / HTTP 405: this method does not exist there (fall back)
@@ -9,9 +9,9 @@
  *   transient   5xx, 408/429, timeouts, refused connections: back off from ~1 s to ~60 s
  *   unconfigured / aborted   no baseUrl; stop() cut the request short
  *
- * Auth: `Authorization: Bearer <key>` (§1.3, §3.1; the fake checks exactly this). Answers
+ * Auth: `Authorization: Bearer <key>` (docs/protocols/onlinesim.md#authentication, docs/protocols/onlinesim-v2.md#conventions; the fake checks exactly this). Answers
  * and error texts pass `scrub` before anyone logs or keeps them (http.ts).
- * URL: v2.baseUrl is Onlinesim's SERVER_URL; methods live under `/api/resellers/` (§1.1).
+ * URL: v2.baseUrl is Onlinesim's SERVER_URL; methods live under `/api/resellers/` (docs/protocols/onlinesim.md#endpoints).
  * A baseUrl that already ends in `/api/resellers` is used as is.
  */
 import type { Logger } from "../log/logger.js";
@@ -51,7 +51,7 @@ export type V2Failure =
   | { ok: false; kind: "unconfigured"; error: string }
   | { ok: false; kind: "aborted"; error: string };
 
-export type V2Result = { ok: true; status: number; body: Record<string, unknown>; /** number → Onlinesim id (§3.2, Q22). */ ids: Record<string, number> } | V2Failure;
+export type V2Result = { ok: true; status: number; body: Record<string, unknown>; /** number → Onlinesim id (docs/protocols/onlinesim-v2.md#sendnumbersonline, Q22). */ ids: Record<string, number> } | V2Failure;
 
 export class V2Client {
   readonly #o: V2ClientOptions;
@@ -76,12 +76,12 @@ export class V2Client {
     return this.#base === undefined ? undefined : `${this.#base}/${method}`;
   }
 
-  /** The full list (§3.2), with `test` from v2.test when not "none". */
+  /** The full list (docs/protocols/onlinesim-v2.md#sendnumbersonline), with `test` from v2.test when not "none". */
   sendNumbersOnline(numbers: V2Number[], signal?: AbortSignal): Promise<V2Result> {
     return this.#call("sendNumbersOnline", { numbers, ...this.#test() }, signal);
   }
 
-  /** Liveness ping (§3.3, payload [U]: `{}`). */
+  /** Liveness ping (docs/protocols/onlinesim-v2.md#checkwork, payload [U]: `{}`). */
   checkWork(signal?: AbortSignal): Promise<V2Result> {
     return this.#call("checkWork", {}, signal);
   }
@@ -90,17 +90,17 @@ export class V2Client {
     return this.#call("addNumber", req, signal);
   }
 
-  /** §3.5 [U]: DELETE with `number` ("+…") in the JSON body and, for servers that read the query, in the query too. */
+  /** docs/protocols/onlinesim-v2.md#removenumber [U]: DELETE with `number` ("+…") in the JSON body and, for servers that read the query, in the query too. */
   removeNumber(number: string, signal?: AbortSignal): Promise<V2Result> {
     return this.#call("removeNumber", { number }, signal, "DELETE", `?number=${encodeURIComponent(number)}`);
   }
 
-  /** One SMS (§3.6), with `test` from v2.test when not "none". */
+  /** One SMS (docs/protocols/onlinesim-v2.md#addmessage), with `test` from v2.test when not "none". */
   addMessage(item: AddMessageItem, signal?: AbortSignal): Promise<V2Result> {
     return this.#call("addMessage", { ...item, ...this.#test() }, signal);
   }
 
-  /** A batch (§3.7; items = the addMessage fields, [I]; no `test` field exists here). */
+  /** A batch (docs/protocols/onlinesim-v2.md#addmessages; items = the addMessage fields, [I]; no `test` field exists here). */
   addMessages(messages: AddMessageItem[], signal?: AbortSignal): Promise<V2Result> {
     return this.#call("addMessages", { messages }, signal);
   }

@@ -1,5 +1,5 @@
 /**
- * v2 payloads built from what the daemon knows (§3.2, §3.4, §3.6, §3.7).
+ * v2 payloads built from what the daemon knows (docs/protocols/onlinesim-v2.md#sendnumbersonline, docs/protocols/onlinesim-v2.md#addnumber, docs/protocols/onlinesim-v2.md#addmessage, docs/protocols/onlinesim-v2.md#addmessages).
  *
  * sendNumbersOnline item per number:
  *  - number: "+" and the E.164 digits;
@@ -94,7 +94,7 @@ export function toAddNumber(n: V2Number): AddNumberRequest {
   return { ...n, rent: n.rent ?? 0 };
 }
 
-/** A queued SMS as an addMessage(s) item: receive time as unix seconds in a string (§3.6 example). */
+/** A queued SMS as an addMessage(s) item: receive time as unix seconds in a string (docs/protocols/onlinesim-v2.md#addmessage example). */
 export function toMessageItem(m: { number: string; from: string; text: string; receivedAt: number }): AddMessageItem {
   return {
     date: String(Math.floor(m.receivedAt / 1000)),

@@ -1,7 +1,7 @@
 /**
  * Multi-interface USB modems: which tty is the AT port. A Quectel EC25 shows DM, NMEA,
  * AT and AT/PPP on if00–if03; a SIM7600 shows QCDM, GPS, AT, AT/PPP, audio on if00–if04;
- * a Huawei E173 shows modem, voice/diag and PCUI (modems.md §2.14). Only one of them gets
+ * a Huawei E173 shows modem, voice/diag and PCUI (docs/hardware.md#vendor-notes). Only one of them gets
  * the modem's URCs, and two owners on one modem fight over it, so the pool should drive
  * the primary AT interface and leave the rest alone.
  */

@@ -30,7 +30,7 @@ export interface UdevSnapshot {
   /** udevd is processing events (some device carries USEC_INITIALIZED). */
   running: boolean;
   ttys: Map<string, UdevDevice>;
-  /** by-id links claimed by more than one device: CH340s without serial numbers (modems.md §3). */
+  /** by-id links claimed by more than one device: CH340s without serial numbers (docs/hardware.md#pool-hardware). */
   collidingLinks: Set<string>;
 }
 

@@ -40,7 +40,7 @@ export interface DiscoveredPort {
   manufacturer?: string;
   /** Kernel driver (`option`, `ch341`, `cp210x`, `ftdi_sio`, `cdc_acm`). */
   driver?: string;
-  /** udev tagged the device ID_MM_DEVICE_IGNORE (our rules do that on purpose, modems.md §3). */
+  /** udev tagged the device ID_MM_DEVICE_IGNORE (our rules do that on purpose, docs/hardware.md#pool-hardware). */
   mmIgnore?: boolean;
   source: PortSource;
 }

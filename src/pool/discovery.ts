@@ -1,7 +1,7 @@
 /**
  * Port discovery: merge what udev, /dev/serial/by-*, the binding's list() and configured
  * globs say into one record per tty, give it an identity that survives re-enumeration
- * (the USB path, not the ttyUSBn index that moves: modems.md §3), filter it, and pick
+ * (the USB path, not the ttyUSBn index that moves: docs/hardware.md#pool-hardware), filter it, and pick
  * the AT interface of multi-interface modems. Never throws; problems become warnings.
  */
 import { probeRank, parseByIdInterface, parseUsbPath, roleFromMmTags, selectAtInterfaces } from "./discovery-select.js";

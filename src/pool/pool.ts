@@ -25,7 +25,7 @@ interface Standby {
 
 /**
  * A USB modem with several ttys whose roles are unknown (Huawei sticks: modem, voice
- * and PCUI ports; modems.md §2.14) is one module with one SIM. Only one of its ttys may
+ * and PCUI ports; docs/hardware.md#vendor-notes) is one module with one SIM. Only one of its ttys may
  * carry a session, or the same SIM would be counted and sold twice: the others wait as
  * standbys and the next one is tried only when the active one turns out not to answer AT.
  */

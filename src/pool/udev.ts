@@ -2,8 +2,8 @@
  * Read udev's view of the tty devices: `udevadm info --export-db` (all devices) or
  * `udevadm info -q property -n <dev>` (one device). udevadm is a separate binary and is
  * absent in most containers and CI images, so everything here degrades to "no data"
- * with a warning and never throws (style.md §8.2 rule 3: `spawn` is injected, as in
- * node-serialport's `linuxList(spawn)`, tested with a captured dump per §5.2).
+ * with a warning and never throws (docs/conventions.md#rule-3: `spawn` is injected, as in
+ * node-serialport's `linuxList(spawn)`, tested with a captured dump per docs/conventions.md#node-serialport).
  *
  * Export-db records (one per device, blank-line separated):
  *   P: devpath   N: node name (no /dev)   S: symlink (no /dev)   U: subsystem

@@ -24,7 +24,7 @@ export function isLuhnValid(digits: string): boolean {
 /**
  * EF_ICCID as stored on the card: BCD with swapped nibbles, padded with F to 10 bytes.
  * This is what `AT+CRSM=176,12258,0,0,10` returns and what Qualcomm-based Huawei
- * sticks print for `AT^ICCID?` (modems.md §2.4, modemmanager-devel 2013-09/000350).
+ * sticks print for `AT^ICCID?` (docs/protocols/at-commands.md#sim-iccid-and-imsi, modemmanager-devel 2013-09/000350).
  */
 export function swapNibbles(iccid: string): string {
   const padded = iccid.padEnd(20, "F");

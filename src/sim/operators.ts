@@ -1,12 +1,12 @@
 /**
  * A small table of real operators (MCC/MNC and names are public facts), used to give
  * simulated SIMs plausible identities. It mixes 2-digit and 3-digit MNCs on purpose:
- * IMSI parsing must not assume either (modems.md §2.4: MNC length depends on the MCC).
+ * IMSI parsing must not assume either (docs/protocols/at-commands.md#sim-iccid-and-imsi: MNC length depends on the MCC).
  *
  * USSD codes: the Russian "my number" codes are the ones public code uses
- * (modems.md §2.6, marked unverified there); the reply texts and every other code are
+ * (docs/protocols/at-commands.md#own-number, marked unverified there); the reply texts and every other code are
  * illustrative. MTS answers "my number" with an SMS rather than a USSD text in at least
- * one public implementation (modems.md §2.6), which the simulator reproduces.
+ * one public implementation (docs/protocols/at-commands.md#own-number), which the simulator reproduces.
  */
 
 export interface UssdReply {

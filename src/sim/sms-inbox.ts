@@ -4,7 +4,7 @@
  * status reports likewise as `+CDSI` (stored in SR) or `+CDS`.
  * What cannot be delivered now (no registration, memory full) is held "by the network"
  * and retried when things change, as an SMSC retries: after a storage-full episode the
- * host frees space and the message arrives (modems.md §1.9: full storage stops +CMTI).
+ * host frees space and the message arrives (docs/peer-software.md#what-breaks-in-the-field: full storage stops +CMTI).
  */
 import { encodeDeliver } from "../codec/index.js";
 import { isRegistered } from "./commands/network.js";

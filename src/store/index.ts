@@ -62,7 +62,7 @@ export interface Store {
   readonly sims: SimRepository;
   readonly sms: SmsRepository;
   readonly outbox: OutboxRepository;
-  /** v2 addMessage(s) queue (§3.6, §3.7). */
+  /** v2 addMessage(s) queue (docs/protocols/onlinesim-v2.md#addmessage, docs/protocols/onlinesim-v2.md#addmessages). */
   readonly v2Messages: V2MessageRepository;
   readonly reassembly: ReassemblyStateRepository;
   readonly engine: SqliteEnginePersistence;

@@ -1,5 +1,5 @@
 /**
- * The PUSH_SMS outbox (protocol doc §2.7, Q15): one row per (SMS, activation), retried
+ * The PUSH_SMS outbox (docs/protocols/onlinesim-v1.md#push_sms, Q15): one row per (SMS, activation), retried
  * until Onlinesim accepts it or answers with a terminal error, across restarts.
  *
  * Delivery is at-least-once: a row is marked delivered only after the HTTP 200, so a crash
@@ -71,7 +71,7 @@ export interface DueDelivery extends OutboxItem {
 
 /**
  * Which deliveries a query covers: PUSH_SMS and PUSH_SMS (RENT) go to different URLs
- * (§2.8), and one of them may be unconfigured while the other is not. `rent: true` =
+ * (docs/protocols/onlinesim-v1.md#push_sms-rent), and one of them may be unconfigured while the other is not. `rent: true` =
  * activations whose service is "rent", `false` = all others, absent = every row.
  */
 export interface DueFilter {
@@ -247,7 +247,7 @@ export class OutboxRepository {
     return this.#db.transaction(fn)();
   }
 
-  /** A failed try (§2.7: not HTTP 200 → again after 10 s). False when the row is already settled. */
+  /** A failed try (docs/protocols/onlinesim-v1.md#push_sms: not HTTP 200 → again after 10 s). False when the row is already settled. */
   markAttempt(id: number, error: string, nextTryAt: EpochMs): boolean {
     return this.#attempt.run(error, nextTryAt, id).changes === 1;
   }

@@ -1,5 +1,5 @@
 /**
- * The v2 message queue (protocol doc §3.6–3.7): every SMS received on a number we list
+ * The v2 message queue (docs/protocols/onlinesim-v2.md#messages): every SMS received on a number we list
  * through sendNumbersOnline is forwarded with addMessages (batch) or addMessage, retried
  * until Onlinesim answers `response: 1`, across restarts.
  *
@@ -17,11 +17,11 @@ import type { EpochMs } from "../engine/persistence.js";
 
 /** Schema 2 (migrations.ts): the queue table and its due index. */
 export const SCHEMA_002_V2_MESSAGES = `
--- addMessage(s) deliveries (§3.6, §3.7): retried until Onlinesim answers response 1.
+-- addMessage(s) deliveries (docs/protocols/onlinesim-v2.md#addmessage, docs/protocols/onlinesim-v2.md#addmessages): retried until Onlinesim answers response 1.
 CREATE TABLE v2_messages (
   id           INTEGER PRIMARY KEY AUTOINCREMENT,
   sms_id       INTEGER NOT NULL UNIQUE REFERENCES sms(id),
-  -- International format with "+" (§3.6 number).
+  -- International format with "+" (docs/protocols/onlinesim-v2.md#addmessage number).
   number       TEXT NOT NULL,
   sender       TEXT NOT NULL,
   text         TEXT NOT NULL,

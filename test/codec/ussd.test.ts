@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { decodeUssd, encodeUssdRequest, encodeUssdResponse, parseCusd } from "../../src/codec/index.js";
 
-/** Shapes of real +CUSD replies (modems.md §2.7); the hex strings are our own texts encoded the same way. */
+/** Shapes of real +CUSD replies (docs/protocols/at-commands.md#ussd); the hex strings are our own texts encoded the same way. */
 describe("parseCusd", () => {
   it.each([
     ['+CUSD: 0,"Available Balance: R 96.45 .",15', { status: 0, raw: "Available Balance: R 96.45 .", dcs: 15, quoted: true }],

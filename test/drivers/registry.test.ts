@@ -13,7 +13,7 @@ import {
 } from "../../drivers/registry.js";
 import { CRSM_ICCID, initFailureTolerated, hasQuirk, networkInfoFor } from "../../drivers/generic/index.js";
 
-describe("selectDriver by AT+CGMI / AT+CGMM answers (real captures, modems.md §2.3)", () => {
+describe("selectDriver by AT+CGMI / AT+CGMM answers (real captures, docs/protocols/at-commands.md#identity)", () => {
   it.each<[string, string | null, string | null, string, MatchScore]>([
     ["Wavecom Q2303 clone", " WAVECOM MODEM", " MULTIBAND  900E  1800 ", "wavecom", MatchScore.ManufacturerModel],
     ["Wavecom, raw +CGMI prefix", "+CGMI: WAVECOM MODEM", "MULTIBAND 900E 1800", "wavecom", MatchScore.ManufacturerModel],
@@ -111,7 +111,7 @@ describe("selectDriver by USB ids", () => {
   );
 });
 
-describe("atInterfaceFor (per-model interface tables, modems.md §2.14)", () => {
+describe("atInterfaceFor (per-model interface tables, docs/hardware.md#vendor-notes)", () => {
   it.each<[string, string, string | number, string | number | undefined, string | undefined]>([
     ["2c7c", "0125", "02", undefined, "at"],
     ["2c7c", "0125", 3, undefined, "at-secondary"],

@@ -21,9 +21,11 @@ while True:
     for level, kind, payload in anc:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.frombytes(payload[: len(payload) - (len(payload) % fds.itemsize)])
+    # Printed before the fds are closed: closing them releases systemd-notify, and a test
+    # that awaits the sender may look for this line right after.
+    print(json.dumps({"message": data.decode("utf-8", "replace"), "fds": len(fds)}), flush=True)
     for fd in fds:
         os.close(fd)
-    print(json.dumps({"message": data.decode("utf-8", "replace"), "fds": len(fds)}), flush=True)
 `;
 
 export interface Datagram {

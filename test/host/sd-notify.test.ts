@@ -85,8 +85,13 @@ describe("systemdNotifier through systemd-notify", () => {
     ]);
     // systemd-notify waited for the manager (our listener) after each message: its barrier
     // carried one fd, so attribution by cgroup works under NotifyAccess=all.
-    expect(socket.received.filter((d) => d.message === "BARRIER=1").every((d) => d.fds === 1)).toBe(true);
-    expect(socket.received.filter((d) => d.message === "BARRIER=1")).toHaveLength(4);
+    // The listener's line for the last barrier travels a different pipe than the sender's
+    // exit: await it (bounded) rather than assume it arrived first.
+    const listener = socket;
+    const barriers = () => listener.received.filter((d) => d.message === "BARRIER=1");
+    for (const deadline = Date.now() + 5_000; barriers().length < 4 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+    expect(barriers()).toHaveLength(4);
+    expect(barriers().every((d) => d.fds === 1)).toBe(true);
   });
 
   it("gives the sender NOTIFY_SOCKET and PATH only, never the daemon's secrets", async () => {

@@ -1,6 +1,6 @@
 /**
  * Who may call: the partner key in the body, a Bearer header or the `apikey` query
- * (§1.3, Q10), each only when auth.accept lists it; the source-IP allow-list; and the key
+ * (docs/protocols/onlinesim.md#authentication, Q10), each only when auth.accept lists it; the source-IP allow-list; and the key
  * never reaching a log line.
  */
 import { gzipSync } from "node:zlib";
@@ -28,7 +28,7 @@ describe("key sources", () => {
     expect((await h.call("/", SERVICES, { key: null, headers: { authorization: `Bearer ${KEY}` } })).json["status"]).toBe("SUCCESS");
     expect((await h.call("/", SERVICES, { key: null, headers: { authorization: `bearer ${KEY}` } })).json["status"]).toBe("SUCCESS"); // RFC 7235: scheme case-insensitive
     expect((await h.call(`/?apikey=${KEY}`, SERVICES, { key: null })).json["status"]).toBe("SUCCESS");
-    // Which source Onlinesim really uses is unknown (§1.3 [U]); the log says.
+    // Which source Onlinesim really uses is unknown (docs/protocols/onlinesim.md#authentication [U]); the log says.
     expect(requestLines(h).map((l) => l["auth"])).toEqual(["body", "bearer", "bearer", "apikey"]);
   });
 

@@ -1,6 +1,6 @@
 /**
  * The v1 endpoint answers Onlinesim's documented calls with the documented shapes
- * (protocol doc §2.1–2.5), on every configured path, over real HTTP and a real engine.
+ * (docs/protocols/onlinesim-v1.md#requests-onlinesim-sends-us), on every configured path, over real HTTP and a real engine.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
@@ -35,7 +35,7 @@ describe("documented example payloads", () => {
     expect(check(GetNumberRequest, EXAMPLES.getNumberRequest).ok).toBe(true);
     expect(check(FinishActivationRequest, EXAMPLES.finishActivationRequest).ok).toBe(true);
 
-    // A German SIM, so the §2.3 example (germany / any / facebook) can be served.
+    // A German SIM, so the docs/protocols/onlinesim-v1.md#get_number example (germany / any / facebook) can be served.
     h = await startPartner({ ports: [port(4, { net: "26201" })] });
     const services = await h.call("/getServices", { ...EXAMPLES.getServicesRequest, key: KEY });
     expect(services.status).toBe(200);
@@ -78,7 +78,7 @@ describe("happy paths on every default path", () => {
     h = await startPartner();
     const before = await h.call(path, { action: "GET_SERVICES" });
     expect(before.status).toBe(200);
-    expect(before.headers.get("content-type")).toBe("application/json; charset=utf-8"); // §1.4
+    expect(before.headers.get("content-type")).toBe("application/json; charset=utf-8"); // docs/protocols/onlinesim.md#content-type
     expect(before.json).toEqual({
       countryList: [{ country: "russia", operatorMap: { any: { facebook: 3, telegram: 3 }, mts: { facebook: 3, telegram: 3 } } }],
       status: "SUCCESS",
@@ -90,7 +90,7 @@ describe("happy paths on every default path", () => {
 
     const fin = await h.call(path, { action: "FINISH_ACTIVATION", activationId: 1, status: 4, sum: 0 });
     expect(fin).toMatchObject({ status: 200, json: { status: "SUCCESS" } });
-    // Cancelled (4): the number is offered again for the same service (§2.1 rule 3).
+    // Cancelled (4): the number is offered again for the same service (docs/protocols/onlinesim-v1.md#get_services-rule-3).
     expect(anyCounts((await h.call(path, { action: "GET_SERVICES" })).json)).toEqual({ facebook: 3, telegram: 3 });
   });
 
@@ -123,7 +123,7 @@ describe("happy paths on every default path", () => {
     expect((await h.call("/getNumber", order())).json).toEqual({ status: "SUCCESS", number: "79000000001", activationId: 1 });
   });
 
-  it("FINISH_ACTIVATION is idempotent (§2.5 re-sends) and answers SUCCESS for an id we never issued (Q11)", async () => {
+  it("FINISH_ACTIVATION is idempotent (docs/protocols/onlinesim-v1.md#finish_activation re-sends) and answers SUCCESS for an id we never issued (Q11)", async () => {
     h = await startPartner();
     await h.call("/", order());
     const finish = { action: "FINISH_ACTIVATION", activationId: 1, status: 3 };

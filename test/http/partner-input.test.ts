@@ -1,6 +1,6 @@
 /**
  * Bad input gets a 4xx JSON answer in our shape ({status: ERROR, error, detail?}), never a
- * 5xx and never fastify's own error format; plus media types (§1.4), content codings and
+ * 5xx and never fastify's own error format; plus media types (docs/protocols/onlinesim.md#content-type), content codings and
  * the body limit (Q26), reply compression, and the request timeout.
  */
 import { connect } from "node:net";
@@ -97,7 +97,7 @@ describe("fields", () => {
   });
 });
 
-describe("media types (§1.4)", () => {
+describe("media types (docs/protocols/onlinesim.md#content-type)", () => {
   it("accepts application/json with or without a UTF-8 charset, in any case, and a body sent without Content-Type", async () => {
     h = await startPartner();
     for (const type of ["application/json", "application/json; charset=utf-8", "Application/JSON;Charset=\"UTF-8\"", "application/json; charset=utf8"]) {

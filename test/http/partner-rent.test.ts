@@ -1,7 +1,7 @@
 /**
- * Rent variants (§2.2, §2.4, §2.6): off by default (Q9) → the rent paths are 404; on → they
+ * Rent variants (docs/protocols/onlinesim-v1.md#get_services-rent, docs/protocols/onlinesim-v1.md#get_number-rent, docs/protocols/onlinesim-v1.md#finish_activation-rent): off by default (Q9) → the rent paths are 404; on → they
  * serve the ordinary actions, GET_NUMBER defaulting to the engine's `rent` service, and
- * every body field we do not know is logged (the rent schema was never published, §2.4 [U]).
+ * every body field we do not know is logged (the rent schema was never published, docs/protocols/onlinesim-v1.md#get_number-rent [U]).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { LEVEL, requestLines, startPartner, type Harness } from "./partner-harness.js";
@@ -24,7 +24,7 @@ describe("rent off (default)", () => {
 });
 
 describe("rent on", () => {
-  it("GET_SERVICES at /getServicesRent passes the engine's answer through, the rent counts under the `rent` key (§2.2)", async () => {
+  it("GET_SERVICES at /getServicesRent passes the engine's answer through, the rent counts under the `rent` key (docs/protocols/onlinesim-v1.md#get_services-rent)", async () => {
     h = await startPartner({ v1: { rent: true }, rentService: true });
     const a = await h.call("/getServicesRent", { action: "GET_SERVICES" });
     expect(a.json).toEqual({

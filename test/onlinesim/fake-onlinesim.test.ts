@@ -26,7 +26,7 @@ async function call(url: string, body: unknown, init: { method?: string; headers
   try {
     parsed = JSON.parse(text);
   } catch {
-    // v2 400/404 bodies are strings (§3.4, §3.6)
+    // v2 400/404 bodies are strings (docs/protocols/onlinesim-v2.md#addnumber, docs/protocols/onlinesim-v2.md#addmessage)
   }
   return { status: res.status, body: parsed };
 }
@@ -45,7 +45,7 @@ afterEach(async () => {
   await fake.stop();
 });
 
-describe("PUSH_SMS (§2.7)", () => {
+describe("PUSH_SMS (docs/protocols/onlinesim-v1.md#push_sms)", () => {
   it("listens on 127.0.0.1 with a free port", () => {
     expect(urls.base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(urls.pushSms).toBe(`${urls.base}/v1/PUSH_SMS`);
@@ -131,7 +131,7 @@ describe("PUSH_SMS (§2.7)", () => {
   });
 });
 
-describe("v2 reseller methods (§3)", () => {
+describe("v2 reseller methods (docs/protocols/onlinesim-v2.md)", () => {
   const list = { numbers: [{ number: "+46050910804", country_id: 46, operator: 24012, date_start: 1658209063, port_id: "Port1", rent: 0 }] };
 
   it("needs the Bearer key: ERROR_NO_KEY / ERROR_WRONG_KEY with 401", async () => {
@@ -149,7 +149,7 @@ describe("v2 reseller methods (§3)", () => {
     expect(JSON.stringify(fake.log())).not.toContain(KEY);
   });
 
-  it("test1 saves nothing, test2 echoes the request (§3.1)", async () => {
+  it("test1 saves nothing, test2 echoes the request (docs/protocols/onlinesim-v2.md#conventions)", async () => {
     expect((await call(`${urls.v2}/sendNumbersOnline`, { ...list, test: "test1" }, { headers: bearer })).body).toEqual({ response: 1 });
     expect((await call(`${urls.v2}/sendNumbersOnline`, { ...list, test: "test2" }, { headers: bearer })).body).toEqual({ response: 1, request: { ...list, test: "test2" } });
     expect(fake.stats().v2.lastNumbers).toEqual([]);

@@ -1,7 +1,7 @@
 /**
  * The fake Onlinesim's buyer side against a tiny fake partner: poll GET_SERVICES, order with
  * GET_NUMBER, PUSH_SMS matched to the operation, FINISH_ACTIVATION with every status, FINISH
- * re-sent after a slow answer (§2.5), and the checks it makes on the partner's answers.
+ * re-sent after a slow answer (docs/protocols/onlinesim-v1.md#finish_activation), and the checks it makes on the partner's answers.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeOnlinesim, type MarketplaceOptions } from "../../src/onlinesim/fake/index.js";
@@ -135,7 +135,7 @@ describe("Marketplace", () => {
     expect(fake.stats()).toMatchObject({ polls: 2, pollFailures: 2 });
   });
 
-  it("stops ordering for blockMs after an over-report (§2.1 rule 1: 30-min block)", async () => {
+  it("stops ordering for blockMs after an over-report (docs/protocols/onlinesim-v1.md#get_services-rule-1: 30-min block)", async () => {
     const numbers = NUMBERS.slice(0, 2); // two Russian numbers: russia/any/vk = 2 > 1 module
     const { fake, market } = await setup({ moduleCount: 1, blockMs: 300 }, numbers);
     expect(await market.pollOnce()).toBe(false);

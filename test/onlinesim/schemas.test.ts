@@ -1,5 +1,5 @@
 /**
- * Contract tests: every documented example payload (protocol.md §2, §3) parses with its
+ * Contract tests: every documented example payload (docs/protocols/onlinesim-v1.md, docs/protocols/onlinesim-v2.md) parses with its
  * schema, in both directions; near-misses are rejected with a message naming the field.
  */
 import { describe, expect, it } from "vitest";
@@ -29,30 +29,30 @@ import {
 
 const valid: Array<[string, z.ZodType, unknown]> = [
   // Onlinesim → us (v1 requests) and our answers
-  ["GET_SERVICES request §1.3", GetServicesRequest, EXAMPLES.getServicesRequest],
-  ["GET_SERVICES response §2.1 (Q3 country key)", GetServicesResponse, EXAMPLES.getServicesResponse],
-  ["GET_SERVICES (RENT) response §2.2", GetServicesResponse, EXAMPLES.getServicesRentResponse],
-  ["GET_NUMBER request §2.3", GetNumberRequest, EXAMPLES.getNumberRequest],
+  ["GET_SERVICES request docs/protocols/onlinesim.md#authentication", GetServicesRequest, EXAMPLES.getServicesRequest],
+  ["GET_SERVICES response docs/protocols/onlinesim-v1.md#get_services (Q3 country key)", GetServicesResponse, EXAMPLES.getServicesResponse],
+  ["GET_SERVICES (RENT) response docs/protocols/onlinesim-v1.md#get_services-rent", GetServicesResponse, EXAMPLES.getServicesRentResponse],
+  ["GET_NUMBER request docs/protocols/onlinesim-v1.md#get_number", GetNumberRequest, EXAMPLES.getNumberRequest],
   ["GET_NUMBER request via V1Request", V1Request, EXAMPLES.getNumberRequest],
-  ["GET_NUMBER (RENT) request §2.4 [I]", GetNumberRentRequest, EXAMPLES.getNumberRequest],
-  ["GET_NUMBER response SUCCESS §2.3 [R]", GetNumberResponse, EXAMPLES.getNumberResponse],
+  ["GET_NUMBER (RENT) request docs/protocols/onlinesim-v1.md#get_number-rent [I]", GetNumberRentRequest, EXAMPLES.getNumberRequest],
+  ["GET_NUMBER response SUCCESS docs/protocols/onlinesim-v1.md#get_number [R]", GetNumberResponse, EXAMPLES.getNumberResponse],
   ["GET_NUMBER response NO_NUMBERS", GetNumberResponse, EXAMPLES.getNumberNoNumbers],
   ["GET_NUMBER response ERROR", GetNumberResponse, EXAMPLES.getNumberError],
-  ["FINISH_ACTIVATION request §2.5", FinishActivationRequest, EXAMPLES.finishActivationRequest],
+  ["FINISH_ACTIVATION request docs/protocols/onlinesim-v1.md#finish_activation", FinishActivationRequest, EXAMPLES.finishActivationRequest],
   ["FINISH_ACTIVATION via V1Request", V1Request, EXAMPLES.finishActivationRequest],
-  ["FINISH_ACTIVATION response §2.5", FinishActivationResponse, EXAMPLES.finishActivationResponse],
+  ["FINISH_ACTIVATION response docs/protocols/onlinesim-v1.md#finish_activation", FinishActivationResponse, EXAMPLES.finishActivationResponse],
   // us → Onlinesim
-  ["PUSH_SMS request §2.7", PushSmsRequest, EXAMPLES.pushSmsRequest],
-  ["PUSH_SMS (RENT) request §2.8", PushSmsRentRequest, EXAMPLES.pushSmsRentRequest],
+  ["PUSH_SMS request docs/protocols/onlinesim-v1.md#push_sms", PushSmsRequest, EXAMPLES.pushSmsRequest],
+  ["PUSH_SMS (RENT) request docs/protocols/onlinesim-v1.md#push_sms-rent", PushSmsRentRequest, EXAMPLES.pushSmsRentRequest],
   ["PUSH_SMS response", PushSmsResponse, EXAMPLES.pushSmsResponse],
-  ["sendNumbersOnline request §3.2", SendNumbersOnlineRequest, EXAMPLES.sendNumbersOnlineRequest],
-  ["sendNumbersOnline response §3.2", V2Response, EXAMPLES.sendNumbersOnlineResponse],
-  ["addNumber request §3.4", AddNumberRequest, EXAMPLES.addNumberRequest],
-  ["addNumber response §3.4", V2Response, EXAMPLES.addNumberResponse],
-  ["addMessage request §3.6", AddMessageRequest, EXAMPLES.addMessageRequest],
-  ["addMessage response §3.6", V2Response, EXAMPLES.addMessageResponse],
-  ["addMessages request §3.7", AddMessagesRequest, EXAMPLES.addMessagesRequest],
-  ["v2 error envelope §3.1", V2Response, EXAMPLES.v2Error],
+  ["sendNumbersOnline request docs/protocols/onlinesim-v2.md#sendnumbersonline", SendNumbersOnlineRequest, EXAMPLES.sendNumbersOnlineRequest],
+  ["sendNumbersOnline response docs/protocols/onlinesim-v2.md#sendnumbersonline", V2Response, EXAMPLES.sendNumbersOnlineResponse],
+  ["addNumber request docs/protocols/onlinesim-v2.md#addnumber", AddNumberRequest, EXAMPLES.addNumberRequest],
+  ["addNumber response docs/protocols/onlinesim-v2.md#addnumber", V2Response, EXAMPLES.addNumberResponse],
+  ["addMessage request docs/protocols/onlinesim-v2.md#addmessage", AddMessageRequest, EXAMPLES.addMessageRequest],
+  ["addMessage response docs/protocols/onlinesim-v2.md#addmessage", V2Response, EXAMPLES.addMessageResponse],
+  ["addMessages request docs/protocols/onlinesim-v2.md#addmessages", AddMessagesRequest, EXAMPLES.addMessagesRequest],
+  ["v2 error envelope docs/protocols/onlinesim-v2.md#conventions", V2Response, EXAMPLES.v2Error],
 ];
 
 describe("documented examples parse", () => {
@@ -105,13 +105,13 @@ const nearMisses: Array<[string, z.ZodType, unknown, string]> = [
   ["FINISH answer OK", FinishActivationResponse, { status: "OK" }, "status"],
   ["PUSH_SMS phone with '+'", PushSmsRequest, { ...EXAMPLES.pushSmsRequest, phone: "+79088081050" }, "phone"],
   ["PUSH_SMS without key", PushSmsRequest, { ...EXAMPLES.pushSmsRequest, key: undefined }, "key"],
-  ["PUSH_SMS clone shape {activationId, sms} (§5.3)", PushSmsRequest, { action: "PUSH_SMS", key: "k", activationId: 1, sms: "x" }, "smsId"],
+  ["PUSH_SMS clone shape {activationId, sms} (docs/protocols/smshub.md#clones-in-public-code)", PushSmsRequest, { action: "PUSH_SMS", key: "k", activationId: 1, sms: "x" }, "smsId"],
   ["PUSH_SMS (RENT) without service", PushSmsRentRequest, EXAMPLES.pushSmsRequest, "service"],
   ["sendNumbersOnline number without '+'", SendNumbersOnlineRequest, { numbers: [{ number: "46050910804", country_id: 46 }] }, "numbers.0.number"],
   ["sendNumbersOnline port_id > 100 chars", SendNumbersOnlineRequest, { numbers: [{ number: "+46050910804", country_id: 46, port_id: "p".repeat(101) }] }, "numbers.0.port_id"],
   ["sendNumbersOnline listing a number twice", SendNumbersOnlineRequest, { numbers: [{ number: "+46050910804", country_id: 46 }, { number: "+46050910804", country_id: 46 }] }, "listed twice"],
   ["sendNumbersOnline test3", SendNumbersOnlineRequest, { numbers: [], test: "test3" }, "test"],
-  ["addNumber without rent (required, §3.4)", AddNumberRequest, { number: "+4695000051", country_id: 46 }, "rent"],
+  ["addNumber without rent (required, docs/protocols/onlinesim-v2.md#addnumber)", AddNumberRequest, { number: "+4695000051", country_id: 46 }, "rent"],
   ["addMessage without from", AddMessageRequest, { date: "1", number: "+234112233445", message: "x" }, "from"],
   ["addMessages empty", AddMessagesRequest, { messages: [] }, "messages"],
   ["addMessages item with text instead of message", AddMessagesRequest, { messages: [{ date: "1", number: "+1", from: "x", text: "y" }] }, "messages.0"],

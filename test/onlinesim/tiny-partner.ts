@@ -1,5 +1,5 @@
 /**
- * A few lines of fastify playing the partner (our daemon's v1 side, §2.1–2.5) from an
+ * A few lines of fastify playing the partner (our daemon's v1 side, docs/protocols/onlinesim-v1.md#requests-onlinesim-sends-us) from an
  * in-memory list of numbers, so the Marketplace can be tested without the engine.
  */
 import Fastify, { type FastifyInstance } from "fastify";

@@ -5,7 +5,7 @@ import { startSimulatedPool } from "../../src/sim/pool.js";
 import { fakeSpawn, FakeFs, fsFromUdev } from "./fakes.js";
 import { EC25_ID, EC25_USB, HOST_DB, UNSETTLED_TTY } from "./fixtures/udev-db.js";
 
-/** Stand-in for drivers/registry atInterfaceFor (modems.md §2.14), test-only. */
+/** Stand-in for drivers/registry atInterfaceFor (docs/hardware.md#vendor-notes), test-only. */
 const TABLE: Record<string, PortRole[]> = {
   "2c7c:0125": ["diag", "gps", "at", "modem"],
   "1e0e:9001": ["diag", "gps", "at", "at-secondary", "audio"],
@@ -46,7 +46,7 @@ describe("discover over a host with udev", () => {
     });
   });
 
-  it("gives 8 CH340s without serial numbers 8 identities, never their shared by-id link (modems.md §3)", async () => {
+  it("gives 8 CH340s without serial numbers 8 identities, never their shared by-id link (docs/hardware.md#pool-hardware)", async () => {
     const r = await discover(host());
     const ch340 = r.ports.filter((p) => p.vendorId === "1a86");
     expect(ch340).toHaveLength(8);

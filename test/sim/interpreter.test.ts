@@ -48,7 +48,7 @@ describe.each(SIM_DIALECTS)("%s: 27.007 surface over the in-process binding", (d
   it("echoes with E1 and frames replies like firmware", async () => {
     const { host, profile } = await start(dialect, { echo: true });
     expect(await host.cmd("AT+CGSN")).toBe(`AT+CGSN\r\r\n${profile.imei}\r\n\r\nOK\r\n`);
-    // The reply to ATE0 still carries its own echo (modems.md §2.1).
+    // The reply to ATE0 still carries its own echo (docs/protocols/at-commands.md#line-protocol).
     expect(await host.cmd("ATE0")).toBe("ATE0\r\r\nOK\r\n");
     expect(await host.cmd("AT+CGSN")).toBe(`\r\n${profile.imei}\r\n\r\nOK\r\n`);
     expect(await host.cmd("AT")).toBe("\r\nOK\r\n");

@@ -42,7 +42,7 @@ interface Activation {
   smsCount: number;
 }
 
-/** FINISH_ACTIVATION statuses (protocol doc §2.5). */
+/** FINISH_ACTIVATION statuses (docs/protocols/onlinesim-v1.md#finish_activation). */
 const FINISHED: Record<number, string> = { 1: "excluded", 3: "sold", 4: "cancelled", 5: "refunded" };
 
 const RELEASED: Record<string, string> = { undelivered: "answer never delivered", overdue: "overdue, no FINISH" };

@@ -10,7 +10,7 @@ const HELP = `usage: simgate fake-onlinesim [--listen HOST:PORT] [--partner URL]
                               [--order-every-ms N] [--max-orders N] [--modules N] [--seed S]
                               [--summary-ms N] [--sms-via ADMIN_URL] [--json]
 
-Play Onlinesim over real HTTP for tests and demos (docs/onlinesim-protocol.md): receive
+Play Onlinesim over real HTTP for tests and demos (docs/protocols/onlinesim.md): receive
 PUSH_SMS and the v2 reseller calls, validating every payload; with --partner, also buy from
 that v1 endpoint (GET_SERVICES polls, GET_NUMBER orders, FINISH_ACTIVATION with every status).
 Prints its URLs, then a one-line summary periodically, until SIGINT/SIGTERM.
@@ -21,7 +21,7 @@ Prints its URLs, then a one-line summary periodically, until SIGINT/SIGTERM.
   --poll-ms N           GET_SERVICES period (default 120000, as Onlinesim; e.g. 1000 for a demo)
   --order-every-ms N    GET_NUMBER period (default 5000)
   --max-orders N        stop ordering after N orders (default 1000)
-  --modules N           the partner's module count: GET_SERVICES counts above it are violations (§2.1)
+  --modules N           the partner's module count: GET_SERVICES counts above it are violations (docs/protocols/onlinesim-v1.md#get_services)
   --seed S              seed for the buyer's random choices (default 1)
   --status1-rate R      share of operations the buyer closes with status 1 (not ordered), 0..1 (default 0.1)
   --sms-window-ms N     an operation without SMS is cancelled (status 4 or 5) after N ms (default 30000;
@@ -139,7 +139,7 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
     ...(values.partner === undefined
       ? {}
       : {
-          // The demo re-sends a few acknowledged FINISHes so a non-idempotent partner shows up (§2.5, Q11).
+          // The demo re-sends a few acknowledged FINISHes so a non-idempotent partner shows up (docs/protocols/onlinesim-v1.md#finish_activation, Q11).
           marketplace: {
             partnerUrl: values.partner,
             pollMs,

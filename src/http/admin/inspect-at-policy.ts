@@ -5,7 +5,7 @@
  * while SMS stop arriving — the worst kind of failure for a pool that sells SMS.
  *
  * Deliberately allowed: queries and tests (`AT+CFUN?`, `AT+CNMI=?`), `ATE1` (the channel
- * strips echo either way, modems.md §2.1), `AT+COPS=0`/`AT+COPS=?` (automatic selection,
+ * strips echo either way, docs/protocols/at-commands.md#line-protocol), `AT+COPS=0`/`AT+COPS=?` (automatic selection,
  * network scan), `AT+CUSD` (a balance check; the answer arrives as a URC), `AT&W`.
  *
  * A command line may chain several commands (V.250 §5.2.1: `ATE0V0`, `AT+CSQ;+CFUN=0`),

@@ -74,7 +74,7 @@ export async function registerInspectRoutes(app: FastifyInstance, ctx: AdminCont
         ...a,
         port: portId,
         state: a.closedAt === null ? "open" : "finished",
-        // Onlinesim closes at the end of the operation's life (§2.5); until then it is ours to serve.
+        // Onlinesim closes at the end of the operation's life (docs/protocols/onlinesim-v1.md#finish_activation); until then it is ours to serve.
         expiresAt: a.closedAt === null ? a.createdAt + lifeMs : null,
       })),
     };

@@ -33,7 +33,7 @@ const STATES: Record<PortState, true> = {
   noisy: true,
   gone: true,
 };
-/** The documented FINISH statuses (§2.5), always present; others appear when they happen. */
+/** The documented FINISH statuses (docs/protocols/onlinesim-v1.md#finish_activation), always present; others appear when they happen. */
 const FINISH_STATUSES = ["1", "3", "4", "5"];
 
 const seconds = (ms: number): number => ms / 1000;

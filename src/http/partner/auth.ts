@@ -1,5 +1,5 @@
 /**
- * Who may call the v1 endpoint: the partner key (§1.3, Q10) and an optional source-IP
+ * Who may call the v1 endpoint: the partner key (docs/protocols/onlinesim.md#authentication, Q10) and an optional source-IP
  * allow-list. The key is Onlinesim's key of *our* partner profile; Onlinesim sends it in the
  * body `key` [C]; the pages also list `Authorization: Bearer` [C, sent or not: U] and the
  * `apikey` query parameter [C]. Each source counts only if `auth.accept` lists it.

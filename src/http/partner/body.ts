@@ -2,13 +2,13 @@
  * Request bodies: media type, content coding, size and JSON, before anything reads a field.
  *
  * - Media type [C]+[I]: Onlinesim lists `Content-Type: application/json; charset=utf-8` as a
- *   required header of its calls (§2.3, S5), and §1.4 fixes JSON/UTF-8 for the whole API.
+ *   required header of its calls (docs/protocols/onlinesim-v1.md#get_number, S5), and docs/protocols/onlinesim.md#content-type fixes JSON/UTF-8 for the whole API.
  *   We accept `application/json` with or without parameters (a charset, if given, must be
  *   UTF-8: RFC 8259 §8.1), and also a request with no Content-Type at all when the bytes
  *   are JSON (SMSHUB clones and hand-made curl tests omit it; nothing is guessed, the JSON
  *   parser still decides). Any other type (form, multipart, text/plain) is answered 415 so
  *   a misconfigured client is told instead of half-understood.
- * - Content coding [R]: SMSHUB requires gzip on every request (§1.2, Q26); we accept gzip,
+ * - Content coding [R]: SMSHUB requires gzip on every request (docs/protocols/onlinesim.md#business-rules, Q26); we accept gzip,
  *   x-gzip, deflate (zlib-wrapped or raw, both exist in the wild) and identity; 415 for others.
  * - Size: fastify caps the bytes on the wire at http.bodyLimitBytes; the decoded body is
  *   capped at the same number (zlib stops at maxOutputLength), so a small zip bomb is a 413.

@@ -16,16 +16,16 @@ export type Action = (typeof ACTIONS)[number];
 
 const getServices = GetServicesRequest.omit({ key: true });
 const getNumber = GetNumberRequest.omit({ key: true });
-/** §2.4 [U]: rent body not retrieved; schemas.ts makes `service` optional [I]. */
+/** docs/protocols/onlinesim-v1.md#get_number-rent [U]: rent body not retrieved; schemas.ts makes `service` optional [I]. */
 const getNumberRent = GetNumberRentRequest.omit({ key: true });
 /**
  * Q17 [I]: an undocumented FINISH status (not 1/3/4/5) is still a close; the engine
  * releases the number and logs it. Refusing it would keep the number busy while Onlinesim
- * re-sends the FINISH forever (§2.5), so only the type is checked here.
+ * re-sends the FINISH forever (docs/protocols/onlinesim-v1.md#finish_activation), so only the type is checked here.
  */
 const finish = FinishActivationRequest.omit({ key: true }).extend({ status: z.number().int(), sum: z.unknown().optional() });
 
-/** Fields each action's body is documented to carry (§2.1, §2.3, §2.5; `currency` is SMSHUB's). */
+/** Fields each action's body is documented to carry (docs/protocols/onlinesim-v1.md#get_services, docs/protocols/onlinesim-v1.md#get_number, docs/protocols/onlinesim-v1.md#finish_activation; `currency` is SMSHUB's). */
 const KNOWN_FIELDS: Record<Action, readonly string[]> = {
   GET_SERVICES: ["action", "key"],
   GET_NUMBER: ["action", "key", "country", "operator", "service", "sum", "exceptionPhoneSet", "currency"],
@@ -84,7 +84,7 @@ export async function dispatch(engine: PartnerEngine, body: Record<string, unkno
   const metricAction = rent ? `${act}_RENT` : act;
   const base: Record<string, unknown> = { action: act, ...(rent ? { rent: true } : {}) };
   if (rent) {
-    // §2.4 [U]: the rent bodies were never published; log what Onlinesim actually sends.
+    // docs/protocols/onlinesim-v1.md#get_number-rent [U]: the rent bodies were never published; log what Onlinesim actually sends.
     const unknown = fieldNames(body).filter((f) => !KNOWN_FIELDS[act].includes(f));
     if (unknown.length > 0) base["unknownFields"] = unknown;
   }
@@ -93,7 +93,7 @@ export async function dispatch(engine: PartnerEngine, body: Record<string, unkno
     case "GET_SERVICES": {
       const c = check(getServices, body);
       if (!c.ok) return invalid(400, WireError.BadRequest, problemsDetail(c.problems), base);
-      // §2.2 [C]: the rent counts are the engine's `rent` service, already in this answer.
+      // docs/protocols/onlinesim-v1.md#get_services-rent [C]: the rent counts are the engine's `rent` service, already in this answer.
       return { status: 200, body: engine.getServices(), metricAction, log: base, level: "debug" };
     }
     case "GET_NUMBER": {
@@ -140,7 +140,7 @@ export async function dispatch(engine: PartnerEngine, body: Record<string, unkno
       const badSum = money !== undefined && !money.success ? { ignoredSum: String(c.value.sum).slice(0, 40) } : {};
       const log = { ...base, activationId, finishStatus: status, sum, ...badSum };
       const answer = engine.finishActivation({ activationId, status, sum });
-      // §2.5 [C]: ERROR makes Onlinesim re-send, which is what a failed store write needs.
+      // docs/protocols/onlinesim-v1.md#finish_activation [C]: ERROR makes Onlinesim re-send, which is what a failed store write needs.
       return { status: 200, body: answer, metricAction, log: { ...log, result: answer.status, ...(answer.status === "ERROR" ? { error: answer.error } : {}) }, level: answer.status === "SUCCESS" && !("ignoredSum" in badSum) ? "info" : "warn" };
     }
   }

@@ -1,7 +1,7 @@
 /**
  * Every refusal of the v1 endpoint is one JSON shape, `{"status":"ERROR","error":TOKEN}`
  * plus an optional `detail` for humans: the SMSHUB error shape Onlinesim's pages imply
- * (§2.3 [R]) and the bad-key answer of Q10 [I]. Fastify's own error format never reaches
+ * (docs/protocols/onlinesim-v1.md#get_number [R]) and the bad-key answer of Q10 [I]. Fastify's own error format never reaches
  * the wire; this file maps whatever the lifecycle throws onto our shape.
  */
 import type { Socket } from "node:net";

@@ -1,4 +1,4 @@
-/** The v1 partner HTTP endpoint (Onlinesim → us, protocol doc §2.1–2.6). */
+/** The v1 partner HTTP endpoint (Onlinesim → us, docs/protocols/onlinesim-v1.md#requests-onlinesim-sends-us). */
 export { buildPartnerEndpoint, buildPartnerServer, type PartnerEndpoint } from "./server.js";
 export type { CertificateInfo, TlsReloadResult } from "./tls.js";
 export type { PartnerEngine, PartnerRequestInfo, PartnerServerOptions } from "./options.js";

@@ -1,6 +1,6 @@
 /**
  * One log line per answered request, written when the response is sent (onResponse):
- * info for orders and finishes, debug for GET_SERVICES (Onlinesim polls every 2 min, §2.1),
+ * info for orders and finishes, debug for GET_SERVICES (Onlinesim polls every 2 min, docs/protocols/onlinesim-v1.md#get_services),
  * warn for refused keys and source IPs (with the IP), error for our own failures.
  *
  * The partner key never reaches a log line: the line is built from chosen fields (never

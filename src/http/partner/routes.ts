@@ -1,13 +1,13 @@
 /**
  * Which paths the endpoint serves. One handler dispatches on the body's `action` at every
- * path (Q2 [I]); the rent paths (§2.2, §2.4, §2.6 [C], names fixed by Onlinesim's pages)
+ * path (Q2 [I]); the rent paths (docs/protocols/onlinesim-v1.md#get_services-rent, docs/protocols/onlinesim-v1.md#get_number-rent, docs/protocols/onlinesim-v1.md#finish_activation-rent [C], names fixed by Onlinesim's pages)
  * exist only with `onlinesim.v1.rent` on (Q9: off until Onlinesim sends the spec).
  */
 import type { Config } from "../../config/schema.js";
 
 export type PathKind = "plain" | "rent";
 
-/** §2.2 S4, §2.4 S6, §2.6 S8 [C]. */
+/** docs/protocols/onlinesim-v1.md#get_services-rent S4, docs/protocols/onlinesim-v1.md#get_number-rent S6, docs/protocols/onlinesim-v1.md#finish_activation-rent S8 [C]. */
 export const RENT_PATHS = ["/getServicesRent", "/getNumberRent", "/finishActivationRent"] as const;
 
 /**

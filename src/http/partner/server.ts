@@ -1,6 +1,6 @@
 /**
  * buildPartnerServer: the fastify instance serving Onlinesim's v1 partner calls
- * (GET_SERVICES, GET_NUMBER, FINISH_ACTIVATION and the rent variants, protocol doc §2.1–2.6),
+ * (GET_SERVICES, GET_NUMBER, FINISH_ACTIVATION and the rent variants, docs/protocols/onlinesim-v1.md#requests-onlinesim-sends-us),
  * every route registered, not listening. The daemon calls listen() and close().
  *
  * Lifecycle of one request, and where each refusal comes from:

@@ -2,8 +2,8 @@
  * Country and operator names as Onlinesim expects them, from the SIM's home MCC and
  * MCC+MNC.
  *
- * Onlinesim's name lists are not public (protocol doc Q4 [U]). What we know: names are
- * lowercase English words (`germany`, `any`, §2.3 [C]). This table is ours [I]: country
+ * Onlinesim's name lists are not public (Q4 [U]). What we know: names are
+ * lowercase English words (`germany`, `any`, docs/protocols/onlinesim-v1.md#get_number [C]). This table is ours [I]: country
  * names in the short lowercase form buyers and SMSHUB-style lists use (`russia`, `usa`,
  * `england`), operator names lowercase as buyers know them (`mts`, `megafon`, `tele2`).
  * Config overrides (`names.countries` / `names.operators`) win, so a correction from

@@ -1,5 +1,5 @@
 /**
- * `exceptionPhoneSet` (GET_NUMBER, §2.3 [C]): prefixes that must not be issued, each the
+ * `exceptionPhoneSet` (GET_NUMBER, docs/protocols/onlinesim-v1.md#get_number [C]): prefixes that must not be issued, each the
  * country code followed by further leading digits (`46950` ⇒ no `+46950…`). Onlinesim
  * sends integers, SMSHUB-style clients send strings (Q8): accept both, normalise to digit
  * strings and compare with the number's E.164 digits (no "+").

@@ -1,6 +1,6 @@
 /**
  * Failure injection for the endpoints the daemon calls: 5xx answers, slow answers past the
- * caller's deadline, terminal PUSH_SMS errors (§2.7, Q15), v2 errors (§3.1), and an error
+ * caller's deadline, terminal PUSH_SMS errors (docs/protocols/onlinesim-v1.md#push_sms, Q15), v2 errors (docs/protocols/onlinesim-v2.md#conventions), and an error
  * page that echoes the whole request back (what many frameworks do in debug mode, and what
  * leaks a key into the caller's error texts if it keeps them unscrubbed).
  */

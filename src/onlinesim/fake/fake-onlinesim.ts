@@ -1,8 +1,8 @@
 /**
  * FakeOnlinesim: plays Onlinesim over real HTTP for tests and the demo.
- *  - serves the endpoints the daemon calls: PUSH_SMS (§2.7), PUSH_SMS (RENT) (§2.8) and the
- *    v2 reseller methods (§3), validating every payload against ../schemas.ts;
- *  - optionally drives a Marketplace that buys from the daemon's v1 endpoint (§2.1–2.5);
+ *  - serves the endpoints the daemon calls: PUSH_SMS (docs/protocols/onlinesim-v1.md#push_sms), PUSH_SMS (RENT) (docs/protocols/onlinesim-v1.md#push_sms-rent) and the
+ *    v2 reseller methods (docs/protocols/onlinesim-v2.md), validating every payload against ../schemas.ts;
+ *  - optionally drives a Marketplace that buys from the daemon's v1 endpoint (docs/protocols/onlinesim-v1.md#requests-onlinesim-sends-us);
  *  - records every request (key redacted) and answers with injected failures on demand;
  *  - can go down (the port refuses connections) and come back on the same port.
  *
@@ -51,7 +51,7 @@ export interface FakeOnlinesimStats {
   orders: number;
   issued: number;
   noNumbers: number;
-  /** Over-report blocks (§2.1 rule 1) imposed so far, and whether ordering is blocked now. */
+  /** Over-report blocks (docs/protocols/onlinesim-v1.md#get_services-rule-1) imposed so far, and whether ordering is blocked now. */
   blocks: number;
   blocked: boolean;
   finishes: MarketplaceStats["finishes"];
@@ -129,7 +129,7 @@ export class FakeOnlinesim {
       url: "/api/resellers/:method",
       handler: (req, reply) => {
         const method = (req.params as { method: string }).method;
-        // removeNumber is documented under DELETE (§3.5, S18); the others are POST or GET (§3.1).
+        // removeNumber is documented under DELETE (docs/protocols/onlinesim-v2.md#removenumber, S18); the others are POST or GET (docs/protocols/onlinesim-v2.md#conventions).
         const allowed = method === "removeNumber" ? req.method === "DELETE" : req.method !== "DELETE";
         return this.serve(req, reply, "v2", (c) => (allowed ? this.v2.handle(method, c) : v2Error405(method, req.method)), (c) => v2Problems(method, c));
       },
@@ -203,7 +203,7 @@ export class FakeOnlinesim {
     return this.recorder.all();
   }
 
-  /** PUSH_SMS payloads seen again after acceptance (a bug on the sender's side, §2.7). */
+  /** PUSH_SMS payloads seen again after acceptance (a bug on the sender's side, docs/protocols/onlinesim-v1.md#push_sms). */
   get duplicates(): number {
     return this.push.stats.duplicates;
   }

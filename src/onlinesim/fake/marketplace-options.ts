@@ -6,33 +6,33 @@ export interface MarketplaceOptions {
   partnerUrl: string;
   key: string;
   paths?: { getServices?: string; getNumber?: string; finishActivation?: string };
-  /** GET_SERVICES period; Onlinesim: 120 000 (§2.1). 0 = no automatic polling (call pollOnce). */
+  /** GET_SERVICES period; Onlinesim: 120 000 (docs/protocols/onlinesim-v1.md#get_services). 0 = no automatic polling (call pollOnce). */
   pollMs?: number;
   /** Order period. 0 = no automatic orders (call orderOnce). */
   orderEveryMs?: number;
   seed?: number;
   /** Stop ordering after this many GET_NUMBER requests. */
   maxOrders?: number;
-  /** No SMS within this window ⇒ FINISH 4 or 5 (Onlinesim: up to 15 min, §2.3). */
+  /** No SMS within this window ⇒ FINISH 4 or 5 (Onlinesim: up to 15 min, docs/protocols/onlinesim-v1.md#get_number). */
   smsWindowMs?: number;
   /** Delay between an accepted SMS and FINISH 3. */
   closeAfterSmsMs?: number;
-  /** Share of operations closed with status 1 (§2.5). */
+  /** Share of operations closed with status 1 (docs/protocols/onlinesim-v1.md#finish_activation). */
   status1Rate?: number;
-  /** Share of orders carrying exceptionPhoneSet (§2.3). */
+  /** Share of orders carrying exceptionPhoneSet (docs/protocols/onlinesim-v1.md#get_number). */
   exceptionRate?: number;
-  /** Per-request deadline (§2.1–2.5: 10 000). */
+  /** Per-request deadline (docs/protocols/onlinesim-v1.md#requests-onlinesim-sends-us: 10 000). */
   deadlineMs?: number;
   /** Pause before FINISH is re-sent after a failure/timeout. */
   finishRetryMs?: number;
   maxFinishAttempts?: number;
-  /** The module count the partner declared; counts above it are violations (§2.1 rule 1). */
+  /** The module count the partner declared; counts above it are violations (docs/protocols/onlinesim-v1.md#get_services-rule-1). */
   moduleCount?: number;
-  /** Orders stop this long after an over-report (§2.1 rule 1: 30 min, automatic). */
+  /** Orders stop this long after an over-report (docs/protocols/onlinesim-v1.md#get_services-rule-1: 30 min, automatic). */
   blockMs?: number;
   /**
    * Share of acknowledged FINISHes sent once more, as Onlinesim does when our SUCCESS arrived
-   * after its deadline (§2.5): the partner must answer SUCCESS again (Q11). Default 0.
+   * after its deadline (docs/protocols/onlinesim-v1.md#finish_activation): the partner must answer SUCCESS again (Q11). Default 0.
    */
   resendFinishRate?: number;
   /** Close operations on the random plan (default true); false = tests call finish(). */
@@ -78,7 +78,7 @@ export interface MarketplaceStats {
   orders: number;
   issued: number;
   noNumbers: number;
-  /** Over-report blocks imposed, and whether one is running now (§2.1 rule 1). */
+  /** Over-report blocks imposed, and whether one is running now (docs/protocols/onlinesim-v1.md#get_services-rule-1). */
   blocks: number;
   blocked: boolean;
   orderFailures: number;
@@ -103,15 +103,15 @@ export function resolveMarketplaceOptions(o: MarketplaceOptions): ResolvedMarket
       getNumber: o.paths?.getNumber ?? "/getNumber",
       finishActivation: o.paths?.finishActivation ?? "/finishActivation",
     },
-    pollMs: o.pollMs ?? 120_000, // §2.1: every 2 min
+    pollMs: o.pollMs ?? 120_000, // docs/protocols/onlinesim-v1.md#get_services: every 2 min
     orderEveryMs: o.orderEveryMs ?? 5_000,
     seed: o.seed ?? 1,
     maxOrders: o.maxOrders ?? 100,
-    smsWindowMs: o.smsWindowMs ?? 30_000, // a demo-sized stand-in for the 15-min operation (§2.3)
+    smsWindowMs: o.smsWindowMs ?? 30_000, // a demo-sized stand-in for the 15-min operation (docs/protocols/onlinesim-v1.md#get_number)
     closeAfterSmsMs: o.closeAfterSmsMs ?? 200,
     status1Rate: o.status1Rate ?? 0.1,
     exceptionRate: o.exceptionRate ?? 0.3,
-    deadlineMs: o.deadlineMs ?? 10_000, // §2.1–2.5
+    deadlineMs: o.deadlineMs ?? 10_000, // docs/protocols/onlinesim-v1.md#requests-onlinesim-sends-us
     finishRetryMs: o.finishRetryMs ?? 1_000, // re-send pause: not documented [U]
     maxFinishAttempts: o.maxFinishAttempts ?? 10,
     resendFinishRate: o.resendFinishRate ?? 0,
@@ -119,6 +119,6 @@ export function resolveMarketplaceOptions(o: MarketplaceOptions): ResolvedMarket
     outcomes: o.outcomes !== undefined && o.outcomes.length > 0 ? o.outcomes : undefined,
     awaitPartnerMs: o.awaitPartnerMs ?? 0,
     moduleCount: o.moduleCount,
-    blockMs: o.blockMs ?? 30 * 60_000, // §2.1 rule 1, §4
+    blockMs: o.blockMs ?? 30 * 60_000, // docs/protocols/onlinesim-v1.md#get_services-rule-1, docs/protocols/onlinesim.md#timing-and-penalties
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The buyer side of the fake Onlinesim: polls the partner's GET_SERVICES (§2.1), orders with
- * GET_NUMBER (§2.3), keeps the open operations, and closes each with FINISH_ACTIVATION (§2.5),
+ * The buyer side of the fake Onlinesim: polls the partner's GET_SERVICES (docs/protocols/onlinesim-v1.md#get_services), orders with
+ * GET_NUMBER (docs/protocols/onlinesim-v1.md#get_number), keeps the open operations, and closes each with FINISH_ACTIVATION (docs/protocols/onlinesim-v1.md#finish_activation),
  * re-sending FINISH when the answer fails or misses the deadline (so the partner's handler
  * must be idempotent, Q11). Bounded: maxOrders, maxFinishAttempts, stop().
  */
@@ -111,7 +111,7 @@ export class Marketplace {
     plan.timer = this.after(this.o.closeAfterSmsMs, () => void this.finish(op.activationId, 3));
   }
 
-  /** Close with FINISH_ACTIVATION, re-sent on failure or timeout (§2.5) up to maxFinishAttempts. Resolves true when acknowledged. */
+  /** Close with FINISH_ACTIVATION, re-sent on failure or timeout (docs/protocols/onlinesim-v1.md#finish_activation) up to maxFinishAttempts. Resolves true when acknowledged. */
   finish(activationId: number, status: FinishStatus): Promise<boolean> {
     const plan = this.plans.get(activationId) ?? {};
     if (plan.finishing) return plan.finishing;
@@ -137,7 +137,7 @@ export class Marketplace {
 
   private async order(offer: Offer): Promise<Operation | undefined> {
     this.s.orders++;
-    // respect the offered counts until the next poll: this entry, and `any` which sums it (§2.1 rule 2)
+    // respect the offered counts until the next poll: this entry, and `any` which sums it (docs/protocols/onlinesim-v1.md#get_services-rule-2)
     for (const x of this.offers) {
       if (x === offer || (x.country === offer.country && x.service === offer.service && x.operator === "any")) x.count--;
     }
@@ -157,8 +157,8 @@ export class Marketplace {
     const digits = String(r.number);
     const problems: string[] = [];
     const hit = exceptions?.find((p) => digits.startsWith(String(p)));
-    if (hit !== undefined) problems.push(`number ${digits} matches exceptionPhoneSet prefix ${hit} (§2.3)`);
-    if (this.book.byNumber(digits)) problems.push(`number ${digits} is already in an open operation (§2.3 rule)`);
+    if (hit !== undefined) problems.push(`number ${digits} matches exceptionPhoneSet prefix ${hit} (docs/protocols/onlinesim-v1.md#get_number)`);
+    if (this.book.byNumber(digits)) problems.push(`number ${digits} is already in an open operation (docs/protocols/onlinesim-v1.md#get_number rule)`);
     if (this.everIssued.has(r.activationId)) problems.push(`activationId ${r.activationId} reused (Q18)`);
     if (problems.length > 0) return this.failOrder(problems.join("; "));
     this.everIssued.add(r.activationId);
@@ -218,7 +218,7 @@ export class Marketplace {
     return false;
   }
 
-  /** The same FINISH once more after SUCCESS: the partner must answer SUCCESS again (§2.5, Q11). */
+  /** The same FINISH once more after SUCCESS: the partner must answer SUCCESS again (docs/protocols/onlinesim-v1.md#finish_activation, Q11). */
   private async resendFinish(body: { activationId: number }): Promise<void> {
     this.s.finishResends++;
     const reply = await this.client.post(this.paths.finishActivation, body);
@@ -228,7 +228,7 @@ export class Marketplace {
     this.violate("FINISH_ACTIVATION", `#${body.activationId} repeated FINISH not answered SUCCESS (Q11): ${why}`);
   }
 
-  /** Prefixes of numbers issued before (cc + a few digits), else a Swedish one like the doc example; integers as Onlinesim sends them (§2.3). */
+  /** Prefixes of numbers issued before (cc + a few digits), else a Swedish one like the doc example; integers as Onlinesim sends them (docs/protocols/onlinesim-v1.md#get_number). */
   private exceptionSet(): number[] {
     const seen = this.book.closedOperations().map((o) => o.number).concat(this.book.openOperations().map((o) => o.number));
     const from = this.prng.pick(seen);

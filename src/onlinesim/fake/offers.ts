@@ -1,5 +1,5 @@
 /**
- * The buyer's reading of a GET_SERVICES answer (§2.1): schema (incl. `any` = sum per
+ * The buyer's reading of a GET_SERVICES answer (docs/protocols/onlinesim-v1.md#get_services): schema (incl. `any` = sum per
  * service, rule 2) plus the module-count cap (rule 1: counts never exceed the simultaneously
  * usable modules), flattened into orderable offers.
  */
@@ -12,7 +12,7 @@ export interface Offer {
   count: number;
 }
 
-/** `overReported`: a count above the module count, which Onlinesim punishes with a block (§2.1 rule 1). */
+/** `overReported`: a count above the module count, which Onlinesim punishes with a block (docs/protocols/onlinesim-v1.md#get_services-rule-1). */
 export type OffersResult = { ok: true; offers: Offer[] } | { ok: false; problems: string[]; overReported?: boolean };
 
 export function readOffers(body: unknown, moduleCount?: number): OffersResult {
@@ -30,9 +30,9 @@ export function readOffers(body: unknown, moduleCount?: number): OffersResult {
       for (const [service, count] of Object.entries(services)) {
         if (moduleCount !== undefined && count > moduleCount) {
           overReported = true;
-          problems.push(`${entry.country}/${operator}/${service} = ${count} exceeds the ${moduleCount} modules (§2.1 rule 1: 30-min block)`);
+          problems.push(`${entry.country}/${operator}/${service} = ${count} exceeds the ${moduleCount} modules (docs/protocols/onlinesim-v1.md#get_services-rule-1: 30-min block)`);
         }
-        // `rent` is a rent count (§2.2), not a service one can order with GET_NUMBER.
+        // `rent` is a rent count (docs/protocols/onlinesim-v1.md#get_services-rent), not a service one can order with GET_NUMBER.
         if (service !== "rent" && count > 0) offers.push({ country: entry.country, operator, service, count });
       }
     }

@@ -1,6 +1,6 @@
 /**
  * Open operations the fake Onlinesim placed (GET_NUMBER answers), so PUSH_SMS can be matched
- * to them (§2.9 step 3) and answered NO_OPERATION otherwise (§2.7).
+ * to them (docs/protocols/onlinesim-v1.md#lifecycle step 3) and answered NO_OPERATION otherwise (docs/protocols/onlinesim-v1.md#push_sms).
  */
 import type { FinishStatus } from "../schemas.js";
 
@@ -11,7 +11,7 @@ export interface Operation {
   country: string;
   operator: string;
   service: string;
-  /** RUB credited on status 3 (§2.3). */
+  /** RUB credited on status 3 (docs/protocols/onlinesim-v1.md#get_number). */
   sum: number;
   openedAt: number;
   /** Accepted PUSH_SMS for this operation. */
@@ -32,7 +32,7 @@ export class OperationBook {
     return this.open.get(activationId);
   }
 
-  /** The open operation on this number (digits, "+" tolerated); a number is in at most one (§2.3 rule). */
+  /** The open operation on this number (digits, "+" tolerated); a number is in at most one (docs/protocols/onlinesim-v1.md#get_number rule). */
   byNumber(number: string | number): Operation | undefined {
     const digits = String(number).replace(/^\+/, "");
     for (const op of this.open.values()) if (op.number === digits) return op;

@@ -1,6 +1,6 @@
 /**
  * How the fake Onlinesim calls the partner (us): POST JSON with the headers Onlinesim lists
- * (§2.3: Bearer + Content-Type; §1.2: User-Agent) and the 10 s deadline of §2.1–2.5 — a
+ * (docs/protocols/onlinesim-v1.md#get_number: Bearer + Content-Type; docs/protocols/onlinesim.md#business-rules: User-Agent) and the 10 s deadline of docs/protocols/onlinesim-v1.md#requests-onlinesim-sends-us — a
  * slower answer counts as a failure (the request is cancelled).
  */
 
@@ -12,9 +12,9 @@ export interface PartnerClientOptions {
   /** Base URL of the partner's v1 endpoint, e.g. http://127.0.0.1:8080 */
   baseUrl: string;
   key: string;
-  /** Deadline per request (§2.1–2.5: 10 s). */
+  /** Deadline per request (docs/protocols/onlinesim-v1.md#requests-onlinesim-sends-us: 10 s). */
   deadlineMs: number;
-  /** Send `Authorization: Bearer <key>` besides the body key (listed as required, §2.3; whether Onlinesim sends it is [U]). */
+  /** Send `Authorization: Bearer <key>` besides the body key (listed as required, docs/protocols/onlinesim-v1.md#get_number; whether Onlinesim sends it is [U]). */
   bearer?: boolean;
   fetch?: typeof fetch;
 }

@@ -1,5 +1,5 @@
 /**
- * Onlinesim's PUSH_SMS / PUSH_SMS (RENT) endpoints (§2.7, §2.8) as the fake plays them.
+ * Onlinesim's PUSH_SMS / PUSH_SMS (RENT) endpoints (docs/protocols/onlinesim-v1.md#push_sms, docs/protocols/onlinesim-v1.md#push_sms-rent) as the fake plays them.
  *
  * Wire form (Q14, the docs leave errors [U]) — chosen so a client that follows the Q14
  * resolution works and a client that trusts HTTP 200 alone does not:
@@ -7,7 +7,7 @@
  *   terminal error    → form "status-200" (default): HTTP 200 `{"status":"NO_OPERATION"}`
  *                       form "error-400": HTTP 400 `{"status":"ERROR","error":"NO_OPERATION"}`
  *                       form "text-400":  HTTP 400 with the bare token as text/plain
- *   bad/missing key   → HTTP 401 `{"status":"ERROR","error":"ERROR_WRONG_KEY"|"ERROR_NO_KEY"}` (§1.3)
+ *   bad/missing key   → HTTP 401 `{"status":"ERROR","error":"ERROR_WRONG_KEY"|"ERROR_NO_KEY"}` (docs/protocols/onlinesim.md#authentication)
  *   schema violation  → HTTP 400 `{"status":"ERROR","error":"BAD_REQUEST: <problems>"}`
  * A number without an open operation placed by the fake gets NO_OPERATION.
  */
@@ -34,10 +34,10 @@ export interface PushSmsStats {
   accepted: number;
   /** Every valid PUSH_SMS, whatever the answer. */
   received: number;
-  /** Identical payloads (smsId, phone, phoneFrom, text) seen again after one was accepted: a bug on the sender's side (§2.7 "never resend"). */
+  /** Identical payloads (smsId, phone, phoneFrom, text) seen again after one was accepted: a bug on the sender's side (docs/protocols/onlinesim-v1.md#push_sms "never resend"). */
   duplicates: number;
   noOperation: number;
-  /** Payloads sent again after a terminal answer (NO_OPERATION, BAD_SERVICE, …): retries must stop there (§2.7, Q15). */
+  /** Payloads sent again after a terminal answer (NO_OPERATION, BAD_SERVICE, …): retries must stop there (docs/protocols/onlinesim-v1.md#push_sms, Q15). */
   afterTerminal: number;
   /** Accepted count per smsId (with smsIdMode=activationId several SMS of one operation share one, Q12). */
   bySmsId: Record<number, number>;
@@ -68,7 +68,7 @@ export class PushSmsEndpoint {
     if (call.jsonError) return json(400, { status: "ERROR", error: `BAD_REQUEST: ${call.jsonError}` }, { problems: [call.jsonError] });
     const body = call.body as { key?: unknown } | undefined;
     if (body && typeof body === "object" && body.key === undefined) {
-      return json(401, { status: "ERROR", error: "ERROR_NO_KEY" }, { keyOk: false, problems: ["key: missing (§1.3)"] });
+      return json(401, { status: "ERROR", error: "ERROR_NO_KEY" }, { keyOk: false, problems: ["key: missing (docs/protocols/onlinesim.md#authentication)"] });
     }
     if (body && typeof body === "object" && typeof body.key === "string" && body.key !== this.key) {
       return json(401, { status: "ERROR", error: "ERROR_WRONG_KEY" }, { keyOk: false, problems: [] });

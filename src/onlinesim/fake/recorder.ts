@@ -1,6 +1,6 @@
 /**
  * Everything the fake saw: one entry per request, in arrival order, with the key redacted
- * (never logged, style §8 rule 11) but its verdict kept (`keyOk`).
+ * (never logged, docs/conventions.md#rule-11) but its verdict kept (`keyOk`).
  */
 
 export interface SeenRequest {

@@ -1,7 +1,7 @@
 /**
- * Onlinesim's v2 reseller methods (§3) as the fake plays them: Bearer key (or `apikey`
- * query, §1.3), envelope `{response: 1 | "<ERROR>", ids?}`, documented error codes (§3.1),
- * 400 with a string body on a malformed request (§3.4), `test1`/`test2` (§3.1).
+ * Onlinesim's v2 reseller methods (docs/protocols/onlinesim-v2.md) as the fake plays them: Bearer key (or `apikey`
+ * query, docs/protocols/onlinesim.md#authentication), envelope `{response: 1 | "<ERROR>", ids?}`, documented error codes (docs/protocols/onlinesim-v2.md#conventions),
+ * 400 with a string body on a malformed request (docs/protocols/onlinesim-v2.md#addnumber), `test1`/`test2` (docs/protocols/onlinesim-v2.md#conventions).
  */
 import {
   AddMessageRequest,
@@ -61,7 +61,7 @@ export interface V2Stats {
 export class V2Endpoints {
   readonly stats: V2Stats = { sendNumbersOnline: 0, lastNumbers: [], addNumber: 0, removeNumber: 0, addMessage: 0, addMessages: 0, messages: 0, checkWork: 0 };
   readonly messages: AddMessageItem[] = [];
-  /** number ("+…") → Onlinesim id (§3.2 `ids`, Q22); ids are never reused. */
+  /** number ("+…") → Onlinesim id (docs/protocols/onlinesim-v2.md#sendnumbersonline `ids`, Q22); ids are never reused. */
   private readonly ids = new Map<string, number>();
   private nextId = 1;
 
@@ -118,7 +118,7 @@ export class V2Endpoints {
     return ok({ response: 1, ids: { [p.value.number]: this.idFor(p.value.number) } });
   }
 
-  /** §3.5 payload [U]: `number` ("+…" or id) from the JSON body, else the query. Idempotent. */
+  /** docs/protocols/onlinesim-v2.md#removenumber payload [U]: `number` ("+…" or id) from the JSON body, else the query. Idempotent. */
   private removeNumber(call: Call): Answer {
     const source = call.body && typeof call.body === "object" && "number" in call.body ? call.body : call.query;
     const p = check(RemoveNumberRequest, source);
@@ -146,7 +146,7 @@ export class V2Endpoints {
     return this.store(p.value.messages);
   }
 
-  /** 404 (string body, §3.6 [I]) when a message names a number Onlinesim does not list. */
+  /** 404 (string body, docs/protocols/onlinesim-v2.md#addmessage [I]) when a message names a number Onlinesim does not list. */
   private store(items: AddMessageItem[]): Answer {
     const unknown = items.filter((m) => !this.isListed(m.number)).map((m) => m.number);
     if (unknown.length > 0) return json(404, `Not Found: number(s) not listed: ${unknown.join(", ")}`, { keyOk: true, problems: [`unlisted number(s) ${unknown.join(", ")}`] });

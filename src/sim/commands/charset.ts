@@ -1,6 +1,6 @@
 /**
  * Strings the module prints inside quotes follow +CSCS (27.007 §5.5): with "UCS2" they
- * go out as UCS2 hex (modems.md §2.5: `0056006500720069007A006F006E` = "Verizon"), and
+ * go out as UCS2 hex (docs/protocols/at-commands.md#network-registration: `0056006500720069007A006F006E` = "Verizon"), and
  * strings the host sends are read the same way.
  */
 import { isGsm7 } from "../../codec/index.js";
@@ -22,12 +22,12 @@ export function decodeFromHost(m: SimContext, text: string): string {
 const GSM7_BASIC =
   "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 
-/** Whether the text fits the GSM default alphabet + extension table, i.e. needs no UCS2 (modems.md §2.9). */
+/** Whether the text fits the GSM default alphabet + extension table, i.e. needs no UCS2 (docs/protocols/sms-pdu.md). */
 export const isGsm7Text = (text: string): boolean => isGsm7(text);
 
 /**
  * Unpack a packed-7-bit hex string (how Huawei sticks take USSD requests: `*100#` is
- * `AA180C3602`, modems.md §2.7 obsy/sms_tool #4). Basic table only: USSD codes are digits,
+ * `AA180C3602`, docs/protocols/at-commands.md#ussd obsy/sms_tool #4). Basic table only: USSD codes are digits,
  * `*` and `#`. Null when the input is not hex.
  */
 export function unpackGsm7Hex(hex: string): string | null {

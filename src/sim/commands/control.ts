@@ -71,7 +71,7 @@ export const controlCommands: CommandTable = {
       const fun = parseIntArg(c.args[0]);
       const rst = c.args[1] === undefined || c.args[1] === "" ? 0 : parseIntArg(c.args[1]);
       if (fun === null || ![0, 1, 4].includes(fun) || (rst !== 0 && rst !== 1)) return cme(CME.notSupported);
-      // AT+CFUN=1,1 answers OK, then the module power-cycles (modems.md §2.12).
+      // AT+CFUN=1,1 answers OK, then the module power-cycles (docs/protocols/at-commands.md#resetting-a-hung-module).
       if (rst === 1) return ok([], () => m.powerCycle());
       m.setRadio(fun === 1);
       m.settings.cfun = fun;

@@ -1,4 +1,4 @@
-/** Who the module is: 27.007 §5.1–5.4 and V.250 `I` (modems.md §2.3). */
+/** Who the module is: 27.007 §5.1–5.4 and V.250 `I` (docs/protocols/at-commands.md#identity). */
 import { ok, type CommandTable, type Handler } from "./types.js";
 
 const manufacturer: Handler = (m) => ok([m.profile.manufacturer]);

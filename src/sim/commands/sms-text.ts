@@ -1,6 +1,6 @@
 /**
  * Text mode (AT+CMGF=1) rendering. Peers use PDU mode because text-mode output varies
- * between modules (modems.md §2.2, faucamp #6); this is a plain 27.005 §3.4.3 rendering
+ * between modules (docs/protocols/at-commands.md#init-sequence, faucamp #6); this is a plain 27.005 §3.4.3 rendering
  * from what the simulator encoded, enough for tools that insist on text mode.
  */
 import type { StoredSms } from "../sms-storage.js";

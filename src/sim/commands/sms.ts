@@ -1,4 +1,4 @@
-/** SMS commands of 3GPP TS 27.005 (PDU mode first, modems.md §2.8; text mode kept minimal). */
+/** SMS commands of 3GPP TS 27.005 (PDU mode first, docs/protocols/at-commands.md#receiving-sms; text mode kept minimal). */
 import type { SmsStat, SmsStorage, StoredSms } from "../sms-storage.js";
 import { encodeForHost, isGsm7Text } from "./charset.js";
 import { toUcs2Hex } from "../identifiers.js";

@@ -2,7 +2,7 @@
  * USSD (27.007 §7.15): `AT+CUSD=1,"<str>",<dcs>` answers OK at once, then the network's
  * answer arrives later as a `+CUSD:` URC. The home operator's table answers; the
  * dialect decides how the request must be encoded and how the reply goes on the wire
- * (modems.md §2.7).
+ * (docs/protocols/at-commands.md#ussd).
  */
 import { isRegistered } from "./network.js";
 import { cme, CME, ok, parseIntArg, simBlocker, type AtResult, type CommandTable, type SimContext } from "./types.js";

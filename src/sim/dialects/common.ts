@@ -5,7 +5,7 @@ import { fromUcs2Hex } from "../identifiers.js";
 import { encodeUssdResponse } from "../../codec/index.js";
 import type { UssdWire } from "./types.js";
 
-/** The +CPIN URC for the current SIM (27.007 §8.3 codes, unsolicited on many modules: modems.md §2.11). */
+/** The +CPIN URC for the current SIM (27.007 §8.3 codes, unsolicited on many modules: docs/protocols/at-commands.md#sim-hot-swap-and-readiness). */
 export function cpinUrc(m: SimContext): string {
   const sim = m.sim;
   if (!sim) return "+CPIN: NOT INSERTED";
@@ -14,7 +14,7 @@ export function cpinUrc(m: SimContext): string {
 
 /**
  * 27.007 behaviour: the reply in the TE character set with DCS 15 when it fits the GSM
- * alphabet, otherwise the network's UCS2 (DCS 72) as hex (modems.md §2.7 E3276 capture).
+ * alphabet, otherwise the network's UCS2 (DCS 72) as hex (docs/protocols/at-commands.md#ussd E3276 capture).
  */
 export function textOrUcs2(m: SimContext, text: string): UssdWire {
   if (m.settings.cscs !== "UCS2" && isGsm7Text(text)) return { payload: encodeForHost(m, text), dcs: 15 };
@@ -27,7 +27,7 @@ export function plainUssdRequest(m: SimContext, raw: string): string | null {
   return raw.length > 0 ? raw : null;
 }
 
-/** Manufacturer/Model/Revision/IMEI/+GCAP, the Qualcomm/Huawei ATI shape (modems.md §2.3, K3520). */
+/** Manufacturer/Model/Revision/IMEI/+GCAP, the Qualcomm/Huawei ATI shape (docs/protocols/at-commands.md#identity, K3520). */
 export function qualcommAti(m: SimContext): string[] {
   const p = m.profile;
   return [`Manufacturer: ${p.manufacturer}`, `Model: ${p.model}`, `Revision: ${p.revision}`, `IMEI: ${p.imei}`, "+GCAP: +CGSM,+DS,+ES"];

@@ -1,6 +1,6 @@
 /**
  * Generic 3GPP TS 27.007 / 27.005 module (Qualcomm-like): the base table every dialect
- * starts from. No vendor ICCID command: the host has to use AT+CRSM (modems.md §2.4).
+ * starts from. No vendor ICCID command: the host has to use AT+CRSM (docs/protocols/at-commands.md#sim-iccid-and-imsi).
  */
 import { controlCommands } from "../commands/control.js";
 import { identityCommands } from "../commands/identity.js";
@@ -31,7 +31,7 @@ export const genericDialect: DialectSpec = {
   resetDropsUsb: true,
   busyAfterBootMs: 0,
   bootUrcs: () => [],
-  // Generic modules report SIM loss as an unsolicited +CPIN (modems.md §2.11, "Generic 27.007" row).
+  // Generic modules report SIM loss as an unsolicited +CPIN (docs/protocols/at-commands.md#sim-hot-swap-and-readiness, "Generic 27.007" row).
   simRemovedUrcs: () => ["+CPIN: NOT INSERTED"],
   simInsertedUrcs: (m) => [cpinUrc(m)],
   simReadyUrcs: () => [],

@@ -26,13 +26,13 @@ const flagCommand = (key: "curc" | "ussdMode", prefix: string) => ({
 });
 
 const commands: CommandTable = {
-  // E1752-family firmware answers AT+CLAC with its own oddities or not at all (modems.md §2.3).
+  // E1752-family firmware answers AT+CLAC with its own oddities or not at all (docs/protocols/at-commands.md#identity).
   ...withoutClac,
   // ^ICCID? works before the PIN; Qualcomm-based models swap nibbles (MM mm-sim-huawei.c; modemmanager-devel 2013-09/000350).
   "^ICCID": { read: (m) => (m.sim ? ok([`^ICCID: "${swapNibbles(m.sim.profile.iccid)}"`]) : cme(CME.simNotInserted)) },
-  // ^CURC=0 stops ^RSSI/^MODE/^BOOT chatter (gammu F_HUAWEI_INIT, gateway-soft; modems.md §2.2).
+  // ^CURC=0 stops ^RSSI/^MODE/^BOOT chatter (gammu F_HUAWEI_INIT, gateway-soft; docs/protocols/at-commands.md#init-sequence).
   "^CURC": flagCommand("curc", "^CURC"),
-  // ^USSDMODE=0 switches to text USSD (python-gsmmodem; modems.md §1.6).
+  // ^USSDMODE=0 switches to text USSD (python-gsmmodem; docs/peer-software.md#python-gsmmodem).
   "^USSDMODE": flagCommand("ussdMode", "^USSDMODE"),
   "^PORTSEL": { read: () => ok(["^PORTSEL: 0"]), set: () => ok() },
   "^U2DIAG": { read: () => ok(["^U2DIAG: 0"]), set: () => ok() },
@@ -61,7 +61,7 @@ function decodeUssdRequest(m: SimContext, raw: string): string | null {
   return plainUssdRequest(m, raw);
 }
 
-/** Encoded mode (default): UCS2 hex with DCS 72 (gammu tests/at-ussd issue109-E3276; modems.md §2.7). */
+/** Encoded mode (default): UCS2 hex with DCS 72 (gammu tests/at-ussd issue109-E3276; docs/protocols/at-commands.md#ussd). */
 function encodeUssdReply(m: SimContext, text: string): UssdWire {
   if (m.settings.ussdMode === 0) return textOrUcs2(m, text);
   return { payload: encodeUssdResponse(text, "ucs2-hex"), dcs: 72 };
@@ -70,10 +70,10 @@ function encodeUssdReply(m: SimContext, text: string): UssdWire {
 export const huaweiDialect: DialectSpec = {
   name: "huawei",
   commands,
-  // Huawei's final result for unknown commands (python-gsmmodem fakemodems HuaweiE1752; modems.md §2.1).
+  // Huawei's final result for unknown commands (python-gsmmodem fakemodems HuaweiE1752; docs/protocols/at-commands.md#line-protocol).
   unsupportedText: "COMMAND NOT SUPPORT",
   // No +CNMI indications until the host asks: users see no +CMTI on Huawei sticks unless
-  // they (re)send AT+CNMI (emilsedgh/modem #41, #12; modems.md §1.7).
+  // they (re)send AT+CNMI (emilsedgh/modem #41, #12; docs/peer-software.md#node-packages).
   defaults: { cnmi: [0, 0, 0, 0, 0], cscs: "IRA", curc: 1, ussdMode: 1 },
   charsets: ["IRA", "GSM", "UCS2"],
   memories: ["SM", "ME"],
@@ -83,17 +83,17 @@ export const huaweiDialect: DialectSpec = {
   simRemovedUrcs: () => ["^SIMST: 255"],
   simInsertedUrcs: () => ["^SIMST: 1"],
   simReadyUrcs: () => [],
-  // Storage full: Huawei says ^SMMEMFULL and stops +CMTI (modems.md §1.9, chan_dongle #47).
+  // Storage full: Huawei says ^SMMEMFULL and stops +CMTI (docs/peer-software.md#what-breaks-in-the-field, chan_dongle #47).
   memoryFullUrcs: (_m, mem) => [`^SMMEMFULL: "${mem}"`],
   statusUrcs: (m) => (m.settings.curc === 1 ? [`^RSSI:${m.profile.network.signalRssi}`, `^MODE:5,4`] : []),
   copsAct: 2,
   csqBer: 99,
-  // +CREG: 2,1,4CA,81DE445 — unquoted hex LAC/CI (gammu tests/at-creg; modems.md §2.5).
+  // +CREG: 2,1,4CA,81DE445 — unquoted hex LAC/CI (gammu tests/at-creg; docs/protocols/at-commands.md#network-registration).
   cregUnquoted: true,
   decodeUssdRequest,
   encodeUssdReply,
   ati: qualcommAti,
-  // Some Huawei need the PIN before AT+CRSM reads EF_ICCID (modems.md §2.4).
+  // Some Huawei need the PIN before AT+CRSM reads EF_ICCID (docs/protocols/at-commands.md#sim-iccid-and-imsi).
   crsmNeedsPin: true,
   usb: { vendorId: "12d1", productId: "1436", manufacturer: "HUAWEI" },
 };

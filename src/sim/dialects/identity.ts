@@ -1,7 +1,7 @@
 /**
  * Identity strings per dialect (what +CGMI/+CGMM/+CGMR print) and the model's fixed
  * facts. Kept apart from the command tables so profile generation stays data-only.
- * Strings follow modems.md §2.3 captures; TACs are plausible, not registered ones.
+ * Strings follow docs/protocols/at-commands.md#identity captures; TACs are plausible, not registered ones.
  */
 import type { SimDialect } from "../profile.js";
 
@@ -17,17 +17,17 @@ export interface DialectIdentity {
 }
 
 export const DIALECT_IDENTITY: Record<SimDialect, DialectIdentity> = {
-  // Qualcomm-based generic module: `QUALCOMM INCORPORATED` is a real +CGMI capture (modems.md §2.3).
+  // Qualcomm-based generic module: `QUALCOMM INCORPORATED` is a real +CGMI capture (docs/protocols/at-commands.md#identity).
   generic: {
     manufacturer: "QUALCOMM INCORPORATED", model: "SIMGATE-GENERIC-3GPP", revision: "M9615A-CEFWMAZM-2.0.1701",
     tac: "35123406", meSmsCapacity: 100, shortCellId: false,
   },
-  // SIM800L: +CGMI `SIMCOM_Ltd` (modems.md §2.3), GSM-only.
+  // SIM800L: +CGMI `SIMCOM_Ltd` (docs/protocols/at-commands.md#identity), GSM-only.
   simcom: {
     manufacturer: "SIMCOM_Ltd", model: "SIMCOM_SIM800L", revision: "1418B05SIM800L24",
     tac: "86767803", meSmsCapacity: 50, shortCellId: true,
   },
-  // EC25: +CGMI `Quectel` (modems.md §2.3, Quectel forum log).
+  // EC25: +CGMI `Quectel` (docs/protocols/at-commands.md#identity, Quectel forum log).
   quectel: {
     manufacturer: "Quectel", model: "EC25", revision: "EC25EFAR06A06M4G",
     tac: "86169803", meSmsCapacity: 255, shortCellId: false,

@@ -1,6 +1,6 @@
 /**
  * Quectel EC25-like: LTE, USB-native (option driver, 2c7c:0125), so AT+CFUN=1,1 drops
- * the ttys off the bus (modems.md §2.12, §2.14).
+ * the ttys off the bus (docs/protocols/at-commands.md#resetting-a-hung-module, docs/hardware.md#vendor-notes).
  */
 import { ceregCommand } from "../commands/network.js";
 import { isRegistered } from "../commands/network.js";
@@ -14,11 +14,11 @@ import type { DialectSpec, UssdWire } from "./types.js";
 const commands: CommandTable = {
   ...baseCommands,
   "+CEREG": ceregCommand,
-  // AT+QCCID → `+QCCID: 89…`, may end in F (modems.md §2.4, Quectel forum thread). Readable before the PIN.
+  // AT+QCCID → `+QCCID: 89…`, may end in F (docs/protocols/at-commands.md#sim-iccid-and-imsi, Quectel forum thread). Readable before the PIN.
   "+QCCID": {
     exec: (m) => (m.sim ? ok([`+QCCID: ${m.sim.profile.iccid.padEnd(20, "F")}`]) : cme(CME.simNotInserted)),
   },
-  // AT+QSIMSTAT=1 enables +QSIMSTAT: 1,<inserted> (modems.md §2.11, marked unverified there).
+  // AT+QSIMSTAT=1 enables +QSIMSTAT: 1,<inserted> (docs/protocols/at-commands.md#sim-hot-swap-and-readiness, marked unverified there).
   "+QSIMSTAT": {
     read: (m) => ok([`+QSIMSTAT: ${m.settings.simDetectUrc ? 1 : 0},${m.sim ? 1 : 0}`]),
     set: (m, c) => {
@@ -38,7 +38,7 @@ const commands: CommandTable = {
   "+QURCCFG": { set: () => ok(), read: () => ok(['+QURCCFG: "urcport","usbat"']) },
 };
 
-/** Quectel family quirk: non-GSM replies come as UCS2 hex while the DCS still says 15 (gammu Uissue358-Quectel_M35, modems.md §2.7). */
+/** Quectel family quirk: non-GSM replies come as UCS2 hex while the DCS still says 15 (gammu Uissue358-Quectel_M35, docs/protocols/at-commands.md#ussd). */
 function encodeUssdReply(m: SimContext, text: string): UssdWire {
   if (m.settings.cscs !== "UCS2" && !isGsm7Text(text)) return { payload: encodeUssdResponse(text, "ucs2-hex"), dcs: 15 };
   return textOrUcs2(m, text);
@@ -53,7 +53,7 @@ export const quectelDialect: DialectSpec = {
   memories: ["SM", "ME"],
   resetDropsUsb: true,
   busyAfterBootMs: 0,
-  // Boot: RDY, +QUSIM: 1 after SIM init, +CPIN (modems.md §2.11, Quectel forum log; MM mm-shared-quectel.c).
+  // Boot: RDY, +QUSIM: 1 after SIM init, +CPIN (docs/protocols/at-commands.md#sim-hot-swap-and-readiness, Quectel forum log; MM mm-shared-quectel.c).
   bootUrcs: (m) => ["RDY", ...(m.sim ? ["+QUSIM: 1"] : []), cpinUrc(m)],
   simRemovedUrcs: (m) => [...(m.settings.simDetectUrc ? ["+QSIMSTAT: 1,0"] : []), "+CPIN: NOT READY"],
   simInsertedUrcs: (m) => [...(m.settings.simDetectUrc ? ["+QSIMSTAT: 1,1"] : []), "+QUSIM: 1", cpinUrc(m)],

@@ -1,6 +1,6 @@
 /**
  * SIMCom SIM800L-like: a 2G UART module, in pools usually behind a CH340 bridge, so the
- * tty stays when the module restarts (modems.md §2.14, §3).
+ * tty stays when the module restarts (docs/hardware.md#vendor-notes, docs/hardware.md#pool-hardware).
  */
 import { isRegistered } from "../commands/network.js";
 import { ok, parseIntArg, cme, CME, unsupported, type CommandTable, type SimContext } from "../commands/types.js";
@@ -8,16 +8,16 @@ import { cpinUrc, plainUssdRequest, textOrUcs2 } from "./common.js";
 import { baseCommands } from "./generic.js";
 import type { DialectSpec } from "./types.js";
 
-/** Call Ready / SMS Ready follow a ready SIM (SIM800 manual V1.09 p.351–352, modems.md §2.11). */
+/** Call Ready / SMS Ready follow a ready SIM (SIM800 manual V1.09 p.351–352, docs/protocols/at-commands.md#sim-hot-swap-and-readiness). */
 const readyUrcs = (m: SimContext): string[] => (m.sim?.state === "ready" ? ["Call Ready", "SMS Ready"] : []);
 
 const commands: CommandTable = {
   ...baseCommands,
   // SIM800 prints its revision with a prefix.
   "+CGMR": { exec: (m) => ok([`Revision:${m.profile.revision}`]) },
-  // AT+CCID: bare digits on SIM800 (modems.md §2.4, "SIMCom SIM800/SIM900" row). Readable before the PIN.
+  // AT+CCID: bare digits on SIM800 (docs/protocols/at-commands.md#sim-iccid-and-imsi, "SIMCom SIM800/SIM900" row). Readable before the PIN.
   "+CCID": { exec: (m) => (m.sim ? ok([m.sim.profile.iccid]) : cme(CME.simNotInserted)) },
-  // AT+CSMINS=1 enables +CSMINS: <n>,<inserted> on hot-swap (SIM800 manual, modems.md §2.11).
+  // AT+CSMINS=1 enables +CSMINS: <n>,<inserted> on hot-swap (SIM800 manual, docs/protocols/at-commands.md#sim-hot-swap-and-readiness).
   "+CSMINS": {
     read: (m) => ok([`+CSMINS: ${m.settings.simDetectUrc ? 1 : 0},${m.sim ? 1 : 0}`]),
     test: () => ok(["+CSMINS: (0,1)"]),
@@ -54,7 +54,7 @@ export const simcomDialect: DialectSpec = {
   memories: ["SM", "ME"],
   resetDropsUsb: false,
   busyAfterBootMs: 0,
-  // Boot: RDY, +CPIN, Call Ready, SMS Ready (modems.md §2.11, §2.12). `RDY` is printed at a fixed baud.
+  // Boot: RDY, +CPIN, Call Ready, SMS Ready (docs/protocols/at-commands.md#sim-hot-swap-and-readiness, docs/protocols/at-commands.md#resetting-a-hung-module). `RDY` is printed at a fixed baud.
   bootUrcs: (m) => ["RDY", cpinUrc(m), ...readyUrcs(m)],
   simRemovedUrcs: (m) => [...(m.settings.simDetectUrc ? ["+CSMINS: 1,0"] : []), "+CPIN: NOT INSERTED"],
   simInsertedUrcs: (m) => [...(m.settings.simDetectUrc ? ["+CSMINS: 1,1"] : []), cpinUrc(m), ...readyUrcs(m)],
@@ -68,6 +68,6 @@ export const simcomDialect: DialectSpec = {
   encodeUssdReply: textOrUcs2,
   ati: (m) => [`SIM800 R${m.profile.revision.slice(0, 2)}.${m.profile.revision.slice(2, 4)}`],
   crsmNeedsPin: false,
-  // CH340 USB-UART bridge (modems.md §3: pools feed one bridge per UART module).
+  // CH340 USB-UART bridge (docs/hardware.md#pool-hardware: pools feed one bridge per UART module).
   usb: { vendorId: "1a86", productId: "7523", manufacturer: "1a86" },
 };

@@ -1,6 +1,6 @@
 /**
  * A dialect = the generic 27.007 command table plus a vendor's differences, as data and
- * small functions. Every vendor difference names its source in modems.md.
+ * small functions. Every vendor difference names its source in docs/hardware.md.
  */
 import type { CommandTable, SimContext } from "../commands/types.js";
 import type { SimDialect } from "../profile.js";
@@ -31,7 +31,7 @@ export interface DialectSpec {
   simRemovedUrcs(m: SimContext): string[];
   simInsertedUrcs(m: SimContext): string[];
   simReadyUrcs(m: SimContext): string[];
-  /** URCs when an incoming SMS finds its memory full (Huawei ^SMMEMFULL, modems.md §1.9). */
+  /** URCs when an incoming SMS finds its memory full (Huawei ^SMMEMFULL, docs/peer-software.md#what-breaks-in-the-field). */
   memoryFullUrcs(m: SimContext, mem: string): string[];
   /** Periodic-style status URCs (Huawei ^RSSI/^MODE) raised on signal/network changes. */
   statusUrcs(m: SimContext): string[];
@@ -39,14 +39,14 @@ export interface DialectSpec {
   copsAct: number | null;
   /** +CSQ <ber>. */
   csqBer: number;
-  /** Huawei prints +CREG LAC/CI unquoted (modems.md §2.5, gammu tests/at-creg). */
+  /** Huawei prints +CREG LAC/CI unquoted (docs/protocols/at-commands.md#network-registration, gammu tests/at-creg). */
   cregUnquoted: boolean;
   /** The USSD string the host sent → the code it means; null when the module rejects the form. */
   decodeUssdRequest(m: SimContext, raw: string, dcs: number): string | null;
   encodeUssdReply(m: SimContext, text: string): UssdWire;
   /** Lines of `ATI`. */
   ati(m: SimContext): string[];
-  /** AT+CRSM before the PIN: some Huawei need the SIM unlocked (modems.md §2.4). */
+  /** AT+CRSM before the PIN: some Huawei need the SIM unlocked (docs/protocols/at-commands.md#sim-iccid-and-imsi). */
   crsmNeedsPin: boolean;
   usb: { vendorId: string; productId: string; manufacturer: string };
 }

@@ -21,7 +21,7 @@ CREATE TABLE sims (
   last_seen   INTEGER NOT NULL
 ) STRICT;
 
--- GET_NUMBER operations (protocol doc §2.3, Q18). Open = closed_at IS NULL.
+-- GET_NUMBER operations (docs/protocols/onlinesim-v1.md#get_number, Q18). Open = closed_at IS NULL.
 CREATE TABLE activations (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,
   number      TEXT NOT NULL,
@@ -37,12 +37,12 @@ CREATE TABLE activations (
   closed_at   INTEGER,
   CHECK ((closed_at IS NULL) = (status IS NULL))
 ) STRICT;
--- The last line of defence against assigning a number (or a SIM) twice (§2.3 [C]).
+-- The last line of defence against assigning a number (or a SIM) twice (docs/protocols/onlinesim-v1.md#get_number [C]).
 CREATE UNIQUE INDEX activations_open_number ON activations(number) WHERE closed_at IS NULL;
 CREATE UNIQUE INDEX activations_open_iccid ON activations(iccid) WHERE closed_at IS NULL;
 CREATE INDEX activations_number ON activations(number, created_at);
 
--- Per (number, service) history (§2.1 rule 3, Q17). Absent row = never used.
+-- Per (number, service) history (docs/protocols/onlinesim-v1.md#get_services-rule-3, Q17). Absent row = never used.
 CREATE TABLE usage (
   number      TEXT NOT NULL,
   service     TEXT NOT NULL,
@@ -86,7 +86,7 @@ CREATE TABLE sms_parts (
 CREATE INDEX sms_parts_sms ON sms_parts(sms_id);
 CREATE INDEX sms_parts_unassembled ON sms_parts(port_id, id) WHERE sms_id IS NULL;
 
--- PUSH_SMS deliveries (§2.7, Q15): retried until delivered or a terminal error.
+-- PUSH_SMS deliveries (docs/protocols/onlinesim-v1.md#push_sms, Q15): retried until delivered or a terminal error.
 CREATE TABLE outbox (
   id             INTEGER PRIMARY KEY AUTOINCREMENT,
   sms_id         INTEGER NOT NULL REFERENCES sms(id),

@@ -4,7 +4,7 @@ import { cpmsCommand, parseCmgl, parseCmgr, parseCpmsSupported, parseCpmsUsage, 
 const PDU = "07919730071111F1040B919701119905F80000211062320150610CC8329BFD065DDF72363904";
 const GARBAGE = ["", "\r\n", "OK", "ERROR", "+CMS ERROR: 321", "+CPMS:", "+CMTI:", "+CMGL:", "+CMGR:", "\u0000\u00ff"];
 
-describe("+CPMS? usage (modems.md §2.8)", () => {
+describe("+CPMS? usage (docs/protocols/at-commands.md#receiving-sms)", () => {
   it.each([
     ['+CPMS: "ME",0,23,"ME",0,23,"SM",10,10', [{ memory: "ME", used: 0, total: 23 }, { memory: "ME", used: 0, total: 23 }, { memory: "SM", used: 10, total: 10 }]],
     ['+CPMS: "SM",3,20,"SM",3,20,"SM",3,20\r\n', [{ memory: "SM", used: 3, total: 20 }, { memory: "SM", used: 3, total: 20 }, { memory: "SM", used: 3, total: 20 }]],

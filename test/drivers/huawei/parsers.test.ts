@@ -68,7 +68,7 @@ describe("^SYSINFO as network information (where +CREG says not registered)", ()
   });
 });
 
-describe("Huawei replies through the generic parsers (modems.md §2.4-2.6)", () => {
+describe("Huawei replies through the generic parsers (docs/protocols/at-commands.md)", () => {
   it("reads ^ICCID? nibble-swapped (Qualcomm-based) and plain (HiSilicon)", () => {
     const [first] = iccidStrategyFor(huaweiDriver, "huawei");
     expect(first?.text).toBe("AT^ICCID?");

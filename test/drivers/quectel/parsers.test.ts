@@ -34,7 +34,7 @@ describe("+QCCID through the driver's ICCID command (generic parseVendorIccid)",
   });
 });
 
-describe("SIM URCs: +QUSIM, +QSIMSTAT (modems.md §2.11)", () => {
+describe("SIM URCs: +QUSIM, +QSIMSTAT (docs/protocols/at-commands.md#sim-hot-swap-and-readiness)", () => {
   it.each([
     ["+QUSIM: 1", "inserted"],
     ["+QUSIM:1", "inserted"],

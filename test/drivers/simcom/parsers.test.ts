@@ -26,7 +26,7 @@ describe("ICCID: SIM800 +CCID bare digits, SIM7600 +CICCID, through the driver's
   });
 });
 
-describe("+CSMINS hot-swap (SIM800 manual, modems.md §2.11)", () => {
+describe("+CSMINS hot-swap (SIM800 manual, docs/protocols/at-commands.md#sim-hot-swap-and-readiness)", () => {
   it.each([
     ["+CSMINS: 1,0", { enabled: true, inserted: false }, "removed"],
     ["+CSMINS: 1,1", { enabled: true, inserted: true }, "inserted"],

@@ -4,7 +4,7 @@ import { cpmsCommand, hasQuirk, parseCpin, parseCpmsSupported, parseCpmsUsage, p
 
 const GARBAGE = ["", "\r\n", "OK", "ERROR", "+CME ERROR: 515", "+WIND:", "+WIND: x", "+CPMS:", "\u0000"];
 
-describe("+WIND (Multi-Tech manual, Westermo GD-01, Sierra forum; modems.md §2.11)", () => {
+describe("+WIND (Multi-Tech manual, Westermo GD-01, Sierra forum; docs/protocols/at-commands.md#sim-hot-swap-and-readiness)", () => {
   it.each([
     ["+WIND: 0", 0, "sim-removed", "removed"],
     ["+WIND: 1", 1, "sim-inserted", "inserted"],
