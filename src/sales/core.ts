@@ -441,7 +441,7 @@ export class SalesCore extends EventEmitter<SalesEvents> {
       const minutes = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1_000)} s` : `${Math.round(ms / 60_000)} min`);
       this.#log.warn(
         { event: "activation-released", market: r.market, activationId: r.id, number: `+${r.number}`, port: r.portId, service: r.service, ageMs, sms: hasSms, limitMs: limit },
-        `released activation #${r.id} (+${r.number}, port ${r.portId ?? "unknown"}, ${r.service}): no close from ${r.market} ${minutes(ageMs)} after it was issued (operation time ${minutes(rules.lifeMs)}), ${hasSms ? "after an SMS" : "no SMS"}; the number is for sale again, a late close is still recorded`,
+        `released activation #${r.id} (+${r.number}, port ${r.portId ?? "unknown"}, ${r.service}): no ${rules.closeName ?? `close from ${r.market}`} ${minutes(ageMs)} after it was issued (operation time ${minutes(rules.lifeMs)}), ${hasSms ? "after an SMS" : "no SMS"}; the number is for sale again, a late close is still recorded`,
       );
       released.push({ ...r });
       this.#freed(result.reservation);

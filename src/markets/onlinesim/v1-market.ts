@@ -82,6 +82,7 @@ export function onlinesimRules(config: Readonly<EngineConfig>, market: { share?:
     releaseFactor: config.releaseFactor,
     releaseWithSmsFactor: config.releaseWithSmsFactor,
     neverRelease: [RENT_SERVICE],
+    closeName: "FINISH_ACTIVATION",
   };
 }
 
