@@ -33,7 +33,7 @@ import type {
   SalesLedger,
   SmsArrival,
 } from "../sales/ledger.js";
-import type { ClaimCandidate, ClosedReservation, CloseReason, EarningsRow, EpochMs, MarketUsage, Outcome, Reservation } from "../sales/types.js";
+import type { ClosedReservation, CloseReason, EarningsRow, EpochMs, MarketUsage, Outcome, Reservation } from "../sales/types.js";
 
 interface ActivationRow {
   id: number;
@@ -194,32 +194,28 @@ export class SqliteSalesLedger implements SalesLedger {
     return this.#db;
   }
 
+  /**
+   * One statement per candidate: the INSERT itself skips a burned pair (no row), and the
+   * open-SIM unique indexes refuse a held SIM (a constraint error, rolled back for this
+   * statement only). Either way the order moves on to its next candidate.
+   */
   #claimOne(order: ClaimOrder): ClaimResult {
     const s = this.#stmts;
     const r = order.reservation;
     for (const c of order.candidates) {
-      if (!this.#claimable(c, r.market, r.service)) continue;
       let info: Database.RunResult;
       try {
-        info = s.insert.run({ ...r, number: c.number, iccid: c.iccid, portId: c.portId, country: c.country, operator: c.operator });
+        info = s.insertUnburned.run({ ...r, number: c.number, iccid: c.iccid, portId: c.portId, country: c.country, operator: c.operator });
       } catch (err) {
-        // The unique indexes are the last word: a holder the read above missed still refuses the SIM.
         if (isUniqueViolation(err)) continue;
         throw err;
       }
+      if (info.changes === 0) continue;
       const id = Number(info.lastInsertRowid);
       if (!Number.isSafeInteger(id)) throw new Error(`activation id ${String(info.lastInsertRowid)} is beyond 2^53`);
       return { kind: "reserved", reservation: { ...r, number: c.number, iccid: c.iccid, portId: c.portId, country: c.country, operator: c.operator, id } };
     }
     return { kind: "taken" };
-  }
-
-  /** In no open reservation (by number or ICCID), not sold for the service, not excluded on this marketplace. */
-  #claimable(c: ClaimCandidate, market: string, service: string): boolean {
-    const s = this.#stmts;
-    if (s.openHolder.get(c.number, c.iccid)) return false;
-    if (s.soldPair.get(c.number, service)) return false;
-    return s.usageRow.get(market, c.number, service)?.excluded !== 1;
   }
 
   #closeOne(req: CloseRequest): CloseResult {
@@ -279,11 +275,13 @@ function prepare(db: Database.Database) {
     usage: db.prepare<[], UsageRow>("SELECT market, number, service, cancels, excluded FROM market_usage WHERE cancels > 0 OR excluded = 1 ORDER BY market, number, service"),
     lastUsed: db.prepare<[], { number: string; at: number }>("SELECT number, max(created_at) AS at FROM activations GROUP BY number ORDER BY number"),
     outboxActivations: db.prepare<[number], { id: number }>("SELECT DISTINCT activation_id AS id FROM outbox WHERE activation_id >= ? ORDER BY activation_id"),
-    insert: db.prepare(`
+    // Inserts nothing when the pair is sold anywhere or excluded on this marketplace.
+    insertUnburned: db.prepare(`
       INSERT INTO activations (market, number, iccid, port_id, country, operator, service, sum, currency, created_at)
-      VALUES (@market, @number, @iccid, @portId, @country, @operator, @service, @sum, @currency, @createdAt)`),
+      SELECT @market, @number, @iccid, @portId, @country, @operator, @service, @sum, @currency, @createdAt
+      WHERE NOT EXISTS (SELECT 1 FROM sold_pairs WHERE number = @number AND service = @service)
+        AND NOT EXISTS (SELECT 1 FROM market_usage WHERE market = @market AND number = @number AND service = @service AND excluded = 1)`),
     get: db.prepare<[number], ActivationRow>("SELECT * FROM activations WHERE id = ?"),
-    openHolder: db.prepare<[string, string], { id: number }>("SELECT id FROM activations WHERE closed_at IS NULL AND (number = ? OR iccid = ?) LIMIT 1"),
     openByNumber: db.prepare<[string], ActivationRow>("SELECT * FROM activations WHERE closed_at IS NULL AND number = ?"),
     openByIccid: db.prepare<[string], ActivationRow>("SELECT * FROM activations WHERE closed_at IS NULL AND iccid = ?"),
     soldPair: db.prepare<[string, string], { one: number }>("SELECT 1 AS one FROM sold_pairs WHERE number = ? AND service = ?"),

@@ -91,6 +91,8 @@ interface NamedNetworks {
   portsVersion: number;
   /** country → operator → networks (MCC+MNC). */
   byName: Map<string, Map<string, Set<string>>>;
+  /** country → every network of it (the `any` operator). */
+  anyOperator: Map<string, Set<string>>;
   /** network → names. */
   names: Map<string, { country: string; operator: string }>;
   /** Live SIMs with both names (offerable on Onlinesim). */
@@ -180,7 +182,7 @@ export class OnlinesimV1 {
     const sum = typeof req.sum === "number" && Number.isFinite(req.sum) ? req.sum : 0;
     const named = this.#namedNetworks();
     const operators = named.byName.get(country);
-    const networks = operator === "any" ? new Set([...(operators?.values() ?? [])].flatMap((s) => [...s])) : (operators?.get(operator) ?? new Set<string>());
+    const networks = (operator === "any" ? named.anyOperator.get(country) : operators?.get(operator)) ?? new Set<string>();
     const result = await this.#core.reserve({
       market: ONLINESIM,
       // An unknown name reaches the core as itself: it sells no such service and counts the "none".
@@ -270,6 +272,7 @@ export class OnlinesimV1 {
     const version = this.#core.portsVersion;
     if (this.#named?.portsVersion === version) return this.#named;
     const byName = new Map<string, Map<string, Set<string>>>();
+    const anyOperator = new Map<string, Set<string>>();
     const names = new Map<string, { country: string; operator: string }>();
     let namedSims = 0;
     for (const sim of this.#core.sims()) {
@@ -289,8 +292,11 @@ export class OnlinesimV1 {
       let networks = operators.get(resolved.operator);
       if (!networks) operators.set(resolved.operator, (networks = new Set()));
       networks.add(sim.network);
+      let all = anyOperator.get(resolved.country);
+      if (!all) anyOperator.set(resolved.country, (all = new Set()));
+      all.add(sim.network);
     }
-    this.#named = { portsVersion: version, byName, names, namedSims };
+    this.#named = { portsVersion: version, byName, anyOperator, names, namedSims };
     return this.#named;
   }
 }
