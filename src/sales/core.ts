@@ -306,7 +306,8 @@ export class SalesCore extends EventEmitter<SalesEvents> {
   /** The reservation is durable: hold it in memory, tell the listeners. */
   #opened(reservation: Reservation, proposed: ClaimCandidate): Reservation {
     this.#holdings.addOpen(reservation);
-    this.#inventory.touch(reservation.number, this.#holdings);
+    // The proposed SIM took its place in the LRU order when it was proposed (same time); a fallback moves now.
+    if (reservation.number !== proposed.number) this.#inventory.touch(reservation.number, this.#holdings);
     this.#stats.reserved(reservation.market);
     if (reservation.number !== proposed.number) this.#log.info({ event: "claim-fallback", activationId: reservation.id, proposed: proposed.number, number: reservation.number }, "the store gave the order a fallback SIM");
     this.#log.info(
