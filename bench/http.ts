@@ -113,6 +113,7 @@ const statusOf = (status: number, body: string): string => {
 interface Summary {
   count: number;
   p50: number;
+  p95: number;
   p99: number;
   max: number;
   perSecond: number;
@@ -120,7 +121,7 @@ interface Summary {
 
 function summarise(samples: number[], elapsedMs: number): Summary {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN, perSecond: sorted.length / (elapsedMs / 1000) };
+  return { count: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN, perSecond: sorted.length / (elapsedMs / 1000) };
 }
 
 function others(latencies: Map<string, number[]>, expected: string): string {
@@ -153,6 +154,8 @@ async function benchGetServices(url: string, floorUrl: string, connections: numb
       note: `p99 ${floor.p99.toFixed(2)} ms, ${Math.round(floor.perSecond)} req/s: same machine, same threads, no framework, no work`,
     },
     { name: `${name}, p50`, value: ok.p50, unit: "ms", note },
+    { name: `${name}, p95`, value: ok.p95, unit: "ms", note },
+    { name: `${name}, max`, value: ok.max, unit: "ms", note },
     {
       name: `${name}, p99`,
       value: ok.p99,
@@ -232,6 +235,8 @@ async function benchGetNumber(url: string, connections: number, fsync: CommitBas
   const note = `${sold.count} numbers sold in ${r.rounds} rounds of ${ORDERS_PER_ROUND} (pool never below ${SIMS - ORDERS_PER_ROUND} free), max ${sold.max.toFixed(2)} ms`;
   return [
     { name: `${name}, p50 (SUCCESS answers)`, value: sold.p50, unit: "ms", note },
+    { name: `${name}, p95 (SUCCESS answers)`, value: sold.p95, unit: "ms", note },
+    { name: `${name}, max (SUCCESS answers)`, value: sold.max, unit: "ms", note },
     {
       name: `${name}, p99 (SUCCESS answers)`,
       value: sold.p99,

@@ -1,7 +1,7 @@
 /**
  * The partner endpoint under test for bench/http.ts, run in a worker thread so the load
  * generator (autocannon, main thread) and the server do not share one event loop: the
- * server here is what the daemon runs — buildPartnerServer over a real ActivationEngine
+ * server here is what the daemon runs — buildPartnerServer over the real Onlinesim engine (sales core + adapter)
  * on the real SQLite store (WAL, synchronous=FULL, GET_NUMBER through orderNumber's group
  * commit), logging at info to /dev/null through pino's own destination (as to stdout).
  *
@@ -17,7 +17,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { destination } from "pino";
 import { ConfigSchema, type Config } from "../src/config/schema.js";
 import { parseEngineConfig } from "../src/config/engine-schema.js";
-import { ActivationEngine } from "../src/engine/engine.js";
+import { OnlinesimEngine } from "../src/markets/onlinesim/engine.js";
 import type { PortInput } from "../src/engine/inventory.js";
 import { buildPartnerServer } from "../src/http/partner/index.js";
 import { createLogger } from "../src/log/logger.js";
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const store = openStore({ stateDir: data.stateDir });
   // cancelLimit: the bench cancels (status 4) every order between rounds; the default (4)
   // would retire each (number, service) after a few rounds.
-  const engine = new ActivationEngine({ persistence: store.engine, config: parseEngineConfig({ services: data.services, cancelLimit: 1_000 }) });
+  const engine = await OnlinesimEngine.open({ ledger: store.sales, config: parseEngineConfig({ services: data.services, cancelLimit: 1_000 }) });
   engine.updatePorts(benchPorts(data.sims));
   const defaults = ConfigSchema.parse({});
   const logger = createLogger({ level: "info", destination: destination({ dest: "/dev/null", sync: true }) as unknown as NodeJS.WritableStream });

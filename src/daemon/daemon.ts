@@ -2,8 +2,9 @@
  * The composition root of `simgate run`: the one place that knows every layer.
  *
  *   modem source (discovery + hot-plug, or simulated ptys) → ModemPool → PortMap
- *   PortMap → ActivationEngine (feedPorts)          PortMap → store.sims (learned numbers)
- *   PortMap "sms-received" → store → engine.routeSms → PUSH_SMS sender / v2 queue
+ *   PortMap → sales core (feedPorts)                PortMap → store.sims (learned numbers)
+ *   PortMap "sms-received" → store → core routes to the SIM's holder → PUSH_SMS sender / v2 queue
+ *   sales core reservation events → v2 list (one SIM, one buyer: the ledger decides)
  *   partner endpoint (Onlinesim polls) → engine       admin listener → status, health, simulator
  *
  * Start order makes readiness honest: the store opens first (a corrupt or locked store
@@ -18,7 +19,8 @@
  */
 import type { FastifyInstance } from "fastify";
 import { ErrorCode, SimgateError } from "../errors.js";
-import { ActivationEngine, feedPorts, watchStale } from "../engine/index.js";
+import { feedPorts, watchStale } from "../engine/index.js";
+import { OnlinesimEngine } from "../markets/onlinesim/engine.js";
 import type { Logger } from "../log/logger.js";
 import { PortMap } from "../modem/port-map.js";
 import { ModemPool } from "../pool/pool.js";
@@ -55,7 +57,7 @@ export interface Daemon {
   readonly partner: Listening;
   readonly admin: Listening;
   readonly store: Store;
-  readonly engine: ActivationEngine;
+  readonly engine: OnlinesimEngine;
   readonly map: PortMap;
   readonly pool: ModemPool;
   readonly modems: ModemSource;
@@ -105,14 +107,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
     const engineConfig = effectiveEngineConfig(config, opts.simulate !== undefined);
     if (engineConfig.services.length === 0) log.warn({ event: "no-services" }, "engine.services is empty: GET_SERVICES reports nothing for sale until you list the Onlinesim services to sell");
-    // A number freed without a partner request (withdrawn, overdue, by the operator) rejoins the v2 list too.
-    let numberFreed = (): void => undefined;
-    const engine = new ActivationEngine({ persistence: store.engine, config: engineConfig, logger: log, onNumberFreed: () => numberFreed() });
-    routeLeftovers(store, engine, log);
+    const engine = await OnlinesimEngine.open({ ledger: store.sales, config: engineConfig, logger: log });
+    await routeLeftovers(store, engine, log);
     const map = new PortMap({ allowRoaming: config.modem.allowRoaming });
 
     const outbound = startOutbound({ config, key, store, engine, map, logger: log });
-    numberFreed = () => outbound.activationsChanged();
+    // The ledger's word on who holds a SIM reaches the v2 list: a reservation opened or ended
+    // on any marketplace, or by the operator, the overdue sweep or an undelivered answer.
+    const holdersChanged = (): void => outbound.activationsChanged();
+    engine.core.on("reservation-opened", holdersChanged);
+    engine.core.on("reservation-closed", holdersChanged);
     const sms = startSmsFlow({ store, engine, map, logger: log, onStored: (s) => outbound.smsStored(s) });
     cleanups.push({ step: "stop the SMS flow", run: () => sms.stop() });
     const stopFeed = feedPorts(engine, map);
@@ -136,10 +140,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       v1: config.onlinesim.v1,
       auth: config.onlinesim.auth,
       logger: log,
-      onRequest: (info) => {
-        partnerCounters.record(info);
-        if (info.status === 200 && (info.action.startsWith("GET_NUMBER") || info.action.startsWith("FINISH_ACTIVATION"))) outbound.activationsChanged();
-      },
+      onRequest: (info) => partnerCounters.record(info),
     });
     const partnerApp = partnerEndpoint.app;
     const partner = await listen(partnerApp, config.http.listen, "partner endpoint");

@@ -6,9 +6,9 @@
  *    few seconds after any change, and every SMS on a live number is queued durably and sent
  *    in addMessages batches;
  *  - both: as above, and an SMS that belongs to a v1 activation goes to PUSH_SMS only, and a
- *    number busy in a v1 activation is not listed for v2 (one SIM, one buyer at a time).
+ *    number the sales ledger holds for any buyer is not listed for v2 (one SIM, one buyer at
+ *    a time); the daemon calls `activationsChanged` on the core's reservation events.
  */
-import type { ActivationEngine } from "../engine/index.js";
 import type { Logger } from "../log/logger.js";
 import type { PortMap } from "../modem/port-map.js";
 import type { Store } from "../store/index.js";
@@ -25,13 +25,19 @@ export interface Outbound {
   start(): void;
   /** A whole SMS was stored and routed (sms-flow.ts). */
   smsStored(stored: SmsStored): void;
-  /** A v1 activation opened or closed: in "both" mode its number leaves or rejoins the v2 list. */
+  /** A reservation opened or closed (the core's events): in "both" mode its number leaves or rejoins the v2 list. */
   activationsChanged(): void;
   stop(): Promise<void>;
   stats(): OutboundStats;
 }
 
-export function startOutbound(opts: { config: Readonly<Config>; key: string; store: Store; engine: ActivationEngine; map: PortMap; logger: Logger }): Outbound {
+/** The one question the v2 list asks the sales ledger. */
+export interface HoldingsView {
+  /** Whether any buyer holds this number (E.164, "+" optional) now. */
+  isHeld(number: string): boolean;
+}
+
+export function startOutbound(opts: { config: Readonly<Config>; key: string; store: Store; engine: HoldingsView; map: PortMap; logger: Logger }): Outbound {
   const { config, key, store, engine, map } = opts;
   const log = opts.logger.child({ component: "outbound" });
   const mode = config.onlinesim.mode;
@@ -49,7 +55,7 @@ export function startOutbound(opts: { config: Readonly<Config>; key: string; sto
     const source = (): LiveNumber[] =>
       map
         .snapshot()
-        .filter((p) => p.state === "ready" && p.number !== null && !(v1 && engine.openActivationFor(p.number)))
+        .filter((p) => p.state === "ready" && p.number !== null && !engine.isHeld(p.number))
         .map((p) => ({ number: p.number as string, mcc: p.mcc, mnc: p.mnc, portId: p.id, since: p.stateSince }));
     publisher = new NumbersOnlinePublisher({ client, v2: config.onlinesim.v2, source, logger: log });
     batcher = new AddMessagesBatcher({ client, repo: store.v2Messages, v2: config.onlinesim.v2, logger: log });
@@ -79,7 +85,7 @@ export function startOutbound(opts: { config: Readonly<Config>; key: string; sto
       }
     },
     activationsChanged() {
-      if (v1) publisher?.changed();
+      publisher?.changed();
     },
     async stop() {
       for (const event of ["state-changed", "number-learned", "sim-changed", "port-removed"] as const) map.off(event, onPortEvent);

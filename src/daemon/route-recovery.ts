@@ -6,11 +6,11 @@
  * that activation began and has no outbox row: route it now. SMS that arrived before the
  * activation, or on a SIM without one, stay as they are (unrouted on purpose, Q16).
  */
-import type { ActivationEngine } from "../engine/index.js";
+import type { OnlinesimEngine } from "../markets/onlinesim/engine.js";
 import type { Logger } from "../log/logger.js";
 import type { Store } from "../store/index.js";
 
-export function routeLeftovers(store: Store, engine: ActivationEngine, log: Logger): number {
+export async function routeLeftovers(store: Store, engine: Pick<OnlinesimEngine, "openActivations" | "routeSms">, log: Logger): Promise<number> {
   const open = engine.openActivations();
   if (open.length === 0) return 0;
   const byIccid = new Map(open.map((a) => [a.iccid, a]));
@@ -19,7 +19,7 @@ export function routeLeftovers(store: Store, engine: ActivationEngine, log: Logg
   for (const sms of store.sms.withoutOutboxSince(since)) {
     const activation = sms.iccid !== null ? byIccid.get(sms.iccid) : undefined;
     if (!activation || sms.receivedAt < activation.createdAt) continue;
-    const outcome = engine.routeSms({ smsId: sms.id, portId: sms.portId, iccid: sms.iccid, number: activation.number, receivedAt: sms.receivedAt });
+    const outcome = await engine.routeSms({ smsId: sms.id, portId: sms.portId, iccid: sms.iccid, number: activation.number, receivedAt: sms.receivedAt });
     if (outcome.kind === "queued") routed++;
   }
   if (routed > 0) log.warn({ event: "sms-routed-after-restart", count: routed }, `${routed} stored SMS of open activations were not routed before the restart; queued for PUSH_SMS now`);

@@ -12,7 +12,8 @@
  * that completed from stored parts alone is stored and routed right then.
  */
 import type { Logger } from "../log/logger.js";
-import type { ActivationEngine, RouteOutcome } from "../engine/index.js";
+import type { OnlinesimEngine } from "../markets/onlinesim/engine.js";
+import type { RouteOutcome } from "../sales/core.js";
 import type { MessageAssembler, CompleteSms } from "../sms/index.js";
 import type { PortMap, PortView } from "../modem/port-map.js";
 import { restoreAssembler, type Store } from "../store/index.js";
@@ -30,7 +31,7 @@ export interface SmsStored {
 
 export interface SmsFlowOptions {
   store: Store;
-  engine: ActivationEngine;
+  engine: Pick<OnlinesimEngine, "routeSms">;
   map: PortMap;
   logger: Logger;
   /** Every stored and routed SMS (wake the PUSH_SMS sender, queue for v2, count). */
@@ -58,8 +59,8 @@ export function startSmsFlow(opts: SmsFlowOptions): SmsFlow {
       log.error({ event: "sms-store-failed", err, port: portId }, "could not store a whole SMS (its parts are stored); not routed");
       return;
     }
-    const outcome = engine.routeSms({ smsId, portId, iccid: sms.iccid ?? iccid, number, receivedAt: clock() });
-    opts.onStored({ smsId, sms, number, outcome });
+    // routeSms never rejects: a store failure is its "failed" outcome, and the SMS stays stored.
+    void engine.routeSms({ smsId, portId, iccid: sms.iccid ?? iccid, number, receivedAt: clock() }).then((outcome) => opts.onStored({ smsId, sms, number, outcome }));
   };
 
   // Not engine/sms-feed.ts's feedSms: the outgoing queues need the message itself, not only its id.

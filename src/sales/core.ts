@@ -105,6 +105,8 @@ export class SalesCore extends EventEmitter<SalesEvents> {
   readonly #reportedStale = new Set<number>();
   readonly #stats = new SalesStats();
   #pending: PendingOrder[] = [];
+  /** Least recently used first (one comparator for every order, not a closure per order). */
+  readonly #lruOrder = (a: SimEntry, b: SimEntry): number => this.#inventory.compare(a, b, this.#holdings);
 
   private constructor(options: SalesCoreOptions, holdings: Holdings) {
     super();
@@ -213,8 +215,15 @@ export class SalesCore extends EventEmitter<SalesEvents> {
     }
     const proposed = candidates[0]!;
     this.#holdings.propose(proposed.number, proposed.iccid);
+    const createdAt = this.#clock();
+    // The proposed SIM goes to the back of the least-recently-used list now, as the claim
+    // will put it: the next orders of a burst then find their SIMs at the front instead of
+    // scanning past every SIM proposed before them (quadratic in the burst). If the store
+    // gives the order a fallback instead, the proposed SIM merely rests a little longer.
+    this.#holdings.markUsed(proposed.number, createdAt);
+    this.#inventory.touch(proposed.number, this.#holdings);
     const order: ClaimOrder = {
-      reservation: { market: req.market, service: req.service, sum: req.price.amount, currency: req.price.currency, createdAt: this.#clock() },
+      reservation: { market: req.market, service: req.service, sum: req.price.amount, currency: req.price.currency, createdAt },
       candidates,
     };
     return new Promise((resolve) => {
@@ -224,18 +233,31 @@ export class SalesCore extends EventEmitter<SalesEvents> {
   }
 
   #candidates(req: ReserveRequest): ClaimCandidate[] {
-    const heldBack = this.#inventory.heldBack(this.#holdings);
-    const out: ClaimCandidate[] = [];
+    const want = this.#fallbacks + 1;
+    let fits: SimEntry[];
+    if (req.networks === undefined) fits = this.#fits(this.#inventory.lru, req, want);
+    else {
+      // Each network's own LRU list, then the best `want` of their fits: an order for a
+      // few networks never scans the SIMs of every other one.
+      fits = [];
+      for (const network of req.networks) fits.push(...this.#fits(this.#inventory.lruOf(network), req, want));
+      if (req.networks.size > 1) fits = fits.sort(this.#lruOrder).slice(0, want);
+    }
     const describe = req.describe ?? ((sim: SimEntry) => ({ country: sim.country ?? sim.mcc, operator: sim.network }));
-    // The LRU list is ordered, so the first fit is the least recently used fit.
-    for (const sim of this.#inventory.lru) {
-      if (req.networks !== undefined && !req.networks.has(sim.network)) continue;
+    return fits.map((sim) => ({ number: sim.number, iccid: sim.iccid, portId: sim.portId, ...describe(sim) }));
+  }
+
+  /** The first `want` SIMs of an LRU-ordered list that the order may get (so the least recently used fits). */
+  #fits(lru: readonly SimEntry[], req: ReserveRequest, want: number): SimEntry[] {
+    const heldBack = this.#inventory.heldBack(this.#holdings);
+    const out: SimEntry[] = [];
+    for (const sim of lru) {
       if (req.country !== undefined && sim.country !== req.country) continue;
       if (!this.#inventory.isIdle(sim, this.#holdings, heldBack)) continue;
       if (this.#holdings.isBurned(sim.number, req.service, req.market)) continue;
-      if (req.excludePrefixes.some((p) => sim.number.startsWith(p))) continue;
-      out.push({ number: sim.number, iccid: sim.iccid, portId: sim.portId, ...describe(sim) });
-      if (out.length > this.#fallbacks) break;
+      if (req.excludePrefixes.length > 0 && startsWithAny(sim.number, req.excludePrefixes)) continue;
+      out.push(sim);
+      if (out.length >= want) break;
     }
     return out;
   }
@@ -284,7 +306,8 @@ export class SalesCore extends EventEmitter<SalesEvents> {
   /** The reservation is durable: hold it in memory, tell the listeners. */
   #opened(reservation: Reservation, proposed: ClaimCandidate): Reservation {
     this.#holdings.addOpen(reservation);
-    this.#inventory.touch(reservation.number, this.#holdings);
+    // The proposed SIM took its place in the LRU order when it was proposed (same time); a fallback moves now.
+    if (reservation.number !== proposed.number) this.#inventory.touch(reservation.number, this.#holdings);
     this.#stats.reserved(reservation.market);
     if (reservation.number !== proposed.number) this.#log.info({ event: "claim-fallback", activationId: reservation.id, proposed: proposed.number, number: reservation.number }, "the store gave the order a fallback SIM");
     this.#log.info(
@@ -441,7 +464,7 @@ export class SalesCore extends EventEmitter<SalesEvents> {
       const minutes = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1_000)} s` : `${Math.round(ms / 60_000)} min`);
       this.#log.warn(
         { event: "activation-released", market: r.market, activationId: r.id, number: `+${r.number}`, port: r.portId, service: r.service, ageMs, sms: hasSms, limitMs: limit },
-        `released activation #${r.id} (+${r.number}, port ${r.portId ?? "unknown"}, ${r.service}): no close from ${r.market} ${minutes(ageMs)} after it was issued (operation time ${minutes(rules.lifeMs)}), ${hasSms ? "after an SMS" : "no SMS"}; the number is for sale again, a late close is still recorded`,
+        `released activation #${r.id} (+${r.number}, port ${r.portId ?? "unknown"}, ${r.service}): no ${rules.closeName ?? `close from ${r.market}`} ${minutes(ageMs)} after it was issued (operation time ${minutes(rules.lifeMs)}), ${hasSms ? "after an SMS" : "no SMS"}; the number is for sale again, a late close is still recorded`,
       );
       released.push({ ...r });
       this.#freed(result.reservation);
@@ -514,3 +537,8 @@ export class SalesCore extends EventEmitter<SalesEvents> {
 }
 
 const ref = (s: { number: string; iccid: string; portId: string | null }) => ({ number: s.number, iccid: s.iccid, portId: s.portId });
+
+function startsWithAny(number: string, prefixes: readonly string[]): boolean {
+  for (const p of prefixes) if (number.startsWith(p)) return true;
+  return false;
+}

@@ -62,6 +62,11 @@ export class Holdings {
     this.version++;
   }
 
+  /** The number was chosen for an order at `at`: it sorts as recently used from now on (least-recently-used choice). */
+  markUsed(number: string, at: EpochMs): void {
+    this.lastUsed.set(number, Math.max(this.lastUsed.get(number) ?? 0, at));
+  }
+
   unpropose(number: string, iccid: string): void {
     decrement(this.proposedNumbers, number);
     decrement(this.proposedIccids, iccid);

@@ -66,6 +66,8 @@ export class Inventory {
    * from the back.
    */
   #lru: SimEntry[] = [];
+  /** The same order per home network: an order for some networks scans only theirs, not every SIM. */
+  #lruByNetwork = new Map<string, SimEntry[]>();
   readonly #warnedDuplicate = new Set<string>();
   #heldVersion = -1;
   #heldPortsVersion = -1;
@@ -100,6 +102,12 @@ export class Inventory {
       list.push(sim);
     }
     this.#lru = [...this.sims.values()].sort((a, b) => compareLru(a, b, holdings));
+    this.#lruByNetwork = new Map();
+    for (const sim of this.#lru) {
+      let list = this.#lruByNetwork.get(sim.network);
+      if (!list) this.#lruByNetwork.set(sim.network, (list = []));
+      list.push(sim);
+    }
     this.portsVersion++;
   }
 
@@ -113,17 +121,23 @@ export class Inventory {
     return this.#lru;
   }
 
-  /** The SIM was just reserved: move it to its place, at or near the back. */
+  /** One network's SIMs, least recently used first. */
+  lruOf(network: string): readonly SimEntry[] {
+    return this.#lruByNetwork.get(network) ?? [];
+  }
+
+  /** Least-recently-used order: negative when `a` should be chosen before `b`. */
+  compare(a: SimEntry, b: SimEntry, holdings: Holdings): number {
+    return compareLru(a, b, holdings);
+  }
+
+  /** The SIM was just reserved: move it to its place, at or near the back, in both orders. */
   touch(number: string, holdings: Holdings): void {
     const sim = this.sims.get(number);
     if (!sim) return;
-    const lru = this.#lru;
-    const at = lru.indexOf(sim);
-    if (at < 0) return;
-    lru.splice(at, 1);
-    let i = lru.length;
-    while (i > 0 && compareLru(lru[i - 1]!, sim, holdings) > 0) i--;
-    lru.splice(i, 0, sim);
+    reposition(this.#lru, sim, holdings);
+    const own = this.#lruByNetwork.get(sim.network);
+    if (own) reposition(own, sim, holdings);
   }
 
   /** The idle SIMs held back by `reserveModules`: the most recently used ones rest. Cached until ports or holdings change. */
@@ -193,6 +207,15 @@ export class Inventory {
     }
     return out;
   }
+}
+
+function reposition(lru: SimEntry[], sim: SimEntry, holdings: Holdings): void {
+  const at = lru.indexOf(sim);
+  if (at < 0) return;
+  lru.splice(at, 1);
+  let i = lru.length;
+  while (i > 0 && compareLru(lru[i - 1]!, sim, holdings) > 0) i--;
+  lru.splice(i, 0, sim);
 }
 
 function compareLru(a: SimEntry, b: SimEntry, holdings: Holdings): number {

@@ -30,6 +30,8 @@ export interface MarketRules {
   releaseWithSmsFactor: number | null;
   /** Services whose reservations only the marketplace ends, however long (Onlinesim's rent). */
   neverRelease: readonly ServiceId[];
+  /** How operators know this marketplace's close in log lines ("FINISH_ACTIVATION"); default "close from <id>". */
+  closeName?: string;
 }
 
 export const DEFAULT_RULES: Omit<MarketRules, "id" | "services"> = {

@@ -17,6 +17,7 @@ import { SqliteEnginePersistence } from "./engine-persistence.js";
 import { schemaVersion } from "./migrations.js";
 import { OutboxRepository } from "./outbox.js";
 import { ReassemblyStateRepository } from "./reassembly-state.js";
+import { SqliteSalesLedger } from "./sales-ledger.js";
 import { SimRepository } from "./sims.js";
 import { SmsRepository } from "./sms.js";
 import { V2MessageRepository } from "./v2-messages.js";
@@ -28,7 +29,7 @@ export type { SimRecord } from "./sims.js";
 export type { AcceptedPart, SmsRecord, StoredMessage, StoredPart } from "./sms.js";
 export type { DueDelivery, DueFilter, OutboxItem } from "./outbox.js";
 export type { V2MessageInput, V2MessageItem } from "./v2-messages.js";
-export { SqliteEnginePersistence, SimRepository, SmsRepository, OutboxRepository, ReassemblyStateRepository, V2MessageRepository };
+export { SqliteEnginePersistence, SqliteSalesLedger, SimRepository, SmsRepository, OutboxRepository, ReassemblyStateRepository, V2MessageRepository };
 export { restoreAssembler, type RestoredAssembler } from "./sms-recovery.js";
 export type { BackupReport } from "./backup.js";
 export type { DiskSpace } from "./disk-space.js";
@@ -66,6 +67,8 @@ export interface Store {
   readonly v2Messages: V2MessageRepository;
   readonly reassembly: ReassemblyStateRepository;
   readonly engine: SqliteEnginePersistence;
+  /** The sales core's ledger port (src/sales/ledger.ts): reservations of every marketplace, burns, earnings. */
+  readonly sales: SqliteSalesLedger;
   /** The SMS receiver's hand-off: store the part durably; resolving lets the modem delete it. */
   acceptPart(part: ReceivedPart): Promise<void>;
   /** Whether writes reach the disk now; /readyz answers 503 with the reason while they do not. */
@@ -121,6 +124,7 @@ export function openStore(opts: OpenStoreOptions = {}): Store {
     v2Messages: new V2MessageRepository(db),
     reassembly: new ReassemblyStateRepository(db, clock),
     engine: new SqliteEnginePersistence(db),
+    sales: new SqliteSalesLedger(db),
     // Synchronous underneath; a throw becomes a rejection, so the receiver keeps the SMS on the modem.
     acceptPart: async (part) => {
       sms.acceptPart(part);

@@ -11,6 +11,7 @@ import { SCHEMA_001 } from "./schema/001-initial.js";
 import { SCHEMA_002_V2_MESSAGES } from "./v2-messages.js";
 import { SCHEMA_003_ID_FLOOR } from "./schema/003-id-floor.js";
 import { SCHEMA_005_RELEASE } from "./schema/005-release.js";
+import { SCHEMA_006_SALES_LEDGER } from "./schema/006-sales-ledger.js";
 import { migrateOutboxAttempts } from "./outbox.js";
 
 export interface Migration {
@@ -29,6 +30,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "outbox-attempts", up: migrateOutboxAttempts },
   // How an activation's number was freed (FINISH, operator, undelivered answer, overdue release).
   { version: 5, name: "activation-release", up: (db) => db.exec(SCHEMA_005_RELEASE) },
+  // The buyer of each activation, neutral outcomes, burns per marketplace (the sales ledger, issue 15).
+  { version: 6, name: "sales-ledger", up: (db) => db.exec(SCHEMA_006_SALES_LEDGER) },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { parseEngineConfig } from "../../src/config/engine-schema.js";
-import { ActivationEngine } from "../../src/engine/index.js";
+import { OnlinesimEngine } from "../../src/markets/onlinesim/engine.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { routeLeftovers } from "../../src/daemon/route-recovery.js";
@@ -33,34 +33,34 @@ function storeOnly(s: Store, iccid: string, text: string, at: number): number {
   return s.sms.storeMessage({ portId: "usb-1-1", iccid, sender: "Telegram", text, parts, missingParts: [], timestamp: null }).id;
 }
 
-const engineOn = (s: Store) => new ActivationEngine({ persistence: s.engine, config: parseEngineConfig({ services: ["telegram"] }), logger: silentLogger() });
+const engineOn = (s: Store) => OnlinesimEngine.open({ ledger: s.sales, config: parseEngineConfig({ services: ["telegram"] }), logger: silentLogger() });
 
 describe("routeLeftovers", () => {
-  it("queues for PUSH_SMS a stored, unrouted SMS of an open activation, once", () => {
+  it("queues for PUSH_SMS a stored, unrouted SMS of an open activation, once", async () => {
     const { s } = store();
     const a = s.engine.createActivation(newActivation(1, { createdAt: 1_000_000 }));
     const lost = storeOnly(s, a.iccid, "code 4711", 1_000_500);
-    const engine = engineOn(s);
-    expect(routeLeftovers(s, engine, silentLogger())).toBe(1);
+    const engine = await engineOn(s);
+    expect(await routeLeftovers(s, engine, silentLogger())).toBe(1);
     const due = s.outbox.due(Number.MAX_SAFE_INTEGER);
     expect(due.map((d) => [d.smsId, d.activationId, d.text])).toEqual([[lost, a.id, "code 4711"]]);
     // A second start finds nothing left to route.
-    expect(routeLeftovers(s, engineOn(s), silentLogger())).toBe(0);
+    expect(await routeLeftovers(s, await engineOn(s), silentLogger())).toBe(0);
     expect(s.outbox.pendingCount()).toBe(1);
   });
 
-  it("leaves alone SMS from before the activation and SMS on SIMs without an open activation", () => {
+  it("leaves alone SMS from before the activation and SMS on SIMs without an open activation", async () => {
     const { s } = store();
     const a = s.engine.createActivation(newActivation(1, { createdAt: 2_000_000 }));
     storeOnly(s, a.iccid, "before the order", 1_999_000);
     storeOnly(s, "8970100999999999999", "another SIM", 2_000_500);
-    expect(routeLeftovers(s, engineOn(s), silentLogger())).toBe(0);
+    expect(await routeLeftovers(s, await engineOn(s), silentLogger())).toBe(0);
     expect(s.outbox.pendingCount()).toBe(0);
   });
 
-  it("does nothing without open activations", () => {
+  it("does nothing without open activations", async () => {
     const { s } = store();
     storeOnly(s, "8970100000000000001", "nobody ordered this", 3_000_000);
-    expect(routeLeftovers(s, engineOn(s), silentLogger())).toBe(0);
+    expect(await routeLeftovers(s, await engineOn(s), silentLogger())).toBe(0);
   });
 });

@@ -93,7 +93,7 @@ describe("source-IP allow-list", () => {
   it("matches IPv4 peers of a dual-stack listener (::ffff:127.0.0.1) against plain IPv4 entries, and the reverse", async () => {
     for (const entry of ["127.0.0.1", "::ffff:127.0.0.1", "::FFFF:7f00:1"]) {
       const app = await buildPartnerServer({
-        engine: makeEngine(),
+        engine: await makeEngine(),
         key: KEY,
         http: DEFAULTS.http,
         v1: DEFAULTS.onlinesim.v1,
@@ -111,7 +111,7 @@ describe("source-IP allow-list", () => {
   });
 
   it("refuses to build with an allow-list entry that is not an IP, or with an empty key (SG1100)", async () => {
-    const base = { engine: makeEngine(), key: KEY, http: DEFAULTS.http, v1: DEFAULTS.onlinesim.v1, auth: DEFAULTS.onlinesim.auth, logger: silentLogger() };
+    const base = { engine: await makeEngine(), key: KEY, http: DEFAULTS.http, v1: DEFAULTS.onlinesim.v1, auth: DEFAULTS.onlinesim.auth, logger: silentLogger() };
     const err1 = await buildPartnerServer({ ...base, auth: { ...base.auth, allowIps: ["10.0.0.0/8"] } }).catch((e: unknown) => e);
     expect(isSimgateError(err1, ErrorCode.HttpOptionsInvalid)).toBe(true);
     expect((err1 as Error).message).toContain('onlinesim.auth.allowIps: "10.0.0.0/8" is not an IP address');

@@ -3,8 +3,8 @@
  * (docs/protocols/onlinesim-v1.md#requests-onlinesim-sends-us), on every configured path, over real HTTP and a real engine.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
-import type { NewActivation } from "../../src/engine/persistence.js";
+import { MemoryLedger } from "../../src/sales/memory-ledger.js";
+import type { ClaimOrder, ClaimResult } from "../../src/sales/ledger.js";
 import {
   EXAMPLES,
   FinishActivationRequest,
@@ -141,12 +141,12 @@ describe("happy paths on every default path", () => {
   });
 
   it("passes the engine's ERROR answer through as HTTP 200 when the store fails (the documented ERROR shape)", async () => {
-    class FailingStore extends MemoryPersistence {
-      override createActivations(_inputs: NewActivation[]): never {
-        throw new Error("disk full");
+    class FailingStore extends MemoryLedger {
+      override claim(_orders: readonly ClaimOrder[]): Promise<ClaimResult[]> {
+        return Promise.reject(new Error("disk full"));
       }
     }
-    h = await startPartner({ persistence: new FailingStore() });
+    h = await startPartner({ ledger: new FailingStore() });
     const answer = await h.call("/", order());
     expect(answer).toMatchObject({ status: 200, json: { status: "ERROR", error: "activation could not be stored" } });
     expect(check(GetNumberResponse, answer.json).ok).toBe(true);

@@ -1,14 +1,16 @@
 /**
- * A real partner endpoint on 127.0.0.1 (random port) over a real ActivationEngine with
- * MemoryPersistence, and a pino logger whose every line is kept for assertions.
+ * A real partner endpoint on 127.0.0.1 (random port) over the engine the daemon runs (the
+ * sales core with the Onlinesim adapter) on an in-memory ledger, and a pino logger whose
+ * every line is kept for assertions.
  */
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { ConfigSchema, type Config } from "../../src/config/schema.js";
-import { ActivationEngine } from "../../src/engine/engine.js";
 import { parseEngineConfig } from "../../src/config/engine-schema.js";
-import type { PortInput } from "../../src/engine/inventory.js";
-import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
+import type { PortInput } from "../../src/sales/inventory.js";
+import type { SalesLedger } from "../../src/sales/ledger.js";
+import { MemoryLedger } from "../../src/sales/memory-ledger.js";
+import { OnlinesimEngine as ActivationEngine } from "../../src/markets/onlinesim/engine.js";
 import { buildPartnerServer, type PartnerEngine, type PartnerRequestInfo } from "../../src/http/partner/index.js";
 import { createLogger, type Logger } from "../../src/log/logger.js";
 import { port } from "../engine/helpers.js";
@@ -25,8 +27,8 @@ export interface HarnessOptions {
   ports?: PortInput[];
   /** Sell a `rent` service too (the engine's own config refuses the name today; see makeEngine). */
   rentService?: boolean;
-  /** The engine's store (default a fresh MemoryPersistence). */
-  persistence?: MemoryPersistence;
+  /** The engine's ledger (default a fresh MemoryLedger). */
+  ledger?: SalesLedger;
   /** Put something around the real engine (a fault, a delay) for the few tests about our own failures. */
   wrapEngine?: (engine: ActivationEngine) => PartnerEngine;
   /** Replaces the default onRequest callback (which collects into `infos`). */
@@ -61,12 +63,12 @@ export interface Answer {
   json: Record<string, unknown>;
 }
 
-export function makeEngine(rentService = false, persistence = new MemoryPersistence(), logger?: Logger): ActivationEngine {
+export function makeEngine(rentService = false, ledger: SalesLedger = new MemoryLedger(), logger?: Logger): Promise<ActivationEngine> {
   const config = parseEngineConfig({ services: ["facebook", "telegram"] });
   // The engine's schema reserves `rent` (operatorMap key) until rent lands there; the
   // endpoint only passes `service: "rent"` through, so the test adds it past the schema.
   const services = rentService ? [...config.services, "rent"] : config.services;
-  return new ActivationEngine({ persistence, config: { ...config, services }, ...(logger ? { logger } : {}) });
+  return ActivationEngine.open({ ledger, config: { ...config, services }, ...(logger ? { logger } : {}) });
 }
 
 export async function answerOf(res: Response): Promise<Answer> {
@@ -90,7 +92,7 @@ export async function startPartner(opts: HarnessOptions = {}): Promise<Harness> 
   });
   const logger = createLogger({ level: "debug", destination: sink });
   // The engine logs into the same lines: a test can follow an order from request to rollback.
-  const engine = makeEngine(opts.rentService, opts.persistence, logger);
+  const engine = await makeEngine(opts.rentService, opts.ledger, logger);
   engine.updatePorts(opts.ports ?? [port(1), port(2), port(3)]);
   const infos: PartnerRequestInfo[] = [];
   const app = await buildPartnerServer({

@@ -59,8 +59,8 @@ function logSink(): { lines: string[]; logger: ReturnType<typeof createLogger> }
   return { lines, logger: createLogger({ level: "debug", destination: sink }) };
 }
 
-function optionsFor(http: Partial<Config["http"]>, logger: ReturnType<typeof createLogger>) {
-  const engine = makeEngine();
+async function optionsFor(http: Partial<Config["http"]>, logger: ReturnType<typeof createLogger>) {
+  const engine = await makeEngine();
   engine.updatePorts([port(1), port(2)]);
   return { engine, key: KEY, http: { ...DEFAULTS.http, ...http }, v1: DEFAULTS.onlinesim.v1, auth: DEFAULTS.onlinesim.auth, logger };
 }
@@ -73,7 +73,7 @@ async function startTls(cert: TestCert, http: Partial<Config["http"]> = {}): Pro
   copyFileSync(cert.certFile, certFile);
   copyFileSync(cert.keyFile, keyFile);
   const { lines, logger } = logSink();
-  const endpoint = await buildPartnerEndpoint(optionsFor({ ...http, tls: { cert: certFile, key: keyFile } }, logger));
+  const endpoint = await buildPartnerEndpoint(await optionsFor({ ...http, tls: { cert: certFile, key: keyFile } }, logger));
   const listening = await listen(endpoint.app, "127.0.0.1:0", "partner endpoint");
   return {
     endpoint,
@@ -91,7 +91,7 @@ const services = { action: "GET_SERVICES", key: KEY };
 async function startError(http: Partial<Config["http"]>): Promise<Error> {
   const { logger } = logSink();
   try {
-    await buildPartnerEndpoint(optionsFor(http, logger));
+    await buildPartnerEndpoint(await optionsFor(http, logger));
   } catch (err) {
     return err as Error;
   }
@@ -194,7 +194,7 @@ describe("reloadTls", () => {
 
   it("without http.tls there is nothing to reload: ok false, one info line, the server keeps serving plain HTTP", async () => {
     const { lines, logger } = logSink();
-    const endpoint = await buildPartnerEndpoint(optionsFor({}, logger));
+    const endpoint = await buildPartnerEndpoint(await optionsFor({}, logger));
     try {
       const listening = await listen(endpoint.app, "127.0.0.1:0", "partner endpoint");
       expect(listening.url).toMatch(/^http:\/\//);

@@ -7,8 +7,8 @@
 import { connect, type Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ActivationEngine } from "../../src/engine/engine.js";
-import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
+import type { OnlinesimEngine as ActivationEngine } from "../../src/markets/onlinesim/engine.js";
+import { MemoryLedger } from "../../src/sales/memory-ledger.js";
 import type { PartnerEngine } from "../../src/http/partner/index.js";
 import { port } from "../engine/helpers.js";
 import { waitFor } from "../helpers/daemon.js";
@@ -61,11 +61,11 @@ const facebookCount = async (): Promise<number> => {
 
 describe("GET_NUMBER whose answer never reached the client", () => {
   it("client gone while the order is committed: the reservation is rolled back at once, the id is never reused, a late FINISH for it answers SUCCESS and frees nothing", async () => {
-    const persistence = new MemoryPersistence();
+    const persistence = new MemoryLedger();
     const committed = deferred();
     const answer = deferred();
     h = await startPartner({
-      persistence,
+      ledger: persistence,
       ports: [port(1)],
       wrapEngine: (engine) =>
         around(engine, {
@@ -87,9 +87,9 @@ describe("GET_NUMBER whose answer never reached the client", () => {
 
     await waitFor("the rollback", () => h!.engine.openActivations().length === 0, 5_000);
     expect(await facebookCount()).toBe(1);
-    const stored = persistence.snapshot().activations;
+    const stored = persistence.snapshot().reservations;
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ id: 1, closeReason: "undelivered", status: 0 });
+    expect(stored[0]).toMatchObject({ id: 1, closeReason: "undelivered", status: null });
     expect(stored[0]!.closedAt).toBeGreaterThan(0);
     const line = h.logs().find((l) => l["event"] === "activation-undelivered");
     expect(line).toMatchObject({ level: LEVEL.warn, activationId: 1, number: "+79000000001", port: "port-1" });
@@ -108,12 +108,12 @@ describe("GET_NUMBER whose answer never reached the client", () => {
   });
 
   it("client gone before the engine is called: nothing is reserved at all", async () => {
-    const persistence = new MemoryPersistence();
+    const persistence = new MemoryLedger();
     let orders = 0;
     const arrived = deferred();
     let closed: Promise<void> | undefined;
     h = await startPartner({
-      persistence,
+      ledger: persistence,
       wrapEngine: (engine) =>
         around(engine, {
           orderNumber: (req) => {
@@ -136,15 +136,15 @@ describe("GET_NUMBER whose answer never reached the client", () => {
     await closed;
     await waitFor("the handler's decision", () => orders > 0 || h!.logs().some((l) => l["event"] === "v1-client-gone"), 5_000);
     expect(orders).toBe(0);
-    expect(persistence.snapshot().activations).toEqual([]);
+    expect(persistence.snapshot().reservations).toEqual([]);
     expect(h.logs().find((l) => l["event"] === "v1-client-gone")).toMatchObject({ level: LEVEL.info, action: "GET_NUMBER", result: "NOT_RESERVED" });
     expect(await facebookCount()).toBe(3);
   });
 
   it("the answer's write fails: the reservation is rolled back", async () => {
-    const persistence = new MemoryPersistence();
+    const persistence = new MemoryLedger();
     h = await startPartner({
-      persistence,
+      ledger: persistence,
       beforeListen: (app) =>
         app.addHook("onSend", async (request, _reply, payload) => {
           const socket = request.raw.socket;
@@ -158,7 +158,7 @@ describe("GET_NUMBER whose answer never reached the client", () => {
     });
     await expect(fetch(`${h.url}/getNumber`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...order, key: KEY }) })).rejects.toThrow();
     await waitFor("the rollback", () => h!.engine.openActivations().length === 0, 5_000);
-    expect(persistence.snapshot().activations).toMatchObject([{ id: 1, closeReason: "undelivered" }]);
+    expect(persistence.snapshot().reservations).toMatchObject([{ id: 1, closeReason: "undelivered" }]);
     expect(h.logs().find((l) => l["event"] === "activation-undelivered")).toMatchObject({ activationId: 1 });
   });
 

@@ -28,7 +28,7 @@ export function registerActivationRoutes(app: FastifyInstance, ctx: AdminContext
     if (!params.success) return reply.code(400).send(badRequest(params.error.issues));
     const body = CloseBody.safeParse(req.body ?? {});
     if (!body.success) return reply.code(400).send(badRequest(body.error.issues));
-    const r = ctx.engine.closeByOperator(params.data.id, body.data.status);
+    const r = await ctx.engine.closeByOperator(params.data.id, body.data.status);
     if (!r.ok) return reply.code(HTTP_STATUS[r.error]).send({ status: "ERROR", error: r.error, detail: r.detail });
     const { portId, ...activation } = r.activation;
     return { status: "SUCCESS", outcome: r.outcome, activation: { ...activation, port: portId } };

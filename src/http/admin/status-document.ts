@@ -10,7 +10,9 @@
  * changed (a new SMS id, another FINISH, a new day), so the status page can ask for this
  * document several times a second without scanning the tables each time.
  */
-import { Catalog, type ActivationEngine, type EngineConfig, type EngineStats } from "../../engine/index.js";
+import { Catalog, type EngineConfig } from "../../engine/index.js";
+import type { OnlinesimEngine as ActivationEngine } from "../../markets/onlinesim/engine.js";
+import type { EngineStats } from "../../markets/onlinesim/engine-stats.js";
 import type { PortMap } from "../../modem/port-map.js";
 import type { Store } from "../../store/index.js";
 import type { OutboundStats, OutboundStatsSource } from "../../outbound/outbound-stats.js";

@@ -137,7 +137,7 @@ export async function dispatch(engine: PartnerEngine, body: Record<string, unkno
       const sum = money?.success ? money.data : undefined;
       const badSum = money !== undefined && !money.success ? { ignoredSum: String(c.value.sum).slice(0, 40) } : {};
       const log = { ...base, activationId, finishStatus: status, sum, ...badSum };
-      const answer = engine.finishActivation({ activationId, status, sum });
+      const answer = await engine.finishActivation({ activationId, status, sum });
       // docs/protocols/onlinesim-v1.md#finish_activation [C]: ERROR makes Onlinesim re-send, which is what a failed store write needs.
       return { status: 200, body: answer, metricAction, log: { ...log, result: answer.status, ...(answer.status === "ERROR" ? { error: answer.error } : {}) }, level: answer.status === "SUCCESS" && !("ignoredSum" in badSum) ? "info" : "warn" };
     }

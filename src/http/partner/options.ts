@@ -5,7 +5,7 @@
 import type { Config } from "../../config/schema.js";
 import type { Logger } from "../../log/logger.js";
 
-/** The slice of ActivationEngine the endpoint calls; an ActivationEngine fits. */
+/** The slice of the Onlinesim engine the endpoint calls (src/markets/onlinesim/engine.ts fits). */
 export interface PartnerEngine {
   getServices(): { countryList: Array<{ country: string; operatorMap: Record<string, Record<string, number>> }>; status: "SUCCESS" };
   orderNumber(req: {
@@ -15,9 +15,9 @@ export interface PartnerEngine {
     sum?: unknown;
     exceptionPhoneSet?: unknown;
   }): Promise<{ status: "SUCCESS"; number: number; activationId: number } | { status: "NO_NUMBERS" } | { status: "ERROR"; error: string }>;
-  finishActivation(req: { activationId: unknown; status: unknown; sum?: unknown }): { status: "SUCCESS" } | { status: "ERROR"; error: string };
+  finishActivation(req: { activationId: unknown; status: unknown; sum?: unknown }): Promise<{ status: "SUCCESS" } | { status: "ERROR"; error: string }>;
   /** The SUCCESS answer for this activation never reached the client: free its number now (src/http/edge/delivery.ts). */
-  withdrawUndelivered(activationId: number, reason: string): void;
+  withdrawUndelivered(activationId: number, reason: string): Promise<void>;
 }
 
 /** One answered request, for metrics. */
