@@ -11,8 +11,10 @@
 import type { Scrub } from "../log/secrets.js";
 
 import { VERSION } from "../package-info.js";
+import { nodeHttpTransport, type HttpTransport } from "./http-transport.js";
 
-export type FetchFn = typeof fetch;
+export type { HttpTransport };
+export { nodeHttpTransport };
 
 export interface HttpAnswer {
   status: number;
@@ -48,24 +50,43 @@ export interface HttpRequest {
 export const USER_AGENT = `simgate/${VERSION}`;
 const MAX_BODY_CHARS = 4_096;
 
-export async function requestJson(fetchFn: FetchFn, req: HttpRequest): Promise<HttpResult> {
-  const deadline = AbortSignal.timeout(req.timeoutMs);
-  const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+export async function requestJson(transport: HttpTransport, req: HttpRequest): Promise<HttpResult> {
+  // One controller, one timer: AbortSignal.timeout + AbortSignal.any per request cost more than the POST's own JS.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, req.timeoutMs);
+  const stop = (): void => controller.abort();
+  if (req.signal?.aborted) controller.abort();
+  else req.signal?.addEventListener("abort", stop, { once: true });
   const scrub = req.scrub ?? ((t: string) => t);
   try {
-    const res = await fetchFn(req.url, {
+    const res = await transport({
+      url: req.url,
       method: req.method ?? "POST",
       headers: { "content-type": "application/json; charset=utf-8", "user-agent": USER_AGENT, accept: "application/json, text/plain;q=0.9", ...req.headers },
       ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
-      signal,
+      signal: controller.signal,
     });
-    const text = scrub(await res.text()).slice(0, MAX_BODY_CHARS);
-    return { ok: true, answer: { status: res.status, text, json: parseJson(text) } };
+    const body = scrub(res.text).slice(0, MAX_BODY_CHARS);
+    // The note goes in front of the text only: what Onlinesim's own words say (json) stays the body's.
+    const text = res.location === undefined ? body : `${scrub(redirectNote(res.location))}${body}`.slice(0, MAX_BODY_CHARS);
+    return { ok: true, answer: { status: res.status, text, json: parseJson(body) } };
   } catch (err) {
     if (req.signal?.aborted) return { ok: false, error: "aborted (stopping)", aborted: true, timedOut: false };
-    if (deadline.aborted) return { ok: false, error: `timeout after ${req.timeoutMs} ms`, aborted: false, timedOut: true };
-    return { ok: false, error: scrub(describeFetchError(err)), aborted: false, timedOut: false };
+    if (timedOut) return { ok: false, error: `timeout after ${req.timeoutMs} ms`, aborted: false, timedOut: true };
+    return { ok: false, error: scrub(describeNetworkError(err)), aborted: false, timedOut: false };
+  } finally {
+    clearTimeout(timer);
+    req.signal?.removeEventListener("abort", stop);
   }
+}
+
+/** A redirect is not followed (http-transport.ts): its answer says where it pointed, for the log and lastError. */
+function redirectNote(location: string): string {
+  return `redirect to ${location} not followed (configure the final URL) `;
 }
 
 function parseJson(text: string): unknown {
@@ -77,13 +98,17 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** undici wraps the socket error in `cause`: "fetch failed" alone says nothing. */
-export function describeFetchError(err: unknown): string {
-  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  const code = typeof cause?.code === "string" ? cause.code : undefined;
+/** A network error in a few words: node:http puts the code on the error, fetch (undici) on its `cause`. */
+export function describeNetworkError(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
+  const source = typeof e?.code === "string" ? e : e?.cause;
+  const code = typeof source?.code === "string" ? source.code : undefined;
   if (code === "ECONNREFUSED") return "connection refused";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `host not found (${code})`;
-  if (code) return `${code}${typeof cause?.message === "string" ? `: ${cause.message}` : ""}`;
+  if (code) {
+    const message = typeof source?.message === "string" ? source.message : "";
+    return message.includes(code) ? message : `${code}${message ? `: ${message}` : ""}`;
+  }
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -41,7 +41,7 @@ import type { DueDelivery, DueFilter, OutboxRepository } from "../store/outbox.j
 import { REAL_TIMERS, Worker, type Timers, type WorkerTimer } from "../worker/index.js";
 import { DestinationGate, type GateOutcome, type GateTicket } from "./destination-gate.js";
 import { CONFIG_ERROR_REMEDIES } from "./config-errors.js";
-import { requestJson, type FetchFn } from "./http.js";
+import { nodeHttpTransport, requestJson, type HttpTransport } from "./http.js";
 import { buildPushSms, classifyPushAnswer, isRentService, type PushConfig, type PushVerdict } from "./push-sms-payload.js";
 
 export interface PushSmsSenderOptions {
@@ -50,7 +50,8 @@ export interface PushSmsSenderOptions {
   /** url/rentUrl unset → those rows stay queued (logged once at warn). */
   push: PushConfig;
   logger: Logger;
-  fetch?: FetchFn;
+  /** How a request goes out (default: node:http/https with keep-alive, http-transport.ts). */
+  transport?: HttpTransport;
   clock?: () => number;
   /** Timers for retries and probes (tests drive them by hand with `clock`). */
   timers?: Timers;
@@ -89,7 +90,7 @@ interface Flight {
 }
 
 export class PushSmsSender {
-  readonly #o: Required<Omit<PushSmsSenderOptions, "fetch">> & { fetch: FetchFn };
+  readonly #o: Required<PushSmsSenderOptions>;
   readonly #terminal: ReadonlySet<string>;
   readonly #log: Logger;
   readonly #gates: Record<Kind, DestinationGate>;
@@ -116,8 +117,8 @@ export class PushSmsSender {
       timers: REAL_TIMERS,
       random: Math.random,
       scrub: (t: string) => t,
+      transport: nodeHttpTransport,
       ...opts,
-      fetch: opts.fetch ?? fetch,
     };
     this.#terminal = new Set(opts.push.terminalErrors);
     this.#log = opts.logger.child({ component: "push-sms" });
@@ -345,7 +346,7 @@ export class PushSmsSender {
     if (!url) return; // only configured kinds are picked; kept for the type checker
     const body = buildPushSms(row, this.#o.key, this.#o.push);
     const sentAt = this.#o.clock();
-    const result = await requestJson(this.#o.fetch, {
+    const result = await requestJson(this.#o.transport, {
       url,
       body,
       // One copy of the docs lists the Bearer header as required (docs/protocols/onlinesim-v1.md#push_sms); the key is in the body anyway.

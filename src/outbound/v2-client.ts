@@ -18,7 +18,7 @@ import type { Logger } from "../log/logger.js";
 import type { Scrub } from "../log/secrets.js";
 import type { AddMessageItem, AddNumberRequest, V2Number } from "../onlinesim/schemas.js";
 import { CONFIG_ERROR_REMEDIES, configErrorIn, REQUEST_NOT_FOUND, REQUEST_NOT_FOUND_REMEDY } from "./config-errors.js";
-import { excerpt, requestJson, type FetchFn, type HttpAnswer, type HttpResult } from "./http.js";
+import { excerpt, nodeHttpTransport, requestJson, type HttpAnswer, type HttpResult, type HttpTransport } from "./http.js";
 import type { V2Config } from "./v2-payload.js";
 
 export type V2Method = "sendNumbersOnline" | "checkWork" | "addNumber" | "removeNumber" | "addMessage" | "addMessages";
@@ -36,7 +36,8 @@ export interface V2ClientOptions {
   key: string;
   v2: V2Config;
   logger: Logger;
-  fetch?: FetchFn;
+  /** How a request goes out (default: node:http/https with keep-alive, http-transport.ts). */
+  transport?: HttpTransport;
   /** Per-request timeout for every method (default: v2.timeoutMs for addMessage(s), LIST_TIMEOUT_MS for the list methods). */
   timeoutMs?: number;
   /** Scrubs secrets out of answers and error texts (default: none). */
@@ -55,13 +56,13 @@ export type V2Result = { ok: true; status: number; body: Record<string, unknown>
 
 export class V2Client {
   readonly #o: V2ClientOptions;
-  readonly #fetch: FetchFn;
+  readonly #transport: HttpTransport;
   readonly #log: Logger;
   readonly #base: string | undefined;
 
   constructor(opts: V2ClientOptions) {
     this.#o = opts;
-    this.#fetch = opts.fetch ?? fetch;
+    this.#transport = opts.transport ?? nodeHttpTransport;
     this.#log = opts.logger.child({ component: "onlinesim-v2" });
     const base = opts.v2.baseUrl?.replace(/\/+$/, "");
     this.#base = base === undefined ? undefined : /\/api\/resellers$/.test(base) ? base : `${base}/api/resellers`;
@@ -113,7 +114,7 @@ export class V2Client {
     const url = this.url(method);
     if (!url) return { ok: false, kind: "unconfigured", error: "onlinesim.v2.baseUrl is not set" };
     const started = Date.now();
-    const result = await requestJson(this.#fetch, {
+    const result = await requestJson(this.#transport, {
       url: url + query,
       method: httpMethod,
       body,

@@ -11,6 +11,7 @@ import type { Config } from "../../src/config/schema.js";
 import type { ActivationRecord } from "../../src/engine/persistence.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { deliverParts, newActivation, tempStateDir } from "../store/helpers.js";
+import { nodeHttpTransport, type HttpTransport } from "../../src/outbound/http.js";
 
 export const KEY = "k-outbound-test-123";
 
@@ -159,10 +160,10 @@ export class ManualTime {
 /** Let queued microtasks and one macrotask turn run (a pump scheduled by a timer or a settle). */
 export const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** A fetch that counts calls and remembers the JSON bodies it sent (with `clock`'s time), in call order, and how many were in flight at most. */
-export function recordingFetch(clock: () => number = Date.now): {
-  fetch: typeof fetch;
-  /** `concurrent`: how many other requests of this fetch were in flight when this one started. */
+/** A transport (the real one underneath) that counts calls and remembers the JSON bodies it sent (with `clock`'s time), in call order, and how many were in flight at most. */
+export function recordingTransport(clock: () => number = Date.now): {
+  transport: HttpTransport;
+  /** `concurrent`: how many other requests of this transport were in flight when this one started. */
   calls: Array<{ body: Record<string, unknown>; at: number; concurrent: number }>;
   maxInFlight: () => number;
   inFlight: () => number;
@@ -170,17 +171,17 @@ export function recordingFetch(clock: () => number = Date.now): {
   const calls: Array<{ body: Record<string, unknown>; at: number; concurrent: number }> = [];
   let current = 0;
   let max = 0;
-  const f: typeof fetch = async (input, init) => {
-    calls.push({ body: JSON.parse(String(init?.body ?? "{}")) as Record<string, unknown>, at: clock(), concurrent: current });
+  const t: HttpTransport = async (req) => {
+    calls.push({ body: JSON.parse(req.body ?? "{}") as Record<string, unknown>, at: clock(), concurrent: current });
     current++;
     max = Math.max(max, current);
     try {
-      return await fetch(input, init);
+      return await nodeHttpTransport(req);
     } finally {
       current--;
     }
   };
-  return { fetch: f, calls, maxInFlight: () => max, inFlight: () => current };
+  return { transport: t, calls, maxInFlight: () => max, inFlight: () => current };
 }
 
 export interface FakeAndStore {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { PushSmsSender } from "../../src/outbound/index.js";
 import type { ActivationRecord } from "../../src/engine/persistence.js";
-import { activation, captureLogger, fakeAndStore, KEY, ManualTime, pushConfig, queueSms, recordingFetch, tick, until } from "./helpers.js";
+import { activation, captureLogger, fakeAndStore, KEY, ManualTime, pushConfig, queueSms, recordingTransport, tick, until } from "./helpers.js";
 
 const t = fakeAndStore();
 
@@ -35,14 +35,14 @@ function backlog(): string[] {
 }
 
 function sender(time: ManualTime, timeoutMs = 5_000) {
-  const rec = recordingFetch(time.clock);
+  const rec = recordingTransport(time.clock);
   const log = captureLogger();
   const x = new PushSmsSender({
     outbox: t.store.outbox,
     key: KEY,
     push: pushConfig({ url: t.urls.pushSms, rentUrl: t.urls.pushSmsRent, retryMs: RETRY_MS, backoffMaxMs: CAP_MS, timeoutMs, concurrency: CONCURRENCY }),
     logger: log.logger,
-    fetch: rec.fetch,
+    transport: rec.transport,
     clock: time.clock,
     timers: time.timers,
     random: () => 0.5,
@@ -82,7 +82,7 @@ function probesWithin(ms: number): number {
 }
 
 /** After recovery: every SMS accepted once, in queue order, each number's SMS in order. */
-async function expectOrderedDrain(x: PushSmsSender, rec: ReturnType<typeof recordingFetch>, from: number, texts: string[]): Promise<void> {
+async function expectOrderedDrain(x: PushSmsSender, rec: ReturnType<typeof recordingTransport>, from: number, texts: string[]): Promise<void> {
   await until(() => x.stats().delivered === texts.length, 15_000, "the whole backlog delivered");
   const sent = rec.calls.slice(from).map((c) => c.body["text"]);
   // The first request after the outage is the oldest SMS (the probe), and the sender starts

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/load.js";
 import type { SeenRequest } from "../../src/onlinesim/fake/index.js";
 import { PushSmsSender, type PushSmsSenderOptions } from "../../src/outbound/index.js";
-import { activation, captureLogger, fakeAndStore, KEY, pushConfig, queueSms, recordingFetch, until } from "./helpers.js";
+import { activation, captureLogger, fakeAndStore, KEY, pushConfig, queueSms, recordingTransport, until } from "./helpers.js";
 
 const t = fakeAndStore();
 
@@ -68,8 +68,8 @@ describe("PUSH_SMS duplicates", () => {
 
     t.reopen();
     t.fake.fail({ path: "/v1/PUSH_SMS", delayMs: 30, times: Infinity });
-    const rec = recordingFetch();
-    const second = sender({ fetch: rec.fetch });
+    const rec = recordingTransport();
+    const second = sender({ transport: rec.transport });
     second.x.start();
     await until(() => second.x.stats().delivered === 6, 5_000, "6 deliveries");
     const order = rec.calls.map((c) => c.body["text"]);

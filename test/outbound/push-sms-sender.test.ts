@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeOnlinesim, type FakeOnlinesimUrls } from "../../src/onlinesim/fake/index.js";
 import { PushSmsSender, type PushSmsSenderOptions } from "../../src/outbound/index.js";
 import type { Store } from "../../src/store/index.js";
-import { activation, captureLogger, KEY, pushConfig, queueSms, recordingFetch, sleep, storeSms, tempStore, until } from "./helpers.js";
+import { activation, captureLogger, KEY, pushConfig, queueSms, recordingTransport, sleep, storeSms, tempStore, until } from "./helpers.js";
 
 const cleanups: Array<() => void | Promise<void>> = [];
 let fake: FakeOnlinesim;
@@ -200,10 +200,10 @@ describe("PUSH_SMS delivery", () => {
     // Ten numbers with one SMS each: a number's own SMS go one at a time (push-backoff.test.ts).
     const acts = Array.from({ length: 10 }, (_, i) => activation(store, 100 + i));
     for (const a of acts) fake.openOperation({ activationId: a.id, number: a.number });
-    const rec = recordingFetch();
+    const rec = recordingTransport();
     // Slow answers and a short retry timer: the timer fires while rows are in flight.
     fake.fail({ path: "/v1/PUSH_SMS", delayMs: 120, times: Infinity });
-    const { sender: x } = sender({ fetch: rec.fetch, concurrency: 3 }, { retryMs: 20 });
+    const { sender: x } = sender({ transport: rec.transport, concurrency: 3 }, { retryMs: 20 });
     x.start();
     for (let i = 0; i < 10; i++) {
       queueSms(store, acts[i]!, `burst ${i}`);
