@@ -18,10 +18,11 @@
  *    shorter `Keep-Alive: timeout`), before a typical server closes them itself. A request
  *    that meets a socket the server closed meanwhile (reset before any answer, on a
  *    reused socket) is sent again once on a new connection: the server never read it;
- *  - sockets in the pool do not keep the process alive (the Agent unrefs free sockets).
+ *  - sockets in the pool do not keep the process alive (the Agent unrefs free sockets);
+ *  - node:https (and TLS) is loaded at the first https URL, not at start: about 1 MB the
+ *    daemon does not carry until it sends something (fetch loaded undici, 7.6 MB, the same way).
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from "node:http";
 
 export interface TransportRequest {
   url: string;
@@ -47,37 +48,44 @@ const IDLE_SOCKET_MS = 4_000;
 /** Errors of a reused socket the server closed while it sat idle. */
 const STALE_SOCKET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
 
-const agents = {
-  "http:": new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
-  "https:": new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
-};
+type Send = (url: URL, options: RequestOptions) => ClientRequest;
+
+interface Scheme {
+  send: Send;
+  agent: RequestOptions["agent"];
+}
+
+const plain: Scheme = { send: httpRequest, agent: new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }) };
+let secure: Promise<Scheme> | undefined;
+
+function schemeOf(url: URL): Scheme | Promise<Scheme> {
+  if (url.protocol === "http:") return plain;
+  if (url.protocol !== "https:") throw new Error(`unsupported URL scheme ${url.protocol}`);
+  secure ??= import("node:https").then((https) => ({ send: https.request, agent: new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }) }));
+  return secure;
+}
 
 export const nodeHttpTransport: HttpTransport = async (req) => {
+  const url = new URL(req.url);
+  const scheme = await schemeOf(url);
   try {
-    return await exchange(req);
+    return await exchange(req, url, scheme);
   } catch (err) {
     if (!(err instanceof StaleSocketError)) throw err;
-    return exchange(req); // once, on a new connection (the pool had only the stale one)
+    return exchange(req, url, scheme); // once, on a new connection (the pool had only the stale one)
   }
 };
 
 class StaleSocketError extends Error {}
 
-function exchange(req: TransportRequest): Promise<TransportAnswer> {
+function exchange(req: TransportRequest, url: URL, { send, agent }: Scheme): Promise<TransportAnswer> {
   return new Promise((resolve, reject) => {
     if (req.signal.aborted) {
       reject(req.signal.reason);
       return;
     }
-    const url = new URL(req.url);
-    const agent = url.protocol === "https:" ? agents["https:"] : url.protocol === "http:" ? agents["http:"] : undefined;
-    if (!agent) {
-      reject(new Error(`unsupported URL scheme ${url.protocol}`));
-      return;
-    }
     const body = req.body === undefined ? undefined : Buffer.from(req.body, "utf8");
     const headers = body === undefined ? req.headers : { ...req.headers, "content-length": String(body.length) };
-    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     let response: IncomingMessage | undefined;
     let settled = false;
     const finish = (fn: () => void): void => {

@@ -6,12 +6,17 @@
  * attempt (no back-off).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PushSmsSender } from "../../src/outbound/index.js";
 import { nodeHttpTransport, requestJson, USER_AGENT } from "../../src/outbound/http.js";
 import type { Store } from "../../src/store/index.js";
 import { activation, captureLogger, KEY, pushConfig, queueSms, tempStore, until } from "./helpers.js";
+import { makeCert } from "../helpers/tls.js";
 
 const cleanups: Array<() => void | Promise<void>> = [];
 let store: Store;
@@ -141,6 +146,23 @@ describe("PUSH_SMS transport", () => {
     expect(r).toMatchObject({ ok: false, aborted: false, timedOut: false });
     expect(r.ok ? "" : r.error).toMatch(/ECONNRESET|socket hang up/);
     expect(srv.seen).toHaveLength(1);
+  });
+
+  it("an https URL goes over TLS and checks the certificate: a self-signed one is refused with a clear error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "simgate-push-tls-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const cert = makeCert(dir, "push");
+    let requests = 0;
+    const srv = createTlsServer({ key: readFileSync(cert.keyFile), cert: readFileSync(cert.certFile) }, (_req, res) => {
+      requests++;
+      ok(res);
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    cleanups.push(() => new Promise<void>((r) => srv.close(() => r())));
+    const r = await requestJson(nodeHttpTransport, { url: `https://127.0.0.1:${(srv.address() as AddressInfo).port}/push`, body: {}, timeoutMs: 30_000 });
+    expect(r).toMatchObject({ ok: false, aborted: false, timedOut: false });
+    expect(r.ok ? "" : r.error).toMatch(/SELF_SIGNED_CERT|self[- ]signed/i);
+    expect(requests).toBe(0);
   });
 
   it("the deadline cuts a request that gets no answer", async () => {
