@@ -69,7 +69,7 @@ export function startOutbound(opts: { config: Readonly<Config>; key: string; sto
       batcher?.start();
     },
     smsStored({ smsId, sms, number, outcome }) {
-      if (outcome.kind === "queued") push?.wake();
+      if (outcome.kind === "queued") push?.queued(outcome.deliveryId); // deliveryId: the outbox row attachSms wrote
       if (!batcher) return;
       // In "both" mode an SMS of a v1 activation is Onlinesim's already (PUSH_SMS); send the rest to v2.
       if (v1 && (outcome.kind === "queued" || outcome.kind === "duplicate")) return;

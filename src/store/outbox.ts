@@ -124,9 +124,11 @@ export class OutboxRepository {
   readonly #due: Record<FilterKey, Database.Statement<[number, number], DueRow>>;
   readonly #heads: Record<FilterKey, Database.Statement<{ now: number; limit: number }, DueRow>>;
   readonly #inFlight: Record<FilterKey, Database.Statement<[], DueRow>>;
+  readonly #pendingById: Database.Statement<[number], DueRow>;
   readonly #markSending: (ids: readonly number[], at: EpochMs) => number;
   readonly #nextDue: Record<FilterKey, Database.Statement<[number], { at: number | null }>>;
   readonly #pendingBy: Record<FilterKey, Database.Statement<[], { n: number }>>;
+  readonly #pendingIds: Record<FilterKey, Database.Statement<[], { id: number }>>;
   readonly #oldest: Database.Statement<[], { at: number | null }>;
   readonly #attempt: Database.Statement<[string, number, number]>;
   readonly #delivered: Database.Statement<[number, number]>;
@@ -166,6 +168,10 @@ export class OutboxRepository {
       WHERE ${pending} AND o.sending_since IS NOT NULL AND ${cond}
       ORDER BY o.id`),
     );
+    this.#pendingById = db.prepare(`
+      SELECT o.*, a.number AS phone, s.sender AS sender, s.text AS text, a.service AS service, a.closed_at AS closed_at
+      FROM outbox o JOIN sms s ON s.id = o.sms_id JOIN activations a ON a.id = o.activation_id
+      WHERE o.id = ? AND ${pending}`);
     const sending = db.prepare(`UPDATE outbox SET sending_since = ?, attempts = attempts + 1 WHERE id = ? AND ${pending.replaceAll("o.", "")}`);
     // One transaction for every row a pump starts: one fsync before the requests leave.
     this.#markSending = db.transaction((ids: readonly number[], at: EpochMs) => ids.reduce((n, id) => n + sending.run(at, id).changes, 0));
@@ -175,6 +181,7 @@ export class OutboxRepository {
       WHERE ${pending} AND o.next_try_at > ? AND ${cond}`),
     );
     this.#pendingBy = byFilter((cond) => db.prepare(`SELECT count(*) AS n FROM outbox o JOIN activations a ON a.id = o.activation_id WHERE ${pending} AND ${cond}`));
+    this.#pendingIds = byFilter((cond) => db.prepare(`SELECT o.id FROM outbox o JOIN activations a ON a.id = o.activation_id WHERE ${pending} AND ${cond}`));
     this.#oldest = db.prepare(`SELECT min(o.created_at) AS at FROM outbox o WHERE ${pending}`);
     this.#attempt = db.prepare(`
       UPDATE outbox SET ${COUNT_ATTEMPT}, last_error = ?, next_try_at = ?
@@ -215,6 +222,12 @@ export class OutboxRepository {
    */
   nextToSend(now: EpochMs, limit = 100, filter?: DueFilter): DueDelivery[] {
     return this.#heads[filterKey(filter)].all({ now, limit }).map(toDelivery);
+  }
+
+  /** One pending row by id, with what PUSH_SMS sends (a row just queued, handed to the sender); undefined once settled. */
+  pendingDelivery(id: number): DueDelivery | undefined {
+    const row = this.#pendingById.get(id);
+    return row ? toDelivery(row) : undefined;
   }
 
   /** Pending rows whose last attempt was sent and never answered (read at start: a crash or an aborted stop). */
@@ -266,6 +279,11 @@ export class OutboxRepository {
   pendingCount(filter?: DueFilter): number {
     if (filter?.rent === undefined) return this.#pending.get()?.n ?? 0;
     return this.#pendingBy[filterKey(filter)].get()?.n ?? 0;
+  }
+
+  /** Ids of the rows still to deliver, optionally only rent / only non-rent (the sender: is every one of them in flight?). */
+  pendingIds(filter?: DueFilter): number[] {
+    return this.#pendingIds[filterKey(filter)].all().map((r) => r.id);
   }
 
   /** How long the oldest undelivered row has waited (metrics), null when none is pending. */
