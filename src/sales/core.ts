@@ -519,7 +519,8 @@ export class SalesCore extends EventEmitter<SalesEvents> {
     const r = result.reservation;
     this.#holdings.markSms(r.id);
     if (result.kind === "queued") this.#stats.smsQueued(r.market);
-    this.#log.info(
+    // debug: the SMS has its info line when received and another when delivered (issue 13: log cost per SMS).
+    this.#log.debug(
       { event: "sms-routed", market: r.market, port: sms.portId, number: `+${r.number}`, smsId: sms.smsId, activationId: r.id, outboxId: result.deliveryId, duplicate: result.kind === "duplicate" },
       "SMS queued for its buyer",
     );
