@@ -66,9 +66,9 @@ machine, so it drifts with what else runs; USS does not.
   blocked fsyncs show there as busy).
 
   Measured 2026-12-07 on this machine (2 shared cores, AMD EPYC, 24 GiB, Linux 6.18, Node
-  20.20.2; other sessions' tests running, load average 2–11), the build before (b44fda9) and
-  after taking turns in the same session: **FINAL_RANGE ms per SMS now** (FINAL_DETAIL),
-  6.2–7.2 ms before (6 runs, median 6.5). An intermediate build without the shared commit of
+  20.20.2; other sessions' tests running, load average 0.1–11), the build before (b44fda9) and
+  after taking turns in the same session: **3.4–4.2 ms per SMS now** (9 runs, median 3.7; 4.1–4.8 ms
+  without subtracting the idle rate), 5.3–7.2 ms before (8 runs, median 6.4). An intermediate build without the shared commit of
   the attempt gave 3.9, 4.1 and 4.9 ms. The bench gives one figure per run (the window's CPU
   over its 300 SMS), so the spread over runs is the p50/max that can be given: the machine's
   load moves it more than anything in the daemon.
@@ -85,10 +85,12 @@ machine, so it drifts with what else runs; USS does not.
   | JIT compiler and GC threads | 1.0 ms | 0.5 ms | less code and fewer objects on the path |
   | pino | 0.57 ms | 0.34 ms | three info lines per SMS → two (sms-routed at debug) |
 
-  Idle and memory, measured the same way (before and after taking turns): idle CPU 0.63–1.03 %
-  of a core before, 0.43–1.05 % after, the same within the noise of 10 ms ticks on a loaded
-  machine (the idle path did not change). Private memory (USS) of the settled daemon moved
-  by less than the run-to-run spread (±5 MB); the HTTP client costs less memory once used
+  Idle and memory, measured the same way (before and after taking turns): idle CPU 0.63–1.30 %
+  of a core before, 0.55–1.32 % after, the same within the noise of 10 ms ticks (the idle path
+  did not change); both builds went over the 1 % target in some runs that day, at low load too. Private memory (USS) of the settled daemon moved
+  by less than the run-to-run spread (±5 MB: 63–67 / 79–84 / 94–99 MB at 8 / 64 / 256 modems
+  before, 63–69 / 79–86 / 90–96 MB after). PSS at 64 modems was 92–106 MB for both builds that
+  evening (73.5 MB in the table's earlier run): the shared pages moved, not the daemon; the HTTP client costs less memory once used
   (node:https about 1 MB, loaded at the first https URL; undici was 7.6 MB at the first
   \`fetch\`).
 
