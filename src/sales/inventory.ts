@@ -209,13 +209,29 @@ export class Inventory {
   }
 }
 
+/**
+ * Move `sim` to its place after its last use changed. A SIM just used sorts at or near the
+ * back, so its new place is found from the back, and the SIMs between are shifted by one
+ * in place (no splice: two splices per order copied and reallocated the list in a burst).
+ */
 function reposition(lru: SimEntry[], sim: SimEntry, holdings: Holdings): void {
   const at = lru.indexOf(sim);
   if (at < 0) return;
-  lru.splice(at, 1);
-  let i = lru.length;
-  while (i > 0 && compareLru(lru[i - 1]!, sim, holdings) > 0) i--;
-  lru.splice(i, 0, sim);
+  // The last index whose SIM sorts before `sim` (skipping `sim` itself): `sim` goes just after it.
+  let to = lru.length - 1;
+  while (to > at && compareLru(lru[to]!, sim, holdings) > 0) to--;
+  if (to > at) {
+    for (let i = at; i < to; i++) lru[i] = lru[i + 1]!;
+    lru[to] = sim;
+    return;
+  }
+  // Used earlier than before (a clock step back): look towards the front instead.
+  let from = at;
+  while (from > 0 && compareLru(lru[from - 1]!, sim, holdings) > 0) from--;
+  if (from < at) {
+    for (let i = at; i > from; i--) lru[i] = lru[i - 1]!;
+    lru[from] = sim;
+  }
 }
 
 function compareLru(a: SimEntry, b: SimEntry, holdings: Holdings): number {
