@@ -205,7 +205,8 @@ export class SqliteSalesLedger implements SalesLedger {
     for (const c of order.candidates) {
       let info: Database.RunResult;
       try {
-        info = s.insertUnburned.run({ ...r, number: c.number, iccid: c.iccid, portId: c.portId, country: c.country, operator: c.operator });
+        // Positional values, in the statement's column order: no parameter object per candidate.
+        info = s.insertUnburned.run(r.market, c.number, c.iccid, c.portId, c.country, c.operator, r.service, r.sum, r.currency, r.createdAt);
       } catch (err) {
         if (isUniqueViolation(err)) continue;
         throw err;
@@ -276,11 +277,13 @@ function prepare(db: Database.Database) {
     lastUsed: db.prepare<[], { number: string; at: number }>("SELECT number, max(created_at) AS at FROM activations GROUP BY number ORDER BY number"),
     outboxActivations: db.prepare<[number], { id: number }>("SELECT DISTINCT activation_id AS id FROM outbox WHERE activation_id >= ? ORDER BY activation_id"),
     // Inserts nothing when the pair is sold anywhere or excluded on this marketplace.
-    insertUnburned: db.prepare(`
+    // The candidate's row is named once (the CTE) and bound by position: ten values, each once.
+    insertUnburned: db.prepare<[string, string, string, string | null, string, string, string, number, string, number]>(`
+      WITH c (market, number, iccid, port_id, country, operator, service, sum, currency, created_at) AS (VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
       INSERT INTO activations (market, number, iccid, port_id, country, operator, service, sum, currency, created_at)
-      SELECT @market, @number, @iccid, @portId, @country, @operator, @service, @sum, @currency, @createdAt
-      WHERE NOT EXISTS (SELECT 1 FROM sold_pairs WHERE number = @number AND service = @service)
-        AND NOT EXISTS (SELECT 1 FROM market_usage WHERE market = @market AND number = @number AND service = @service AND excluded = 1)`),
+      SELECT * FROM c
+      WHERE NOT EXISTS (SELECT 1 FROM sold_pairs s WHERE s.number = c.number AND s.service = c.service)
+        AND NOT EXISTS (SELECT 1 FROM market_usage u WHERE u.market = c.market AND u.number = c.number AND u.service = c.service AND u.excluded = 1)`),
     get: db.prepare<[number], ActivationRow>("SELECT * FROM activations WHERE id = ?"),
     openByNumber: db.prepare<[string], ActivationRow>("SELECT * FROM activations WHERE closed_at IS NULL AND number = ?"),
     openByIccid: db.prepare<[string], ActivationRow>("SELECT * FROM activations WHERE closed_at IS NULL AND iccid = ?"),
