@@ -97,6 +97,8 @@ interface PendingOrder {
 export class SalesCore extends EventEmitter<SalesEvents> {
   readonly #ledger: SalesLedger;
   readonly #markets = new Map<MarketId, MarketRules>();
+  /** Each marketplace's services as a set: asked once per order (the rules keep a list). */
+  readonly #sells = new Map<MarketId, ReadonlySet<ServiceId>>();
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #fallbacks: number;
@@ -111,7 +113,10 @@ export class SalesCore extends EventEmitter<SalesEvents> {
   private constructor(options: SalesCoreOptions, holdings: Holdings) {
     super();
     this.#ledger = options.ledger;
-    for (const m of options.markets) this.#markets.set(m.id, m);
+    for (const m of options.markets) {
+      this.#markets.set(m.id, m);
+      this.#sells.set(m.id, new Set(m.services));
+    }
     this.#log = (options.logger ?? silentLogger()).child({ component: "sales" });
     this.#clock = options.clock ?? Date.now;
     this.#fallbacks = options.fallbacks ?? 3;
@@ -206,8 +211,7 @@ export class SalesCore extends EventEmitter<SalesEvents> {
    * reservations nobody was told about.
    */
   reserve(req: ReserveRequest): Promise<ReserveResult> {
-    const rules = this.#markets.get(req.market);
-    const candidates = rules && rules.services.includes(req.service) ? this.#candidates(req) : [];
+    const candidates = this.#sells.get(req.market)?.has(req.service) === true ? this.#candidates(req) : [];
     if (candidates.length === 0) {
       this.#stats.none(req.market);
       this.#log.debug({ event: "no-numbers", market: req.market, service: req.service, country: req.country, exceptions: req.excludePrefixes }, "no number for request");
