@@ -240,9 +240,9 @@ export class SalesCore extends EventEmitter<SalesEvents> {
     const want = this.#fallbacks + 1;
     const heldBack = this.#inventory.heldBack(this.#holdings);
     const fits: SimEntry[] = [];
-    if (req.networks === undefined) this.#fits(this.#inventory.lru, req, want, heldBack, fits);
-    else if (req.networks.size === 1) for (const network of req.networks) this.#fits(this.#inventory.lruOf(network), req, want, heldBack, fits);
-    else this.#mergedFits(req.networks, req, want, heldBack, fits);
+    const networks = req.networks ?? this.#inventory.networks();
+    if (req.networks?.size === 1) for (const network of req.networks) this.#fits(this.#inventory.lruOf(network), req, want, heldBack, fits);
+    else this.#mergedFits(networks, req, want, heldBack, fits);
     const describe = req.describe ?? ((sim: SimEntry) => ({ country: sim.country ?? sim.mcc, operator: sim.network }));
     const candidates: ClaimCandidate[] = new Array(fits.length);
     for (let i = 0; i < fits.length; i++) {
@@ -266,11 +266,13 @@ export class SalesCore extends EventEmitter<SalesEvents> {
    * recently used head each time, so each list is scanned only as far as its SIMs are
    * chosen (no collecting `want` fits per network and sorting them per order).
    */
-  #mergedFits(networks: ReadonlySet<string>, req: ReserveRequest, want: number, heldBack: ReadonlySet<string>, out: SimEntry[]): void {
+  #mergedFits(networks: Iterable<string>, req: ReserveRequest, want: number, heldBack: ReadonlySet<string>, out: SimEntry[]): void {
     const lists: (readonly SimEntry[])[] = [];
     const at: number[] = [];
     for (const network of networks) {
       const lru = this.#inventory.lruOf(network);
+      // A network's SIMs share its country: one of another country is skipped whole, not walked.
+      if (req.country !== undefined && lru[0]?.country !== req.country) continue;
       const i = this.#nextFit(lru, 0, req, heldBack);
       if (i < lru.length) {
         lists.push(lru);
