@@ -58,6 +58,11 @@ export class Holdings {
     return this.sold.get(number)?.has(service) === true || this.#excluded.get(market)?.get(number)?.has(service) === true;
   }
 
+  /** number → services excluded on `market` (undefined when none is). */
+  excludedOn(market: MarketId): ReadonlyMap<string, ReadonlySet<ServiceId>> | undefined {
+    return this.#excluded.get(market);
+  }
+
   usageOf(market: MarketId, number: string, service: ServiceId): MarketUsage | undefined {
     return this.usage.get(market)?.get(number)?.get(service);
   }

@@ -175,14 +175,15 @@ export class Inventory {
     services.forEach((s, i) => serviceIndex.set(s, i));
     // stamp[i] = the SIM that last subtracted service i, so a pair both sold and excluded subtracts once.
     const stamp = new Int32Array(services.length).fill(-1);
-    const marketUsage = holdings.usage.get(market);
+    // Only excluded pairs subtract: their own index, not every cancel-count row.
+    const excludedHere = holdings.excludedOn(market);
     const out: NetworkOffer[] = [];
     let simNo = 0;
     for (const [network, sims] of this.byNetwork) {
       let idle = 0;
       const blocked = new Array<number>(services.length).fill(0);
       for (const sim of sims) {
-        if (!this.isIdle(sim, holdings, heldBack)) continue;
+        if (holdings.isHeld(sim.number, sim.iccid) || heldBack.has(sim.number)) continue;
         idle++;
         simNo++;
         const sold = holdings.sold.get(sim.number);
@@ -194,11 +195,10 @@ export class Inventory {
             blocked[i]!++;
           }
         }
-        const rows = marketUsage?.get(sim.number);
-        if (rows) {
-          for (const u of rows.values()) {
-            if (!u.excluded) continue;
-            const i = serviceIndex.get(u.service);
+        const excluded = excludedHere?.get(sim.number);
+        if (excluded) {
+          for (const service of excluded) {
+            const i = serviceIndex.get(service);
             if (i === undefined || stamp[i] === simNo) continue;
             stamp[i] = simNo;
             blocked[i]!++;
