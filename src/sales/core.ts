@@ -97,6 +97,8 @@ interface PendingOrder {
 export class SalesCore extends EventEmitter<SalesEvents> {
   readonly #ledger: SalesLedger;
   readonly #markets = new Map<MarketId, MarketRules>();
+  /** Each marketplace's services as a set: asked once per order (the rules keep a list). */
+  readonly #sells = new Map<MarketId, ReadonlySet<ServiceId>>();
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #fallbacks: number;
@@ -111,7 +113,10 @@ export class SalesCore extends EventEmitter<SalesEvents> {
   private constructor(options: SalesCoreOptions, holdings: Holdings) {
     super();
     this.#ledger = options.ledger;
-    for (const m of options.markets) this.#markets.set(m.id, m);
+    for (const m of options.markets) {
+      this.#markets.set(m.id, m);
+      this.#sells.set(m.id, new Set(m.services));
+    }
     this.#log = (options.logger ?? silentLogger()).child({ component: "sales" });
     this.#clock = options.clock ?? Date.now;
     this.#fallbacks = options.fallbacks ?? 3;
@@ -206,8 +211,7 @@ export class SalesCore extends EventEmitter<SalesEvents> {
    * reservations nobody was told about.
    */
   reserve(req: ReserveRequest): Promise<ReserveResult> {
-    const rules = this.#markets.get(req.market);
-    const candidates = rules && rules.services.includes(req.service) ? this.#candidates(req) : [];
+    const candidates = this.#sells.get(req.market)?.has(req.service) === true ? this.#candidates(req) : [];
     if (candidates.length === 0) {
       this.#stats.none(req.market);
       this.#log.debug({ event: "no-numbers", market: req.market, service: req.service, country: req.country, exceptions: req.excludePrefixes }, "no number for request");
@@ -234,32 +238,73 @@ export class SalesCore extends EventEmitter<SalesEvents> {
 
   #candidates(req: ReserveRequest): ClaimCandidate[] {
     const want = this.#fallbacks + 1;
-    let fits: SimEntry[];
-    if (req.networks === undefined) fits = this.#fits(this.#inventory.lru, req, want);
-    else {
-      // Each network's own LRU list, then the best `want` of their fits: an order for a
-      // few networks never scans the SIMs of every other one.
-      fits = [];
-      for (const network of req.networks) fits.push(...this.#fits(this.#inventory.lruOf(network), req, want));
-      if (req.networks.size > 1) fits = fits.sort(this.#lruOrder).slice(0, want);
-    }
+    const heldBack = this.#inventory.heldBack(this.#holdings);
+    const fits: SimEntry[] = [];
+    const networks = req.networks ?? this.#inventory.networks();
+    if (req.networks?.size === 1) for (const network of req.networks) this.#fits(this.#inventory.lruOf(network), req, want, heldBack, fits);
+    else this.#mergedFits(networks, req, want, heldBack, fits);
     const describe = req.describe ?? ((sim: SimEntry) => ({ country: sim.country ?? sim.mcc, operator: sim.network }));
-    return fits.map((sim) => ({ number: sim.number, iccid: sim.iccid, portId: sim.portId, ...describe(sim) }));
+    const candidates: ClaimCandidate[] = new Array(fits.length);
+    for (let i = 0; i < fits.length; i++) {
+      const sim = fits[i]!;
+      const names = describe(sim);
+      candidates[i] = { number: sim.number, iccid: sim.iccid, portId: sim.portId, country: names.country, operator: names.operator };
+    }
+    return candidates;
   }
 
-  /** The first `want` SIMs of an LRU-ordered list that the order may get (so the least recently used fits). */
-  #fits(lru: readonly SimEntry[], req: ReserveRequest, want: number): SimEntry[] {
-    const heldBack = this.#inventory.heldBack(this.#holdings);
-    const out: SimEntry[] = [];
-    for (const sim of lru) {
+  /** The first `want` SIMs of an LRU-ordered list that the order may get (so the least recently used fits), appended to `out`. */
+  #fits(lru: readonly SimEntry[], req: ReserveRequest, want: number, heldBack: ReadonlySet<string>, out: SimEntry[]): void {
+    for (let i = this.#nextFit(lru, 0, req, heldBack); i < lru.length; i = this.#nextFit(lru, i + 1, req, heldBack)) {
+      out.push(lru[i]!);
+      if (out.length >= want) return;
+    }
+  }
+
+  /**
+   * The best `want` fits over several networks' LRU lists: a merge that takes the least
+   * recently used head each time, so each list is scanned only as far as its SIMs are
+   * chosen (no collecting `want` fits per network and sorting them per order).
+   */
+  #mergedFits(networks: Iterable<string>, req: ReserveRequest, want: number, heldBack: ReadonlySet<string>, out: SimEntry[]): void {
+    const lists: (readonly SimEntry[])[] = [];
+    const at: number[] = [];
+    for (const network of networks) {
+      const lru = this.#inventory.lruOf(network);
+      // A network's SIMs share its country: one of another country is skipped whole, not walked.
+      if (req.country !== undefined && lru[0]?.country !== req.country) continue;
+      const i = this.#nextFit(lru, 0, req, heldBack);
+      if (i < lru.length) {
+        lists.push(lru);
+        at.push(i);
+      }
+    }
+    while (out.length < want && lists.length > 0) {
+      let best = 0;
+      for (let k = 1; k < lists.length; k++) if (this.#lruOrder(lists[k]![at[k]!]!, lists[best]![at[best]!]!) < 0) best = k;
+      const lru = lists[best]!;
+      out.push(lru[at[best]!]!);
+      const next = this.#nextFit(lru, at[best]! + 1, req, heldBack);
+      if (next < lru.length) at[best] = next;
+      else {
+        lists.splice(best, 1);
+        at.splice(best, 1);
+      }
+    }
+  }
+
+  /** The index of the first SIM at or after `from` that the order may get; `lru.length` if none. */
+  #nextFit(lru: readonly SimEntry[], from: number, req: ReserveRequest, heldBack: ReadonlySet<string>): number {
+    let i = from;
+    for (; i < lru.length; i++) {
+      const sim = lru[i]!;
       if (req.country !== undefined && sim.country !== req.country) continue;
       if (!this.#inventory.isIdle(sim, this.#holdings, heldBack)) continue;
       if (this.#holdings.isBurned(sim.number, req.service, req.market)) continue;
       if (req.excludePrefixes.length > 0 && startsWithAny(sim.number, req.excludePrefixes)) continue;
-      out.push(sim);
-      if (out.length >= want) break;
+      break;
     }
-    return out;
+    return i;
   }
 
   async #claimPending(): Promise<void> {

@@ -20,6 +20,12 @@ export class Holdings {
   readonly sold = new Map<string, Set<ServiceId>>();
   /** market → number → service → that marketplace's row. Only rows that differ from the default. */
   readonly usage = new Map<MarketId, Map<string, Map<ServiceId, MarketUsage>>>();
+  /**
+   * market → number → services excluded there: the part of `usage` an order's pick asks
+   * about for every SIM it looks at, kept apart so the common "not excluded" answer is one
+   * or two lookups (most rows only count cancels).
+   */
+  readonly #excluded = new Map<MarketId, Map<string, Set<ServiceId>>>();
   readonly lastUsed = new Map<string, EpochMs>();
   /** Open reservations that got at least one SMS: the release policy waits longer for them. */
   readonly withSms = new Set<number>();
@@ -49,7 +55,12 @@ export class Holdings {
 
   /** Sold for the service anywhere, or excluded for it on this marketplace: never offered to it for the service. */
   isBurned(number: string, service: ServiceId, market: MarketId): boolean {
-    return this.sold.get(number)?.has(service) === true || this.usage.get(market)?.get(number)?.get(service)?.excluded === true;
+    return this.sold.get(number)?.has(service) === true || this.#excluded.get(market)?.get(number)?.has(service) === true;
+  }
+
+  /** number → services excluded on `market` (undefined when none is). */
+  excludedOn(market: MarketId): ReadonlyMap<string, ReadonlySet<ServiceId>> | undefined {
+    return this.#excluded.get(market);
   }
 
   usageOf(market: MarketId, number: string, service: ServiceId): MarketUsage | undefined {
@@ -110,6 +121,17 @@ export class Holdings {
     let perService = perNumber.get(u.number);
     if (!perService) perNumber.set(u.number, (perService = new Map()));
     perService.set(u.service, { ...u });
+    let excluded = this.#excluded.get(u.market);
+    if (u.excluded) {
+      if (!excluded) this.#excluded.set(u.market, (excluded = new Map()));
+      let services = excluded.get(u.number);
+      if (!services) excluded.set(u.number, (services = new Set()));
+      services.add(u.service);
+    } else {
+      const services = excluded?.get(u.number);
+      services?.delete(u.service);
+      if (services?.size === 0) excluded!.delete(u.number);
+    }
     this.version++;
   }
 }

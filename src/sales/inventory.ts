@@ -61,12 +61,12 @@ export class Inventory {
   /** network → its SIMs. */
   readonly byNetwork = new Map<string, SimEntry[]>();
   /**
-   * Every SIM in least-recently-used order: (last used, number) ascending, never used
-   * first. A pick scans from the front and stops at the first fit; the reserve is taken
-   * from the back.
+   * Each home network's SIMs in least-recently-used order: (last used, number) ascending,
+   * never used first. A pick scans from the front and stops at the first fit; an order for
+   * several networks (or any) merges their fronts; the reserve is taken from the backs.
+   * There is no list of every SIM: keeping one in order cost a shift of up to every SIM per
+   * order in a burst, and nothing needs it that the per-network lists cannot answer.
    */
-  #lru: SimEntry[] = [];
-  /** The same order per home network: an order for some networks scans only theirs, not every SIM. */
   #lruByNetwork = new Map<string, SimEntry[]>();
   readonly #warnedDuplicate = new Set<string>();
   #heldVersion = -1;
@@ -101,13 +101,8 @@ export class Inventory {
       if (!list) this.byNetwork.set(network, (list = []));
       list.push(sim);
     }
-    this.#lru = [...this.sims.values()].sort((a, b) => compareLru(a, b, holdings));
     this.#lruByNetwork = new Map();
-    for (const sim of this.#lru) {
-      let list = this.#lruByNetwork.get(sim.network);
-      if (!list) this.#lruByNetwork.set(sim.network, (list = []));
-      list.push(sim);
-    }
+    for (const [network, sims] of this.byNetwork) this.#lruByNetwork.set(network, [...sims].sort((a, b) => compareLru(a, b, holdings)));
     this.portsVersion++;
   }
 
@@ -116,9 +111,9 @@ export class Inventory {
     return this.sims.size;
   }
 
-  /** Least recently used first. */
-  get lru(): readonly SimEntry[] {
-    return this.#lru;
+  /** The home networks with live SIMs. */
+  networks(): IterableIterator<string> {
+    return this.#lruByNetwork.keys();
   }
 
   /** One network's SIMs, least recently used first. */
@@ -131,11 +126,10 @@ export class Inventory {
     return compareLru(a, b, holdings);
   }
 
-  /** The SIM was just reserved: move it to its place, at or near the back, in both orders. */
+  /** The SIM was just reserved: move it to its place, at or near the back of its network's order. */
   touch(number: string, holdings: Holdings): void {
     const sim = this.sims.get(number);
     if (!sim) return;
-    reposition(this.#lru, sim, holdings);
     const own = this.#lruByNetwork.get(sim.network);
     if (own) reposition(own, sim, holdings);
   }
@@ -145,9 +139,18 @@ export class Inventory {
     if (this.reserveModules === 0) return this.#held;
     if (this.#heldVersion === holdings.version && this.#heldPortsVersion === this.portsVersion) return this.#held;
     const held = new Set<string>();
-    for (let i = this.#lru.length - 1; i >= 0 && held.size < this.reserveModules; i--) {
-      const sim = this.#lru[i]!;
+    // The most recently used idle SIMs of all networks: merge the lists' backs, newest first.
+    const lists = [...this.#lruByNetwork.values()].filter((l) => l.length > 0);
+    const at = lists.map((l) => l.length - 1);
+    while (held.size < this.reserveModules && lists.length > 0) {
+      let newest = 0;
+      for (let k = 1; k < lists.length; k++) if (compareLru(lists[k]![at[k]!]!, lists[newest]![at[newest]!]!, holdings) > 0) newest = k;
+      const sim = lists[newest]![at[newest]!]!;
       if (!holdings.isHeld(sim.number, sim.iccid)) held.add(sim.number);
+      if (--at[newest]! < 0) {
+        lists.splice(newest, 1);
+        at.splice(newest, 1);
+      }
     }
     this.#held = held;
     this.#heldVersion = holdings.version;
@@ -172,14 +175,15 @@ export class Inventory {
     services.forEach((s, i) => serviceIndex.set(s, i));
     // stamp[i] = the SIM that last subtracted service i, so a pair both sold and excluded subtracts once.
     const stamp = new Int32Array(services.length).fill(-1);
-    const marketUsage = holdings.usage.get(market);
+    // Only excluded pairs subtract: their own index, not every cancel-count row.
+    const excludedHere = holdings.excludedOn(market);
     const out: NetworkOffer[] = [];
     let simNo = 0;
     for (const [network, sims] of this.byNetwork) {
       let idle = 0;
       const blocked = new Array<number>(services.length).fill(0);
       for (const sim of sims) {
-        if (!this.isIdle(sim, holdings, heldBack)) continue;
+        if (holdings.isHeld(sim.number, sim.iccid) || heldBack.has(sim.number)) continue;
         idle++;
         simNo++;
         const sold = holdings.sold.get(sim.number);
@@ -191,11 +195,10 @@ export class Inventory {
             blocked[i]!++;
           }
         }
-        const rows = marketUsage?.get(sim.number);
-        if (rows) {
-          for (const u of rows.values()) {
-            if (!u.excluded) continue;
-            const i = serviceIndex.get(u.service);
+        const excluded = excludedHere?.get(sim.number);
+        if (excluded) {
+          for (const service of excluded) {
+            const i = serviceIndex.get(service);
             if (i === undefined || stamp[i] === simNo) continue;
             stamp[i] = simNo;
             blocked[i]!++;
@@ -209,13 +212,29 @@ export class Inventory {
   }
 }
 
+/**
+ * Move `sim` to its place after its last use changed. A SIM just used sorts at or near the
+ * back, so its new place is found from the back, and the SIMs between are shifted by one
+ * in place (no splice: two splices per order copied and reallocated the list in a burst).
+ */
 function reposition(lru: SimEntry[], sim: SimEntry, holdings: Holdings): void {
   const at = lru.indexOf(sim);
   if (at < 0) return;
-  lru.splice(at, 1);
-  let i = lru.length;
-  while (i > 0 && compareLru(lru[i - 1]!, sim, holdings) > 0) i--;
-  lru.splice(i, 0, sim);
+  // The last index whose SIM sorts before `sim` (skipping `sim` itself): `sim` goes just after it.
+  let to = lru.length - 1;
+  while (to > at && compareLru(lru[to]!, sim, holdings) > 0) to--;
+  if (to > at) {
+    for (let i = at; i < to; i++) lru[i] = lru[i + 1]!;
+    lru[to] = sim;
+    return;
+  }
+  // Used earlier than before (a clock step back): look towards the front instead.
+  let from = at;
+  while (from > 0 && compareLru(lru[from - 1]!, sim, holdings) > 0) from--;
+  if (from < at) {
+    for (let i = at; i > from; i--) lru[i] = lru[i - 1]!;
+    lru[from] = sim;
+  }
 }
 
 function compareLru(a: SimEntry, b: SimEntry, holdings: Holdings): number {

@@ -104,6 +104,8 @@ export class SqliteSalesLedger implements SalesLedger {
   readonly #db: Database.Database;
   readonly #stmts: ReturnType<typeof prepare>;
   readonly #claimTx: Database.Transaction<(orders: readonly ClaimOrder[]) => ClaimResult[]>;
+  /** One guarded multi-row INSERT per batch size, prepared once on first use. */
+  readonly #insertBatch = new Map<number, Database.Statement<unknown[]>>();
   readonly #closeTx: Database.Transaction<(req: CloseRequest) => CloseResult>;
   readonly #releaseTx: Database.Transaction<(req: ReleaseRequest) => ReleaseResult>;
   readonly #attachTx: Database.Transaction<(sms: SmsArrival) => AttachResult>;
@@ -111,7 +113,7 @@ export class SqliteSalesLedger implements SalesLedger {
   constructor(db: Database.Database) {
     this.#db = db;
     this.#stmts = prepare(db);
-    this.#claimTx = db.transaction((orders: readonly ClaimOrder[]) => orders.map((o) => this.#claimOne(o)));
+    this.#claimTx = db.transaction((orders: readonly ClaimOrder[]) => this.#claimAll(orders));
     this.#closeTx = db.transaction((req: CloseRequest) => this.#closeOne(req));
     this.#releaseTx = db.transaction((req: ReleaseRequest) => this.#releaseOne(req));
     this.#attachTx = db.transaction((sms: SmsArrival) => this.#attachOne(sms));
@@ -195,6 +197,83 @@ export class SqliteSalesLedger implements SalesLedger {
   }
 
   /**
+   * The orders in arrival order, as if claimed one by one (`#claimOne`), but a run of
+   * orders whose first candidates all go through is written by one multi-row statement
+   * (a burst's common case): one statement per CLAIM_BATCH orders instead of one per order.
+   * The batch runs inside a savepoint; if any of its rows is missing (a first candidate
+   * held by another reservation, burned, or taken by an earlier order of the batch) it is
+   * rolled back and those orders are claimed one by one, so every order still gets exactly
+   * what the one-by-one claim gives it, and ids still ascend in arrival order.
+   */
+  #claimAll(orders: readonly ClaimOrder[]): ClaimResult[] {
+    const results: ClaimResult[] = new Array(orders.length);
+    let i = 0;
+    while (i < orders.length) {
+      const size = CLAIM_BATCH_SIZES.find((n) => n <= orders.length - i);
+      if (size !== undefined && this.#claimFirsts(orders, i, size, results)) {
+        i += size;
+        continue;
+      }
+      const end = i + (size ?? 1);
+      for (; i < end; i++) results[i] = this.#claimOne(orders[i]!);
+    }
+    return results;
+  }
+
+  /** Orders from..from+size-1 each take their first candidate in one statement, or nothing is written and false is returned. */
+  #claimFirsts(orders: readonly ClaimOrder[], from: number, size: number, results: ClaimResult[]): boolean {
+    const values: unknown[] = [];
+    for (let k = 0; k < size; k++) {
+      const o = orders[from + k]!;
+      const c = o.candidates[0];
+      if (!c) return false;
+      const r = o.reservation;
+      values.push(r.market, c.number, c.iccid, c.portId, c.country, c.operator, r.service, r.sum, r.currency, r.createdAt);
+    }
+    const s = this.#stmts;
+    s.savepoint.run();
+    let info: Database.RunResult;
+    try {
+      // OR IGNORE: a row the open-SIM unique indexes refuse is left out (then rolled back below), not an error.
+      info = this.#batchStatement(size).run(...values);
+    } catch (err) {
+      s.rollbackToSavepoint.run();
+      s.releaseSavepoint.run();
+      throw err;
+    }
+    const last = Number(info.lastInsertRowid);
+    // Every row written, with consecutive ids in the orders' order: checked, not assumed.
+    const rows = info.changes === size ? s.idsBetween.all(last - size + 1, last) : [];
+    const intact = rows.length === size && rows.every((row, k) => row.id === last - size + 1 + k && row.number === orders[from + k]!.candidates[0]!.number);
+    if (!intact) {
+      s.rollbackToSavepoint.run();
+      s.releaseSavepoint.run();
+      return false;
+    }
+    s.releaseSavepoint.run();
+    if (!Number.isSafeInteger(last)) throw new Error(`activation id ${String(info.lastInsertRowid)} is beyond 2^53`);
+    for (let k = 0; k < size; k++) {
+      const o = orders[from + k]!;
+      const c = o.candidates[0]!;
+      results[from + k] = { kind: "reserved", reservation: { ...o.reservation, number: c.number, iccid: c.iccid, portId: c.portId, country: c.country, operator: c.operator, id: rows[k]!.id } };
+    }
+    return true;
+  }
+
+  #batchStatement(size: number): Database.Statement<unknown[]> {
+    let stmt = this.#insertBatch.get(size);
+    if (!stmt) {
+      const rows = Array.from({ length: size }, () => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
+      stmt = this.#db.prepare<unknown[]>(`
+        WITH c (${CLAIM_COLUMNS}) AS (VALUES ${rows})
+        INSERT OR IGNORE INTO activations (${CLAIM_COLUMNS})
+        SELECT * FROM c ${UNBURNED}`);
+      this.#insertBatch.set(size, stmt);
+    }
+    return stmt;
+  }
+
+  /**
    * One statement per candidate: the INSERT itself skips a burned pair (no row), and the
    * open-SIM unique indexes refuse a held SIM (a constraint error, rolled back for this
    * statement only). Either way the order moves on to its next candidate.
@@ -205,7 +284,8 @@ export class SqliteSalesLedger implements SalesLedger {
     for (const c of order.candidates) {
       let info: Database.RunResult;
       try {
-        info = s.insertUnburned.run({ ...r, number: c.number, iccid: c.iccid, portId: c.portId, country: c.country, operator: c.operator });
+        // Positional values, in the statement's column order: no parameter object per candidate.
+        info = s.insertUnburned.run(r.market, c.number, c.iccid, c.portId, c.country, c.operator, r.service, r.sum, r.currency, r.createdAt);
       } catch (err) {
         if (isUniqueViolation(err)) continue;
         throw err;
@@ -267,6 +347,14 @@ export class SqliteSalesLedger implements SalesLedger {
   }
 }
 
+/** A claim's row, in the order its values are bound. */
+const CLAIM_COLUMNS = "market, number, iccid, port_id, country, operator, service, sum, currency, created_at";
+/** Keeps a claim's row out when its pair is sold anywhere or excluded on its marketplace (the CTE `c` is the row). */
+const UNBURNED = `WHERE NOT EXISTS (SELECT 1 FROM sold_pairs s WHERE s.number = c.number AND s.service = c.service)
+        AND NOT EXISTS (SELECT 1 FROM market_usage u WHERE u.market = c.market AND u.number = c.number AND u.service = c.service AND u.excluded = 1)`;
+/** Orders per multi-row claim statement, largest first; a shorter run is claimed one by one. */
+const CLAIM_BATCH_SIZES = [50, 10] as const;
+
 function prepare(db: Database.Database) {
   return {
     open: db.prepare<[], ActivationRow>("SELECT * FROM activations WHERE closed_at IS NULL ORDER BY id"),
@@ -276,11 +364,15 @@ function prepare(db: Database.Database) {
     lastUsed: db.prepare<[], { number: string; at: number }>("SELECT number, max(created_at) AS at FROM activations GROUP BY number ORDER BY number"),
     outboxActivations: db.prepare<[number], { id: number }>("SELECT DISTINCT activation_id AS id FROM outbox WHERE activation_id >= ? ORDER BY activation_id"),
     // Inserts nothing when the pair is sold anywhere or excluded on this marketplace.
-    insertUnburned: db.prepare(`
-      INSERT INTO activations (market, number, iccid, port_id, country, operator, service, sum, currency, created_at)
-      SELECT @market, @number, @iccid, @portId, @country, @operator, @service, @sum, @currency, @createdAt
-      WHERE NOT EXISTS (SELECT 1 FROM sold_pairs WHERE number = @number AND service = @service)
-        AND NOT EXISTS (SELECT 1 FROM market_usage WHERE market = @market AND number = @number AND service = @service AND excluded = 1)`),
+    // The candidate's row is named once (the CTE) and bound by position: ten values, each once.
+    insertUnburned: db.prepare<[string, string, string, string | null, string, string, string, number, string, number]>(`
+      WITH c (${CLAIM_COLUMNS}) AS (VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
+      INSERT INTO activations (${CLAIM_COLUMNS})
+      SELECT * FROM c ${UNBURNED}`),
+    idsBetween: db.prepare<[number, number], { id: number; number: string }>("SELECT id, number FROM activations WHERE id BETWEEN ? AND ? ORDER BY id"),
+    savepoint: db.prepare("SAVEPOINT claim_batch"),
+    rollbackToSavepoint: db.prepare("ROLLBACK TO claim_batch"),
+    releaseSavepoint: db.prepare("RELEASE claim_batch"),
     get: db.prepare<[number], ActivationRow>("SELECT * FROM activations WHERE id = ?"),
     openByNumber: db.prepare<[string], ActivationRow>("SELECT * FROM activations WHERE closed_at IS NULL AND number = ?"),
     openByIccid: db.prepare<[string], ActivationRow>("SELECT * FROM activations WHERE closed_at IS NULL AND iccid = ?"),

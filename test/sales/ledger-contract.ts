@@ -4,6 +4,7 @@
  * `reopen` (optional) returns a fresh instance over the same durable data, as after a
  * crash: every committed write must be there. A PostgreSQL store runs the same suite.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ClaimOrder, SalesLedger } from "../../src/sales/ledger.js";
 import type { ClaimCandidate, CloseOutcome } from "../../src/sales/types.js";
@@ -68,6 +69,57 @@ export function describeLedgerContract(name: string, make: () => LedgerSubject |
       expect(b!.id).toBeGreaterThan(a!.id);
       expect(c!.id).toBeGreaterThan(b!.id);
       expect((await ledger.load()).open).toEqual([a, b, c]);
+    });
+
+    it("a burst gets exactly what claiming its orders one by one gives: held, burned and already-taken candidates passed over, ids ascending", async () => {
+      // Bursts of 10 to 80 orders over 120 SIMs, so a store that writes runs of orders in
+      // one statement meets both runs that all go through and runs that hit a conflict.
+      const POOL = 120;
+      const burstArb = fc.record({
+        firsts: fc.shuffledSubarray([...Array(POOL).keys()], { minLength: 10, maxLength: 80 }),
+        fallbacks: fc.array(fc.uniqueArray(fc.nat(POOL - 1), { maxLength: 2 }), { minLength: 80, maxLength: 80 }),
+        // Orders whose first candidate is replaced by another's (taken earlier in the burst) or by any SIM.
+        clashes: fc.array(fc.tuple(fc.nat(79), fc.nat(POOL - 1)), { maxLength: 6 }),
+        empty: fc.uniqueArray(fc.nat(79), { maxLength: 2 }),
+        setup: fc.shuffledSubarray([...Array(POOL).keys()], { maxLength: 15 }),
+      });
+      await fc.assert(
+        fc.asyncProperty(burstArb, async ({ firsts, fallbacks, clashes, empty, setup }) => {
+          const { ledger } = await make();
+          // Disjoint thirds of `setup`: held on another marketplace, sold (burned everywhere), rejected here.
+          const third = Math.ceil(setup.length / 3);
+          const held = setup.slice(0, third);
+          const sold = setup.slice(third, 2 * third);
+          const rejected = setup.slice(2 * third);
+          let lastSetupId = 0;
+          for (const n of sold) await ledger.close(close((lastSetupId = (await reserve(ledger, sim(n))).id), SOLD));
+          for (const n of rejected) await ledger.close(close((lastSetupId = (await reserve(ledger, sim(n))).id), { kind: "rejected" }));
+          for (const n of held) lastSetupId = (await reserve(ledger, sim(n), { market: "smshub" })).id;
+          const candidateLists = firsts.map((f, k) => [f, ...fallbacks[k]!.filter((x) => x !== f)]);
+          for (const [k, n] of clashes) if (k < candidateLists.length) candidateLists[k]![0] = n;
+          for (const k of empty) if (k < candidateLists.length) candidateLists[k] = [];
+          const orders = candidateLists.map((list) => order([...new Set(list)].map((n) => sim(n)), { createdAt: 2000 }));
+
+          const results = await ledger.claim(orders);
+
+          // One by one: each order takes its first candidate nobody holds and that is not burned here.
+          const taken = new Set(held);
+          const burned = new Set([...sold, ...rejected]);
+          const expected = orders.map((o) => {
+            const c = o.candidates.find((x) => !taken.has(Number(x.number.slice(10))) && !burned.has(Number(x.number.slice(10))));
+            if (!c) return "taken";
+            taken.add(Number(c.number.slice(10)));
+            return c.number;
+          });
+          expect(results.map((r) => (r.kind === "reserved" ? r.reservation.number : r.kind))).toEqual(expected);
+          const ids = results.flatMap((r) => (r.kind === "reserved" ? [r.reservation.id] : []));
+          for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]!);
+          if (ids.length > 0) expect(ids[0]).toBeGreaterThan(lastSetupId);
+          const open = (await ledger.load()).open;
+          expect(open.filter((r) => r.createdAt === 2000).map((r) => r.number)).toEqual(expected.filter((e) => e !== "taken"));
+        }),
+        { numRuns: 25 },
+      );
     });
 
     it("refuses a SIM in an open reservation, by number or by ICCID, on any marketplace", async () => {
