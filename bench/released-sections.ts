@@ -55,6 +55,14 @@ machine, so it drifts with what else runs; USS does not.
   through SerialPortStream's thread-pool reads, writes and tcdrain).
   Measured 2026-12-07 (load average 12–17): 1.92 % of a core at 64 modems before (5107dde,
   24.5 AT commands/s), 0.52–0.65 % now (28.8 AT commands/s: more, cheaper commands).
+  Later that day single runs read 1.10–1.18 % for main (9adb898) against 0.85 % for e995b36
+  (the liveness work), which looked like a regression. Measured in turns and side by side (both
+  daemons at once, so under the same load), 60–90 s each, the two builds are the same: 0.82–1.32 %
+  for e995b36 (9 runs, median 1.05) and 0.81–1.25 % for 9adb898 (9 runs, median 1.05), at 28.8
+  and 29.3 AT commands/s; all of the CPU on the daemon's main thread in both. What moves the
+  figure is the machine (load average 0.8–2.8 during these runs, the higher readings at the lower
+  loads), by more than the margin to the 1 % target: at 64 modems the idle daemon sits at the
+  target, not under it, and a single run cannot tell a 0.3 % change.
 - **CPU per SMS**: every sellable number is ordered (GET_NUMBER over HTTP) and the fake
   Onlinesim told of each operation; after one warm-up SMS per modem, 300 SMS arrive, 15 a
   second, spread over the ordered modems, until the fake has accepted every PUSH_SMS. The
