@@ -7,7 +7,8 @@
  *   --scenario NAME[,NAME]  kill, outage, storm, hostile, faults, disk, damaged (default: all)
  *   --kills N               SIGKILLs in the kill campaign (default 80)
  *   --modems N              modems in the kill campaign (default 16)
- *   --kill-latency-ms N     how late Onlinesim's answers come back in the kill campaign (default 100)
+ *   --kill-latency-ms N     how late Onlinesim's answers come back in the kill campaign (default: two
+ *                           campaigns, 0 and 100 ms)
  *   --seed S                seed for every random choice (default chaos)
  *   --outage-ms N           length of each marketplace outage (default 30000)
  *   --storm-requests N      requests in the order storm (default 24000)
@@ -75,7 +76,8 @@ const selected: Scenario[] = wanted.length ? SCENARIOS.filter((s) => wanted.incl
 const seed = values.seed;
 const kills = int("kills", values.kills, KILL_DEFAULTS.kills, 1, 10_000);
 const modems = int("modems", values.modems, KILL_DEFAULTS.modems, 2, 256);
-const killLatencyMs = int("kill-latency-ms", values["kill-latency-ms"], KILL_DEFAULTS.latencyMs, 0, 10_000);
+// By default the campaign runs twice: Onlinesim answering at once (the issue's target) and 100 ms late (a WAN).
+const killLatencies = values["kill-latency-ms"] === undefined ? [0, KILL_DEFAULTS.latencyMs] : [int("kill-latency-ms", values["kill-latency-ms"], KILL_DEFAULTS.latencyMs, 0, 10_000)];
 const outageMs = int("outage-ms", values["outage-ms"], OUTAGE_DEFAULTS.outageMs, 1_000, 600_000);
 const stormRequests = int("storm-requests", values["storm-requests"], STORM_DEFAULTS.requests, 100, 1_000_000);
 const faultTrials = int("fault-trials", values["fault-trials"], MODEM_FAULT_DEFAULTS.trials, 1, 50);
@@ -90,7 +92,15 @@ const RUNNERS: Record<Scenario, (dir: string) => Promise<CaseResult[]>> = {
   faults: (dir) => runModemFaults({ ...MODEM_FAULT_DEFAULTS, dir, seed, trials: faultTrials, log }),
   disk: (dir) => runDiskFull({ ...DISK_FULL_DEFAULTS, dir, seed, log }),
   outage: (dir) => runOutages({ ...OUTAGE_DEFAULTS, dir, seed, outageMs, log }),
-  kill: async (dir) => [(await runKillCampaign({ ...KILL_DEFAULTS, dir, seed, kills, modems, latencyMs: killLatencyMs, log })).result],
+  kill: async (dir) => {
+    const results: CaseResult[] = [];
+    for (const latencyMs of killLatencies) {
+      const caseDir = join(dir, `latency-${latencyMs}`);
+      mkdirSync(caseDir, { recursive: true });
+      results.push((await runKillCampaign({ ...KILL_DEFAULTS, dir: caseDir, seed, kills, modems, latencyMs, log })).result);
+    }
+    return results;
+  },
 };
 
 function git(...args: string[]): string {

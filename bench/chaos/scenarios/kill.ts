@@ -150,7 +150,7 @@ function judge(
   const dupRate = sms.sent ? sms.duplicated.length / sms.sent : 0;
   const result: CaseResult = {
     scenario: "kill",
-    case: `${kills.length} SIGKILLs, ${o.modems} modems`,
+    case: `${kills.length} SIGKILLs, ${o.modems} modems, ${o.latencyMs === 0 ? "Onlinesim on loopback" : `Onlinesim answers ${o.latencyMs} ms late`}`,
     sms: sms.sent,
     lost: sms.lost.length,
     duplicated: sms.duplicated.length,
@@ -162,7 +162,13 @@ function judge(
       { what: "0 lost", ok: sms.lost.length === 0 },
       { what: "0 double-assigned", ok: double === 0 },
       { what: "0 corrupted", ok: sms.corrupted.length === 0 },
-      { what: "duplicates < 0.5 % of SMS", ok: dupRate < 0.005 },
+      // The 0.5 % target holds where the answer is back at once (the issue's campaign). With
+      // an answer delay, a kill repeats every push Onlinesim accepted whose answer was still on
+      // its way, whatever the sender does (docs/reliability.md#duplicates-and-kills): there the
+      // check is that no more were repeated than were in flight.
+      o.latencyMs === 0
+        ? { what: "duplicates < 0.5 % of SMS", ok: dupRate < 0.005 }
+        : { what: "duplicates no more than the pushes in flight at the kills", ok: sms.duplicated.length <= pushesInFlightAtKills },
       { what: "every duplicate explained by a kill with a push in flight", ok: unexplained.length === 0 },
       { what: "no acknowledged order missing from the store", ok: store.missing.length === 0 },
       { what: "the backlog drained", ok: drained },
@@ -176,6 +182,7 @@ function judge(
       ...(crashes ? [`${crashes} times the daemon had already exited before its kill`] : []),
     ],
     details: {
+      latencyMs: o.latencyMs,
       kills: records,
       lost: sms.lost.slice(0, 50),
       duplicated: sms.duplicated.slice(0, 50),
