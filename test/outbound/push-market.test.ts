@@ -44,9 +44,10 @@ let seq = 0;
 /** Store a whole SMS received on the reservation's SIM and route it through the ledger: the outbox row id. */
 async function receive(r: Reservation, text: string): Promise<number> {
   const at = new Date(Date.UTC(2026, 11, 7, 8, 0, 0) + ++seq * 1000);
-  const parts = deliverParts({ text, at, portId: r.portId, iccid: r.iccid });
+  const portId = r.portId ?? "usb-1-1";
+  const parts = deliverParts({ text, at, portId, iccid: r.iccid });
   for (const p of parts) store.sms.acceptPart(p);
-  const smsId = store.sms.storeMessage({ portId: r.portId, iccid: r.iccid, sender: "Telegram", text, parts, missingParts: [], timestamp: null }).id;
+  const smsId = store.sms.storeMessage({ portId, iccid: r.iccid, sender: "Telegram", text, parts, missingParts: [], timestamp: null }).id;
   const outcome = await store.sales.attachSms({ smsId, iccid: r.iccid, number: r.number, at: Date.now() });
   if (outcome.kind !== "queued") throw new Error(`expected queued, got ${outcome.kind}`);
   expect(outcome.reservation.market).toBe(r.market);
@@ -74,7 +75,7 @@ describe("PUSH_SMS sends only Onlinesim's reservations' SMS", () => {
     x.start();
     await until(() => store.outbox.get(ownRow)?.deliveredAt != null, 5_000, "the Onlinesim row delivered");
     // The other row was due before it: had the sender read it, it would have gone out first.
-    expect(pushes().map((p) => p.body["text"])).toEqual(["Onlinesim code 222222"]);
+    expect(pushes().map((p) => (p.body as { text?: unknown }).text)).toEqual(["Onlinesim code 222222"]);
     expect(store.outbox.get(foreignRow)).toMatchObject({ attempts: 0, deliveredAt: null, gaveUpAt: null, sendingSince: null, lastError: null });
     expect(x.stats()).toMatchObject({ delivered: 1, pending: 0, oldestPendingAgeMs: null, inFlight: 0 });
     expect(store.outbox.pendingCount()).toBe(1); // still queued, for its own marketplace's sender
@@ -92,7 +93,7 @@ describe("PUSH_SMS sends only Onlinesim's reservations' SMS", () => {
     const ownRow = await receive(mine, "Onlinesim code 444444");
     x.queued(ownRow);
     await until(() => store.outbox.get(ownRow)?.deliveredAt != null, 5_000, "the Onlinesim row delivered");
-    expect(pushes().map((p) => p.body["text"])).toEqual(["Onlinesim code 444444"]);
+    expect(pushes().map((p) => (p.body as { text?: unknown }).text)).toEqual(["Onlinesim code 444444"]);
     expect(store.outbox.get(foreignRow)).toMatchObject({ attempts: 0, deliveredAt: null, sendingSince: null });
   });
 
@@ -106,7 +107,7 @@ describe("PUSH_SMS sends only Onlinesim's reservations' SMS", () => {
     const x = sender();
     x.start();
     await until(() => store.outbox.get(ownRow)?.deliveredAt != null, 5_000, "the Onlinesim row delivered");
-    expect(pushes().map((p) => p.body["text"])).toEqual(["Onlinesim code 666666"]);
+    expect(pushes().map((p) => (p.body as { text?: unknown }).text)).toEqual(["Onlinesim code 666666"]);
     expect(store.outbox.get(foreignRow)).toMatchObject({ attempts: 1, deliveredAt: null, gaveUpAt: null });
   });
 });
