@@ -15,6 +15,7 @@ import type { Store } from "../store/index.js";
 import type { Config } from "../config/schema.js";
 import { AddMessagesBatcher, NumbersOnlinePublisher, PushSmsSender, V2Client, type LiveNumber } from "../outbound/index.js";
 import { secretScrubber } from "../log/secrets.js";
+import { ONLINESIM } from "../markets/onlinesim/v1-market.js";
 import { configSecrets } from "../config/redact.js";
 import type { SmsStored } from "./sms-flow.js";
 import type { OutboundStats } from "../outbound/outbound-stats.js";
@@ -69,10 +70,13 @@ export function startOutbound(opts: { config: Readonly<Config>; key: string; sto
       batcher?.start();
     },
     smsStored({ smsId, sms, number, outcome }) {
+      const held = outcome.kind === "queued" || outcome.kind === "duplicate";
+      // Another marketplace's buyer holds the SIM (issue 15): the SMS is theirs, its outbox row waits for their sender; Onlinesim gets it neither way.
+      if (held && outcome.reservation.market !== ONLINESIM) return;
       if (outcome.kind === "queued") push?.queued(outcome.deliveryId); // deliveryId: the outbox row attachSms wrote
       if (!batcher) return;
       // In "both" mode an SMS of a v1 activation is Onlinesim's already (PUSH_SMS); send the rest to v2.
-      if (v1 && (outcome.kind === "queued" || outcome.kind === "duplicate")) return;
+      if (v1 && held) return;
       if (number === null) {
         log.warn({ event: "v2-sms-no-number", smsId, port: sms.portId }, "SMS on a port whose number is unknown: kept in the store, not sent to v2");
         return;

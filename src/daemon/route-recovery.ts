@@ -5,6 +5,8 @@
  * its activation is still open. Such an SMS was received on an open activation's SIM after
  * that activation began and has no outbox row: route it now. SMS that arrived before the
  * activation, or on a SIM without one, stay as they are (unrouted on purpose, Q16).
+ * The open reservations are every marketplace's, and routing writes the row for whichever
+ * one holds the SIM (issue 15): each marketplace's sender then reads only its own rows.
  */
 import type { OnlinesimEngine } from "../markets/onlinesim/engine.js";
 import type { Logger } from "../log/logger.js";
@@ -22,6 +24,6 @@ export async function routeLeftovers(store: Store, engine: Pick<OnlinesimEngine,
     const outcome = await engine.routeSms({ smsId: sms.id, portId: sms.portId, iccid: sms.iccid, number: activation.number, receivedAt: sms.receivedAt });
     if (outcome.kind === "queued") routed++;
   }
-  if (routed > 0) log.warn({ event: "sms-routed-after-restart", count: routed }, `${routed} stored SMS of open activations were not routed before the restart; queued for PUSH_SMS now`);
+  if (routed > 0) log.warn({ event: "sms-routed-after-restart", count: routed }, `${routed} stored SMS of open activations were not routed before the restart; queued now for the marketplace holding each SIM`);
   return routed;
 }

@@ -41,11 +41,17 @@
  * without closing the URL. A row whose activation closed more than push.giveUpAfterCloseMs
  * ago is given up ("expired") instead of being sent again.
  *
+ * Only Onlinesim's rows. The outbox holds the SMS of every marketplace's buyers (the sales
+ * ledger routes an SMS to whoever holds the SIM, issue 15); every query this sender makes
+ * is limited to reservations of ONLINESIM_MARKET in its SQL, so another marketplace's SMS
+ * is never read, sent, counted or waited for here, and its rows stay queued for its own sender.
+ *
  * Secrets: every answer and error text passes `scrub` (the configured key and token, and
  * credential fields in echoed requests) in http.ts before it is logged, kept or stored.
  */
 import type { Logger } from "../log/logger.js";
 import type { Scrub } from "../log/secrets.js";
+import { ONLINESIM_MARKET } from "../onlinesim/market-id.js";
 import type { DueDelivery, DueFilter, OutboxRepository } from "../store/outbox.js";
 import { REAL_TIMERS, Worker, type Timers, type WorkerTimer } from "../worker/index.js";
 import { DestinationGate, type GateOutcome, type GateTicket } from "./destination-gate.js";
@@ -91,7 +97,9 @@ export interface PushSmsStats {
 
 type Kind = "sms" | "rent";
 const KINDS: readonly Kind[] = ["sms", "rent"];
-const FILTER: Record<Kind, DueFilter> = { sms: { rent: false }, rent: { rent: true } };
+/** Every row this sender reads: Onlinesim's reservations only (all kinds, or one kind). */
+const ONLINESIM_ROWS: DueFilter = { market: ONLINESIM_MARKET };
+const FILTER: Record<Kind, DueFilter> = { sms: { rent: false, ...ONLINESIM_ROWS }, rent: { rent: true, ...ONLINESIM_ROWS } };
 
 interface Flight {
   kind: Kind;
@@ -170,13 +178,13 @@ export class PushSmsSender {
     }
     let row: DueDelivery | undefined;
     try {
-      row = this.#o.outbox.pendingDelivery(outboxId);
+      row = this.#o.outbox.pendingDelivery(outboxId, ONLINESIM_ROWS);
     } catch (err) {
       this.#storeError("reading a queued PUSH_SMS", err);
       this.wake();
       return;
     }
-    if (!row) return; // settled already (cannot happen for a row just queued; nothing to send either way)
+    if (!row) return; // another marketplace's row, or settled already: nothing to send here
     if (!this.#configured().includes(this.#kindOf(row))) {
       this.wake(); // its URL is unset: the warning about queued rows comes from wake()
       return;
@@ -200,8 +208,8 @@ export class PushSmsSender {
     let pending = 0;
     let oldestPendingAgeMs: number | null = null;
     try {
-      pending = this.#o.outbox.pendingCount();
-      oldestPendingAgeMs = this.#o.outbox.oldestPendingAgeMs(this.#o.clock());
+      pending = this.#o.outbox.pendingCount(ONLINESIM_ROWS);
+      oldestPendingAgeMs = this.#o.outbox.oldestPendingAgeMs(this.#o.clock(), ONLINESIM_ROWS);
     } catch {
       // The store may be closed already (after stop()); the counters below are still meaningful.
     }
@@ -325,7 +333,7 @@ export class PushSmsSender {
     const waiting = new Set(picked.map((r) => r.id));
     for (const [id, f] of this.#inFlight) if (!f.answered) waiting.add(id);
     const kinds = this.#configured();
-    const pending = kinds.length === KINDS.length ? this.#o.outbox.pendingIds() : kinds.flatMap((k) => this.#o.outbox.pendingIds(FILTER[k]));
+    const pending = kinds.length === KINDS.length ? this.#o.outbox.pendingIds(ONLINESIM_ROWS) : kinds.flatMap((k) => this.#o.outbox.pendingIds(FILTER[k]));
     return pending.every((id) => waiting.has(id));
   }
 

@@ -17,7 +17,9 @@
  * (the give-up clock, Q15); `nextToSend` gives the oldest due row of each activation, oldest
  * first (one SMS per number at a time keeps each buyer's SMS in order); queries can be
  * limited to rent or non-rent rows (PUSH_SMS and PUSH_SMS (RENT) have separate URLs, either
- * may be unset); `oldestPendingAgeMs` is for metrics.
+ * may be unset) and to one marketplace's reservations (the ledger writes rows for every
+ * marketplace's buyer, issue 15: each sender reads only its own); `oldestPendingAgeMs` is
+ * for metrics.
  */
 import type Database from "better-sqlite3";
 import type { EpochMs } from "../engine/persistence.js";
@@ -73,18 +75,55 @@ export interface DueDelivery extends OutboxItem {
  * Which deliveries a query covers: PUSH_SMS and PUSH_SMS (RENT) go to different URLs
  * (docs/protocols/onlinesim-v1.md#push_sms-rent), and one of them may be unconfigured while the other is not. `rent: true` =
  * activations whose service is "rent", `false` = all others, absent = every row.
+ * `market`: only rows whose activation belongs to that marketplace (`activations.market`);
+ * absent = every marketplace. The condition is in the SQL, so another marketplace's rows
+ * are never read, never counted and never hold up this one's due order.
  */
 export interface DueFilter {
   rent?: boolean;
+  market?: string;
 }
 
 type DueRow = OutboxRow & { phone: string; sender: string; text: string; service: string; closed_at: number | null };
 
 /** SQL condition per filter; the service name is compared case-insensitively. */
 const RENT_CONDITION = { all: "1", rent: "lower(a.service) = 'rent'", other: "lower(a.service) <> 'rent'" } as const;
-type FilterKey = keyof typeof RENT_CONDITION;
-const filterKey = (f?: DueFilter): FilterKey => (f?.rent === undefined ? "all" : f.rent ? "rent" : "other");
-const FILTER_KEYS: readonly FilterKey[] = ["all", "rent", "other"];
+type RentKey = keyof typeof RENT_CONDITION;
+const rentKey = (f?: DueFilter): RentKey => (f?.rent === undefined ? "all" : f.rent ? "rent" : "other");
+/** The market is bound (`@market`), never spliced into the SQL. */
+const MARKET_CONDITION = "a.market = @market";
+
+/** The WHERE condition of a filter, and the key its prepared statement is cached under. */
+function filterCondition(f?: DueFilter): { key: string; cond: string } {
+  const rent = rentKey(f);
+  return f?.market === undefined ? { key: rent, cond: RENT_CONDITION[rent] } : { key: `${rent}+market`, cond: `${RENT_CONDITION[rent]} AND ${MARKET_CONDITION}` };
+}
+
+/** One statement per filter shape (at most six), prepared on first use. */
+class FilteredStatements<P extends object, R> {
+  readonly #byKey = new Map<string, Database.Statement<[P & { market: string | null }], R>>();
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sql: (cond: string) => string,
+  ) {}
+  get(filter: DueFilter | undefined): { stmt: Database.Statement<[P & { market: string | null }], R>; market: string | null } {
+    const { key, cond } = filterCondition(filter);
+    let stmt = this.#byKey.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare<[P & { market: string | null }], R>(this.sql(cond));
+      this.#byKey.set(key, stmt);
+    }
+    return { stmt, market: filter?.market ?? null };
+  }
+  all(filter: DueFilter | undefined, params: P): R[] {
+    const { stmt, market } = this.get(filter);
+    return stmt.all({ ...params, market });
+  }
+  one(filter: DueFilter | undefined, params: P): R | undefined {
+    const { stmt, market } = this.get(filter);
+    return stmt.get({ ...params, market });
+  }
+}
 
 interface OutboxRow {
   id: number;
@@ -121,15 +160,15 @@ export class OutboxRepository {
   readonly #insert: Database.Statement;
   readonly #byPair: Database.Statement<[number, number], OutboxRow>;
   readonly #get: Database.Statement<[number], OutboxRow>;
-  readonly #due: Record<FilterKey, Database.Statement<[number, number], DueRow>>;
-  readonly #heads: Record<FilterKey, Database.Statement<{ now: number; limit: number }, DueRow>>;
-  readonly #inFlight: Record<FilterKey, Database.Statement<[], DueRow>>;
-  readonly #pendingById: Database.Statement<[number], DueRow>;
+  readonly #due: FilteredStatements<{ now: number; limit: number }, DueRow>;
+  readonly #heads: FilteredStatements<{ now: number; limit: number }, DueRow>;
+  readonly #inFlight: FilteredStatements<object, DueRow>;
+  readonly #pendingById: FilteredStatements<{ id: number }, DueRow>;
   readonly #markSending: (ids: readonly number[], at: EpochMs) => number;
-  readonly #nextDue: Record<FilterKey, Database.Statement<[number], { at: number | null }>>;
-  readonly #pendingBy: Record<FilterKey, Database.Statement<[], { n: number }>>;
-  readonly #pendingIds: Record<FilterKey, Database.Statement<[], { id: number }>>;
-  readonly #oldest: Database.Statement<[], { at: number | null }>;
+  readonly #nextDue: FilteredStatements<{ now: number }, { at: number | null }>;
+  readonly #pendingBy: FilteredStatements<object, { n: number }>;
+  readonly #pendingIds: FilteredStatements<object, { id: number }>;
+  readonly #oldest: FilteredStatements<object, { at: number | null }>;
   readonly #attempt: Database.Statement<[string, number, number]>;
   readonly #delivered: Database.Statement<[number, number]>;
   readonly #gaveUp: Database.Statement<[string, number, number]>;
@@ -143,46 +182,49 @@ export class OutboxRepository {
     this.#byPair = db.prepare("SELECT * FROM outbox WHERE sms_id = ? AND activation_id = ?");
     this.#get = db.prepare("SELECT * FROM outbox WHERE id = ?");
     const pending = "o.delivered_at IS NULL AND o.gave_up_at IS NULL";
-    const byFilter = <T>(make: (cond: string) => T) => Object.fromEntries(FILTER_KEYS.map((k) => [k, make(RENT_CONDITION[k])])) as Record<FilterKey, T>;
-    this.#due = byFilter((cond) =>
-      db.prepare(`
+    const byFilter = <P extends object, R>(sql: (cond: string) => string) => new FilteredStatements<P, R>(db, sql);
+    this.#due = byFilter(
+      (cond) => `
       SELECT o.*, a.number AS phone, s.sender AS sender, s.text AS text, a.service AS service, a.closed_at AS closed_at
       FROM outbox o JOIN sms s ON s.id = o.sms_id JOIN activations a ON a.id = o.activation_id
-      WHERE ${pending} AND o.next_try_at <= ? AND ${cond}
-      ORDER BY o.next_try_at, o.id LIMIT ?`),
+      WHERE ${pending} AND o.next_try_at <= @now AND ${cond}
+      ORDER BY o.next_try_at, o.id LIMIT @limit`,
     );
     // The oldest due row of each activation (later ones of the same number wait for it), oldest first.
-    this.#heads = byFilter((cond) =>
-      db.prepare(`
+    // The market condition is on the activation, so an activation's rows are all in or all out.
+    this.#heads = byFilter(
+      (cond) => `
       SELECT o.*, a.number AS phone, s.sender AS sender, s.text AS text, a.service AS service, a.closed_at AS closed_at
       FROM outbox o JOIN sms s ON s.id = o.sms_id JOIN activations a ON a.id = o.activation_id
       WHERE ${pending} AND o.next_try_at <= @now AND ${cond}
         AND o.id = (SELECT min(h.id) FROM outbox h WHERE h.activation_id = o.activation_id
                     AND h.delivered_at IS NULL AND h.gave_up_at IS NULL AND h.next_try_at <= @now)
-      ORDER BY o.id LIMIT @limit`),
+      ORDER BY o.id LIMIT @limit`,
     );
-    this.#inFlight = byFilter((cond) =>
-      db.prepare(`
+    this.#inFlight = byFilter(
+      (cond) => `
       SELECT o.*, a.number AS phone, s.sender AS sender, s.text AS text, a.service AS service, a.closed_at AS closed_at
       FROM outbox o JOIN sms s ON s.id = o.sms_id JOIN activations a ON a.id = o.activation_id
       WHERE ${pending} AND o.sending_since IS NOT NULL AND ${cond}
-      ORDER BY o.id`),
+      ORDER BY o.id`,
     );
-    this.#pendingById = db.prepare(`
+    this.#pendingById = byFilter(
+      (cond) => `
       SELECT o.*, a.number AS phone, s.sender AS sender, s.text AS text, a.service AS service, a.closed_at AS closed_at
       FROM outbox o JOIN sms s ON s.id = o.sms_id JOIN activations a ON a.id = o.activation_id
-      WHERE o.id = ? AND ${pending}`);
+      WHERE o.id = @id AND ${pending} AND ${cond}`,
+    );
     const sending = db.prepare(`UPDATE outbox SET sending_since = ?, attempts = attempts + 1 WHERE id = ? AND ${pending.replaceAll("o.", "")}`);
     // One transaction for every row a pump starts: one fsync before the requests leave.
     this.#markSending = db.transaction((ids: readonly number[], at: EpochMs) => ids.reduce((n, id) => n + sending.run(at, id).changes, 0));
-    this.#nextDue = byFilter((cond) =>
-      db.prepare(`
+    this.#nextDue = byFilter(
+      (cond) => `
       SELECT min(o.next_try_at) AS at FROM outbox o JOIN activations a ON a.id = o.activation_id
-      WHERE ${pending} AND o.next_try_at > ? AND ${cond}`),
+      WHERE ${pending} AND o.next_try_at > @now AND ${cond}`,
     );
-    this.#pendingBy = byFilter((cond) => db.prepare(`SELECT count(*) AS n FROM outbox o JOIN activations a ON a.id = o.activation_id WHERE ${pending} AND ${cond}`));
-    this.#pendingIds = byFilter((cond) => db.prepare(`SELECT o.id FROM outbox o JOIN activations a ON a.id = o.activation_id WHERE ${pending} AND ${cond}`));
-    this.#oldest = db.prepare(`SELECT min(o.created_at) AS at FROM outbox o WHERE ${pending}`);
+    this.#pendingBy = byFilter((cond) => `SELECT count(*) AS n FROM outbox o JOIN activations a ON a.id = o.activation_id WHERE ${pending} AND ${cond}`);
+    this.#pendingIds = byFilter((cond) => `SELECT o.id FROM outbox o JOIN activations a ON a.id = o.activation_id WHERE ${pending} AND ${cond}`);
+    this.#oldest = byFilter((cond) => `SELECT min(o.created_at) AS at FROM outbox o JOIN activations a ON a.id = o.activation_id WHERE ${pending} AND ${cond}`);
     this.#attempt = db.prepare(`
       UPDATE outbox SET ${COUNT_ATTEMPT}, last_error = ?, next_try_at = ?
       WHERE id = ? AND delivered_at IS NULL AND gave_up_at IS NULL`);
@@ -213,7 +255,7 @@ export class OutboxRepository {
 
   /** Deliveries whose next try is due at `now`, oldest first, with what PUSH_SMS sends. */
   due(now: EpochMs, limit = 100, filter?: DueFilter): DueDelivery[] {
-    return this.#due[filterKey(filter)].all(now, limit).map(toDelivery);
+    return this.#due.all(filter, { now, limit }).map(toDelivery);
   }
 
   /**
@@ -221,18 +263,18 @@ export class OutboxRepository {
    * the order they came), oldest first.
    */
   nextToSend(now: EpochMs, limit = 100, filter?: DueFilter): DueDelivery[] {
-    return this.#heads[filterKey(filter)].all({ now, limit }).map(toDelivery);
+    return this.#heads.all(filter, { now, limit }).map(toDelivery);
   }
 
-  /** One pending row by id, with what PUSH_SMS sends (a row just queued, handed to the sender); undefined once settled. */
-  pendingDelivery(id: number): DueDelivery | undefined {
-    const row = this.#pendingById.get(id);
+  /** One pending row by id, with what PUSH_SMS sends (a row just queued, handed to the sender); undefined once settled or outside `filter`. */
+  pendingDelivery(id: number, filter?: DueFilter): DueDelivery | undefined {
+    const row = this.#pendingById.one(filter, { id });
     return row ? toDelivery(row) : undefined;
   }
 
   /** Pending rows whose last attempt was sent and never answered (read at start: a crash or an aborted stop). */
   inFlightAtStart(filter?: DueFilter): DueDelivery[] {
-    return this.#inFlight[filterKey(filter)].all().map(toDelivery);
+    return this.#inFlight.all(filter, {}).map(toDelivery);
   }
 
   /**
@@ -249,7 +291,7 @@ export class OutboxRepository {
    * already are either in flight or waiting for a free slot, and a timer for them would spin.
    */
   nextDueAfter(now: EpochMs, filter?: DueFilter): EpochMs | null {
-    return this.#nextDue[filterKey(filter)].get(now)?.at ?? null;
+    return this.#nextDue.one(filter, { now })?.at ?? null;
   }
 
   /**
@@ -275,20 +317,20 @@ export class OutboxRepository {
     return this.#gaveUp.run(error, at, id).changes === 1;
   }
 
-  /** Rows still to deliver (for health reporting), optionally only rent / only non-rent. */
+  /** Rows still to deliver (for health reporting), optionally only rent / only non-rent / one marketplace's. */
   pendingCount(filter?: DueFilter): number {
-    if (filter?.rent === undefined) return this.#pending.get()?.n ?? 0;
-    return this.#pendingBy[filterKey(filter)].get()?.n ?? 0;
+    if (filter?.rent === undefined && filter?.market === undefined) return this.#pending.get()?.n ?? 0;
+    return this.#pendingBy.one(filter, {})?.n ?? 0;
   }
 
-  /** Ids of the rows still to deliver, optionally only rent / only non-rent (the sender: is every one of them in flight?). */
+  /** Ids of the rows still to deliver, optionally filtered (the sender: is every one of them in flight?). */
   pendingIds(filter?: DueFilter): number[] {
-    return this.#pendingIds[filterKey(filter)].all().map((r) => r.id);
+    return this.#pendingIds.all(filter, {}).map((r) => r.id);
   }
 
-  /** How long the oldest undelivered row has waited (metrics), null when none is pending. */
-  oldestPendingAgeMs(now: EpochMs): number | null {
-    const at = this.#oldest.get()?.at ?? null;
+  /** How long the oldest undelivered row (optionally of one filter) has waited (metrics), null when none is pending. */
+  oldestPendingAgeMs(now: EpochMs, filter?: DueFilter): number | null {
+    const at = this.#oldest.one(filter, {})?.at ?? null;
     return at === null ? null : Math.max(0, now - at);
   }
 }

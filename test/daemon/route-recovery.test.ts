@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { parseEngineConfig } from "../../src/config/engine-schema.js";
 import { OnlinesimEngine } from "../../src/markets/onlinesim/engine.js";
+import { ONLINESIM } from "../../src/markets/onlinesim/v1-market.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { routeLeftovers } from "../../src/daemon/route-recovery.js";
@@ -62,5 +63,16 @@ describe("routeLeftovers", () => {
     const { s } = store();
     storeOnly(s, "8970100000000000001", "nobody ordered this", 3_000_000);
     expect(await routeLeftovers(s, await engineOn(s), silentLogger())).toBe(0);
+  });
+
+  it("routes a leftover to whichever marketplace holds the SIM: another marketplace's stays out of Onlinesim's rows", async () => {
+    const { s } = store();
+    const sim = { number: "79160000009", iccid: "8970100000000000009", portId: "usb-1-9", country: "russia", operator: "mts" };
+    const [claimed] = await s.sales.claim([{ reservation: { market: "smshub", service: "telegram", sum: 10, currency: "RUB", createdAt: 4_000_000 }, candidates: [sim] }]);
+    if (claimed?.kind !== "reserved") throw new Error("claim failed");
+    const lost = storeOnly(s, sim.iccid, "code 9090", 4_000_500);
+    expect(await routeLeftovers(s, await engineOn(s), silentLogger())).toBe(1);
+    expect(s.outbox.due(Number.MAX_SAFE_INTEGER).map((d) => [d.smsId, d.activationId])).toEqual([[lost, claimed.reservation.id]]);
+    expect(s.outbox.due(Number.MAX_SAFE_INTEGER, 10, { market: ONLINESIM })).toEqual([]);
   });
 });

@@ -97,6 +97,39 @@ describe("OutboxRepository queries for the sender", () => {
     expect(s.outbox.nextToSend(1_000).map((d) => d.id)).toEqual([b1.id, a2.id]);
   });
 
+  it("a market filter keeps every query to that marketplace's reservations, alone or with the rent filter", async () => {
+    const s = tempStore(cleanups).store();
+    const claim = async (market: string, n: number, service: string) => {
+      const sim = { number: `7916${String(n).padStart(7, "0")}`, iccid: `8970100${String(n).padStart(12, "0")}`, portId: `usb-1-${n}`, country: "russia", operator: "mts" };
+      const [r] = await s.sales.claim([{ reservation: { market, service, sum: 1, currency: "RUB", createdAt: 1 }, candidates: [sim] }]);
+      if (r?.kind !== "reserved") throw new Error("claim failed");
+      return r.reservation.id;
+    };
+    // The other marketplace's rows are the older ones: a filter must not let them hold up the due order.
+    const foreign = s.outbox.enqueue(storeSms(s, "f"), await claim("smshub", 1, "telegram"), 10).item;
+    const foreignRent = s.outbox.enqueue(storeSms(s, "fr"), await claim("smshub", 2, "rent"), 11).item;
+    const own = s.outbox.enqueue(storeSms(s, "o"), await claim("onlinesim", 3, "telegram"), 20).item;
+    const ownRent = s.outbox.enqueue(storeSms(s, "or"), await claim("onlinesim", 4, "rent"), 21).item;
+    const mine = { market: "onlinesim" };
+    const ids = (rows: Array<{ id: number }>) => rows.map((r) => r.id);
+    expect(ids(s.outbox.due(100, 1, mine))).toEqual([own.id]);
+    expect(ids(s.outbox.due(100, 10, { ...mine, rent: true }))).toEqual([ownRent.id]);
+    expect(ids(s.outbox.nextToSend(100, 10, mine))).toEqual([own.id, ownRent.id]);
+    expect(ids(s.outbox.nextToSend(100, 10, { ...mine, rent: false }))).toEqual([own.id]);
+    expect(ids(s.outbox.due(100, 10, { market: "smshub" }))).toEqual([foreign.id, foreignRent.id]);
+    expect(s.outbox.pendingDelivery(foreign.id, mine)).toBeUndefined();
+    expect(s.outbox.pendingDelivery(own.id, mine)).toMatchObject({ id: own.id, text: "o" });
+    expect(s.outbox.pendingDelivery(foreign.id)).toMatchObject({ id: foreign.id });
+    expect([s.outbox.pendingCount(), s.outbox.pendingCount(mine), s.outbox.pendingCount({ ...mine, rent: true })]).toEqual([4, 2, 1]);
+    expect(s.outbox.pendingIds(mine).sort((x, y) => x - y)).toEqual([own.id, ownRent.id]);
+    expect([s.outbox.oldestPendingAgeMs(100), s.outbox.oldestPendingAgeMs(100, mine)]).toEqual([90, 80]);
+    s.outbox.markSending([foreign.id, own.id], 30);
+    expect(ids(s.outbox.inFlightAtStart(mine))).toEqual([own.id]);
+    s.outbox.markAttempt(foreign.id, "HTTP 503", 500);
+    s.outbox.markAttempt(own.id, "HTTP 503", 700);
+    expect([s.outbox.nextDueAfter(100), s.outbox.nextDueAfter(100, mine), s.outbox.nextDueAfter(100, { ...mine, rent: true })]).toEqual([500, 700, null]);
+  });
+
   it("migration 4 scrubs credentials out of error texts older versions stored", () => {
     const dir = tempStateDir();
     cleanups.push(dir.cleanup);

@@ -22,10 +22,11 @@ import type { ClosedReservation, MarketId, ServiceId } from "../../sales/types.j
 import type { EngineConfig } from "../../engine/config.js";
 import { Catalog } from "../../engine/catalog.js";
 import { parseExceptionPhoneSet } from "../../engine/prefixes.js";
+import { ONLINESIM_MARKET } from "../../onlinesim/market-id.js";
 import { ServiceCodes } from "./service-codes.js";
 import { FINISH_STATUSES, isKnownStatus, outcomeOf, STATUS_WORDS } from "./statuses.js";
 
-export const ONLINESIM: MarketId = "onlinesim";
+export const ONLINESIM: MarketId = ONLINESIM_MARKET;
 
 /** The service name of rent operations: only Onlinesim's FINISH ends one (a rent may last months). */
 export const RENT_SERVICE = "rent";
