@@ -135,6 +135,8 @@ async function main(): Promise<void> {
   }
   rmSync(work, { recursive: true, force: true });
   const started = Date.now();
+  // The checkout as it was when dist/ was built for this run, not when the run ends.
+  const checkout = { commit: git("rev-parse", "--short", "HEAD"), branch: git("rev-parse", "--abbrev-ref", "HEAD"), dirty: git("status", "--porcelain", "--untracked-files=no") !== "" };
   const loadBefore = loadavg()[0]!;
   const cases: CaseResult[] = [];
   const minutes: Record<string, number> = {};
@@ -151,9 +153,7 @@ async function main(): Promise<void> {
   }
   const run: ChaosRun = {
     date: new Date().toISOString(),
-    commit: git("rev-parse", "--short", "HEAD"),
-    branch: git("rev-parse", "--abbrev-ref", "HEAD"),
-    dirty: git("status", "--porcelain", "--untracked-files=no") !== "",
+    ...checkout,
     machine: machine(),
     load: { before: loadBefore, after: loadavg()[0]! },
     minutes: (Date.now() - started) / 60_000,
