@@ -9,6 +9,7 @@ import { FakeSmshub, type FakeSmshubStats } from "../../markets/smshub/fake/fake
 import type { BuyerOutcome } from "../../markets/smshub/fake/buyer.js";
 import { parseHostPort } from "../../config/host-port.js";
 import { oneLineError } from "../format.js";
+import { intOption, outcomesOption, rateOption, smsViaServices } from "../fake-options.js";
 import { EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, type CliCommand, type CliIo } from "../io.js";
 import { fakeOnlinesimCommand } from "./fake-onlinesim.js";
 
@@ -54,17 +55,6 @@ function takeProtocol(argv: readonly string[]): { protocol?: string; rest: strin
     else rest.push(arg);
   }
   return protocol === undefined ? { rest } : { protocol, rest };
-}
-
-function intOption(raw: string, name: string, min: number, max: number): number | string {
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isInteger(n) || n < min || n > max) return `--${name} must be an integer in ${min}..${max}, got '${raw}'`;
-  return n;
-}
-
-function rateOption(raw: string, name: string): number | string {
-  const n = Number(raw);
-  return raw.trim() !== "" && n >= 0 && n <= 1 ? n : `--${name} must be a number from 0 to 1, got '${raw}'`;
 }
 
 /** "15000" or "10000-20000". */
@@ -151,8 +141,8 @@ async function smshubCommand(argv: string[], io: CliIo): Promise<number> {
   if (typeof status1Rate === "string") return usage(status1Rate);
   const currency = v.currency.toLowerCase() === "rub" ? 643 : v.currency.toLowerCase() === "usd" ? 840 : undefined;
   if (currency === undefined) return usage(`--currency must be rub or usd, got '${v.currency}'`);
-  const outcomes = v.outcomes?.split(",").map((o) => o.trim());
-  if (outcomes !== undefined && (outcomes.length === 0 || !outcomes.every((o) => ["sms", "1", "4", "5"].includes(o)))) return usage(`--outcomes takes a comma-separated list of sms, 1, 4 and 5, got '${v.outcomes}'`);
+  const outcomes = outcomesOption(v.outcomes);
+  if (outcomes !== undefined && !Array.isArray(outcomes)) return usage(outcomes.error);
   const priority = v.priority?.split(",").map((c) => c.trim()).filter(Boolean);
   if (v.key === "") return usage("--key must not be empty");
   if (v.agent !== undefined && !URL.canParse(v.agent)) return usage(`--agent must be a URL, got '${v.agent}'`);
@@ -165,7 +155,7 @@ async function smshubCommand(argv: string[], io: CliIo): Promise<number> {
     key: v.key,
     host: listen.host,
     port: listen.port,
-    ...(smsVia !== undefined ? { services: { simulatorUrl: smsVia.replace(/\/$/, ""), ...(process.env.SIMGATE_ADMIN_TOKEN ? { token: process.env.SIMGATE_ADMIN_TOKEN } : {}) } } : {}),
+    ...smsViaServices(smsVia),
     ...(v.agent === undefined
       ? {}
       : {

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { FakeOnlinesim, type FakeOnlinesimStats } from "../../onlinesim/fake/index.js";
 import { V2_METHODS } from "../../onlinesim/fake/v2.js";
-import { isMarketplaceOutcome } from "../../onlinesim/fake/marketplace-options.js";
+import { intOption, outcomesOption, rateOption, smsViaServices } from "../fake-options.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
 import { oneLineError } from "../format.js";
 import { parseHostPort } from "../../config/host-port.js";
@@ -37,12 +37,6 @@ Prints its URLs, then a one-line summary periodically, until SIGINT/SIGTERM.
                         the admin token from SIMGATE_ADMIN_TOKEN
   --json                one JSON object per line
 `;
-
-function intOption(raw: string, name: string, min: number, max: number): number | string {
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isInteger(n) || n < min || n > max) return `--${name} must be an integer in ${min}..${max}, got '${raw}'`;
-  return n;
-}
 
 function parseListen(raw: string): { host: string; port: number } | string {
   return parseHostPort(raw) ?? `--listen must be HOST:PORT, got '${raw}'`;
@@ -117,10 +111,10 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
   if (typeof seed === "string") return usage(seed);
   const smsWindowMs = intOption(values["sms-window-ms"], "sms-window-ms", 100, 3_600_000);
   if (typeof smsWindowMs === "string") return usage(smsWindowMs);
-  const status1Rate = Number(values["status1-rate"]);
-  if (values["status1-rate"].trim() === "" || !(status1Rate >= 0 && status1Rate <= 1)) return usage(`--status1-rate must be a number from 0 to 1, got '${values["status1-rate"]}'`);
-  const outcomes = values.outcomes?.split(",").map((o) => o.trim());
-  if (outcomes !== undefined && (outcomes.length === 0 || !outcomes.every(isMarketplaceOutcome))) return usage(`--outcomes takes a comma-separated list of sms, 1, 4 and 5, got '${values.outcomes}'`);
+  const status1Rate = rateOption(values["status1-rate"], "status1-rate");
+  if (typeof status1Rate === "string") return usage(status1Rate);
+  const outcomes = outcomesOption(values.outcomes);
+  if (outcomes !== undefined && !Array.isArray(outcomes)) return usage(outcomes.error);
   const awaitPartnerMs = intOption(values["await-partner-ms"], "await-partner-ms", 0, 3_600_000);
   if (typeof awaitPartnerMs === "string") return usage(awaitPartnerMs);
   const summaryMs = intOption(values["summary-ms"], "summary-ms", 50, 3_600_000);
@@ -135,7 +129,7 @@ export const fakeOnlinesimCommand: CliCommand = async (argv, io) => {
     key: values.key,
     host: listen.host,
     port: listen.port,
-    ...(smsVia !== undefined ? { services: { simulatorUrl: smsVia.replace(/\/$/, ""), ...(process.env.SIMGATE_ADMIN_TOKEN ? { token: process.env.SIMGATE_ADMIN_TOKEN } : {}) } } : {}),
+    ...smsViaServices(smsVia),
     ...(values.partner === undefined
       ? {}
       : {
