@@ -14,8 +14,44 @@ import { startSimgate, type LongRunning } from "./cli.js";
 
 export const E2E_KEY = "e2e-partner-key-0123";
 
-/** A port the OS says is free now (bound and released); used where two processes must know each other's URL up front. */
-export function freePort(): Promise<number> {
+/**
+ * A loopback port free now (bound and released), for where two processes must know each
+ * other's URL up front or a restart must find the same port.
+ *
+ * Chosen below the kernel's ephemeral range (net.ipv4.ip_local_port_range): every other
+ * test's listen(0) and every outgoing connection take their ports from that range, so
+ * nobody else is handed this port between our release and the daemon's bind. A port
+ * taken from listen(0) and released was once re-issued to a parallel test within that
+ * window, and the daemon refused to start (address in use).
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  if (low < 12_000) return ephemeralPort(); // an unusual host: no room below the range
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
+    if (await canBind(port)) return port;
+  }
+  return ephemeralPort();
+}
+
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) ? low : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+function ephemeralPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once("error", reject);

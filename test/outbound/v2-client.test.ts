@@ -2,7 +2,7 @@
  * V2Client against the fake over real HTTP: Bearer auth, URL joining, the answer classes
  * (ok / config / not-found / rejected / transient / aborted / unconfigured).
  */
-import { createServer } from "node:net";
+import { freePort } from "../helpers/daemon.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeOnlinesim, type FakeOnlinesimUrls } from "../../src/onlinesim/fake/index.js";
 import { V2Client } from "../../src/outbound/index.js";
@@ -103,12 +103,3 @@ describe("V2Client", () => {
     expect(await none.checkWork()).toMatchObject({ ok: false, kind: "unconfigured" });
   });
 });
-
-/** A port nobody listens on. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}

@@ -33,7 +33,7 @@ describeLedgerContract("SqliteSalesLedger", () => {
       return store.sms.storeMessage({ portId: "usb-1-1", iccid: parts[0]!.iccid, sender: "Facebook", text: `sms ${smsCount}`, parts, missingParts: [], timestamp: null }).id;
     },
   };
-});
+}, { durable: true });
 
 describe("schema 6: a store written by the Onlinesim-only engine", () => {
   it("keeps every activation as Onlinesim's, its FINISH statuses as neutral outcomes, and its burns as sold pairs and Onlinesim's usage", async () => {

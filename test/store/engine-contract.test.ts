@@ -31,4 +31,4 @@ describePersistenceContract("SqliteEnginePersistence", () => {
       return store.sms.storeMessage({ portId: "usb-1-1", iccid: parts[0]!.iccid, sender: "Facebook", text: `sms ${smsCount}`, parts, missingParts: [], timestamp: null }).id;
     },
   };
-});
+}, { durable: true });
