@@ -6,12 +6,15 @@
  *   SIMGATE_ONLINESIM_KEY  onlinesim.key (keep the secret out of files and argv)
  *   SIMGATE_STATE_DIR      stateDir
  *   SIMGATE_LOG_LEVEL      logLevel
+ *   SIMGATE_MARKET_<ID>_KEY  the key of the `markets:` entry with that id (upper case,
+ *                            dashes as underscores: SIMGATE_MARKET_SMSBOWER_KEY)
  */
 import { readFileSync } from "node:fs";
 import { parse, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { ErrorCode, SimgateError } from "../errors.js";
 import { engineConfigSchema } from "./engine-schema.js";
+import { marketKeyEnvName } from "./markets-schema.js";
 import { ConfigSchema, type Config } from "./schema.js";
 
 export interface ConfigOverrides {
@@ -116,6 +119,33 @@ export function validateConfig(raw: unknown, source = "config", origins: ValueOr
 }
 
 /**
+ * Each `markets:` entry's key from SIMGATE_MARKET_<ID>_KEY, else the systemd credential
+ * market-<id>-key, else the file (with a warning). The id is the one the schema will give
+ * the entry: its `id`, else its dialect, else "smshub".
+ */
+function marketKeysFromEnvironment(raw: Obj, env: Record<string, string | undefined>, origins: Record<string, string>, warnings: string[]): void {
+  if (!Array.isArray(raw.markets)) return;
+  raw.markets.forEach((entry: unknown, i: number) => {
+    if (!isObj(entry)) return;
+    const id = typeof entry.id === "string" ? entry.id : typeof entry.dialect === "string" ? entry.dialect : "smshub";
+    const name = marketKeyEnvName(id);
+    const fromEnv = env[name];
+    if (fromEnv !== undefined && fromEnv !== "") {
+      entry.key = fromEnv;
+      origins[`markets.${i}.key`] = `${name} (from the environment)`;
+      return;
+    }
+    const credential = readCredential(env, `market-${id}-key`);
+    if (credential !== undefined) {
+      entry.key = credential;
+      origins[`markets.${i}.key`] = `the systemd credential market-${id}-key (${env.CREDENTIALS_DIRECTORY}/market-${id}-key)`;
+      return;
+    }
+    if (typeof entry.key === "string") warnings.push(`markets[${i}] (${id}): the key is in the config file; prefer ${name}`);
+  });
+}
+
+/**
  * A systemd credential (LoadCredential=onlinesim-key:… in the unit, systemd/README.md):
  * $CREDENTIALS_DIRECTORY/<name>, trailing newline dropped. Used when the environment
  * variable is not set; undefined when there is no such credential.
@@ -151,6 +181,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
     setPath(raw, "onlinesim.key", credential);
     origins["onlinesim.key"] = `the systemd credential onlinesim-key (${env.CREDENTIALS_DIRECTORY}/onlinesim-key)`;
   }
+  marketKeysFromEnvironment(raw, env, origins, warnings);
   const o = opts.overrides ?? {};
   if (o.stateDir !== undefined) setPath(raw, "stateDir", o.stateDir);
   if (o.listen !== undefined) setPath(raw, "http.listen", o.listen);

@@ -7,6 +7,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { engineConfigSchema } from "./engine-schema.js";
+import { marketsConfigSchema } from "./markets-schema.js";
 import { checkInternationalNumber } from "../../drivers/generic/phone-number.js";
 
 const SECOND = 1_000;
@@ -285,11 +286,20 @@ export const ConfigSchema = z
     http: http.prefault({}),
     admin: admin.prefault({}),
     onlinesim: onlinesim.prefault({}),
+    /** The other marketplaces selling the same SIMs (markets-schema.ts); none by default. */
+    markets: marketsConfigSchema,
     modem: modem.prefault({}),
     /** The engine block (engine-schema.ts); the engine reads it as its plain EngineConfig type. */
     engine: engineConfigSchema.prefault({}),
   })
-  .refine((c) => c.http.listen !== c.admin.listen, { message: "admin.listen must differ from http.listen", path: ["admin", "listen"] });
+  .refine((c) => c.http.listen !== c.admin.listen, { message: "admin.listen must differ from http.listen", path: ["admin", "listen"] })
+  .superRefine((c, ctx) => {
+    c.markets.forEach((m, i) => {
+      if (m.listen !== undefined && (m.listen === c.http.listen || m.listen === c.admin.listen)) {
+        ctx.addIssue({ code: "custom", message: `${m.listen} is already http.listen or admin.listen: leave listen unset to serve under ${m.path} on the partner listener`, path: ["markets", i, "listen"] });
+      }
+    });
+  });
 
 export type Config = z.output<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

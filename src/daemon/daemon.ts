@@ -43,6 +43,7 @@ import { secretScrubber } from "../log/secrets.js";
 import { configSecrets } from "../config/redact.js";
 import { listen, type Listening } from "./listen.js";
 import { PartnerCounters } from "../http/partner/counters.js";
+import { listenOwn, marketMounts, marketsProblem, prepareMarkets, type OwnListener } from "./markets.js";
 
 export interface DaemonOptions {
   config: Readonly<Config>;
@@ -55,6 +56,8 @@ export interface DaemonOptions {
 
 export interface Daemon {
   readonly partner: Listening;
+  /** Marketplaces with a listener of their own (markets[].listen), by market id. */
+  readonly marketListeners: ReadonlyMap<string, Listening>;
   readonly admin: Listening;
   readonly store: Store;
   readonly engine: OnlinesimEngine;
@@ -71,7 +74,7 @@ export interface Daemon {
 /** One-line reason the daemon cannot serve with this config, or null. */
 export function configProblem(config: Readonly<Config>): string | null {
   if (config.onlinesim.key === undefined) return "no Onlinesim key: set SIMGATE_ONLINESIM_KEY (or onlinesim.key in the config file)";
-  return null;
+  return marketsProblem(config);
 }
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
@@ -107,7 +110,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
     const engineConfig = effectiveEngineConfig(config, opts.simulate !== undefined);
     if (engineConfig.services.length === 0) log.warn({ event: "no-services" }, "engine.services is empty: GET_SERVICES reports nothing for sale until you list the Onlinesim services to sell");
-    const engine = await OnlinesimEngine.open({ ledger: store.sales, config: engineConfig, logger: log });
+    // Every marketplace sells through the one core the Onlinesim engine opens: one ledger of who holds each SIM.
+    const markets = prepareMarkets(config);
+    const engine = await OnlinesimEngine.open({ ledger: store.sales, config: engineConfig, otherMarkets: markets.map((m) => m.rules), logger: log });
+    for (const m of markets) {
+      log.info({ event: "market-configured", market: m.id, dialect: m.config.dialect, services: m.rules.services.length, path: m.config.path, listen: m.config.listen ?? null }, `selling on ${m.dialect.title} as '${m.id}'`);
+    }
     await routeLeftovers(store, engine, log);
     const map = new PortMap({ allowRoaming: config.modem.allowRoaming });
 
@@ -141,11 +149,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       auth: config.onlinesim.auth,
       logger: log,
       onRequest: (info) => partnerCounters.record(info),
+      mounts: marketMounts(markets, { sales: engine.core, http: config.http, logger: log }),
     });
     const partnerApp = partnerEndpoint.app;
     const partner = await listen(partnerApp, config.http.listen, "partner endpoint");
     cleanups.push({ step: "close the partner endpoint", run: () => partnerApp.close() });
     log.info({ event: "partner-listening", url: partner.url, mode: config.onlinesim.mode }, "partner endpoint listening");
+    const own: OwnListener[] = await listenOwn(markets, { sales: engine.core, http: config.http, logger: log });
+    cleanups.push({ step: "close the market listeners", run: () => Promise.all(own.map((l) => l.app.close())).then(() => undefined) });
+    for (const l of own) log.info({ event: "market-listening", market: l.market, url: l.listening.url }, `market '${l.market}' endpoint listening`);
 
     let discovered = false;
     // The generated admin token is a secret too: it is in no config, so it is added by hand.
@@ -176,6 +188,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     let closing: Promise<void> | undefined;
     return {
       partner,
+      marketListeners: new Map(own.map((l) => [l.market, l.listening])),
       admin,
       store,
       engine,

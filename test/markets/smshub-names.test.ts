@@ -42,7 +42,7 @@ describe("NameBook", () => {
 describe("the market's config block", () => {
   it("defaults: SMSHUB dialect, /smshub, every country as `any`, SUCCESS for an unknown activation; SMSHUB's published PUSH_SMS URL", () => {
     const c = smshubMarketConfigSchema.parse({});
-    expect(c).toEqual({ dialect: "smshub", path: "/smshub", names: { services: {}, countries: {}, operators: {} }, operatorSplit: [], unknownActivation: "success", share: 1, headroom: 0, allowIps: [] });
+    expect(c).toEqual({ protocol: "smshub", dialect: "smshub", path: "/smshub", pushConcurrency: 4, services: [], names: { services: {}, countries: {}, operators: {} }, operatorSplit: [], unknownActivation: "success", share: 1, headroom: 0, allowIps: [] });
     expect(pushSmsUrlOf(c)).toBe("https://agent.unerio.com/agent/api/sms");
     expect(pushSmsUrlOf(smshubMarketConfigSchema.parse({ dialect: "smsbower" }))).toBeUndefined();
     expect(pushSmsUrlOf(smshubMarketConfigSchema.parse({ dialect: "grizzly", pushSmsUrl: "https://grizzly.example/sms" }))).toBe("https://grizzly.example/sms");

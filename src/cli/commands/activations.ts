@@ -9,11 +9,12 @@ import { adminCommand, COMMON_HELP, duration, localTime, portNames, type AdminCl
 const HELP = `usage: simgate activations [--limit N] [--admin HOST:PORT] [--config FILE] [--json]
        simgate activations close ID --status N [--admin HOST:PORT] [--config FILE] [--json]
 
-Show every open activation (GET_NUMBER orders Onlinesim has not finished yet) and the most
-recent finished ones, newest first: number, service, port, price, how it ended
-(FINISH_ACTIVATION status: 3 sold, 4 cancelled, 5 refunded, 1 excluded; "released" when
-simgate freed the number without one: its answer never reached Onlinesim, or it was open
-long past the operation time) and the SMS it got.
+Show every open activation (GET_NUMBER orders a marketplace has not finished yet) and the
+most recent finished ones, newest first, on every marketplace: which one, number, service,
+port, price, how it ended (the marketplace's FINISH status and what it means: sold,
+cancelled, refunded, rejected; "released" when simgate freed the number without one: its
+answer never reached the marketplace, or it was open long past the operation time) and the
+SMS it got.
 
 close ID --status N: close activation ID exactly as Onlinesim's FINISH_ACTIVATION with
 status N would (1, 3, 4 or 5): the number is free again, status 3 counts as earned. For an
@@ -25,6 +26,11 @@ ${COMMON_HELP}`;
 
 interface Activation {
   id: number;
+  /** The marketplace holding it (absent from daemons before issue 15: Onlinesim). */
+  market?: string;
+  currency?: string;
+  /** sold, cancelled, refunded, rejected; null while open or released without an outcome. */
+  outcome?: string | null;
   number: string;
   port: string | null;
   country: string;
@@ -54,7 +60,8 @@ function stateText(a: Activation, now: number): string {
   }
   const reason = a.closeReason ?? "finish";
   if (a.status === null) return `released (${RELEASED[reason] ?? reason})`;
-  const ended = `${a.status} ${FINISHED[a.status] ?? "unknown status"}`;
+  // The marketplace's own status number, with the neutral outcome as the word (each marketplace numbers its own statuses).
+  const ended = `${a.status} ${a.outcome ?? FINISHED[a.status] ?? "unknown status"}`;
   return reason === "operator" ? `${ended}, by operator` : reason in RELEASED ? `${ended}, after release` : ended;
 }
 
@@ -112,19 +119,20 @@ export const activationsCommand = adminCommand("activations", HELP, { limit: { t
   const name = portNames(res.activations.flatMap((a) => (a.port ? [a.port] : [])));
   const rows = res.activations.map((a) => [
     `#${a.id}`,
+    a.market ?? "onlinesim",
     stateText(a, now),
     a.number,
     a.service,
     `${a.country}/${a.operator}`,
     a.port ? name(a.port) : null,
-    a.finishSum ?? a.sum,
+    `${a.finishSum ?? a.sum}${a.currency ? ` ${a.currency}` : ""}`,
     localTime(a.createdAt),
     a.closedAt === null ? null : localTime(a.closedAt),
     a.smsCount,
   ]);
   const finished = res.activations.length - res.open;
   io.stdout.write(
-    table(["id", "state", "number", "service", "country/operator", "port", "sum", "ordered", "finished", "SMS"], rows) +
+    table(["id", "market", "state", "number", "service", "country/operator", "port", "sum", "ordered", "finished", "SMS"], rows) +
       `\n${res.open} open, ${finished} finished shown\n`,
   );
   return 0;

@@ -1,4 +1,5 @@
 /** `simgate run`: the daemon (see src/daemon/daemon.ts for what it wires together). */
+import { configSecrets } from "../../config/redact.js";
 import { loadConfig } from "../../config/load.js";
 import { startDaemon, type Daemon } from "../../daemon/daemon.js";
 import type { SimulateOptions } from "../../daemon/modem-source.js";
@@ -112,10 +113,15 @@ export const runCommand: CliCommand = async (argv, processIo) => {
     // Before the store's own recursive mkdir, which never returns on /proc.
     ensureStateDir(config.stateDir);
     const banner = { msg: `simgate ${VERSION} starting`, fields: { event: "starting", version: VERSION, node: process.version, pid: process.pid } };
-    logger = createLogger({ level: config.logLevel, secrets: [config.onlinesim.key, config.admin.token], banner });
+    logger = createLogger({ level: config.logLevel, secrets: configSecrets(config), banner });
     for (const w of warnings) logger.warn({ event: "config-warning" }, w);
     daemon = await startDaemon({ config, logger, ...(simulate ? { simulate } : {}), ...(values.admin !== undefined ? { adminListen: values.admin } : {}) });
     stderr.line(PRIORITY.info, `simgate: partner endpoint ${daemon.partner.url}, admin ${daemon.admin.url}${simulate ? `, ${simulate.count} simulated modems` : ""}`);
+    // One line per marketplace, with the URL it posts to (its path on the partner listener or its own).
+    for (const m of config.markets) {
+      const base = daemon.marketListeners.get(m.id)?.url ?? daemon.partner.url;
+      stderr.line(PRIORITY.info, `simgate: market ${m.id} (${m.dialect}) at ${base}${m.path}`);
+    }
   } catch (err) {
     hup.dispose();
     io.stderr.write(`simgate run: ${refusalLine(err)}\n`);

@@ -67,7 +67,8 @@ export async function registerInspectRoutes(app: FastifyInstance, ctx: AdminCont
     const q = ActivationsQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error.issues));
     const lifeMs = ctx.config.engine.activationLifeMs;
-    const list = ctx.store.engine.recentActivations(q.data.limit);
+    // The sales ledger's list: every marketplace's reservations, each with its buyer (`market`) and outcome.
+    const list = await ctx.store.sales.recent(q.data.limit);
     return {
       open: list.filter((a) => a.closedAt === null).length,
       activations: list.map(({ portId, ...a }) => ({

@@ -2,6 +2,7 @@
  * What the daemon hands the v1 partner endpoint (the contract of buildPartnerServer).
  * Kept apart from server.ts so every part of the module can import the types without a cycle.
  */
+import type { FastifyPluginAsync } from "fastify";
 import type { Config } from "../../config/schema.js";
 import type { Logger } from "../../log/logger.js";
 
@@ -44,4 +45,11 @@ export interface PartnerServerOptions {
   logger: Logger;
   /** Called for every answered request (for metrics later): action or "invalid", HTTP status, duration ms. */
   onRequest?: (info: PartnerRequestInfo) => void;
+  /**
+   * Other marketplaces' endpoints served on this listener under their own paths (the
+   * SMSHUB family's smshubEndpoint): each a fastify plugin with its own hooks and error
+   * shape, sharing the listener's TLS, rate limit and slow-client limits and nothing of
+   * Onlinesim's (allow-list, gzip, request lines).
+   */
+  mounts?: ReadonlyArray<{ paths: readonly string[]; plugin: FastifyPluginAsync }>;
 }

@@ -158,7 +158,13 @@ export async function buildPartnerEndpoint(opts: PartnerServerOptions): Promise<
     readBody(raw, { "content-type": request.headers["content-type"], "content-encoding": request.headers["content-encoding"] }, limit),
   );
 
+  // Another marketplace's endpoint on this listener (opts.mounts) has its own allow-list,
+  // answer coding, error shape and request lines: Onlinesim's hooks below leave its routes alone.
+  const mountedPaths = new Set((opts.mounts ?? []).flatMap((m) => m.paths));
+  const isMounted = (request: FastifyRequest): boolean => mountedPaths.size > 0 && mountedPaths.has(request.routeOptions.url ?? "");
+
   app.addHook("onRequest", async (request, reply) => {
+    if (isMounted(request)) return;
     const note = requests.note(request);
     // request.ip: the TCP peer, or with http.trustProxy the client the proxy names.
     if (allowList.allows(request.ip)) return;
@@ -180,6 +186,7 @@ export async function buildPartnerEndpoint(opts: PartnerServerOptions): Promise<
 
   if (opts.v1.gzipResponses) {
     app.addHook("onSend", async (request, reply, payload) => {
+      if (isMounted(request)) return payload;
       reply.header("vary", "Accept-Encoding");
       if (!acceptsGzip(request.headers["accept-encoding"])) return payload;
       if (typeof payload !== "string" && !Buffer.isBuffer(payload)) return payload;
@@ -188,7 +195,9 @@ export async function buildPartnerEndpoint(opts: PartnerServerOptions): Promise<
     });
   }
 
-  app.addHook("onResponse", async (request, reply) => requests.finish(request, reply));
+  app.addHook("onResponse", async (request, reply) => {
+    if (!isMounted(request)) requests.finish(request, reply);
+  });
 
   app.setErrorHandler((err, request, reply) => {
     const mapped = mapThrown(err);
@@ -243,6 +252,12 @@ export async function buildPartnerEndpoint(opts: PartnerServerOptions): Promise<
   };
 
   for (const [path, kind] of routes) app.post(path, (request, reply) => handle(request, reply, kind));
+  // Other marketplaces' endpoints, each a plugin in its own scope (src/markets/*).
+  for (const mount of opts.mounts ?? []) {
+    const clash = mount.paths.find((p) => routes.has(p));
+    if (clash !== undefined) throw new SimgateError(`a marketplace's path ${clash} is one of onlinesim.v1.paths: give it its own path`, ErrorCode.HttpOptionsInvalid);
+    await app.register(mount.plugin);
+  }
   return {
     app,
     reloadTls: () => reloader.reload(),
