@@ -2,8 +2,9 @@
  * What the SMS outbox worker tests share: a real SQLite store with reservations claimed
  * through the sales ledger, a real FakeSmshub receiving PUSH_SMS over loopback HTTP, and in
  * front of it a small real HTTP proxy that plays the marketplace's bad days on a script
- * (503, a refusal, no answer, a dropped connection) and passes everything else through, so
- * the fake judges every SMS that reaches it (duplicates, exact text, held numbers).
+ * (503, a refusal, no answer, a dropped connection, an accepted SMS whose answer is lost) and
+ * passes everything else through, so the fake judges every SMS that reaches it (duplicates,
+ * exact text, held numbers).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -23,10 +24,12 @@ export const HUB = "smshub";
 export const HUB_KEY = "hub-push-key-5a7c9e";
 
 /** What the proxy does with one PUSH_SMS. */
-export type Behaviour = "pass" | "503" | "refuse" | "hang" | "drop";
+export type Behaviour = "pass" | "503" | "refuse" | "hang" | "drop" | "passThenHang";
 
 export interface ProxySeen {
   smsId: number;
+  /** The number the SMS is for (PUSH_SMS `phone`). */
+  phone: number;
   text: string;
   behaviour: Behaviour;
   /** Other PUSH_SMS of this worker in flight (at the proxy) when this one arrived. */
@@ -36,6 +39,8 @@ export interface ProxySeen {
   /** Index (in `seen`) of the requests that were in flight when this one arrived. */
   overlapping: number[];
   done: boolean;
+  /** Passed to the fake (which may have accepted it), and the agent went away before the answer was written. */
+  answerLost: boolean;
 }
 
 /** A loopback HTTP proxy in front of the fake's PUSH_SMS path, answering by script. */
@@ -73,18 +78,20 @@ export class ScriptedProxy {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
-    const body = JSON.parse((req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString("utf8")) as { smsId: number; text: string };
+    const body = JSON.parse((req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString("utf8")) as { smsId: number; phone: number; text: string };
     const behaviour = this.script.shift() ?? this.fallback;
     const index = this.seen.length;
     const overlapping = [...this.#open];
     const entry: ProxySeen = {
       smsId: body.smsId,
+      phone: body.phone,
       text: body.text,
       behaviour,
       concurrent: overlapping.length,
       sameSmsInFlight: overlapping.some((i) => this.seen[i]!.smsId === body.smsId),
       overlapping,
       done: false,
+      answerLost: false,
     };
     this.seen.push(entry);
     this.#open.add(index);
@@ -107,13 +114,23 @@ export class ScriptedProxy {
         this.#hung.add(res); // no answer: the worker's deadline or its stop() ends it
         res.on("close", () => this.#hung.delete(res));
         return;
-      case "pass": {
+      case "pass":
+      case "passThenHang": {
+        res.on("close", () => {
+          if (!res.writableFinished) entry.answerLost = true;
+        });
         const headers: Record<string, string> = {};
         for (const h of ["content-type", "content-encoding", "user-agent", "accept"]) {
           const v = req.headers[h];
           if (typeof v === "string") headers[h] = v;
         }
         const answer = await fetch(this.target(), { method: "POST", headers, body: raw });
+        if (behaviour === "passThenHang") {
+          // The marketplace took it, and its answer never comes back: the agent cannot know.
+          this.#hung.add(res);
+          res.on("close", () => this.#hung.delete(res));
+          return;
+        }
         res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" }).end(await answer.text());
         return;
       }
@@ -131,26 +148,52 @@ export interface HubHarness {
   cleanups: Array<() => void | Promise<void>>;
 }
 
-/** For each test of the calling file: a fresh store, a started FakeSmshub (SMSHUB dialect, gzip) behind a scripted proxy. */
+/** A fresh store and a started FakeSmshub (SMSHUB dialect, gzip) behind a scripted proxy; `close()` tears it all down. */
+export async function openHub(): Promise<HubHarness & { close(): Promise<void> }> {
+  const fake = new FakeSmshub({ dialect: "smshub", key: HUB_KEY });
+  await fake.start();
+  const proxy = new ScriptedProxy(() => fake.urls.pushSms);
+  const url = await proxy.start();
+  const sync: Array<() => void> = [];
+  const s = tempStore(sync);
+  const h: HubHarness & { close(): Promise<void> } = {
+    store: s.store(),
+    fake,
+    proxy,
+    url,
+    reopen: () => (h.store = s.reopen()),
+    cleanups: [...sync],
+    close: async () => {
+      for (const c of h.cleanups.splice(0).reverse()) await c();
+      await proxy.stop();
+      await fake.stop();
+    },
+  };
+  return h;
+}
+
+/** For each test of the calling file: `openHub()` before, torn down after. */
 export function hubHarness(): HubHarness {
-  const h = { cleanups: [] } as unknown as HubHarness;
+  let current: Awaited<ReturnType<typeof openHub>> | undefined;
+  // The tests hold this object; its fields follow the current test's hub.
+  const view = {} as HubHarness;
   beforeEach(async () => {
-    h.fake = new FakeSmshub({ dialect: "smshub", key: HUB_KEY });
-    await h.fake.start();
-    h.proxy = new ScriptedProxy(() => h.fake.urls.pushSms);
-    h.url = await h.proxy.start();
-    const sync: Array<() => void> = [];
-    const s = tempStore(sync);
-    h.store = s.store();
-    h.reopen = () => (h.store = s.reopen());
-    h.cleanups.push(...sync);
+    current = await openHub();
+    const hub = current;
+    Object.defineProperties(view, {
+      store: { get: () => hub.store, configurable: true },
+      fake: { get: () => hub.fake, configurable: true },
+      proxy: { get: () => hub.proxy, configurable: true },
+      url: { get: () => hub.url, configurable: true },
+      reopen: { get: () => hub.reopen, configurable: true },
+      cleanups: { get: () => hub.cleanups, configurable: true },
+    });
   });
   afterEach(async () => {
-    for (const c of h.cleanups.splice(0).reverse()) await c();
-    await h.proxy.stop();
-    await h.fake.stop();
+    await current?.close();
+    current = undefined;
   });
-  return h;
+  return view;
 }
 
 let simSeq = 0;
