@@ -442,7 +442,7 @@ export class SmsOutboxWorker {
             `PUSH_SMS to ${this.#o.market} failed (${error}): backing off, next try in ${Math.round(step.waitMs / 1000)} s with one SMS`,
           );
         } else if (!step && !verdict.transient) {
-          this.#log[row.attempts <= 1 ? "warn" : "debug"]({ ...ctx, error, retryInMs: this.#o.delivery.retryMs }, `PUSH_SMS refused by ${this.#o.market}, will retry this SMS`);
+          this.#log[row.attempts === 0 ? "warn" : "debug"]({ ...ctx, error, retryInMs: this.#o.delivery.retryMs }, `PUSH_SMS refused by ${this.#o.market}, will retry this SMS`);
         }
         return;
       }

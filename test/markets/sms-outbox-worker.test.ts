@@ -3,7 +3,8 @@
  * a real SQLite store with reservations claimed through the sales ledger, real loopback HTTP
  * to the real FakeSmshub (behind a scripted proxy for the bad days), retry and probe timers
  * on a hand-driven clock. Proves: each SMS delivered once with the exact text and its own
- * smsId; only this marketplace's rows are read; a marketplace that is down gets one probe
+ * smsId; only this marketplace's rows are read, and with Onlinesim's PUSH_SMS sender running
+ * on the same store each SMS reaches exactly its holder; a marketplace that is down gets one probe
  * per back-off step and then the backlog, oldest first; crash leftovers go first and alone;
  * a refusal is retried after the marketplace's 10 s; expired rows are given up; stop() with
  * a hung marketplace returns within its grace and leaves the row queued.
@@ -14,8 +15,10 @@ import { SmsOutboxWorker } from "../../src/markets/sms-outbox-worker.js";
 import { PUSH_SMS_RETRY_MS, SmshubSmsDelivery } from "../../src/markets/smshub/push-sms.js";
 import { DIALECTS } from "../../src/markets/smshub/dialects.js";
 import { ONLINESIM } from "../../src/markets/onlinesim/v1-market.js";
+import { FakeOnlinesim } from "../../src/onlinesim/fake/index.js";
+import { PushSmsSender } from "../../src/outbound/index.js";
 import { marketOutboxOf } from "../../src/store/index.js";
-import { ManualTime, until } from "../outbound/helpers.js";
+import { captureLogger, KEY, ManualTime, pushConfig, until } from "../outbound/helpers.js";
 import { HUB, HUB_KEY, hubHarness, hubWorker, receive, reserve, runFor, settled } from "./sms-outbox-harness.js";
 
 const h = hubHarness();
@@ -70,6 +73,45 @@ describe("delivering the SMS held by a SMSHUB reservation", () => {
     expect(log.at("warn").filter((l) => /in flight when simgate last stopped/.test(l.msg))).toEqual([]);
     expect(worker.stats()).toMatchObject({ delivered: 1, pending: 0, resending: 0 });
     expect(h.store.outbox.pendingCount()).toBe(2); // still queued, for Onlinesim's sender
+  });
+});
+
+describe("one store, two marketplaces, both senders at once", () => {
+  it("every SMS reaches exactly the marketplace holding its number, once, including both markets' crash leftovers", async () => {
+    const onlinesim = new FakeOnlinesim({ key: KEY });
+    const urls = await onlinesim.start();
+    h.cleanups.push(() => onlinesim.stop());
+    const held: Array<{ market: string; text: string; outboxId: number }> = [];
+    const reservations = [];
+    for (let i = 0; i < 6; i++) {
+      const market = i % 2 === 0 ? HUB : ONLINESIM;
+      const r = await reserve(h, market);
+      if (market === ONLINESIM) onlinesim.openOperation({ activationId: r.id, number: r.number });
+      reservations.push(r);
+    }
+    for (let i = 0; i < 24; i++) {
+      const r = reservations[i % reservations.length]!;
+      const text = `${r.market} code ${String(100000 + i)}`;
+      held.push({ market: r.market, text, outboxId: (await receive(h, r, text)).outboxId });
+    }
+    // Each marketplace's sender died with one attempt in flight.
+    h.store.outbox.markSending([held[0]!.outboxId, held[1]!.outboxId], Date.now() - 1_000);
+    const { worker } = hubWorker(h);
+    const push = new PushSmsSender({ outbox: h.store.outbox, key: KEY, push: pushConfig({ url: urls.pushSms, rentUrl: urls.pushSmsRent }), logger: captureLogger().logger });
+    h.cleanups.push(() => push.stop());
+    worker.start();
+    push.start();
+    await until(() => h.store.outbox.pendingCount() === 0, 20_000, "every SMS delivered");
+    await settled(worker);
+    const textsOf = (market: string) => held.filter((x) => x.market === market).map((x) => x.text).sort();
+    expect(accepted().map((x) => x.text).sort()).toEqual(textsOf(HUB));
+    const onlinesimTexts = onlinesim.recorder.all().filter((e) => e.path.endsWith("PUSH_SMS")).map((e) => String((e.body as { text?: unknown }).text));
+    expect([...onlinesimTexts].sort()).toEqual(textsOf(ONLINESIM));
+    expect(h.fake.push.stats).toMatchObject({ accepted: 12, duplicates: 0, notHeld: 0 });
+    expect(onlinesim.duplicates).toBe(0);
+    expect(h.fake.violations).toEqual([]);
+    expect(worker.stats()).toMatchObject({ delivered: 12, pending: 0 });
+    expect(push.stats()).toMatchObject({ delivered: 12, pending: 0 });
   });
 });
 
