@@ -250,6 +250,40 @@ describe("crash leftovers", () => {
   });
 });
 
+describe("a store that fails", () => {
+  it("an answer it could not record is written later, and the SMS is not sent again meanwhile", async () => {
+    const r = await reserve(h, HUB);
+    const { outboxId } = await receive(h, r, "recorded late");
+    const time = new ManualTime();
+    const real = marketOutboxOf(h.store.outbox, HUB);
+    let failWrites = 2; // the answer's own write, and the retry of the pump its settle kicks
+    const outbox: MarketOutbox = {
+      ...real,
+      markDelivered: (id, at) => {
+        if (failWrites-- > 0) throw new Error("SQLITE_FULL: database or disk is full");
+        return real.markDelivered(id, at);
+      },
+    };
+    const { worker, log } = hubWorker(h, { time, outbox });
+    worker.start();
+    await until(() => failWrites === 0 && log.at("error").length === 2, 5_000, "two failed writes");
+    // The row stays "in flight" (its outcome is not written), so it is not picked again.
+    expect(worker.stats()).toMatchObject({ inFlight: 1, delivered: 0, lastError: "store: SQLITE_FULL: database or disk is full" });
+    expect(log.at("error").map((l) => l.msg)).toEqual([
+      `PUSH_SMS to smshub: store failed while recording the answer to PUSH_SMS ${outboxId}`,
+      "PUSH_SMS to smshub: store failed while picking what to send",
+    ]);
+    expect(h.store.outbox.get(outboxId)).toMatchObject({ deliveredAt: null, sendingSince: expect.any(Number) });
+    expect(time.nextAt).toBe(time.now + PUSH_SMS_RETRY_MS); // the store is tried again after the retry period
+    time.next(); // that pump writes the answer first, and does not send the row again
+    await settled(worker);
+    expect(h.store.outbox.get(outboxId)).toMatchObject({ deliveredAt: expect.any(Number), sendingSince: null, attempts: 1 });
+    expect(h.proxy.seen).toHaveLength(1);
+    expect(h.fake.push.stats).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(worker.stats()).toMatchObject({ delivered: 1, inFlight: 0, pending: 0 });
+  });
+});
+
 describe("expiry", () => {
   it("a row whose reservation closed more than giveUpAfterCloseMs ago is given up, not sent", async () => {
     const time = new ManualTime();
