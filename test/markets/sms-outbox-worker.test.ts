@@ -166,16 +166,16 @@ describe("a marketplace that is down", () => {
     const { outboxId } = await receive(h, r, "code 424242");
     const time = new ManualTime();
     h.proxy.script = ["drop", "hang"];
-    const { worker } = hubWorker(h, { time, timeoutMs: 300 });
+    const { worker } = hubWorker(h, { time, timeoutMs: 1_000 });
     worker.start();
     await settled(worker);
     expect(worker.stats()).toMatchObject({ failedAttempts: 1, pending: 1 });
     const first = worker.stats().pausedUntil!;
     expect(first - time.now).toBe(Math.round(PUSH_SMS_RETRY_MS * 1.125));
-    // The row's own retry (10 s) comes first, but only the probe (11.25 s) may go: it hangs until the 300 ms deadline.
+    // The row's own retry (10 s) comes first, but only the probe (11.25 s) may go: it hangs until the 1 s deadline.
     await untilRequests(time, worker, 2);
     expect(time.now).toBe(first);
-    expect(worker.stats().lastError).toMatch(/timeout after 300 ms/);
+    expect(worker.stats().lastError).toMatch(/timeout after 1000 ms/);
     expect(worker.stats().pausedUntil! - time.now).toBe(Math.round(2 * PUSH_SMS_RETRY_MS * 1.125)); // the step doubled
     await untilRequests(time, worker, 3);
     expect(h.store.outbox.get(outboxId)).toMatchObject({ attempts: 3, deliveredAt: expect.any(Number) });
