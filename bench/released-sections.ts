@@ -81,18 +81,22 @@ machine, so it drifts with what else runs; USS does not.
   | 64 | 79 | 46–54 | 85–89 | 51–61 | 126 | 94–100 |
   | 256 | 95–98 | 71–80 | 100–106 | 78–86 | 142–146 | 115–125 |
 
-  Right after the 300 SMS of the CPU run: RSS 112, USS 64 before; RSS 105, USS 57 after.
+  Right after the 300 SMS of the CPU runs: RSS 109–112, USS 61–64 before; RSS 99–105, USS
+  51–57 after (without the cap V8 had shrunk the new space in the minute of idle before them).
   PSS splits node's binary among the node processes running (here at least the bench itself,
   and other sessions' tests). On a modem host where simgate is the only node process, PSS is
-  close to RSS: about 95–100 MB at 64 modems now (about 125 before), so there the 90 MB target
+  close to RSS: about 92–98 MB at 64 modems now (about 123 before), so there the 90 MB target
   is not met; node's binary alone is 31 MB of it.
 
-  CPU in the same session, the builds in turns (load average 4–10): CPU per SMS 4.61 and 4.62 ms
-  before, 3.90 and 4.60 ms after; idle 0.92 and 1.00 % of a core before, 1.18 and 0.78 % after.
-  Main's build with the flag alone, earlier that night: 4.26 and 3.92 ms per SMS with 1 MB
-  semi-spaces, 4.06 and 4.50 ms with 4 MB, 4.79 and 4.32 ms without; idle 0.95–1.20 % in all
-  three. A smaller young generation means more, smaller scavenges; at this daemon's allocation
-  rate they do not show against the machine's noise.
+  CPU in the same session, the builds in turns (load average 4–10), three runs each: CPU per SMS
+  4.61, 4.62 and 4.66 ms before, 3.90, 4.60 and 4.46 ms after; idle 0.92, 1.00 and 1.00 % of a
+  core before, 1.18, 0.78 and 1.15 % after. Main's build with the flag alone, earlier that night:
+  4.26 and 3.92 ms per SMS with 1 MB semi-spaces, 4.06 and 4.50 ms with 4 MB, 4.79 and 4.32 ms
+  without; idle 0.95–1.20 % in all three. A smaller young generation means more, smaller
+  scavenges. Their cost measured directly (node's \`gc\` performance entries, both daemons on 64
+  modems at once over the same 60 s idle): 22 scavenges in 31 ms with the cap, 16 in 14 ms
+  without, all collections together 86 against 75 ms, so 0.02 % of a core; the idle readings'
+  spread (0.8–1.2 %) is the machine.
 - **Idle CPU**: the settled daemon on 64 modems left alone for 60 s, next to the AT commands the
   modems received meanwhile (silence probes, the 60 s status poll, the SMS sweeps).
   A profile of the idle daemon put about 40 % of it in the 15 s health polls' serial I/O and
@@ -165,6 +169,8 @@ machine, so it drifts with what else runs; USS does not.
   node --import tsx bench/cost.ts cpu      # idle CPU and CPU per SMS of this checkout's build
   SIMGATE_BENCH_BIN=/path/to/b44fda9-build/bin/simgate.js node --import tsx bench/cost.ts cpu  # the build before
   npm run bench -- --only cost            # memory too
+  node --import tsx bench/cost.ts memory   # memory alone, with the unit's NODE_OPTIONS
+  SIMGATE_BENCH_NODE_OPTIONS= node --import tsx bench/cost.ts memory  # without them (node's default young generation)
   \`\`\`
 
   Run the two builds in turns, three times or more each, and compare ranges: a single run
