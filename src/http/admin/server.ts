@@ -13,7 +13,7 @@ import { registerSimulatorRoutes } from "./simulator-routes.js";
 import { ADMIN_PLUGINS, type AdminContext } from "./plugins.js";
 import { registerAdminAccess } from "./access.js";
 import { parseHostPort } from "../../config/host-port.js";
-import { slowClientServerOptions } from "../edge/index.js";
+import { NO_JSON_SCHEMA_COMPILERS, slowClientServerOptions } from "../edge/index.js";
 
 export interface AdminServerOptions {
   /** What the routes read; its adminToken is the token in force (admin.token, else the generated one, admin-token.ts). */
@@ -30,7 +30,7 @@ export async function buildAdminServer(opts: AdminServerOptions): Promise<Fastif
   const ctx = opts.context;
   // A slow client is cut after http.requestTimeoutMs, as on the partner endpoint.
   const timeouts = slowClientServerOptions(ctx.config.http.requestTimeoutMs);
-  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024, requestTimeout: timeouts.requestTimeout, http: timeouts });
+  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024, requestTimeout: timeouts.requestTimeout, http: timeouts, schemaController: NO_JSON_SCHEMA_COMPILERS });
   const bindHost = parseHostPort(opts.listen)?.host;
   await registerAdminAccess(app, { token: ctx.adminToken, hosts: [...ctx.config.admin.hosts, ...(bindHost !== undefined ? [bindHost] : [])], logger: ctx.logger });
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
