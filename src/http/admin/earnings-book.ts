@@ -1,0 +1,151 @@
+/**
+ * The daemon's earnings, all time and today, kept in memory for the status page and
+ * /metrics, which read them on every build and every scrape.
+ *
+ * Why not ask the ledger each time: `earnings(0)` groups every sold reservation ever, a
+ * scan that takes about 170 ms at 100,000 sales on the SQLite store and holds the event
+ * loop for all of it (orders wait). So the book reads the ledger once, at the first read
+ * after the daemon starts, and then adds each sale the sales core announces
+ * ("outcome-recorded", src/sales/events.ts): a sold close, or one recorded after a release.
+ * "Today" starts at local midnight of the daemon's host; it starts empty again at the next
+ * midnight with the sales recorded since.
+ *
+ * A sale recorded while the first read is under way would be counted twice (in the read,
+ * and from its event) or not at all, so a read during which a sale was announced is thrown
+ * away and made again. On the SQLite store the read runs whole in one turn and is never
+ * repeated; a store across a network could be (a few times at most, then it is kept).
+ */
+import { EarningsTally, type SaleLine } from "./earnings-report.js";
+import { localMidnight } from "./local-day.js";
+
+/** A recorded outcome as the sales core announces it; its `ClosedReservation` fits. */
+export interface RecordedOutcome {
+  outcome: string;
+  market: string;
+  service: string;
+  number: string;
+  iccid: string;
+  currency: string;
+  /** The price offered, counted when the close named no amount (as the ledger counts it). */
+  sum: number;
+  finishSum: number | null;
+  finishedAt: number | null;
+  closedAt: number;
+}
+
+/** What the book reads: the sales core (its ledger, and its events). */
+export interface EarningsSource {
+  readonly ledger: { earnings(since: number): Promise<SaleLine[]> };
+  on(event: "outcome-recorded", listener: (r: RecordedOutcome) => void): unknown;
+}
+
+/** A first read repeated this often without settling is kept (see the header). */
+const MAX_READS = 5;
+
+/** One window's sales at three groupings: per SIM line (for the API), per marketplace, per marketplace × service. */
+class Window {
+  readonly lines = new EarningsTally(["market", "service", "sim"]);
+  readonly markets = new EarningsTally(["market"]);
+  readonly services = new EarningsTally(["market", "service"]);
+  constructor(readonly start: number) {}
+
+  add(line: SaleLine): void {
+    this.lines.add(line);
+    this.markets.add(line);
+    this.services.add(line);
+  }
+
+  static of(start: number, lines: readonly SaleLine[]): Window {
+    const w = new Window(start);
+    for (const l of lines) w.add(l);
+    return w;
+  }
+}
+
+export interface EarningsSnapshot {
+  /** False until the first read of the ledger is done: every figure is then empty. */
+  loaded: boolean;
+  /** Where "today" starts (local midnight, epoch ms). */
+  todayStart: number;
+  allTime: Window;
+  today: Window;
+}
+
+const books = new WeakMap<EarningsSource, EarningsBook>();
+
+export class EarningsBook {
+  #allTime: Window | undefined;
+  #today: Window | undefined;
+  /** Sales announced so far: a first read that saw this change is made again. */
+  #announced = 0;
+  #loading: Promise<void> | undefined;
+
+  /** The one book of this sales core (the status document, /metrics and the API share it). */
+  static of(source: EarningsSource): EarningsBook {
+    let book = books.get(source);
+    if (!book) books.set(source, (book = new EarningsBook(source)));
+    return book;
+  }
+
+  constructor(
+    private readonly source: EarningsSource,
+    private readonly clock: () => number = Date.now,
+  ) {
+    source.on("outcome-recorded", (r) => this.#record(r));
+  }
+
+  get loaded(): boolean {
+    return this.#allTime !== undefined;
+  }
+
+  /** Resolves once the ledger was read; a failed read rejects, and the next call tries again. */
+  ready(): Promise<void> {
+    if (this.#allTime) return Promise.resolve();
+    this.#loading ??= this.#load().finally(() => (this.#loading = undefined));
+    return this.#loading;
+  }
+
+  /** All time and today, as far as read (empty before `ready`). */
+  snapshot(): EarningsSnapshot {
+    const todayStart = localMidnight(this.clock());
+    if (!this.#allTime || !this.#today) return { loaded: false, todayStart, allTime: new Window(0), today: new Window(todayStart) };
+    if (this.#today.start < todayStart) this.#today = new Window(todayStart);
+    return { loaded: true, todayStart, allTime: this.#allTime, today: this.#today };
+  }
+
+  /** The ledger's lines sold since `since` (epoch ms): all time and today from memory, any other window from the ledger. */
+  async lines(since: number): Promise<SaleLine[]> {
+    await this.ready();
+    const s = this.snapshot();
+    if (since <= 0) return toLines(s.allTime);
+    if (since === s.todayStart) return toLines(s.today);
+    return this.source.ledger.earnings(since);
+  }
+
+  async #load(): Promise<void> {
+    for (let read = 1; ; read++) {
+      const before = this.#announced;
+      const todayStart = localMidnight(this.clock());
+      const [all, today] = await Promise.all([this.source.ledger.earnings(0), this.source.ledger.earnings(todayStart)]);
+      if (this.#announced !== before && read < MAX_READS) continue;
+      this.#allTime = Window.of(0, all);
+      this.#today = Window.of(todayStart, today);
+      return;
+    }
+  }
+
+  #record(r: RecordedOutcome): void {
+    if (r.outcome !== "sold") return;
+    this.#announced++;
+    if (!this.#allTime || !this.#today) return;
+    const line: SaleLine = { market: r.market, service: r.service, number: r.number, iccid: r.iccid, currency: r.currency, sold: 1, amount: r.finishSum ?? r.sum };
+    this.#allTime.add(line);
+    const day = localMidnight(r.finishedAt ?? r.closedAt);
+    if (day > this.#today.start) this.#today = new Window(day);
+    if (day === this.#today.start) this.#today.add(line);
+  }
+}
+
+function toLines(w: Window): SaleLine[] {
+  return w.lines.entries().map((e) => ({ market: e.market!, service: e.service!, number: e.number!, iccid: e.iccid!, currency: e.currency, sold: e.sold, amount: e.amount }));
+}

@@ -1,0 +1,159 @@
+/**
+ * Earnings grouped the way an operator asks for them (`simgate earnings --by`,
+ * GET /api/earnings, the status page, /metrics), from the ledger's lines per SIM × service ×
+ * marketplace × currency (src/sales/ledger.ts `earnings`). The currency is always part of a
+ * group's key: amounts in different currencies are never added together (Onlinesim pays
+ * RUB, the SMSHUB family RUB or USD).
+ */
+
+/** What a group can be keyed by besides its currency; `sim` is the number with its ICCID. */
+export type Dimension = "market" | "service" | "sim";
+export const DIMENSIONS: readonly Dimension[] = ["market", "service", "sim"];
+
+/** One line of the ledger's earnings book; the sales ledger's `EarningsRow` fits it. */
+export interface SaleLine {
+  market: string;
+  service: string;
+  number: string;
+  iccid: string;
+  currency: string;
+  /** Sold reservations counted. */
+  sold: number;
+  amount: number;
+}
+
+/** A group's keys: the dimensions asked for, and always the currency. */
+export interface GroupKey {
+  market?: string;
+  service?: string;
+  number?: string;
+  iccid?: string;
+  currency: string;
+}
+
+export interface Sold {
+  sold: number;
+  amount: number;
+}
+
+/**
+ * Amounts are added in ten-thousandths of a unit (the SMSHUB family's sums have up to four
+ * decimals), so a total is exact instead of 0.30000000000000004.
+ */
+const UNITS_PER_AMOUNT = 10_000;
+const toUnits = (amount: number): number => Math.round(amount * UNITS_PER_AMOUNT);
+const fromUnits = (units: number): number => units / UNITS_PER_AMOUNT;
+
+/** `by` as written (`market`, `service,market`): the dimensions in a fixed order, or the reason it is not one. */
+export function parseDimensions(text: string): Dimension[] | { problem: string } {
+  const words = text.split(",").map((w) => w.trim().toLowerCase());
+  const bad = words.find((w) => !(DIMENSIONS as readonly string[]).includes(w));
+  if (bad !== undefined) return { problem: `expected ${DIMENSIONS.join(", ")} or a comma-separated list of them, got '${bad}'` };
+  return DIMENSIONS.filter((d) => words.includes(d));
+}
+
+function keyOf(line: SaleLine, by: readonly Dimension[]): GroupKey {
+  const key: GroupKey = { currency: line.currency };
+  for (const d of by) {
+    if (d === "sim") {
+      key.number = line.number;
+      key.iccid = line.iccid;
+    } else key[d] = line[d];
+  }
+  return key;
+}
+
+const KEY_FIELDS = ["market", "service", "number", "iccid", "currency"] as const;
+const keyText = (k: GroupKey): string => KEY_FIELDS.map((f) => k[f] ?? "").join("\u0000");
+
+/** Sales added up per group; amounts exact to 1/10,000. */
+export class EarningsTally {
+  readonly #groups = new Map<string, { key: GroupKey; sold: number; units: number }>();
+
+  constructor(readonly by: readonly Dimension[]) {}
+
+  add(line: SaleLine): void {
+    const key = keyOf(line, this.by);
+    const text = keyText(key);
+    const g = this.#groups.get(text);
+    if (g) {
+      g.sold += line.sold;
+      g.units += toUnits(line.amount);
+    } else this.#groups.set(text, { key, sold: line.sold, units: toUnits(line.amount) });
+  }
+
+  addAll(lines: Iterable<SaleLine>): this {
+    for (const l of lines) this.add(l);
+    return this;
+  }
+
+  get size(): number {
+    return this.#groups.size;
+  }
+
+  entries(): Array<GroupKey & Sold> {
+    return [...this.#groups.values()].map((g) => ({ ...g.key, sold: g.sold, amount: fromUnits(g.units) }));
+  }
+
+  /** The group with these keys, zero when nothing was sold in it. */
+  get(key: GroupKey): Sold {
+    const g = this.#groups.get(keyText(key));
+    return g ? { sold: g.sold, amount: fromUnits(g.units) } : { sold: 0, amount: 0 };
+  }
+}
+
+export interface EarningsReportRow extends GroupKey, Sold {
+  /** The same group since the start of "today". */
+  today: Sold;
+}
+
+export interface CurrencyTotal extends Sold {
+  currency: string;
+  today: Sold;
+  /** Groups in this currency, shown or not. */
+  groups: number;
+  /** Of those, the rows shown (at most the limit). */
+  shown: number;
+}
+
+export interface EarningsReport {
+  by: Dimension[];
+  /** Per currency, its best groups first: by amount, then today's amount, then by key. */
+  rows: EarningsReportRow[];
+  /** One per currency, over every group (not only the rows shown). */
+  currencies: CurrencyTotal[];
+}
+
+/**
+ * Groups of `window` (and of `today`, for the "today" figures beside them), the best
+ * `limit` of each currency. A group sold only today still shows when `window` started
+ * later than today (the union of both).
+ */
+export function earningsReport(window: readonly SaleLine[], today: readonly SaleLine[], by: readonly Dimension[], limit: number): EarningsReport {
+  const inWindow = new EarningsTally(by).addAll(window);
+  const inToday = new EarningsTally(by).addAll(today);
+  const keys = new Map<string, GroupKey>();
+  for (const e of [...inWindow.entries(), ...inToday.entries()]) {
+    const { sold: _s, amount: _a, ...key } = e;
+    keys.set(keyText(key), key);
+  }
+  const all: EarningsReportRow[] = [...keys.values()].map((key) => ({ ...key, ...inWindow.get(key), today: inToday.get(key) }));
+  all.sort((a, b) => a.currency.localeCompare(b.currency) || b.amount - a.amount || b.today.amount - a.today.amount || keyText(a).localeCompare(keyText(b)));
+  const rows: EarningsReportRow[] = [];
+  const totals = new Map<string, CurrencyTotal & { units: number; todayUnits: number }>();
+  for (const r of all) {
+    let t = totals.get(r.currency);
+    if (!t) totals.set(r.currency, (t = { currency: r.currency, sold: 0, amount: 0, units: 0, today: { sold: 0, amount: 0 }, todayUnits: 0, groups: 0, shown: 0 }));
+    t.groups++;
+    t.sold += r.sold;
+    t.units += toUnits(r.amount);
+    t.today.sold += r.today.sold;
+    t.todayUnits += toUnits(r.today.amount);
+    if (t.shown < limit) {
+      t.shown++;
+      rows.push(r);
+    }
+  }
+  const currencies = [...totals.values()].map(({ units, todayUnits, ...t }) => ({ ...t, amount: fromUnits(units), today: { sold: t.today.sold, amount: fromUnits(todayUnits) } }));
+  return { by: [...by], rows, currencies };
+}
