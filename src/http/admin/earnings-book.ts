@@ -105,6 +105,11 @@ export class EarningsBook {
     return this.#loading;
   }
 
+  /** For what serves the figures: waits for the first read; a failed one is served as no earnings rather than an error. */
+  async settled(): Promise<void> {
+    await this.ready().catch(() => undefined);
+  }
+
   /** All time and today, as far as read (empty before `ready`). */
   snapshot(): EarningsSnapshot {
     const todayStart = localMidnight(this.clock());

@@ -44,6 +44,13 @@ const UNITS_PER_AMOUNT = 10_000;
 const toUnits = (amount: number): number => Math.round(amount * UNITS_PER_AMOUNT);
 const fromUnits = (units: number): number => units / UNITS_PER_AMOUNT;
 
+/** The sum of amounts of one currency, exact to 1/10,000. */
+export function addAmounts(amounts: Iterable<number>): number {
+  let units = 0;
+  for (const a of amounts) units += toUnits(a);
+  return fromUnits(units);
+}
+
 /** `by` as written (`market`, `service,market`): the dimensions in a fixed order, or the reason it is not one. */
 export function parseDimensions(text: string): Dimension[] | { problem: string } {
   const words = text.split(",").map((w) => w.trim().toLowerCase());
