@@ -23,6 +23,7 @@ import type {
   ClosedReservation,
   CloseOutcome,
   EarningsRow,
+  EarningsTotal,
   EpochMs,
   MarketId,
   MarketUsage,
@@ -178,6 +179,12 @@ export interface SalesLedger {
   attachSms(sms: SmsArrival): Promise<AttachResult>;
   /** Sold reservations' amounts per SIM × service × marketplace × currency, by when the sale was recorded (≥ since). */
   earnings(since: EpochMs): Promise<EarningsRow[]>;
+  /**
+   * The same sales per service × marketplace × currency, in that order: what the status
+   * page and /metrics show, without a line per SIM (a ledger of 100,000 sales has about as
+   * many SIM lines, and a few hundred of these).
+   */
+  earningsTotals(since: EpochMs): Promise<EarningsTotal[]>;
   /** Every open reservation and the newest `limit` ones, newest first. */
   recent(limit: number): Promise<ReservationListItem[]>;
   /** Reservations with a recorded outcome, counted per marketplace × outcome × status. */

@@ -9,7 +9,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { EarningsBook } from "../../src/http/admin/earnings-book.js";
-import { EarningsTally, type SaleLine } from "../../src/http/admin/earnings-report.js";
+import { EarningsTally, type SaleTotal } from "../../src/http/admin/earnings-report.js";
 import { localMidnight } from "../../src/http/admin/local-day.js";
 import { SalesCore } from "../../src/sales/core.js";
 import type { PortInput } from "../../src/sales/inventory.js";
@@ -56,9 +56,9 @@ async function coreOver(ledger: SalesLedger, clock: () => number): Promise<Sales
   return core;
 }
 
-/** Per SIM × service × marketplace × currency, amounts exact: the way both sides are compared. */
-const grouped = (lines: readonly SaleLine[]) =>
-  new EarningsTally(["market", "service", "sim"])
+/** Per service × marketplace × currency, amounts exact: the way both sides are compared (the ledger's SIM lines, added up). */
+const grouped = (lines: readonly SaleTotal[]) =>
+  new EarningsTally(["market", "service"])
     .addAll(lines)
     .entries()
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -80,8 +80,8 @@ describe("earnings book", () => {
     const book = new EarningsBook(core, () => now);
     await book.ready();
     let reads = 0;
-    const earnings = ledger.earnings.bind(ledger);
-    ledger.earnings = (since) => (reads++, earnings(since));
+    const totals = ledger.earningsTotals.bind(ledger);
+    ledger.earningsTotals = (since) => (reads++, totals(since));
     await sell(core, MARKETS[0], "whatsapp", 8, null); // no amount named: the price offered counts
     await sell(core, MARKETS[1], "telegram", 0.1, 0.0125);
     await sell(core, MARKETS[1], "whatsapp", 0.2, null);
@@ -93,7 +93,8 @@ describe("earnings book", () => {
     ]);
     expect(s.today.markets.get({ market: "smshub", currency: "USD" })).toEqual({ sold: 2, amount: 0.2125 });
     expect(s.allTime.services.get({ market: "onlinesim", service: "whatsapp", currency: "RUB" })).toEqual({ sold: 1, amount: 8 });
-    expect(grouped(await book.lines(0))).toEqual(grouped(await earnings(0)));
+    expect(grouped(await book.totals(0))).toEqual(grouped(await ledger.earnings(0)));
+    expect(await book.totals(0)).toEqual(await totals(0));
   });
 
   it("counts a sale recorded after its reservation was released (a late close), once", async () => {
@@ -109,7 +110,7 @@ describe("earnings book", () => {
     expect((await core.close(close)).kind).toBe("finished-after-release");
     expect((await core.close(close)).kind).toBe("already-closed");
     expect(book.snapshot().allTime.markets.entries()).toEqual([{ market: "smshub", currency: "USD", sold: 1, amount: 0.45 }]);
-    expect(grouped(await book.lines(0))).toEqual(grouped(await ledger.earnings(0)));
+    expect(grouped(await book.totals(0))).toEqual(grouped(await ledger.earnings(0)));
   });
 
   it("starts today again at local midnight with the sales recorded since", async () => {
@@ -127,21 +128,21 @@ describe("earnings book", () => {
     const s = book.snapshot();
     expect(s.today.markets.entries()).toEqual([{ market: "onlinesim", currency: "RUB", sold: 1, amount: 7 }]);
     expect(s.allTime.markets.entries()).toEqual([{ market: "onlinesim", currency: "RUB", sold: 2, amount: 17 }]);
-    expect(grouped(await book.lines(localMidnight(now)))).toEqual(grouped(await ledger.earnings(localMidnight(now))));
+    expect(grouped(await book.totals(localMidnight(now)))).toEqual(grouped(await ledger.earnings(localMidnight(now))));
     // Any other window is the ledger's answer.
-    expect(grouped(await book.lines(EVENING + 1))).toEqual(grouped(await ledger.earnings(EVENING + 1)));
+    expect(grouped(await book.totals(EVENING + 1))).toEqual(grouped(await ledger.earnings(EVENING + 1)));
   });
 
   it("a first read during which a sale was announced is made again (a store whose reads and writes interleave)", async () => {
     const ledger = sqliteLedger();
     const core = await coreOver(ledger, () => EVENING);
     const book = new EarningsBook(core, () => EVENING);
-    const earnings = ledger.earnings.bind(ledger);
+    const totals = ledger.earningsTotals.bind(ledger);
     let sale: Promise<number> | undefined;
     // All time is read before the sale, today after it: the two halves disagree unless read again.
-    ledger.earnings = async (since) => {
+    ledger.earningsTotals = async (since) => {
       if (since > 0 && sale === undefined) await (sale = sell(core, MARKETS[1], "telegram", 0.3, null));
-      return earnings(since);
+      return totals(since);
     };
     await book.ready();
     expect(sale).toBeDefined();
@@ -154,11 +155,11 @@ describe("earnings book", () => {
     const ledger = new MemoryLedger();
     const core = await coreOver(ledger, Date.now);
     const book = new EarningsBook(core);
-    const earnings = ledger.earnings.bind(ledger);
-    ledger.earnings = () => Promise.reject(new Error("disk I/O error"));
+    const totals = ledger.earningsTotals.bind(ledger);
+    ledger.earningsTotals = () => Promise.reject(new Error("disk I/O error"));
     await expect(book.ready()).rejects.toThrow("disk I/O error");
     expect(book.snapshot().loaded).toBe(false);
-    ledger.earnings = earnings;
+    ledger.earningsTotals = totals;
     await book.ready();
     expect(book.snapshot().loaded).toBe(true);
   });
@@ -219,10 +220,10 @@ describe("earnings book", () => {
           await book.ready();
           const today = localMidnight(now);
           expect(book.snapshot().todayStart).toBe(today);
-          expect(grouped(await book.lines(0))).toEqual(grouped(await ledger.earnings(0)));
-          expect(grouped(await book.lines(today))).toEqual(grouped(await ledger.earnings(today)));
+          expect(grouped(await book.totals(0))).toEqual(grouped(await ledger.earnings(0)));
+          expect(grouped(await book.totals(today))).toEqual(grouped(await ledger.earnings(today)));
           const s = book.snapshot();
-          const byMarket = (lines: readonly SaleLine[]) => new EarningsTally(["market"]).addAll(lines).entries().sort((a, b) => a.market!.localeCompare(b.market!));
+          const byMarket = (lines: readonly SaleTotal[]) => new EarningsTally(["market"]).addAll(lines).entries().sort((a, b) => a.market!.localeCompare(b.market!));
           expect(s.allTime.markets.entries().sort((a, b) => a.market!.localeCompare(b.market!))).toEqual(byMarket(await ledger.earnings(0)));
           expect(s.today.markets.entries().sort((a, b) => a.market!.localeCompare(b.market!))).toEqual(byMarket(await ledger.earnings(today)));
           for (const e of s.allTime.markets.entries()) expect(e.currency).toBe(MARKETS.find((m) => m.id === e.market)!.currency);

@@ -2,10 +2,11 @@
  * The daemon's earnings, all time and today, kept in memory for the status page and
  * /metrics, which read them on every build and every scrape.
  *
- * Why not ask the ledger each time: `earnings(0)` groups every sold reservation ever, a
- * scan that takes about 170 ms at 100,000 sales on the SQLite store and holds the event
- * loop for all of it (orders wait). So the book reads the ledger once, at the first read
- * after the daemon starts, and then adds each sale the sales core announces
+ * Why not ask the ledger each time: its totals (`earningsTotals(0)`, per service ×
+ * marketplace × currency) scan every sold reservation ever, 150–350 ms at 100,000 sales on
+ * the SQLite store, holding the event loop all along (orders wait). So the book reads the
+ * ledger once, when the admin listener starts, and then adds each sale the sales core
+ * announces
  * ("outcome-recorded", src/sales/events.ts): a sold close, or one recorded after a release.
  * "Today" starts at local midnight of the daemon's host; it starts empty again at the next
  * midnight with the sales recorded since.
@@ -15,7 +16,7 @@
  * away and made again. On the SQLite store the read runs whole in one turn and is never
  * repeated; a store across a network could be (a few times at most, then it is kept).
  */
-import { EarningsTally, type SaleLine } from "./earnings-report.js";
+import { EarningsTally, type SaleTotal } from "./earnings-report.js";
 import { localMidnight } from "./local-day.js";
 
 /** A recorded outcome as the sales core announces it; its `ClosedReservation` fits. */
@@ -35,27 +36,29 @@ export interface RecordedOutcome {
 
 /** What the book reads: the sales core (its ledger, and its events). */
 export interface EarningsSource {
-  readonly ledger: { earnings(since: number): Promise<SaleLine[]> };
+  readonly ledger: { earningsTotals(since: number): Promise<SaleTotal[]> };
   on(event: "outcome-recorded", listener: (r: RecordedOutcome) => void): unknown;
 }
 
 /** A first read repeated this often without settling is kept (see the header). */
 const MAX_READS = 5;
 
-/** One window's sales at three groupings: per SIM line (for the API), per marketplace, per marketplace × service. */
+/**
+ * One window's sales per marketplace, and per marketplace × service (each with its
+ * currency). No line per SIM: at 100,000 sales that is as many lines and some 80 MB, for
+ * a view only `simgate earnings --by sim` asks for, and it asks the ledger.
+ */
 class Window {
-  readonly lines = new EarningsTally(["market", "service", "sim"]);
   readonly markets = new EarningsTally(["market"]);
   readonly services = new EarningsTally(["market", "service"]);
   constructor(readonly start: number) {}
 
-  add(line: SaleLine): void {
-    this.lines.add(line);
+  add(line: SaleTotal): void {
     this.markets.add(line);
     this.services.add(line);
   }
 
-  static of(start: number, lines: readonly SaleLine[]): Window {
+  static of(start: number, lines: readonly SaleTotal[]): Window {
     const w = new Window(start);
     for (const l of lines) w.add(l);
     return w;
@@ -118,20 +121,20 @@ export class EarningsBook {
     return { loaded: true, todayStart, allTime: this.#allTime, today: this.#today };
   }
 
-  /** The ledger's lines sold since `since` (epoch ms): all time and today from memory, any other window from the ledger. */
-  async lines(since: number): Promise<SaleLine[]> {
+  /** Sales per service × marketplace × currency since `since` (epoch ms): all time and today from memory, any other window from the ledger. */
+  async totals(since: number): Promise<SaleTotal[]> {
     await this.ready();
     const s = this.snapshot();
-    if (since <= 0) return toLines(s.allTime);
-    if (since === s.todayStart) return toLines(s.today);
-    return this.source.ledger.earnings(since);
+    if (since <= 0) return toTotals(s.allTime);
+    if (since === s.todayStart) return toTotals(s.today);
+    return this.source.ledger.earningsTotals(since);
   }
 
   async #load(): Promise<void> {
     for (let read = 1; ; read++) {
       const before = this.#announced;
       const todayStart = localMidnight(this.clock());
-      const [all, today] = await Promise.all([this.source.ledger.earnings(0), this.source.ledger.earnings(todayStart)]);
+      const [all, today] = await Promise.all([this.source.ledger.earningsTotals(0), this.source.ledger.earningsTotals(todayStart)]);
       if (this.#announced !== before && read < MAX_READS) continue;
       this.#allTime = Window.of(0, all);
       this.#today = Window.of(todayStart, today);
@@ -143,7 +146,7 @@ export class EarningsBook {
     if (r.outcome !== "sold") return;
     this.#announced++;
     if (!this.#allTime || !this.#today) return;
-    const line: SaleLine = { market: r.market, service: r.service, number: r.number, iccid: r.iccid, currency: r.currency, sold: 1, amount: r.finishSum ?? r.sum };
+    const line: SaleTotal = { market: r.market, service: r.service, currency: r.currency, sold: 1, amount: r.finishSum ?? r.sum };
     this.#allTime.add(line);
     const day = localMidnight(r.finishedAt ?? r.closedAt);
     if (day > this.#today.start) this.#today = new Window(day);
@@ -151,6 +154,6 @@ export class EarningsBook {
   }
 }
 
-function toLines(w: Window): SaleLine[] {
-  return w.lines.entries().map((e) => ({ market: e.market!, service: e.service!, number: e.number!, iccid: e.iccid!, currency: e.currency, sold: e.sold, amount: e.amount }));
+function toTotals(w: Window): SaleTotal[] {
+  return w.services.entries().map((e) => ({ market: e.market!, service: e.service!, currency: e.currency, sold: e.sold, amount: e.amount }));
 }

@@ -10,17 +10,23 @@
 export type Dimension = "market" | "service" | "sim";
 export const DIMENSIONS: readonly Dimension[] = ["market", "service", "sim"];
 
-/** One line of the ledger's earnings book; the sales ledger's `EarningsRow` fits it. */
-export interface SaleLine {
+/** Sales per service × marketplace × currency; the sales ledger's `EarningsTotal` fits it. */
+export interface SaleTotal {
   market: string;
   service: string;
-  number: string;
-  iccid: string;
   currency: string;
   /** Sold reservations counted. */
   sold: number;
   amount: number;
 }
+
+/** The same per SIM too; the sales ledger's `EarningsRow` fits it. Grouping by `sim` needs these. */
+export interface SaleLine extends SaleTotal {
+  number: string;
+  iccid: string;
+}
+
+type TallyInput = SaleTotal & Partial<Pick<SaleLine, "number" | "iccid">>;
 
 /** A group's keys: the dimensions asked for, and always the currency. */
 export interface GroupKey {
@@ -59,7 +65,7 @@ export function parseDimensions(text: string): Dimension[] | { problem: string }
   return DIMENSIONS.filter((d) => words.includes(d));
 }
 
-function keyOf(line: SaleLine, by: readonly Dimension[]): GroupKey {
+function keyOf(line: TallyInput, by: readonly Dimension[]): GroupKey {
   const key: GroupKey = { currency: line.currency };
   for (const d of by) {
     if (d === "sim") {
@@ -79,7 +85,7 @@ export class EarningsTally {
 
   constructor(readonly by: readonly Dimension[]) {}
 
-  add(line: SaleLine): void {
+  add(line: TallyInput): void {
     const key = keyOf(line, this.by);
     const text = keyText(key);
     const g = this.#groups.get(text);
@@ -89,7 +95,7 @@ export class EarningsTally {
     } else this.#groups.set(text, { key, sold: line.sold, units: toUnits(line.amount) });
   }
 
-  addAll(lines: Iterable<SaleLine>): this {
+  addAll(lines: Iterable<TallyInput>): this {
     for (const l of lines) this.add(l);
     return this;
   }
@@ -133,10 +139,10 @@ export interface EarningsReport {
 
 /**
  * Groups of `window` (and of `today`, for the "today" figures beside them), the best
- * `limit` of each currency. A group sold only today still shows when `window` started
+ * `limit` of each currency. Grouping by `sim` needs lines with their SIMs (SaleLine). A group sold only today still shows when `window` started
  * later than today (the union of both).
  */
-export function earningsReport(window: readonly SaleLine[], today: readonly SaleLine[], by: readonly Dimension[], limit: number): EarningsReport {
+export function earningsReport(window: readonly TallyInput[], today: readonly TallyInput[], by: readonly Dimension[], limit: number): EarningsReport {
   const inWindow = new EarningsTally(by).addAll(window);
   const inToday = new EarningsTally(by).addAll(today);
   const keys = new Map<string, GroupKey>();
