@@ -6,15 +6,17 @@
  * marketplace × currency) scan every sold reservation ever, 150–350 ms at 100,000 sales on
  * the SQLite store, holding the event loop all along (orders wait). So the book reads the
  * ledger once, when the admin listener starts, and then adds each sale the sales core
- * announces
- * ("outcome-recorded", src/sales/events.ts): a sold close, or one recorded after a release.
- * "Today" starts at local midnight of the daemon's host; it starts empty again at the next
- * midnight with the sales recorded since.
+ * announces ("outcome-recorded", src/sales/events.ts): a sold close, or one recorded after
+ * a release. "Today" starts at local midnight of the daemon's host; at the next midnight
+ * it starts again, empty, and takes the sales recorded from then on.
  *
- * A sale recorded while the first read is under way would be counted twice (in the read,
- * and from its event) or not at all, so a read during which a sale was announced is thrown
- * away and made again. On the SQLite store the read runs whole in one turn and is never
- * repeated; a store across a network could be (a few times at most, then it is kept).
+ * Sales announced before the first read is done are not added (the read has them). The
+ * read is two queries, all time and today: a sale recorded between them would be in one
+ * and not the other, so a read during which a sale was announced is made again (a few
+ * times at most, then kept). This is exact on a store that resolves a write in the turn it
+ * commits (the SQLite store, the in-memory ledger): a sale the read saw is announced
+ * before the read's answer is seen. A store across a network would need the read to say
+ * which sales it counted.
  */
 import { EarningsTally, type SaleTotal } from "./earnings-report.js";
 import { localMidnight } from "./local-day.js";
