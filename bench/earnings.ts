@@ -22,7 +22,7 @@ const SERVICES = Number(process.argv[3] ?? 50);
 function stats(label: string, ms: number[]): void {
   const s = [...ms].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!.toFixed(3);
-  console.log(`${label.padEnd(46)} n=${String(s.length).padStart(4)}  p50 ${at(0.5).padStart(9)} ms  p95 ${at(0.95).padStart(9)} ms  max ${s[s.length - 1]!.toFixed(3).padStart(9)} ms`);
+  console.log(`${label.padEnd(48)} n=${String(s.length).padStart(4)}  p50 ${at(0.5).padStart(9)} ms  p95 ${at(0.95).padStart(9)} ms  max ${s[s.length - 1]!.toFixed(3).padStart(9)} ms`);
 }
 
 async function time(n: number, f: () => unknown): Promise<number[]> {
@@ -57,6 +57,8 @@ try {
   })();
   console.log(`ledger: ${n} sold reservations, ${SIMS} SIMs × ${SERVICES} services, 2 marketplaces, RUB and USD (${process.version})`);
 
+  // What the status document and /metrics did before the earnings book, after every close: one RUB total, all time.
+  stats("before: engine.earningsSince(0) per close", await time(10, () => store.engine.earningsSince(0)));
   stats("ledger.earnings(0): every SIM line", await time(10, () => store.sales.earnings(0)));
   stats("ledger.earningsTotals(0): per service", await time(10, () => store.sales.earningsTotals(0)));
 
