@@ -61,6 +61,7 @@ try {
   stats("before: engine.earningsSince(0) per close", await time(10, () => store.engine.earningsSince(0)));
   stats("ledger.earnings(0): every SIM line", await time(10, () => store.sales.earnings(0)));
   stats("ledger.earningsTotals(0): per service", await time(10, () => store.sales.earningsTotals(0)));
+  stats("ledger.earningsPerSim(0): per SIM", await time(10, () => store.sales.earningsPerSim(0)));
 
   const events = new EventEmitter();
   const source = { ledger: store.sales, on: (e: "outcome-recorded", l: (r: RecordedOutcome) => void) => events.on(e, l) };
@@ -84,7 +85,8 @@ try {
     stats(`GET /api/earnings?by=${by.join(",")} (all time)`, await time(10, async () => earningsReport(await book.totals(0), await book.totals(book.snapshot().todayStart), by, 20)));
   }
   const today = book.snapshot().todayStart;
-  stats("GET /api/earnings?by=sim (all time, the ledger)", await time(10, async () => earningsReport(await store.sales.earnings(0), await store.sales.earnings(today), ["sim"], 20)));
+  stats("GET /api/earnings?by=sim (all time, the ledger)", await time(10, async () => earningsReport(await store.sales.earningsPerSim(0), await store.sales.earningsPerSim(today), ["sim"], 20)));
+  stats("GET /api/earnings?by=sim,service (the ledger)", await time(10, async () => earningsReport(await store.sales.earnings(0), await store.sales.earnings(today), ["service", "sim"], 20)));
   stats("GET /api/earnings?since=7d (the ledger's totals)", await time(10, async () => earningsReport(await book.totals(Date.now() - 7 * 86_400_000), [], ["market"], 20)));
 } finally {
   store.close();

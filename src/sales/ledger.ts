@@ -24,6 +24,7 @@ import type {
   CloseOutcome,
   EarningsRow,
   EarningsTotal,
+  SimEarnings,
   EpochMs,
   MarketId,
   MarketUsage,
@@ -185,6 +186,8 @@ export interface SalesLedger {
    * many SIM lines, and a few hundred of these).
    */
   earningsTotals(since: EpochMs): Promise<EarningsTotal[]>;
+  /** The same sales per SIM × marketplace × currency (the best SIMs: about a tenth of the cost of every line at 100,000 sales). */
+  earningsPerSim(since: EpochMs): Promise<SimEarnings[]>;
   /** Every open reservation and the newest `limit` ones, newest first. */
   recent(limit: number): Promise<ReservationListItem[]>;
   /** Reservations with a recorded outcome, counted per marketplace × outcome × status. */

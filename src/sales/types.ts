@@ -130,6 +130,16 @@ export interface EarningsTotal {
   amount: number;
 }
 
+/** Sold reservations per SIM × marketplace × currency: the earnings book without its services. */
+export interface SimEarnings {
+  market: MarketId;
+  number: string;
+  iccid: string;
+  currency: CurrencyCode;
+  sold: number;
+  amount: number;
+}
+
 /** One line of the earnings book: per SIM × service × marketplace × currency. */
 export interface EarningsRow {
   market: MarketId;

@@ -90,6 +90,27 @@ describe("GET /api/earnings", () => {
     ]);
   });
 
+  it("by SIM and marketplace, and by SIM and service: the same sales, split further", async () => {
+    const perMarket = (await get("?by=sim,market")).body;
+    expect(perMarket.by).toEqual(["market", "sim"]);
+    expect(perMarket.rows.map((r: any) => [r.market, r.number, r.currency, r.sold, r.amount])).toEqual([
+      ["smshub", SIM(2).number, "RUB", 1, 20],
+      ["onlinesim", SIM(0).number, "RUB", 2, 15],
+      ["onlinesim", SIM(1).number, "RUB", 1, 7.5],
+      ["smshub", SIM(3).number, "USD", 1, 0.2],
+      ["smshub", SIM(1).number, "USD", 1, 0.1],
+    ]);
+    const perService = (await get("?by=service,sim")).body;
+    expect(perService.rows.map((r: any) => [r.service, r.number, r.iccid, r.currency, r.amount])).toEqual([
+      ["telegram", SIM(2).number, SIM(2).iccid, "RUB", 20],
+      ["telegram", SIM(0).number, SIM(0).iccid, "RUB", 10],
+      ["telegram", SIM(1).number, SIM(1).iccid, "RUB", 7.5],
+      ["whatsapp", SIM(0).number, SIM(0).iccid, "RUB", 5],
+      ["telegram", SIM(3).number, SIM(3).iccid, "USD", 0.2],
+      ["whatsapp", SIM(1).number, SIM(1).iccid, "USD", 0.1],
+    ]);
+  });
+
   it("by service, and by marketplace and service together", async () => {
     const byService = (await get("?by=service")).body.rows.map((r: any) => [r.service, r.currency, r.sold, r.amount]);
     expect(byService).toEqual([

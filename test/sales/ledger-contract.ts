@@ -270,6 +270,12 @@ export function describeLedgerContract(name: string, make: () => LedgerSubject |
         { market: "onlinesim", service: "telegram", currency: "RUB", sold: 2, amount: 10 },
         { market: "smshub", service: "facebook", currency: "USD", sold: 1, amount: 0.1234 },
       ]);
+      expect(await ledger.earningsPerSim(0)).toEqual([
+        { market: "onlinesim", number: sim(1).number, iccid: sim(1).iccid, currency: "RUB", sold: 2, amount: 19.5 },
+        { market: "onlinesim", number: sim(4).number, iccid: sim(4).iccid, currency: "RUB", sold: 1, amount: 3 },
+        { market: "smshub", number: sim(2).number, iccid: sim(2).iccid, currency: "USD", sold: 1, amount: 0.1234 },
+      ]);
+      expect(await ledger.earningsPerSim(7500)).toEqual([{ market: "onlinesim", number: sim(4).number, iccid: sim(4).iccid, currency: "RUB", sold: 1, amount: 3 }]);
       expect(await ledger.earningsTotals(6500)).toEqual([
         { market: "onlinesim", service: "telegram", currency: "RUB", sold: 1, amount: 3 },
         { market: "smshub", service: "facebook", currency: "USD", sold: 1, amount: 0.1234 },
