@@ -10,11 +10,11 @@
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import { registerSimulatorRoutes } from "./simulator-routes.js";
+import { EarningsBook } from "./earnings-book.js";
 import { ADMIN_PLUGINS, type AdminContext } from "./plugins.js";
 import { registerAdminAccess } from "./access.js";
 import { parseHostPort } from "../../config/host-port.js";
 import { slowClientServerOptions } from "../edge/index.js";
-import { EarningsBook } from "./earnings-book.js";
 
 export interface AdminServerOptions {
   /** What the routes read; its adminToken is the token in force (admin.token, else the generated one, admin-token.ts). */
