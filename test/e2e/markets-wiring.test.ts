@@ -110,6 +110,10 @@ describe("simgate run with markets: Onlinesim, SMSHUB on the partner listener, G
     // Sold for telegram: that SIM is never offered for telegram again, here or anywhere.
     expect(offered((await post(grizzlyUrl, { action: "GET_SERVICES", key: GRIZZLY_KEY })).json, "tg")).toBe(offered(before.json, "tg") - 1);
     expect(offered((await post(hubUrl, { action: "GET_SERVICES", key: HUB_KEY })).json, "tg")).toBe(offered(before.json, "tg") - 1);
+    // The sale counts for SMSHUB in its own row: simgate earnings, by marketplace.
+    const earned = await runSimgate(["earnings", "--json", "--config", daemon.configFile, "--admin", daemon.adminUrl.replace("http://", "")], 30_000);
+    expect(earned.code).toBe(0);
+    expect(JSON.parse(earned.stdout).rows).toEqual(expect.arrayContaining([expect.objectContaining({ market: "smshub", currency: "RUB", sold: 1, amount: 3 })]));
     const listed = await runSimgate(["activations", "--config", daemon.configFile, "--admin", daemon.adminUrl.replace("http://", "")], 30_000);
     expect(listed.stdout).toMatch(new RegExp(`#${order.json["activationId"]}\\s+smshub\\s+3 sold, by operator`));
   });
