@@ -114,8 +114,14 @@ describe("simgate run with markets: Onlinesim, SMSHUB on the partner listener, G
     const earned = await runSimgate(["earnings", "--json", "--config", daemon.configFile, "--admin", daemon.adminUrl.replace("http://", "")], 30_000);
     expect(earned.code).toBe(0);
     expect(JSON.parse(earned.stdout).rows).toEqual(expect.arrayContaining([expect.objectContaining({ market: "smshub", currency: "RUB", sold: 1, amount: 3 })]));
+    // SMSHUB refunds the sale later (FINISH 5): it leaves the earnings, the number stays used up for telegram.
+    expect((await post(hubUrl, { action: "FINISH_ACTIVATION", key: HUB_KEY, activationId: order.json["activationId"], status: 5 })).json).toEqual({ status: "SUCCESS" });
+    const after = await runSimgate(["earnings", "--json", "--config", daemon.configFile, "--admin", daemon.adminUrl.replace("http://", "")], 30_000);
+    expect(JSON.parse(after.stdout).rows.filter((r: { market: string }) => r.market === "smshub")).toEqual([]);
+    expect(offered((await post(hubUrl, { action: "GET_SERVICES", key: HUB_KEY })).json, "tg")).toBe(offered(before.json, "tg") - 1);
+    expect(daemon.proc.stdoutLines().some((l) => l.includes('"event":"sale-refunded"') && l.includes(`"activationId":${order.json["activationId"]}`))).toBe(true);
     const listed = await runSimgate(["activations", "--config", daemon.configFile, "--admin", daemon.adminUrl.replace("http://", "")], 30_000);
-    expect(listed.stdout).toMatch(new RegExp(`#${order.json["activationId"]}\\s+smshub\\s+3 sold, by operator`));
+    expect(listed.stdout).toMatch(new RegExp(`#${order.json["activationId"]}\\s+smshub\\s+3 sold \\(refunded later\\), by operator`));
   });
 
   it("never writes a market's key to the journal", () => {
