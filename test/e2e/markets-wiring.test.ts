@@ -124,6 +124,18 @@ describe("simgate run with markets: Onlinesim, SMSHUB on the partner listener, G
     expect(listed.stdout).toMatch(new RegExp(`#${order.json["activationId"]}\\s+smshub\\s+3 sold \\(refunded later\\), by operator`));
   });
 
+  it("/metrics counts each marketplace's requests and its SMS outbox apart", async () => {
+    const text = await (await fetch(`${daemon.adminUrl}/metrics`)).text();
+    const value = (series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+    expect(value('simgate_market_requests_total{market="smshub",action="GET_SERVICES",status="200"}')).toBeGreaterThan(0);
+    expect(value('simgate_market_requests_total{market="grizzly",action="GET_SERVICES",status="200"}')).toBeGreaterThan(0);
+    expect(value('simgate_market_requests_total{market="smshub",action="invalid",status="401"}')).toBeGreaterThan(0);
+    // SMSHUB has a published PUSH_SMS URL, so it has a worker; Grizzly has none configured (its SMS would wait, and the log says so).
+    expect(value('simgate_market_sms_pending{market="smshub"}')).toBe(0);
+    expect(text).not.toMatch(/simgate_market_sms_pending\{market="grizzly"\}/);
+    expect(daemon.proc.stdoutLines().some((l) => l.includes('"event":"market-no-push-url"') && l.includes('"market":"grizzly"'))).toBe(true);
+  });
+
   it("never writes a market's key to the journal", () => {
     const logs = daemon.proc.stdoutLines().join("\n") + daemon.proc.stderr();
     expect(logs).not.toContain(HUB_KEY);
