@@ -38,7 +38,7 @@ describe("simgate demo", () => {
     expect(click.headers.get("location")).toBe("/");
     expect(click.headers.get("set-cookie")).toMatch(/^simgate_session_\d+=.+; HttpOnly; SameSite=Strict$/);
     // The summary's finish codes are explained once, under the URLs.
-    expect(lines.join("\n")).toMatch(/finished S:N = operations Onlinesim closed with status S: 3 sold .*1 number not\s+wanted for that service, 4 cancelled \(no SMS\), 5 cancelled and refunded/);
+    expect(lines.join("\n")).toMatch(/finished S:N = operations it closed with status S:\s+3 sold \(code received, paid\), 1 number not wanted for that service, 4 cancelled \(no SMS\),\s+5 cancelled and refunded/);
     const portState = async (slot: number): Promise<string | undefined> => {
       const status = (await (await fetch(`${demo!.adminUrl}/api/status`, { headers: { authorization: `Bearer ${demo!.adminToken}` } })).json()) as { ports: Array<{ id: string; state: string }> };
       return status.ports.find((p) => p.id.endsWith(`/modem${slot}`))?.state;
@@ -54,26 +54,27 @@ describe("simgate demo", () => {
     // One round of outcomes forces every status: wait until the operations of the first round are all closed.
     let last = demo.counts();
     const final = await waitFor(
-      () => `every finish status applied (last: ${JSON.stringify(last.finishes)}, orders ${last.orders})`,
+      () => `every finish status applied (last: ${JSON.stringify(last.markets.onlinesim.finishes)}, orders ${last.markets.onlinesim.orders})`,
       () => {
         const c = (last = demo!.counts());
-        const f = c.finishes as Record<number, number>;
-        return f[1]! > 0 && f[3]! > 0 && f[4]! > 0 && f[5]! > 0 ? c : undefined;
+        const f = c.markets.onlinesim.finishes;
+        return f[1] > 0 && f[3] > 0 && f[4] > 0 && f[5] > 0 ? c : undefined;
       },
       90_000,
       250,
     );
     expect(DEMO_OUTCOMES).toEqual(expect.arrayContaining(["sms", "1", "4", "5"]));
-    expect(final.delivered).toBeGreaterThan(0);
-    expect(final.exact).toBe(final.delivered);
-    expect(final.mismatched).toBe(0);
-    expect(final.earnings).toBeGreaterThan(0);
-    expect(final.violations).toBe(0);
+    const onlinesim = final.markets.onlinesim;
+    expect(onlinesim.delivered).toBeGreaterThan(0);
+    expect(onlinesim.exact).toBe(onlinesim.delivered);
+    expect(onlinesim.mismatched).toBe(0);
+    expect(onlinesim.earnings["RUB"]).toBeGreaterThan(0);
+    expect(onlinesim.violations).toBe(0);
     // The rack's fixed roles: two empty slots and the roaming SIM are never sold; the PIN-locked one is (its PIN is in the demo config).
     expect(await portState(DEMO_SLOTS.noSim[0])).toBe("no-sim");
     expect(await portState(DEMO_SLOTS.pinLocked)).toBe("ready");
     expect(await portState(DEMO_SLOTS.roaming)).toBe("roaming");
-    await waitFor("a summary line", () => lines.some((l) => /orders \d+ · delivered \d+/.test(l) && /earnings [\d.]+ RUB/.test(l)) || undefined, 10_000);
+    await waitFor("a summary line", () => lines.some((l) => /orders \d+ · delivered \d+/.test(l) && /earned [\d.]+ RUB/.test(l)) || undefined, 10_000);
     expect(await demo.stop()).toBe(0);
   }, 330_000);
 
