@@ -184,6 +184,15 @@ const onlinesim = z.strictObject({
   auth: auth.prefault({}),
   push: push.prefault({}),
   v2: v2.prefault({}),
+  /**
+   * The share of the idle SIMs Onlinesim is shown, and SIMs subtracted after it
+   * (src/sales/policy.ts). Onlinesim reads the counts only every 2 minutes
+   * (docs/protocols/onlinesim-v1.md#get_services): when other marketplaces (markets:) sell
+   * the same SIMs meanwhile, a smaller share keeps its orders from finding them gone.
+   * Alone on the pool: 1 and 0, every idle SIM.
+   */
+  share: z.number().gt(0).max(1).default(1),
+  headroom: z.number().int().min(0).max(100_000).default(0),
 });
 
 /** An exact IP address (v4 or v6). */

@@ -112,7 +112,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     if (engineConfig.services.length === 0) log.warn({ event: "no-services" }, "engine.services is empty: GET_SERVICES reports nothing for sale until you list the Onlinesim services to sell");
     // Every marketplace sells through the one core the Onlinesim engine opens: one ledger of who holds each SIM.
     const markets = prepareMarkets(config);
-    const engine = await OnlinesimEngine.open({ ledger: store.sales, config: engineConfig, otherMarkets: markets.map((m) => m.rules), logger: log });
+    const engine = await OnlinesimEngine.open({
+      ledger: store.sales,
+      config: engineConfig,
+      market: { share: config.onlinesim.share, headroom: config.onlinesim.headroom },
+      otherMarkets: markets.map((m) => m.rules),
+      logger: log,
+    });
     for (const m of markets) {
       log.info({ event: "market-configured", market: m.id, dialect: m.config.dialect, services: m.rules.services.length, path: m.config.path, listen: m.config.listen ?? null }, `selling on ${m.dialect.title} as '${m.id}'`);
     }

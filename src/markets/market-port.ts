@@ -38,7 +38,7 @@ export type NetworkCode = string;
  */
 export type MarketSales = Pick<SalesCore, "rules" | "offers" | "reserve" | "close" | "withdraw">;
 
-// ---- SMS delivery: what the core's outbox worker will call on an adapter (the core has no outbox worker yet).
+// ---- SMS delivery: what the outbox worker (sms-outbox-worker.ts) calls on an adapter.
 
 /** One SMS the core routed to the marketplace holding the SIM it arrived on. */
 export interface HeldSms {
@@ -80,7 +80,7 @@ export type DeliveryVerdict =
    */
   | { kind: "retry"; error: string; transient: boolean };
 
-/** How one marketplace takes SMS: plugged into the core's outbox worker. */
+/** How one marketplace takes SMS: plugged into its outbox worker (sms-outbox-worker.ts). */
 export interface MarketSmsDelivery {
   readonly market: string;
   /** The pause between attempts the marketplace asks for. */

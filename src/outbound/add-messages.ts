@@ -22,8 +22,7 @@
  */
 import type { Logger } from "../log/logger.js";
 import type { V2MessageItem, V2MessageRepository } from "../store/v2-messages.js";
-import { REAL_TIMERS, Worker, type Timers, type WorkerTimer } from "../worker/index.js";
-import { Backoff, CONFIG_BACKOFF, TRANSIENT_BACKOFF } from "./backoff.js";
+import { Backoff, CONFIG_BACKOFF, REAL_TIMERS, TRANSIENT_BACKOFF, Worker, type Timers, type WorkerTimer } from "../worker/index.js";
 import { describeV2Failure, type V2Client, type V2Failure } from "./v2-client.js";
 import { toMessageItem, type V2Config } from "./v2-payload.js";
 

@@ -1,7 +1,7 @@
 /**
  * Onlinesim answers that mean "the operator must fix something" (docs/protocols/onlinesim-v2.md#conventions common errors,
  * docs/protocols/onlinesim.md#authentication, Q28), each with the one-line remedy the log prints. Retrying these quickly cannot
- * help, so callers back off up to minutes (backoff.ts CONFIG_BACKOFF) and log at error.
+ * help, so callers back off up to minutes (src/worker/backoff.ts CONFIG_BACKOFF) and log at error.
  */
 
 export const CONFIG_ERROR_REMEDIES = {

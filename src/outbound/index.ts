@@ -10,5 +10,5 @@ export { NumbersOnlinePublisher, type NumbersOnlineOptions, type NumbersOnlineSt
 export { AddMessagesBatcher, type AddMessagesOptions, type AddMessagesStats } from "./add-messages.js";
 export { buildNumberList, toV2Number, toMessageItem, countryIdOf, operatorOf, type LiveNumber, type V2Config } from "./v2-payload.js";
 export { callingCodeOf } from "./calling-codes.js";
-export { Backoff, CONFIG_BACKOFF, TRANSIENT_BACKOFF, type BackoffOptions } from "./backoff.js";
+export { Backoff, CONFIG_BACKOFF, TRANSIENT_BACKOFF, type BackoffOptions } from "../worker/index.js";
 export { CONFIG_ERROR_REMEDIES, type ConfigErrorCode } from "./config-errors.js";

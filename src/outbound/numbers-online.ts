@@ -23,10 +23,9 @@
  */
 import type { Logger } from "../log/logger.js";
 import type { V2Number } from "../onlinesim/schemas.js";
-import { Backoff, CONFIG_BACKOFF, TRANSIENT_BACKOFF } from "./backoff.js";
 import { describeV2Failure, type V2Client, type V2Failure, type V2Method } from "./v2-client.js";
 import { buildNumberList, numberKey, toAddNumber, type LiveNumber, type V2Config } from "./v2-payload.js";
-import { Worker, type WorkerTimer } from "../worker/index.js";
+import { Backoff, CONFIG_BACKOFF, TRANSIENT_BACKOFF, Worker, type WorkerTimer } from "../worker/index.js";
 
 export interface NumbersOnlineOptions {
   client: V2Client;

@@ -32,7 +32,7 @@
  *  - at most push.concurrency requests are in flight at once (4 by default): a crash can
  *    duplicate at most that many SMS.
  *
- * Back-off (destination-gate.ts): per URL (PUSH_SMS, PUSH_SMS (RENT)). When Onlinesim does
+ * Back-off (src/worker/destination-gate.ts): per URL (PUSH_SMS, PUSH_SMS (RENT)). When Onlinesim does
  * not answer (refused, timeout, 5xx, 408/429) or refuses the key/IP/account, the URL closes:
  * one probe (the oldest SMS) per step, 10 s → 20 s (+ jitter), instead of one request per
  * queued SMS every 10 s. The first real answer opens it and the backlog drains oldest first
@@ -53,8 +53,7 @@ import type { Logger } from "../log/logger.js";
 import type { Scrub } from "../log/secrets.js";
 import { ONLINESIM_MARKET } from "../onlinesim/market-id.js";
 import type { DueDelivery, DueFilter, OutboxRepository } from "../store/outbox.js";
-import { REAL_TIMERS, Worker, type Timers, type WorkerTimer } from "../worker/index.js";
-import { DestinationGate, type GateOutcome, type GateTicket } from "./destination-gate.js";
+import { DestinationGate, REAL_TIMERS, Worker, type GateOutcome, type GateTicket, type Timers, type WorkerTimer } from "../worker/index.js";
 import { CONFIG_ERROR_REMEDIES } from "./config-errors.js";
 import { nodeHttpTransport, requestJson, type HttpTransport } from "./http.js";
 import { buildPushSms, classifyPushAnswer, isRentService, type PushConfig, type PushVerdict } from "./push-sms-payload.js";

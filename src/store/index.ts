@@ -28,6 +28,7 @@ export { LATEST_SCHEMA_VERSION } from "./migrations.js";
 export type { SimRecord } from "./sims.js";
 export type { AcceptedPart, SmsRecord, StoredMessage, StoredPart } from "./sms.js";
 export type { DueDelivery, DueFilter, OutboxItem } from "./outbox.js";
+export { marketOutboxOf, type MarketOutboxRow, type MarketOutboxView } from "./market-outbox.js";
 export type { V2MessageInput, V2MessageItem } from "./v2-messages.js";
 export { SqliteEnginePersistence, SqliteSalesLedger, SimRepository, SmsRepository, OutboxRepository, ReassemblyStateRepository, V2MessageRepository };
 export { restoreAssembler, type RestoredAssembler } from "./sms-recovery.js";

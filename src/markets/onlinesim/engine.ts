@@ -33,6 +33,8 @@ export interface SmsToRoute {
 export interface OnlinesimEngineOptions {
   ledger: SalesLedger;
   config: Readonly<EngineConfig>;
+  /** Onlinesim's share of the idle SIMs and the headroom after it (default 1 and 0). */
+  market?: { share?: number; headroom?: number };
   /** The other marketplaces sharing this inventory (their adapters use `core`). */
   otherMarkets?: readonly MarketRules[];
   logger?: Logger;
@@ -53,7 +55,7 @@ export class OnlinesimEngine {
     const logger = opts.logger ? { logger: opts.logger } : {};
     const core = await SalesCore.open({
       ledger: opts.ledger,
-      markets: [onlinesimRules(opts.config), ...(opts.otherMarkets ?? [])],
+      markets: [onlinesimRules(opts.config, opts.market ?? {}), ...(opts.otherMarkets ?? [])],
       reserveModules: opts.config.reserveModules,
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...logger,

@@ -58,6 +58,11 @@ export interface MarketplaceOptions {
    * `sms` is the outcome's say when `outcomes` is set, undefined when it is left to chance.
    */
   onIssued?: (op: import("./operations.js").Operation, sms: boolean | undefined) => void;
+  /**
+   * Every valid GET_SERVICES answer, with when it was asked and when it came: a test holds
+   * the counts against the partner's own record of who held which SIM in that window.
+   */
+  onOffers?: (offers: readonly import("./offers.js").Offer[], window: { sentAt: number; receivedAt: number }) => void;
 }
 
 export type MarketplaceOutcome = "sms" | 1 | 4 | 5;
@@ -91,8 +96,8 @@ export interface MarketplaceStats {
   open: number;
 }
 
-export type ResolvedMarketplaceOptions = Required<Omit<MarketplaceOptions, "moduleCount" | "fetch" | "paths" | "bearer" | "onIssued" | "outcomes">> &
-  Pick<MarketplaceOptions, "moduleCount" | "outcomes"> & { paths: { getServices: string; getNumber: string; finishActivation: string } };
+export type ResolvedMarketplaceOptions = Required<Omit<MarketplaceOptions, "moduleCount" | "fetch" | "paths" | "bearer" | "onIssued" | "onOffers" | "outcomes">> &
+  Pick<MarketplaceOptions, "moduleCount" | "outcomes" | "onOffers"> & { paths: { getServices: string; getNumber: string; finishActivation: string } };
 
 export function resolveMarketplaceOptions(o: MarketplaceOptions): ResolvedMarketplaceOptions {
   return {
@@ -119,6 +124,7 @@ export function resolveMarketplaceOptions(o: MarketplaceOptions): ResolvedMarket
     outcomes: o.outcomes !== undefined && o.outcomes.length > 0 ? o.outcomes : undefined,
     awaitPartnerMs: o.awaitPartnerMs ?? 0,
     moduleCount: o.moduleCount,
+    onOffers: o.onOffers,
     blockMs: o.blockMs ?? 30 * 60_000, // docs/protocols/onlinesim-v1.md#get_services-rule-1, docs/protocols/onlinesim.md#timing-and-penalties
   };
 }

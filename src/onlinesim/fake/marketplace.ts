@@ -81,7 +81,9 @@ export class Marketplace {
   async pollOnce(): Promise<boolean> {
     return this.track(async () => {
       this.s.polls++;
+      const sentAt = Date.now();
       const reply = await this.client.post(this.paths.getServices, { action: "GET_SERVICES" });
+      const receivedAt = Date.now();
       if (!reply.ok) return this.failPoll(`${reply.reason}: ${reply.detail}`);
       const read = readOffers(reply.body, this.o.moduleCount);
       if (!read.ok) {
@@ -92,6 +94,7 @@ export class Marketplace {
         return this.failPoll(read.problems.join("; "));
       }
       this.offers = read.offers;
+      this.o.onOffers?.(read.offers, { sentAt, receivedAt });
       return true;
     });
   }

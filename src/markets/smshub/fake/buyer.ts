@@ -71,6 +71,11 @@ export interface BuyerOptions {
   awaitAgentMs?: number;
   /** Every issued order; `sms` says whether its service should text it (undefined: left to chance). */
   onIssued?: (order: Order, sms: boolean | undefined) => void;
+  /**
+   * Every valid GET_SERVICES answer, with when it was asked and when it came: a test holds
+   * the counts against the agent's own record of who held which SIM in that window.
+   */
+  onOffers?: (offers: readonly Offer[], window: { sentAt: number; receivedAt: number }) => void;
   fetch?: typeof fetch;
 }
 
@@ -137,7 +142,7 @@ interface Plan {
 export class SmshubBuyer {
   readonly violations: Violation[] = [];
   violationCount = 0;
-  readonly #o: Required<Omit<BuyerOptions, "onIssued" | "fetch" | "outcomes" | "moduleCount" | "priority" | "pollMs">> & Pick<BuyerOptions, "outcomes" | "moduleCount" | "onIssued" | "pollMs">;
+  readonly #o: Required<Omit<BuyerOptions, "onIssued" | "onOffers" | "fetch" | "outcomes" | "moduleCount" | "priority" | "pollMs">> & Pick<BuyerOptions, "outcomes" | "moduleCount" | "onIssued" | "onOffers" | "pollMs">;
   readonly #client: AgentClient;
   readonly #prng: Prng;
   readonly #reader: OfferReader;
@@ -189,6 +194,7 @@ export class SmshubBuyer {
       outcomes: o.outcomes !== undefined && o.outcomes.length > 0 ? o.outcomes : undefined,
       moduleCount: o.moduleCount,
       onIssued: o.onIssued,
+      onOffers: o.onOffers,
     };
     if (o.dialect.currencies[this.#o.currency] === undefined) throw new Error(`fake ${o.dialect.title}: currency ${this.#o.currency} is not one the dialect pays in`);
     this.#client = new AgentClient({ url: o.agentUrl, key: o.key, dialect: o.dialect, ...(o.fetch ? { fetch: o.fetch } : {}) });
@@ -245,7 +251,9 @@ export class SmshubBuyer {
       this.#s.polls++;
       const inflightAtSend = new Map(this.#inflight);
       const startedDuring = (this.#startedDuringPoll = new Map());
+      const sentAt = Date.now();
       const reply = await this.#client.post({ action: "GET_SERVICES" }, this.#o.requestDeadlineMs);
+      const receivedAt = Date.now();
       if (this.#startedDuringPoll === startedDuring) this.#startedDuringPoll = undefined;
       if (this.#jobs.stopped) return false; // cut short by stop(): not the agent's fault
       this.#transport(reply, "GET_SERVICES");
@@ -259,6 +267,7 @@ export class SmshubBuyer {
         return this.#failPoll(read.problems.join("; "));
       }
       this.#offers = read.offers;
+      this.#o.onOffers?.(read.offers, { sentAt, receivedAt });
       this.#claimed = new Map(read.offers.map((o) => [`${o.country}/${o.operator}/${o.service}`, o.count]));
       this.#takenSincePoll = inflightAtSend;
       for (const [country, n] of startedDuring) bump(this.#takenSincePoll, country, n);

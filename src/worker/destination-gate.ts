@@ -1,6 +1,8 @@
 /**
- * The health of one destination (one PUSH_SMS URL), so that a failing Onlinesim sees a
- * bounded trickle of requests instead of one per queued SMS.
+ * The health of one destination (one PUSH_SMS URL of Onlinesim, or one marketplace's
+ * PUSH_SMS URL), so that a failing marketplace sees a bounded trickle of requests instead
+ * of one per queued SMS. It lives beside the Worker so every sender can use it: the
+ * Onlinesim PUSH_SMS sender (src/outbound) and the marketplace outbox worker (src/markets).
  *
  *  - open: requests flow at the sender's concurrency;
  *  - closed: after an answer that says Onlinesim is not serving (refused, timeout, 5xx,
