@@ -49,11 +49,17 @@ export function fakeOnlinesimArgs(o: FakeArgs & { partnerUrl: string }): string[
   ];
 }
 
+/**
+ * `--shared-pool`: Onlinesim buys the same SIMs, so a SIM counted in SMSHUB's last poll may
+ * be Onlinesim's by the time SMSHUB orders it. The daemon then answers a clean NO_NUMBERS
+ * (docs/protocols/smshub.md#one-inventory-on-several-marketplaces); the fake counts it but,
+ * knowing it is not the only buyer, does not call the counts false. Every other check holds.
+ */
 export function fakeSmshubArgs(o: FakeArgs & { agentUrl: string }): string[] {
   return [
     "fake-market", "--protocol", "smshub", "--listen", `127.0.0.1:${o.port}`, "--agent", o.agentUrl, "--sms-via", o.adminUrl, "--key", DEMO_KEYS.smshub,
     "--poll-ms", DEMO_SMSHUB_POLL_MS, "--order-every-ms", String(o.orderEveryMs), "--sms-window-ms", SMS_WINDOW_MS, "--outcomes", DEMO_OUTCOMES.join(","),
-    "--await-agent-ms", String(o.awaitMs), "--modules", String(o.modems), "--summary-ms", "1000", "--json",
+    "--await-agent-ms", String(o.awaitMs), "--modules", String(o.modems), "--summary-ms", "1000", "--shared-pool", "--json",
   ];
 }
 
