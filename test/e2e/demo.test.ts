@@ -12,10 +12,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startDemo, DEMO_OUTCOMES, type RunningDemo } from "../../src/demo/demo.js";
+import { DEMO_MARKETS } from "../../src/demo/marketplaces.js";
 import { DEMO_SLOTS } from "../../src/sim/scenarios.js";
 import { VERSION } from "../../src/package-info.js";
 import { waitFor } from "../helpers/daemon.js";
 import { parseStrictJson } from "../log/strict-json.js";
+
+/** Reservations of one SIM whose holding times overlap (the second made before the first was closed). */
+function overlappingHolds(list: ReadonlyArray<{ id: number; market: string; iccid: string; createdAt: number; closedAt: number | null }>): string[] {
+  const bySim = new Map<string, Array<(typeof list)[number]>>();
+  for (const a of list) bySim.set(a.iccid, [...(bySim.get(a.iccid) ?? []), a]);
+  const overlaps: string[] = [];
+  for (const holds of bySim.values()) {
+    const sorted = [...holds].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+    for (let i = 1; i < sorted.length; i++) {
+      const [prev, next] = [sorted[i - 1]!, sorted[i]!];
+      if (prev.closedAt === null || next.createdAt < prev.closedAt) overlaps.push(`${prev.market} #${prev.id} and ${next.market} #${next.id} on ${next.iccid}`);
+    }
+  }
+  return overlaps;
+}
 
 describe("simgate demo", () => {
   let demo: RunningDemo | undefined;
@@ -29,7 +45,7 @@ describe("simgate demo", () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it("serves orders, delivers exact SMS, applies every finish status, and the faulty modules recover", async () => {
+  it("sells one rack on two marketplaces at once: orders, exact SMS, every finish status, no SIM held twice, and the faulty modules recover", async () => {
     demo = await startDemo({ modems: 16, seed: "1", stateDir, adminPort: 0, partnerPort: 0, orderEveryMs: 800, summaryMs: 1_000, durationMs: 200_000, out: (l) => lines.push(l) });
     expect(lines.join("\n")).toContain(`status page   ${demo.adminUrl}/?token=${demo.adminToken}\n`);
     // The printed URL logs a browser in with one click: a session cookie and the page without the token.
@@ -51,30 +67,46 @@ describe("simgate demo", () => {
     // …and both come back by themselves.
     await waitFor("modem11 sellable again", async () => (await portState(DEMO_SLOTS.unplugged)) === "ready" || undefined, 60_000, 250);
     await waitFor("modem9 sellable again", async () => (await portState(DEMO_SLOTS.hangs)) === "ready" || undefined, 90_000, 250);
-    // One round of outcomes forces every status: wait until the operations of the first round are all closed.
+    // One round of outcomes forces every status on each marketplace: wait until the
+    // operations of the first round are all closed on both. (Until the SMSHUB market's
+    // PUSH_SMS sender is wired, SMSHUB's "sms" orders get no SMS and end 4 after the window.)
     let last = demo.counts();
     const final = await waitFor(
-      () => `every finish status applied (last: ${JSON.stringify(last.markets.onlinesim.finishes)}, orders ${last.markets.onlinesim.orders})`,
+      () => `every finish status applied on both marketplaces (last: ${JSON.stringify(Object.fromEntries(DEMO_MARKETS.map((m) => [m, { orders: last.markets[m].orders, finishes: last.markets[m].finishes }])))})`,
       () => {
         const c = (last = demo!.counts());
-        const f = c.markets.onlinesim.finishes;
-        return f[1] > 0 && f[3] > 0 && f[4] > 0 && f[5] > 0 ? c : undefined;
+        const all = (f: Record<1 | 3 | 4 | 5, number>): boolean => f[1] > 0 && f[3] > 0 && f[4] > 0 && f[5] > 0;
+        const some = (f: Record<1 | 3 | 4 | 5, number>): boolean => f[1] > 0 && f[4] > 0 && f[5] > 0;
+        return all(c.markets.onlinesim.finishes) && some(c.markets.smshub.finishes) ? c : undefined;
       },
       90_000,
       250,
     );
     expect(DEMO_OUTCOMES).toEqual(expect.arrayContaining(["sms", "1", "4", "5"]));
-    const onlinesim = final.markets.onlinesim;
+    const { onlinesim, smshub } = final.markets;
     expect(onlinesim.delivered).toBeGreaterThan(0);
     expect(onlinesim.exact).toBe(onlinesim.delivered);
     expect(onlinesim.mismatched).toBe(0);
     expect(onlinesim.earnings["RUB"]).toBeGreaterThan(0);
-    expect(onlinesim.violations).toBe(0);
+    // One inventory, two buyers: both got numbers, and neither fake caught the daemon out
+    // (a number it holds given again, a burned number offered, counts above the modules…).
+    expect(smshub.issued).toBeGreaterThan(0);
+    expect(smshub.mismatched).toBe(0);
+    expect(onlinesim.violations, onlinesim.lastViolation).toBe(0);
+    expect(smshub.violations, smshub.lastViolation).toBe(0);
+    // The daemon's own ledger over the whole run: no SIM was ever held by two reservations at once, and both marketplaces bought.
+    const ledger = (await (await fetch(`${demo.adminUrl}/api/activations?limit=1000`, { headers: { authorization: `Bearer ${demo.adminToken}` } })).json()) as {
+      activations: Array<{ id: number; market: string; iccid: string; createdAt: number; closedAt: number | null }>;
+    };
+    expect(new Set(ledger.activations.map((a) => a.market))).toEqual(new Set(DEMO_MARKETS));
+    expect(overlappingHolds(ledger.activations)).toEqual([]);
     // The rack's fixed roles: two empty slots and the roaming SIM are never sold; the PIN-locked one is (its PIN is in the demo config).
     expect(await portState(DEMO_SLOTS.noSim[0])).toBe("no-sim");
     expect(await portState(DEMO_SLOTS.pinLocked)).toBe("ready");
     expect(await portState(DEMO_SLOTS.roaming)).toBe("roaming");
-    await waitFor("a summary line", () => lines.some((l) => /orders \d+ · delivered \d+/.test(l) && /earned [\d.]+ RUB/.test(l)) || undefined, 10_000);
+    // The summary: a line for the rack, then one per marketplace.
+    await waitFor("a summary tick", () => lines.some((l, i) => /^\[\d+:\d\d\] ports \d+\/16 sellable$/.test(l) && /^  onlinesim orders [1-9]\d* · delivered \d+ \(exact \d+\) · finished 1:\d+ 3:\d+ 4:\d+ 5:\d+ · earned [\d.]+ RUB · v2 listed \d+$/.test(lines[i + 1] ?? "") && /^  smshub {4}orders [1-9]\d* · delivered \d+ \(exact \d+\) · finished 1:\d+ 3:\d+ 4:\d+ 5:\d+ · earned [\d.]+ RUB$/.test(lines[i + 2] ?? "")) || undefined, 10_000);
+    expect(lines.filter((l) => /VIOLATIONS|MISMATCHED/.test(l))).toEqual([]);
     expect(await demo.stop()).toBe(0);
   }, 330_000);
 
