@@ -4,7 +4,8 @@
  * and their pty host in other processes (as hardware is).
  *
  * - Memory: RSS and PSS (/proc/<pid>/smaps_rollup) of a daemon settled on 8, 64 and 256
- *   modems, each a fresh process; the marginal cost per modem from the differences.
+ *   modems, each a fresh process (with the unit's NODE_OPTIONS, as systemd runs it); the
+ *   marginal cost per modem from the differences.
  *   Targets: ≤ 0.3 MB per modem, ≤ 90 MB PSS at 64.
  * - Idle CPU: utime + stime (/proc/<pid>/stat) of the settled daemon on 64 modems over
  *   60 s, next to the AT commands the modems received meanwhile. Target ≤ 1 % of a core.
@@ -122,6 +123,8 @@ interface SmsRun {
   /** When the SMS window started and ended, ms after the daemon was spawned (for the profile). */
   fromMs: number;
   toMs: number;
+  /** The daemon's memory at the end of the window: V8's young generation grows under load. */
+  memoryAfter: ProcessMemory;
 }
 
 async function smsCost(d: ReleasedDaemon, idleRate: number): Promise<SmsRun> {
@@ -147,7 +150,7 @@ async function smsCost(d: ReleasedDaemon, idleRate: number): Promise<SmsRun> {
   const t1 = performance.now();
   const cpuMs = d.cpuMs() - cpu0;
   const windowMs = t1 - t0;
-  return { sms: SMS_COUNT, ordered: ordered.length, windowMs, cpuMs, idleCpuMs: idleRate * windowMs, fromMs: t0 - d.spawnedAt, toMs: t1 - d.spawnedAt };
+  return { sms: SMS_COUNT, ordered: ordered.length, windowMs, cpuMs, idleCpuMs: idleRate * windowMs, fromMs: t0 - d.spawnedAt, toMs: t1 - d.spawnedAt, memoryAfter: d.memory() };
 }
 
 function describeProfile(s: ProfileSummary, sms: number): string {
@@ -213,7 +216,7 @@ export async function benchCost(parts: readonly string[] = ["memory", "cpu"]): P
     name: "daemon CPU per received SMS as released (modem → PUSH_SMS accepted)",
     value: perSms,
     unit: "ms",
-    note: `${run.sms} SMS at ${SMS_PER_SECOND}/s over ${run.ordered} ordered modems in ${(run.windowMs / 1000).toFixed(1)} s: ${run.cpuMs} ms CPU minus ${run.idleCpuMs.toFixed(0)} ms idle rate${profileDir ? " (under --cpu-prof: inflated)" : ""}; target ≤ ${TARGETS.smsCpuMs} ms: ${verdict(perSms <= TARGETS.smsCpuMs)}`,
+    note: `${run.sms} SMS at ${SMS_PER_SECOND}/s over ${run.ordered} ordered modems in ${(run.windowMs / 1000).toFixed(1)} s: ${run.cpuMs} ms CPU minus ${run.idleCpuMs.toFixed(0)} ms idle rate${profileDir ? " (under --cpu-prof: inflated)" : ""}; RSS ${(run.memoryAfter.rss / MB).toFixed(1)} MB, USS ${(run.memoryAfter.uss / MB).toFixed(1)} MB right after; target ≤ ${TARGETS.smsCpuMs} ms: ${verdict(perSms <= TARGETS.smsCpuMs)}`,
   });
   return out;
 }

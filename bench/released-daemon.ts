@@ -7,15 +7,16 @@
  *
  * The daemon is configured as an operator would: modem.paths/include name the simulated
  * links (a glob), mode v1 with PUSH_SMS going to the fake Onlinesim in this process, JSON
- * logs on stdout. The bench follows the daemon through those log lines (port states as
+ * logs on stdout, and node gets the NODE_OPTIONS the systemd unit gives the service (V8's
+ * heap sizing; serviceNodeOptions). The bench follows the daemon through those log lines (port states as
  * they change, no polling), and reaches the partner endpoint over loopback HTTP.
  * Everything is bounded in time and removed on close.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { FakeOnlinesim } from "../src/onlinesim/fake/index.js";
@@ -26,6 +27,18 @@ export const RELEASE_KEY = "bench-release-key-0123";
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 /** The binary to measure: the checkout's compiled build unless SIMGATE_BENCH_BIN names another (an older build, for a before/after). */
 export const SIMGATE_BIN = process.env["SIMGATE_BENCH_BIN"] ?? join(REPO, "bin", "simgate.js");
+
+/**
+ * NODE_OPTIONS as the service runs the daemon: the `Environment=NODE_OPTIONS=` line of the
+ * measured build's own systemd/simgate.service (V8 heap sizing), or none when its unit sets
+ * none. SIMGATE_BENCH_NODE_OPTIONS replaces it, to try a setting before it goes in the unit.
+ */
+export function serviceNodeOptions(bin: string = SIMGATE_BIN): string | undefined {
+  if (process.env["SIMGATE_BENCH_NODE_OPTIONS"] !== undefined) return process.env["SIMGATE_BENCH_NODE_OPTIONS"] || undefined;
+  const unit = join(dirname(bin), "..", "systemd", "simgate.service");
+  if (!existsSync(unit)) return undefined;
+  return /^Environment=NODE_OPTIONS=(.+)$/m.exec(readFileSync(unit, "utf8"))?.[1]?.trim();
+}
 
 export interface ReleasedDaemonOptions {
   modems: number;
@@ -100,6 +113,13 @@ export function processMemory(pid: number): ProcessMemory {
   return { rss: kb("Rss"), pss: kb("Pss"), uss: kb("Private_Clean") + kb("Private_Dirty") };
 }
 
+/** The bench's environment with the service's NODE_OPTIONS (not the bench's own), the key and JSON logs. */
+function daemonEnv(): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _bench, ...env } = process.env;
+  const nodeOptions = serviceNodeOptions();
+  return { ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), SIMGATE_ONLINESIM_KEY: RELEASE_KEY, SIMGATE_LOG_FORMAT: "json" };
+}
+
 export async function startReleasedDaemon(o: ReleasedDaemonOptions): Promise<ReleasedDaemon> {
   const dir = mkdtempSync(join(tmpdir(), "simgate-bench-release-"));
   const simDir = join(dir, "modems");
@@ -139,7 +159,7 @@ export async function startReleasedDaemon(o: ReleasedDaemonOptions): Promise<Rel
     const spawnedAt = performance.now();
     child = spawn(process.execPath, [...(o.nodeArgs ?? []), SIMGATE_BIN, "run", "--config", configFile], {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, SIMGATE_ONLINESIM_KEY: RELEASE_KEY, SIMGATE_LOG_FORMAT: "json" },
+      env: daemonEnv(),
     });
     const proc = child;
     let stderr = "";

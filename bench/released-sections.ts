@@ -43,8 +43,60 @@ simulated modems and their pty host run in other processes, as hardware would, s
 their cost is counted. PSS shares the node binary's pages with every other node process on the
 machine, so it drifts with what else runs; USS does not.
 
-- **Memory**: a fresh daemon settled on 8, 64 and 256 modems (plus 5 s); the marginal cost per
-  modem is the difference over the extra modems.
+- **Memory**: a fresh daemon settled on 8, 64 and 256 modems (plus 5 s), started with the
+  \`NODE_OPTIONS\` its systemd unit sets (\`Environment=\` in systemd/simgate.service, read by the
+  bench from the measured build's own unit); the marginal cost per modem is the difference over
+  the extra modems. The figures move by ±5 MB from run to run (when V8 last collected), so
+  compare ranges over several runs, and only runs taken in turns.
+
+  **Where it went** (2026-12-08, 768c9ca, 64 modems settled: RSS 126 MB, USS 79 MB), from
+  \`/proc/<pid>/smaps\`, \`v8.getHeapSpaceStatistics()\` and a heap snapshot
+  (\`--heapsnapshot-signal\`) of the settled daemon:
+
+  | what | resident | why |
+  | --- | ---: | --- |
+  | V8 young generation (new space) | 33 MB, 0.2 MB of it in use | node lets its two semi-spaces grow to 16 MB each; start-up fills them, and V8 gives the pages back only after a scavenge at a low allocation rate: 30–60 s after settling on an idle pool (new space 32 MB at +30 s, 4 MB at +60 s), and again after every burst of SMS |
+  | V8 old space, code, large objects | 32 MB (26 MB live) | loaded code and its source text about 14 MB (zod 1.7 MB with all 50 of its locales, libphonenumber-js 0.9 MB, Ajv and fast-json-stringify, yaml, the simulator); the port sessions about 0.1 MB a modem (the marginal rows) |
+  | node's own binary (file pages) | 41 MB | 31 MB for an empty \`node\`; shared with every other node process, so PSS counts a share of it |
+  | malloc heap, libraries | 10 MB | SQLite, node's native parts |
+
+  What changed, each measured on its own at 64 modems:
+
+  | change | saved |
+  | --- | --- |
+  | \`NODE_OPTIONS=--max-semi-space-size=2\` in the unit: the young generation stays within 2 × 2 MB | new space 33 → 4 MB; CPU per SMS and idle CPU the same within the runs' spread (below) |
+  | fastify without JSON-schema compilers (src/http/edge/no-json-schema.ts): no route declares a schema, and one that does is refused at start-up | Ajv, its vocabularies and fast-json-stringify's compiler, about 90 modules; with the next row, live heap 26.4 → 24.5 MB |
+  | the simulator (src/sim) imported only by \`--simulate\` | 39 modules (180 KB of source text, and their code) |
+
+  Kept: the \`max\` phone metadata (docs/numbers.md: a refusal names the number's type; \`mobile\`
+  would save about 60 KB); SQLite's page cache (its 2 MB default bounds it, and a new database
+  is smaller); zod's locales (its package entry loads them all; only a bundler could drop them).
+
+  **Before and after**, the two builds in turns on this machine (load average 4–10), USS / PSS /
+  RSS in MB, two runs each, and this page's table run for after:
+
+  | modems | USS before (768c9ca) | USS after | PSS before | PSS after | RSS before | RSS after |
+  | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+  | 8 | 66–68 | 44–47 | 72–78 | 49–52 | 113–114 | 91–94 |
+  | 64 | 79 | 46–54 | 85–89 | 51–61 | 126 | 94–100 |
+  | 256 | 95–98 | 71–80 | 100–106 | 78–86 | 142–146 | 115–125 |
+
+  Right after the 300 SMS of the CPU runs: RSS 109–112, USS 61–64 before; RSS 99–105, USS
+  51–57 after (without the cap V8 had shrunk the new space in the minute of idle before them).
+  PSS splits node's binary among the node processes running (here at least the bench itself,
+  and other sessions' tests). On a modem host where simgate is the only node process, PSS is
+  close to RSS: about 92–98 MB at 64 modems now (about 123 before), so there the 90 MB target
+  is not met; node's binary alone is 31 MB of it.
+
+  CPU in the same session, the builds in turns (load average 4–10), three runs each: CPU per SMS
+  4.61, 4.62 and 4.66 ms before, 3.90, 4.60 and 4.46 ms after; idle 0.92, 1.00 and 1.00 % of a
+  core before, 1.18, 0.78 and 1.15 % after. Main's build with the flag alone, earlier that night:
+  4.26 and 3.92 ms per SMS with 1 MB semi-spaces, 4.06 and 4.50 ms with 4 MB, 4.79 and 4.32 ms
+  without; idle 0.95–1.20 % in all three. A smaller young generation means more, smaller
+  scavenges. Their cost measured directly (node's \`gc\` performance entries, both daemons on 64
+  modems at once over the same 60 s idle): 22 scavenges in 31 ms with the cap, 16 in 14 ms
+  without, all collections together 86 against 75 ms, so 0.02 % of a core; the idle readings'
+  spread (0.8–1.2 %) is the machine.
 - **Idle CPU**: the settled daemon on 64 modems left alone for 60 s, next to the AT commands the
   modems received meanwhile (silence probes, the 60 s status poll, the SMS sweeps).
   A profile of the idle daemon put about 40 % of it in the 15 s health polls' serial I/O and
@@ -117,6 +169,8 @@ machine, so it drifts with what else runs; USS does not.
   node --import tsx bench/cost.ts cpu      # idle CPU and CPU per SMS of this checkout's build
   SIMGATE_BENCH_BIN=/path/to/b44fda9-build/bin/simgate.js node --import tsx bench/cost.ts cpu  # the build before
   npm run bench -- --only cost            # memory too
+  node --import tsx bench/cost.ts memory   # memory alone, with the unit's NODE_OPTIONS
+  SIMGATE_BENCH_NODE_OPTIONS= node --import tsx bench/cost.ts memory  # without them (node's default young generation)
   \`\`\`
 
   Run the two builds in turns, three times or more each, and compare ranges: a single run

@@ -65,6 +65,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: "list the running daemon's open and recent activations; close one by hand (close ID --status N)",
     load: async () => (await import("./commands/activations.js")).activationsCommand,
   },
+  earnings: {
+    summary: "what the running daemon's pool earned per marketplace, service or SIM, each currency apart (--since, --by)",
+    load: async () => (await import("./commands/earnings.js")).earningsCommand,
+  },
   "fake-onlinesim": {
     summary: "play Onlinesim over HTTP (receive PUSH_SMS/v2, buy from a partner) for tests and demos",
     load: async () => (await import("./commands/fake-onlinesim.js")).fakeOnlinesimCommand,

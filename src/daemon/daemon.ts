@@ -125,7 +125,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     await routeLeftovers(store, engine, log);
     const map = new PortMap({ allowRoaming: config.modem.allowRoaming });
 
-    const outbound = startOutbound({ config, key, store, engine, map, logger: log });
+    const outbound = startOutbound({ config, key, store, engine, map, logger: log, markets });
     // The ledger's word on who holds a SIM reaches the v2 list: a reservation opened or ended
     // on any marketplace, or by the operator, the overdue sweep or an undelivered answer.
     const holdersChanged = (): void => outbound.activationsChanged();

@@ -22,7 +22,7 @@ import type { SmshubDialect } from "../markets/smshub/dialects.js";
 import { smshubEndpoint, type SmshubRequestInfo } from "../markets/smshub/endpoint.js";
 import type { NameBook } from "../markets/smshub/names.js";
 import type { MarketRules } from "../sales/policy.js";
-import { slowClientServerOptions } from "../http/edge/index.js";
+import { NO_JSON_SCHEMA_COMPILERS, slowClientServerOptions } from "../http/edge/index.js";
 import { listen, type Listening } from "./listen.js";
 
 /** One configured marketplace, ready to be served. */
@@ -111,6 +111,8 @@ export async function listenOwn(markets: readonly PreparedMarket[], o: MarketSer
         logController: new LogController({ disableRequestLogging: true }),
         forceCloseConnections: "idle",
         routerOptions: { ignoreTrailingSlash: true },
+        // As on every simgate listener: no route declares a JSON schema, so no Ajv is loaded (memory).
+        schemaController: NO_JSON_SCHEMA_COMPILERS,
       }) as unknown as FastifyInstance;
       await app.register(pluginOf(m, o));
       const listening = await listen(app, m.config.listen, `market '${m.id}' endpoint`);

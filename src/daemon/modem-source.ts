@@ -13,11 +13,12 @@ import { hostDiscoveryDeps } from "../pool/host-discovery.js";
 import type { DiscoveryOptions } from "../pool/discovery-types.js";
 import type { ModemPool } from "../pool/pool.js";
 import { PoolSupervisor } from "../pool/supervisor.js";
-import { startSimulatedPool, type SimulatedPool } from "../sim/pool.js";
-import { loadReplayProfile } from "../sim/replay-profile.js";
-import { startReplayPool, type ReplayPool } from "../sim/replay-pool.js";
+// The simulator is imported when a simulation is asked for (below), not with the daemon:
+// on real modems its code would only take memory.
+import type { SimulatedPool } from "../sim/pool.js";
+import type { ReplayPool } from "../sim/replay-pool.js";
 import type { PoolDialect } from "../sim/profile.js";
-import { scenarioPool, type ScenarioName } from "../sim/scenarios.js";
+import type { ScenarioName } from "../sim/scenarios.js";
 import type { Config } from "../config/schema.js";
 
 export interface SimulateOptions {
@@ -61,6 +62,7 @@ export async function createModemSource(opts: {
   if (opts.simulate?.profileFile) {
     const dir = simulatedLinkDir(opts.stateDir);
     mkdirSync(dir, { recursive: true });
+    const [{ loadReplayProfile }, { startReplayPool }] = await Promise.all([import("../sim/replay-profile.js"), import("../sim/replay-pool.js")]);
     const profile = loadReplayProfile(opts.simulate.profileFile);
     replayed = await startReplayPool({ profile, count: opts.simulate.count, attach: "pty", dir });
     const glob = join(dir, "modem*");
@@ -69,6 +71,7 @@ export async function createModemSource(opts: {
   } else if (opts.simulate) {
     const dir = simulatedLinkDir(opts.stateDir);
     mkdirSync(dir, { recursive: true });
+    const [{ startSimulatedPool }, { scenarioPool }] = await Promise.all([import("../sim/pool.js"), import("../sim/scenarios.js")]);
     simulated = await startSimulatedPool({
       count: opts.simulate.count,
       dialect: opts.simulate.dialect,

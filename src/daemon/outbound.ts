@@ -8,6 +8,9 @@
  *  - both: as above, and an SMS that belongs to a v1 activation goes to PUSH_SMS only, and a
  *    number the sales ledger holds for any buyer is not listed for v2 (one SIM, one buyer at
  *    a time); the daemon calls `activationsChanged` on the core's reservation events.
+ * And for each other marketplace (config markets:), whatever the mode: an SMS on a SIM its
+ * buyer holds goes to that marketplace only, by its own outbox worker
+ * (src/markets/sms-outbox-worker.ts), never to Onlinesim by either route.
  */
 import type { Logger } from "../log/logger.js";
 import type { PortMap } from "../modem/port-map.js";
@@ -19,6 +22,10 @@ import { ONLINESIM } from "../markets/onlinesim/v1-market.js";
 import { configSecrets } from "../config/redact.js";
 import type { SmsStored } from "./sms-flow.js";
 import type { OutboundStats } from "../outbound/outbound-stats.js";
+import { SmsOutboxWorker } from "../markets/sms-outbox-worker.js";
+import { SmshubSmsDelivery } from "../markets/smshub/push-sms.js";
+import { marketOutboxOf } from "../store/index.js";
+import type { PreparedMarket } from "./markets.js";
 
 export type { OutboundStats };
 
@@ -38,7 +45,7 @@ export interface HoldingsView {
   isHeld(number: string): boolean;
 }
 
-export function startOutbound(opts: { config: Readonly<Config>; key: string; store: Store; engine: HoldingsView; map: PortMap; logger: Logger }): Outbound {
+export function startOutbound(opts: { config: Readonly<Config>; key: string; store: Store; engine: HoldingsView; map: PortMap; logger: Logger; markets?: readonly PreparedMarket[] }): Outbound {
   const { config, key, store, engine, map } = opts;
   const log = opts.logger.child({ component: "outbound" });
   const mode = config.onlinesim.mode;
@@ -48,6 +55,16 @@ export function startOutbound(opts: { config: Readonly<Config>; key: string; sto
   // Answers that echo our request would carry the key into logs, the store and the admin API.
   const scrub = secretScrubber(configSecrets(config));
   const push = v1 ? new PushSmsSender({ outbox: store.outbox, key, push: config.onlinesim.push, logger: log, scrub }) : undefined;
+  // One worker per other marketplace; one without a PUSH_SMS URL keeps its SMS in the outbox (said once here).
+  const marketSenders = new Map<string, SmsOutboxWorker>();
+  for (const m of opts.markets ?? []) {
+    if (m.pushSmsUrl === undefined) {
+      log.warn({ event: "market-no-push-url", market: m.id }, `market '${m.id}' has no pushSmsUrl (${m.dialect.title} publishes none): the SMS its buyers get stay in the outbox until it is set`);
+      continue;
+    }
+    const delivery = new SmshubSmsDelivery({ market: m.id, dialect: m.dialect, url: m.pushSmsUrl, key: m.key });
+    marketSenders.set(m.id, new SmsOutboxWorker({ market: m.id, delivery, outbox: marketOutboxOf(store.outbox, m.id), logger: log, scrub, concurrency: m.config.pushConcurrency }));
+  }
   let publisher: NumbersOnlinePublisher | undefined;
   let batcher: AddMessagesBatcher | undefined;
   const onPortEvent = (): void => publisher?.changed();
@@ -66,13 +83,17 @@ export function startOutbound(opts: { config: Readonly<Config>; key: string; sto
   return {
     start() {
       push?.start();
+      for (const s of marketSenders.values()) s.start();
       publisher?.start();
       batcher?.start();
     },
     smsStored({ smsId, sms, number, outcome }) {
       const held = outcome.kind === "queued" || outcome.kind === "duplicate";
       // Another marketplace's buyer holds the SIM (issue 15): the SMS is theirs, its outbox row waits for their sender; Onlinesim gets it neither way.
-      if (held && outcome.reservation.market !== ONLINESIM) return;
+      if (held && outcome.reservation.market !== ONLINESIM) {
+        if (outcome.kind === "queued") marketSenders.get(outcome.reservation.market)?.queued(outcome.deliveryId);
+        return;
+      }
       if (outcome.kind === "queued") push?.queued(outcome.deliveryId); // deliveryId: the outbox row attachSms wrote
       if (!batcher) return;
       // In "both" mode an SMS of a v1 activation is Onlinesim's already (PUSH_SMS); send the rest to v2.
@@ -93,8 +114,8 @@ export function startOutbound(opts: { config: Readonly<Config>; key: string; sto
     },
     async stop() {
       for (const event of ["state-changed", "number-learned", "sim-changed", "port-removed"] as const) map.off(event, onPortEvent);
-      await Promise.all([push?.stop(), publisher?.stop(), batcher?.stop()]);
+      await Promise.all([push?.stop(), publisher?.stop(), batcher?.stop(), ...[...marketSenders.values()].map((s) => s.stop())]);
     },
-    stats: () => ({ mode, push: push?.stats() ?? null, numbersOnline: publisher?.stats() ?? null, addMessages: batcher?.stats() ?? null }),
+    stats: () => ({ mode, push: push?.stats() ?? null, numbersOnline: publisher?.stats() ?? null, addMessages: batcher?.stats() ?? null, markets: [...marketSenders.values()].map((s) => s.stats()) }),
   };
 }

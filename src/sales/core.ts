@@ -392,6 +392,7 @@ export class SalesCore extends EventEmitter<SalesEvents> {
           req.by === "operator" ? `activation #${r.id} (+${r.number}) closed by operator with status ${req.status} (${req.outcome.kind}); the number is free again` : "activation closed",
         );
         this.#freed(r);
+        this.#recorded(r);
         return { kind: "closed", reservation: r };
       }
       case "finished-after-release": {
@@ -406,6 +407,7 @@ export class SalesCore extends EventEmitter<SalesEvents> {
           { event: "finish-after-release", by: req.by, ...where(r), activationId: r.id, status: req.status, outcome: req.outcome.kind, sum: req.finishSum, releasedAs: r.closeReason },
           `activation #${r.id} ${byWhom} with status ${req.status} after it was released (${r.closeReason}); status recorded, its number stays with whoever has it now`,
         );
+        this.#recorded(r);
         return { kind: "finished-after-release", reservation: r };
       }
       case "already-closed": {
@@ -434,6 +436,10 @@ export class SalesCore extends EventEmitter<SalesEvents> {
   #applyBurns(burns: BurnChange): void {
     if (burns.sold) this.#holdings.setSold(burns.sold);
     if (burns.usage) this.#holdings.setUsage(burns.usage);
+  }
+
+  #recorded(r: ClosedReservation): void {
+    if (r.outcome !== null) this.emit("outcome-recorded", { ...r, outcome: r.outcome });
   }
 
   /** The SIM of a reservation that just ended is free for anyone again, if it is still here. */

@@ -4,13 +4,19 @@
  * (Onlinesim v2) can withdraw a SIM reserved elsewhere within its own debounce, without
  * polling the core.
  */
-import type { ClosedReservation, Reservation, SimRef } from "./types.js";
+import type { ClosedReservation, Outcome, Reservation, SimRef } from "./types.js";
 
 export interface SalesEvents {
   /** A buyer holds a SIM now: every other marketplace must stop offering it. */
   "reservation-opened": [reservation: Reservation];
   /** A reservation ended (closed, or released without a close): its SIM is free unless it left. */
   "reservation-closed": [reservation: ClosedReservation];
+  /**
+   * An outcome was recorded, once per reservation: at its close, or later for one released
+   * before (which hears no "reservation-closed" then: its SIM was freed at the release).
+   * Earnings follow this, not the SIM's freedom.
+   */
+  "outcome-recorded": [reservation: ClosedReservation & { outcome: Outcome }];
   /**
    * A SIM became free for anyone: its reservation ended while it is present and ready, or
    * it came up (ready, identified) while nobody holds it.

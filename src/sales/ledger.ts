@@ -23,6 +23,8 @@ import type {
   ClosedReservation,
   CloseOutcome,
   EarningsRow,
+  EarningsTotal,
+  SimEarnings,
   EpochMs,
   MarketId,
   MarketUsage,
@@ -178,6 +180,14 @@ export interface SalesLedger {
   attachSms(sms: SmsArrival): Promise<AttachResult>;
   /** Sold reservations' amounts per SIM × service × marketplace × currency, by when the sale was recorded (≥ since). */
   earnings(since: EpochMs): Promise<EarningsRow[]>;
+  /**
+   * The same sales per service × marketplace × currency, in that order: what the status
+   * page and /metrics show, without a line per SIM (a ledger of 100,000 sales has about as
+   * many SIM lines, and a few hundred of these).
+   */
+  earningsTotals(since: EpochMs): Promise<EarningsTotal[]>;
+  /** The same sales per SIM × marketplace × currency (the best SIMs: about a tenth of the cost of every line at 100,000 sales). */
+  earningsPerSim(since: EpochMs): Promise<SimEarnings[]>;
   /** Every open reservation and the newest `limit` ones, newest first. */
   recent(limit: number): Promise<ReservationListItem[]>;
   /** Reservations with a recorded outcome, counted per marketplace × outcome × status. */

@@ -24,7 +24,7 @@ import type {
   SalesLedger,
   SmsArrival,
 } from "./ledger.js";
-import type { ClosedReservation, EarningsRow, EpochMs, MarketUsage, Outcome, Reservation, SoldPair } from "./types.js";
+import type { ClosedReservation, EarningsRow, EarningsTotal, EpochMs, MarketUsage, Outcome, Reservation, SimEarnings, SoldPair } from "./types.js";
 
 /** As a store keeps it: the close fields are absent while open. */
 type Stored = Reservation &
@@ -226,6 +226,30 @@ export class MemoryLedger implements SalesLedger {
       rows.set(key, row);
     }
     return [...rows.values()].sort(compareEarnings);
+  }
+
+  async earningsTotals(since: EpochMs): Promise<EarningsTotal[]> {
+    const rows = new Map<string, EarningsTotal>();
+    for (const r of await this.earnings(since)) {
+      const key = [r.market, r.service, r.currency].join("\u0000");
+      const row = rows.get(key) ?? { market: r.market, service: r.service, currency: r.currency, sold: 0, amount: 0 };
+      row.sold += r.sold;
+      row.amount += r.amount;
+      rows.set(key, row);
+    }
+    return [...rows.values()].sort((a, b) => a.market.localeCompare(b.market) || a.service.localeCompare(b.service) || a.currency.localeCompare(b.currency));
+  }
+
+  async earningsPerSim(since: EpochMs): Promise<SimEarnings[]> {
+    const rows = new Map<string, SimEarnings>();
+    for (const r of await this.earnings(since)) {
+      const key = [r.market, r.number, r.iccid, r.currency].join("\u0000");
+      const row = rows.get(key) ?? { market: r.market, number: r.number, iccid: r.iccid, currency: r.currency, sold: 0, amount: 0 };
+      row.sold += r.sold;
+      row.amount += r.amount;
+      rows.set(key, row);
+    }
+    return [...rows.values()].sort((a, b) => a.market.localeCompare(b.market) || a.number.localeCompare(b.number) || a.currency.localeCompare(b.currency) || a.iccid.localeCompare(b.iccid));
   }
 
   async recent(limit: number): Promise<ReservationListItem[]> {

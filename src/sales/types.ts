@@ -121,6 +121,25 @@ export interface MarketUsage {
   excluded: boolean;
 }
 
+/** Sold reservations per service × marketplace × currency: the earnings book without its SIMs. */
+export interface EarningsTotal {
+  market: MarketId;
+  service: ServiceId;
+  currency: CurrencyCode;
+  sold: number;
+  amount: number;
+}
+
+/** Sold reservations per SIM × marketplace × currency: the earnings book without its services. */
+export interface SimEarnings {
+  market: MarketId;
+  number: string;
+  iccid: string;
+  currency: CurrencyCode;
+  sold: number;
+  amount: number;
+}
+
 /** One line of the earnings book: per SIM × service × marketplace × currency. */
 export interface EarningsRow {
   market: MarketId;

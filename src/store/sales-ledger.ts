@@ -33,7 +33,7 @@ import type {
   SalesLedger,
   SmsArrival,
 } from "../sales/ledger.js";
-import type { ClosedReservation, CloseReason, EarningsRow, EpochMs, MarketUsage, Outcome, Reservation } from "../sales/types.js";
+import type { ClosedReservation, CloseReason, EarningsRow, EarningsTotal, EpochMs, MarketUsage, Outcome, Reservation, SimEarnings } from "../sales/types.js";
 
 interface ActivationRow {
   id: number;
@@ -165,6 +165,14 @@ export class SqliteSalesLedger implements SalesLedger {
    */
   async earnings(since: EpochMs): Promise<EarningsRow[]> {
     return this.#stmts.earnings.all(since).map((r) => ({ market: r.market, service: r.service, number: r.number, iccid: r.iccid, currency: r.currency, sold: r.sold, amount: r.amount }));
+  }
+
+  async earningsTotals(since: EpochMs): Promise<EarningsTotal[]> {
+    return this.#stmts.earningsTotals.all(since).map((r) => ({ market: r.market, service: r.service, currency: r.currency, sold: r.sold, amount: r.amount }));
+  }
+
+  async earningsPerSim(since: EpochMs): Promise<SimEarnings[]> {
+    return this.#stmts.earningsPerSim.all(since).map((r) => ({ market: r.market, number: r.number, iccid: r.iccid, currency: r.currency, sold: r.sold, amount: r.amount }));
   }
 
   async recent(limit: number): Promise<ReservationListItem[]> {
@@ -402,6 +410,14 @@ function prepare(db: Database.Database) {
       FROM activations WHERE outcome = 'sold' AND finished_at >= ?
       GROUP BY market, service, number, iccid, currency
       ORDER BY market, service, number, currency, iccid`),
+    earningsTotals: db.prepare<[number], EarningsTotal>(`
+      SELECT market, service, currency, count(*) AS sold, sum(coalesce(finish_sum, sum)) AS amount
+      FROM activations WHERE outcome = 'sold' AND finished_at >= ?
+      GROUP BY market, service, currency ORDER BY market, service, currency`),
+    earningsPerSim: db.prepare<[number], SimEarnings>(`
+      SELECT market, number, iccid, currency, count(*) AS sold, sum(coalesce(finish_sum, sum)) AS amount
+      FROM activations WHERE outcome = 'sold' AND finished_at >= ?
+      GROUP BY market, number, iccid, currency ORDER BY market, number, currency, iccid`),
     closedCounts: db.prepare<[], ClosedCount>(`
       SELECT market, outcome, status, count(*) AS count FROM activations WHERE finished_at IS NOT NULL
       GROUP BY market, outcome, status ORDER BY market, status, outcome`),

@@ -15,6 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon/daemon.js";
 import { Exposition, escapeLabelValue } from "../../src/http/admin/metrics-format.js";
+import { EarningsBook } from "../../src/http/admin/earnings-book.js";
+import { writeEarningsMetrics } from "../../src/http/admin/metrics-earnings.js";
+import { SalesCore } from "../../src/sales/core.js";
+import { DEFAULT_RULES } from "../../src/sales/policy.js";
+import { openStore } from "../../src/store/index.js";
 import { secretScrubber } from "../../src/http/admin/status-page.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { FakeOnlinesim } from "../../src/onlinesim/fake/index.js";
@@ -171,6 +176,53 @@ describe("exposition writer", () => {
   });
 });
 
+describe("earnings families with two marketplaces (real store, the sales core)", () => {
+  it("one series per marketplace and currency, sold per marketplace and service, RUB alone in the old total, no SIM label", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "simgate-metrics-earnings-"));
+    const store = openStore({ stateDir: dir, busyTimeoutMs: 200 });
+    try {
+      const markets = [
+        { ...DEFAULT_RULES, id: "onlinesim", services: ["telegram", "whatsapp"] },
+        { ...DEFAULT_RULES, id: "smshub", services: ["telegram", "whatsapp"] },
+      ];
+      const core = await SalesCore.open({ ledger: store.sales, markets });
+      core.updatePorts(Array.from({ length: 6 }, (_, i) => ({ id: `p${i}`, state: "ready" as const, present: true, iccid: `897010000000000000${i}`, number: `+7916000000${i}`, mcc: "250", mnc: "01" })));
+      const sell = async (market: string, service: string, amount: number, currency: string) => {
+        const r = await core.reserve({ market, service, excludePrefixes: [], price: { amount, currency } });
+        if (r.status !== "reserved") throw new Error("no SIM");
+        await core.close({ market, id: r.reservation.id, outcome: { kind: "sold" }, status: 3, finishSum: null, by: "finish" });
+      };
+      await sell("onlinesim", "telegram", 10.1, "RUB");
+      await sell("onlinesim", "telegram", 10.2, "RUB");
+      await sell("smshub", "telegram", 20.5, "RUB");
+      await sell("smshub", "whatsapp", 0.1, "USD");
+      await sell("smshub", "whatsapp", 0.2, "USD");
+      const book = EarningsBook.of(core);
+      const e = new Exposition();
+      writeEarningsMetrics(e, book.snapshot());
+      expect(parseExposition(e.text()).series).toEqual([]); // not read yet: no counter reads as a reset to 0
+      await book.ready();
+      const out = new Exposition();
+      writeEarningsMetrics(out, book.snapshot());
+      const m = parseExposition(out.text());
+      expect(m.types.get("simgate_earnings_total")).toBe("counter");
+      expect(m.types.get("simgate_sold_total")).toBe("counter");
+      expect(pick(m, "simgate_earnings_total", { market: "onlinesim", currency: "RUB" })).toBe(20.3);
+      expect(pick(m, "simgate_earnings_total", { market: "smshub", currency: "RUB" })).toBe(20.5);
+      expect(pick(m, "simgate_earnings_total", { market: "smshub", currency: "USD" })).toBe(0.3); // exact: not 0.30000000000000004
+      expect(m.series.filter((s) => s.name === "simgate_earnings_total")).toHaveLength(3);
+      expect(pick(m, "simgate_sold_total", { market: "onlinesim", service: "telegram" })).toBe(2);
+      expect(pick(m, "simgate_sold_total", { market: "smshub", service: "telegram" })).toBe(1);
+      expect(pick(m, "simgate_sold_total", { market: "smshub", service: "whatsapp" })).toBe(2);
+      expect(pick(m, "simgate_earnings_rub_total")).toBe(40.8);
+      for (const s of m.series) expect(Object.keys(s.labels).every((l) => ["market", "currency", "service"].includes(l)), JSON.stringify(s)).toBe(true);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("GET /metrics on a running daemon (3 simulated modems, admin token set)", () => {
   let daemon: Daemon;
   let fake: FakeOnlinesim;
@@ -300,8 +352,13 @@ describe("GET /metrics on a running daemon (3 simulated modems, admin token set)
     expect(pick(m, "simgate_activations_closed_total", { status: "3" })).toBe(1);
     expect(pick(m, "simgate_activations_closed_total", { status: "4" })).toBe(0);
     expect(pick(m, "simgate_earnings_rub_total")).toBe(order.sum);
+    expect(m.types.get("simgate_earnings_total")).toBe("counter");
+    expect(m.series.filter((x) => x.name === "simgate_earnings_total")).toEqual([{ name: "simgate_earnings_total", labels: { market: "onlinesim", currency: "RUB" }, value: order.sum }]);
+    const sold = await daemon.store.sales.find(order.activationId);
+    expect(m.series.filter((x) => x.name === "simgate_sold_total")).toEqual([{ name: "simgate_sold_total", labels: { market: "onlinesim", service: sold!.service }, value: 1 }]);
     const doc = await page();
     expect(doc.totals).toMatchObject({ smsToday: 1, smsTotal: 1, earnings: order.sum, earningsToday: order.sum, openActivations: 0, closedActivations: { "3": 1 } });
+    expect(doc.totals.earningsByMarket).toEqual([{ market: "onlinesim", currency: "RUB", sold: 1, amount: order.sum, today: { sold: 1, amount: order.sum } }]);
     const port = doc.ports.find((p: any) => p.number === `+${order.number}`);
     expect(port.lastSms).toMatchObject({ sender: "Telegram", text: "Telegram code 51234" });
   });

@@ -2,7 +2,8 @@
  * The status page in a real browser: Debian's chromium (headless) driven by playwright-core,
  * against the real daemon process (`simgate run --simulate 8`) with the fake Onlinesim
  * buying from it. One tile per port as /api/status says; an order, an SMS injected at the
- * simulated modem and a FINISH appear on the page without a reload; the page loads nothing
+ * simulated modem and a FINISH (in the earnings per marketplace and currency) appear on the
+ * page without a reload; the page loads nothing
  * from another host and never shows the Onlinesim key or the admin token. The browser logs
  * in through the form (and, in a second browser context, through a `?token=` URL) and then
  * rides on an HttpOnly, SameSite=Strict session cookie. A screenshot is left in
@@ -190,14 +191,21 @@ describe("status page in headless chromium (simgate run --simulate 8)", () => {
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
   });
 
-  it("adds a FINISH with status 3 to the earnings and frees the tile", async () => {
+  it("adds a FINISH with status 3 to the earnings per marketplace and currency, today and all time, and frees the tile", async () => {
+    await page.locator("#earnings-markets tbody tr", { hasText: "nothing sold yet" }).waitFor();
     expect(await fake.marketplace!.finish(order.activationId, 3)).toBe(true);
-    await page.locator("#earnings", { hasText: order.sum.toFixed(2) }).waitFor();
+    await page.locator("#earnings", { hasText: `${order.sum.toFixed(2)} RUB` }).waitFor();
+    expect(await page.locator("#earnings-today").textContent()).toBe(`today ${order.sum.toFixed(2)} RUB`);
+    const row = page.locator('#earnings-markets tr[data-market="onlinesim"][data-currency="RUB"]');
+    await row.waitFor();
+    expect(await row.locator("td").allTextContents()).toEqual(["onlinesim", "RUB", "1", order.sum.toFixed(2), "1", order.sum.toFixed(2)]);
+    expect(await page.locator("#earnings-markets tbody tr").count()).toBe(1);
     await page.locator("#open-activations", { hasText: /^0$/ }).waitFor();
     const t = await tileOfNumber(order.number);
     await t.locator('[data-field="activation"]').waitFor({ state: "hidden" });
     const status = await daemon.status();
     expect(status.totals).toMatchObject({ earnings: order.sum, smsToday: 1, openActivations: 0 });
+    expect(status.totals.earningsByMarket).toEqual([{ market: "onlinesim", currency: "RUB", sold: 1, amount: order.sum, today: { sold: 1, amount: order.sum } }]);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "status-page.png"), fullPage: true });
   });

@@ -262,8 +262,26 @@ export function describeLedgerContract(name: string, make: () => LedgerSubject |
         { market: "smshub", service: "facebook", number: sim(2).number, iccid: sim(2).iccid, currency: "USD", sold: 1, amount: 0.1234 },
       ]);
       expect((await ledger.earnings(6000)).map((r) => r.service)).toEqual(["telegram", "facebook"]);
+      const e = await reserve(ledger, sim(4), { service: "telegram", sum: 3 });
+      await ledger.close(close(e.id, SOLD, { closedAt: 8000 }));
+      // Without the SIMs: per service × marketplace × currency.
+      expect(await ledger.earningsTotals(0)).toEqual([
+        { market: "onlinesim", service: "facebook", currency: "RUB", sold: 1, amount: 12.5 },
+        { market: "onlinesim", service: "telegram", currency: "RUB", sold: 2, amount: 10 },
+        { market: "smshub", service: "facebook", currency: "USD", sold: 1, amount: 0.1234 },
+      ]);
+      expect(await ledger.earningsPerSim(0)).toEqual([
+        { market: "onlinesim", number: sim(1).number, iccid: sim(1).iccid, currency: "RUB", sold: 2, amount: 19.5 },
+        { market: "onlinesim", number: sim(4).number, iccid: sim(4).iccid, currency: "RUB", sold: 1, amount: 3 },
+        { market: "smshub", number: sim(2).number, iccid: sim(2).iccid, currency: "USD", sold: 1, amount: 0.1234 },
+      ]);
+      expect(await ledger.earningsPerSim(7500)).toEqual([{ market: "onlinesim", number: sim(4).number, iccid: sim(4).iccid, currency: "RUB", sold: 1, amount: 3 }]);
+      expect(await ledger.earningsTotals(6500)).toEqual([
+        { market: "onlinesim", service: "telegram", currency: "RUB", sold: 1, amount: 3 },
+        { market: "smshub", service: "facebook", currency: "USD", sold: 1, amount: 0.1234 },
+      ]);
       expect(await ledger.closedCounts()).toEqual([
-        { market: "onlinesim", outcome: "sold", status: 3, count: 2 },
+        { market: "onlinesim", outcome: "sold", status: 3, count: 3 },
         { market: "onlinesim", outcome: "refunded", status: 5, count: 1 },
         { market: "smshub", outcome: "sold", status: 3, count: 1 },
       ]);

@@ -9,8 +9,7 @@ import { systemdNotifier } from "../../host/sd-notify.js";
 import { keepStatusCurrent, serviceStatusText } from "../../host/service-status.js";
 import { ensureStateDir } from "../../host/state-dir.js";
 import { VERSION } from "../../package-info.js";
-import { isPoolDialect } from "../../sim/profile.js";
-import { isScenario, SCENARIOS, type ScenarioName } from "../../sim/scenarios.js";
+import type { ScenarioName } from "../../sim/scenarios.js";
 import { EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, type CliCommand, type CliIo } from "../io.js";
 import { oneLineError } from "../format.js";
 import { refusalExitCode, refusalLine } from "../refusal.js";
@@ -81,6 +80,8 @@ export const runCommand: CliCommand = async (argv, processIo) => {
   const { values } = parsed;
   let simulate: SimulateOptions | undefined;
   if (values.simulate !== undefined) {
+    // The simulator is loaded only to simulate: a daemon on real modems does not carry it.
+    const [{ isPoolDialect }, { isScenario, SCENARIOS }] = await Promise.all([import("../../sim/profile.js"), import("../../sim/scenarios.js")]);
     const count = Number(values.simulate);
     const latency = values.latency === undefined ? 0 : Number(values.latency);
     if (!Number.isInteger(count) || count < 1 || count > 512) return usage(io, `--simulate takes a whole number from 1 to 512, got '${values.simulate}'`);

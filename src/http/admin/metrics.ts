@@ -5,7 +5,8 @@
  * sources as /api/status (port map, engine, store, senders), so the two always agree.
  *
  * Counters read from the store (SMS received, activations closed, earnings) survive a
- * restart; Prometheus treats that like any counter that did not reset.
+ * restart; Prometheus treats that like any counter that did not reset. Earnings are per
+ * marketplace and currency (metrics-earnings.ts).
  */
 import type { FastifyInstance } from "fastify";
 import type { PortState } from "../../modem/port-state.js";
@@ -14,6 +15,8 @@ import type { AdminContext } from "./plugins.js";
 import { AtCounters } from "./metrics-at.js";
 import { CONTENT_TYPE, Exposition, type Sample } from "./metrics-format.js";
 import { VERSION } from "../../package-info.js";
+import { EarningsBook } from "./earnings-book.js";
+import { writeEarningsMetrics } from "./metrics-earnings.js";
 
 /** Every port state, so a state with no ports reads 0 instead of vanishing. */
 const STATES: Record<PortState, true> = {
@@ -87,7 +90,7 @@ export function collectMetrics(ctx: AdminContext, at: AtCounters, now = Date.now
     { labels: { result: "assigned" }, value: engine.assigned },
     { labels: { result: "no_numbers" }, value: engine.noNumbers },
   ]);
-  e.single("simgate_earnings_rub_total", "counter", "RUB from activations finished with status 3 (all time).", totals.earnings);
+  writeEarningsMetrics(e, EarningsBook.of(ctx.engine.core).snapshot());
 
   const push = outbound.push;
   e.family(
@@ -156,5 +159,10 @@ export function collectMetrics(ctx: AdminContext, at: AtCounters, now = Date.now
 export function metricsPlugin(app: FastifyInstance, ctx: AdminContext): void {
   const at = new AtCounters(ctx.pool, ctx.map);
   app.addHook("onClose", async () => at.close());
-  app.get("/metrics", async (_req, reply) => reply.type(CONTENT_TYPE).send(collectMetrics(ctx, at)));
+  const earnings = EarningsBook.of(ctx.engine.core);
+  app.get("/metrics", async (_req, reply) => {
+    // The first scrape may come before the book's first read is done; a failed read leaves the earnings out.
+    await earnings.settled();
+    return reply.type(CONTENT_TYPE).send(collectMetrics(ctx, at));
+  });
 }

@@ -18,6 +18,7 @@ import { registerInspectRoutes } from "./inspect-routes.js";
 import { registerStoreRoutes } from "./store-routes.js";
 import { registerActivationRoutes } from "./activation-routes.js";
 import { numbersPlugin } from "./numbers-route.js";
+import { registerEarningsRoutes } from "./earnings-routes.js";
 
 /**
  * Requests answered by the partner endpoint, as /metrics reads them; the partner's
@@ -49,4 +50,4 @@ export interface AdminContext {
 
 export type AdminPlugin = (app: FastifyInstance, ctx: AdminContext) => void | Promise<void>;
 
-export const ADMIN_PLUGINS: AdminPlugin[] = [metricsPlugin, statusPagePlugin, registerInspectRoutes, registerStoreRoutes, registerActivationRoutes, numbersPlugin];
+export const ADMIN_PLUGINS: AdminPlugin[] = [metricsPlugin, statusPagePlugin, registerInspectRoutes, registerStoreRoutes, registerActivationRoutes, numbersPlugin, registerEarningsRoutes];

@@ -10,10 +10,11 @@
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import { registerSimulatorRoutes } from "./simulator-routes.js";
+import { EarningsBook } from "./earnings-book.js";
 import { ADMIN_PLUGINS, type AdminContext } from "./plugins.js";
 import { registerAdminAccess } from "./access.js";
 import { parseHostPort } from "../../config/host-port.js";
-import { slowClientServerOptions } from "../edge/index.js";
+import { NO_JSON_SCHEMA_COMPILERS, slowClientServerOptions } from "../edge/index.js";
 
 export interface AdminServerOptions {
   /** What the routes read; its adminToken is the token in force (admin.token, else the generated one, admin-token.ts). */
@@ -30,7 +31,7 @@ export async function buildAdminServer(opts: AdminServerOptions): Promise<Fastif
   const ctx = opts.context;
   // A slow client is cut after http.requestTimeoutMs, as on the partner endpoint.
   const timeouts = slowClientServerOptions(ctx.config.http.requestTimeoutMs);
-  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024, requestTimeout: timeouts.requestTimeout, http: timeouts });
+  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024, requestTimeout: timeouts.requestTimeout, http: timeouts, schemaController: NO_JSON_SCHEMA_COMPILERS });
   const bindHost = parseHostPort(opts.listen)?.host;
   await registerAdminAccess(app, { token: ctx.adminToken, hosts: [...ctx.config.admin.hosts, ...(bindHost !== undefined ? [bindHost] : [])], logger: ctx.logger });
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
@@ -43,7 +44,13 @@ export async function buildAdminServer(opts: AdminServerOptions): Promise<Fastif
     const r = opts.ready();
     return reply.code(r.ready ? 200 : 503).send(r.ready ? { status: "ready" } : { status: "not-ready", why: r.why });
   });
-  app.get("/api/status", async () => opts.status());
+  // The earnings book's one read of the ledger (earnings-book.ts) now, not at the first page or scrape.
+  const earnings = EarningsBook.of(ctx.engine.core);
+  earnings.ready().catch((err: unknown) => ctx.logger.warn({ event: "earnings-read-failed", err }, "could not read the earnings from the store; the status page and /metrics show none until a read works"));
+  app.get("/api/status", async () => {
+    await earnings.settled();
+    return opts.status();
+  });
   app.get("/api/ports", async () => ctx.map.snapshot());
   registerSimulatorRoutes(app, ctx.simulated, ctx.map);
   for (const plugin of ADMIN_PLUGINS) await plugin(app, ctx);

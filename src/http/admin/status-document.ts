@@ -8,7 +8,10 @@
  *
  * The totals come from the store. They are recomputed only when something they count has
  * changed (a new SMS id, another FINISH, a new day), so the status page can ask for this
- * document several times a second without scanning the tables each time.
+ * document several times a second without scanning the tables each time. Earnings come
+ * from the earnings book (earnings-book.ts), which the ledger fills once and each sale
+ * updates; until its first read is done (callers that serve the document await
+ * `EarningsBook.of(engine.core).ready()`) they are empty.
  */
 import { Catalog, type EngineConfig } from "../../engine/index.js";
 import type { OnlinesimEngine as ActivationEngine } from "../../markets/onlinesim/engine.js";
@@ -18,6 +21,9 @@ import type { Store } from "../../store/index.js";
 import type { OutboundStats, OutboundStatsSource } from "../../outbound/outbound-stats.js";
 import { VERSION } from "../../package-info.js";
 import { scrubDeep, type Scrub } from "../../log/secrets.js";
+import { EarningsBook } from "./earnings-book.js";
+import { addAmounts, type Sold } from "./earnings-report.js";
+import { localMidnight } from "./local-day.js";
 
 export interface PortStatus {
   id: string;
@@ -47,12 +53,24 @@ export interface StatusTotals {
   /** SMS stored since local midnight of the daemon's host. */
   smsToday: number;
   smsTotal: number;
-  /** RUB from activations finished with status 3 (FINISH sum, else the GET_NUMBER sum). */
+  /**
+   * RUB earned on every marketplace that pays RUB (the close's amount, else the price
+   * offered), all time and since local midnight. Kept for what read it before there were
+   * several marketplaces; `earningsByMarket` has every currency.
+   */
   earnings: number;
   earningsToday: number;
+  /** Per marketplace and currency (never added across currencies): all time, and today beside it. */
+  earningsByMarket: MarketEarnings[];
   openActivations: number;
   /** Closed activations by FINISH status ("1", "3", "4", "5", …). */
   closedActivations: Record<string, number>;
+}
+
+export interface MarketEarnings extends Sold {
+  market: string;
+  currency: string;
+  today: Sold;
 }
 
 export interface DaemonStatus {
@@ -86,23 +104,15 @@ interface StoreTotals {
   key: string;
   smsToday: number;
   smsTotal: number;
-  earnings: number;
-  earningsToday: number;
   closedActivations: Record<string, number>;
   lastSms: Map<string, NonNullable<PortStatus["lastSms"]>>;
 }
 
-const EMPTY_TOTALS: StoreTotals = { key: "", smsToday: 0, smsTotal: 0, earnings: 0, earningsToday: 0, closedActivations: {}, lastSms: new Map() };
+const EMPTY_TOTALS: StoreTotals = { key: "", smsToday: 0, smsTotal: 0, closedActivations: {}, lastSms: new Map() };
 /** One cache per store: the store is the thing the totals are read from. */
 const storeTotalsCache = new WeakMap<Store, StoreTotals>();
 const catalogs = new WeakMap<object, Catalog>();
 const builtinCatalog = new Catalog();
-
-function localMidnight(now: number): number {
-  const d = new Date(now);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
-}
 
 function storeTotals(store: Store, finished: number, now: number): StoreTotals {
   const cached = storeTotalsCache.get(store);
@@ -119,8 +129,6 @@ function storeTotals(store: Store, finished: number, now: number): StoreTotals {
     key,
     smsToday: store.sms.countSince(today),
     smsTotal: store.sms.countSince(0),
-    earnings: store.engine.earningsSince(0),
-    earningsToday: store.engine.earningsSince(today),
     closedActivations,
     lastSms,
   };
@@ -140,10 +148,28 @@ function sellable(engine: ActivationEngine): StatusTotals["sellable"] {
   return out;
 }
 
+/** The book's all time per marketplace × currency, with today beside each (a marketplace sold nothing today: zero). */
+export function marketEarnings(book: EarningsBook): MarketEarnings[] {
+  const { allTime, today } = book.snapshot();
+  return allTime.markets
+    .entries()
+    .map(({ market, currency, sold, amount }) => ({ market: market!, currency, sold, amount, today: today.markets.get({ market: market!, currency }) }))
+    .sort((a, b) => a.market.localeCompare(b.market) || a.currency.localeCompare(b.currency));
+}
+
+/** The compatibility figure: RUB over every marketplace. */
+function rubles(byMarket: readonly MarketEarnings[], pick: (m: MarketEarnings) => number): number {
+  return addAmounts(byMarket.filter((m) => m.currency === "RUB").map(pick));
+}
+
 export function daemonStatus(d: StatusSources): DaemonStatus {
   const now = Date.now();
   const engine = d.engine.stats();
   const stored = storeTotals(d.store, engine.finished, now);
+  const book = EarningsBook.of(d.engine.core);
+  // A caller that did not wait for the first read gets empty earnings now and full ones next time.
+  if (!book.loaded) book.ready().catch(() => undefined);
+  const byMarket = marketEarnings(book);
   let catalog = builtinCatalog;
   if (d.names) {
     catalog = catalogs.get(d.names) ?? new Catalog(d.names);
@@ -175,8 +201,9 @@ export function daemonStatus(d: StatusSources): DaemonStatus {
     sellable: sellable(d.engine),
     smsToday: stored.smsToday,
     smsTotal: stored.smsTotal,
-    earnings: stored.earnings,
-    earningsToday: stored.earningsToday,
+    earnings: rubles(byMarket, (m) => m.amount),
+    earningsToday: rubles(byMarket, (m) => m.today.amount),
+    earningsByMarket: byMarket,
     openActivations: engine.openActivations,
     closedActivations: stored.closedActivations,
   };

@@ -21,6 +21,7 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { daemonStatus } from "./status-document.js";
+import { EarningsBook } from "./earnings-book.js";
 import type { AdminContext } from "./plugins.js";
 import { inlinePage, PAGE_ASSETS_DIR, sendPage, type InlinedPage } from "./page-assets.js";
 
@@ -151,7 +152,11 @@ export function statusPagePlugin(app: FastifyInstance, ctx: AdminContext): void 
     if (!page) return reply.code(503).type("text/plain; charset=utf-8").send(missing);
     return sendPage(reply, page);
   });
-  app.get("/api/page", async (_req, reply) => reply.type("application/json; charset=utf-8").header("cache-control", "no-store").send(build().payload));
+  const earnings = EarningsBook.of(ctx.engine.core);
+  app.get("/api/page", async (_req, reply) => {
+    await earnings.settled();
+    return reply.type("application/json; charset=utf-8").header("cache-control", "no-store").send(build().payload);
+  });
   app.get("/api/events", (req, reply) => {
     reply.hijack();
     reply.raw.writeHead(200, {

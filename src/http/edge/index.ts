@@ -16,4 +16,5 @@ export { registerRateLimit } from "./rate-limit.js";
 export { RequestLog, type LogLevel, type RequestInfo, type RequestLogOptions, type RequestNote } from "./request-log.js";
 export { checkTlsMaterial, loadTlsMaterial, logCertificate, TlsReloader, type CertificateInfo, type TlsFiles, type TlsMaterial, type TlsReloadResult } from "./tls.js";
 export { slowClientServerOptions } from "./socket-timeouts.js";
+export { NO_JSON_SCHEMA_COMPILERS } from "./no-json-schema.js";
 export { pathOf, trimSlash } from "./url-path.js";

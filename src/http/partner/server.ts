@@ -41,6 +41,7 @@ import {
   loadTlsMaterial,
   logCertificate,
   mapThrown,
+  NO_JSON_SCHEMA_COMPILERS,
   normaliseIp,
   pathOf,
   readBody,
@@ -129,6 +130,7 @@ export async function buildPartnerEndpoint(opts: PartnerServerOptions): Promise<
     // close() drops idle keep-alive sockets at once and lets in-flight requests finish.
     forceCloseConnections: "idle",
     routerOptions: { ignoreTrailingSlash: true },
+    schemaController: NO_JSON_SCHEMA_COMPILERS,
     clientErrorHandler: (err, socket) => {
       const sent = writeClientError(err, socket);
       if (sent) log.info({ event: "v1-client-error", code: err.code, status: sent.status, ip: normaliseIp(socket.remoteAddress ?? "") }, "connection-level error answered");

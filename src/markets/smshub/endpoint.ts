@@ -18,7 +18,7 @@
  * never heard of (http/partner/delivery.ts explains what node tells us and when).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from "fastify";
-import { acceptsGzip, authenticate, ClientConnection, gzipAsync, IpAllowList, isRecord, KeyCheck, mapThrown, normaliseIp, readBody } from "../../http/edge/index.js";
+import { acceptsGzip, authenticate, ClientConnection, gzipAsync, IpAllowList, isRecord, KeyCheck, mapThrown, NO_JSON_SCHEMA_COMPILERS, normaliseIp, readBody } from "../../http/edge/index.js";
 import type { Logger } from "../../log/logger.js";
 import type { MarketId, MarketSales } from "../market-port.js";
 import { SmshubActions, SmshubError, type ActionAnswer, type LogLevel } from "./actions.js";
@@ -195,6 +195,7 @@ export async function buildSmshubServer(opts: SmshubEndpointOptions): Promise<Fa
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: "idle",
     routerOptions: { ignoreTrailingSlash: true },
+    schemaController: NO_JSON_SCHEMA_COMPILERS,
   }) as unknown as FastifyInstance;
   await app.register(smshubEndpoint(opts));
   return app;

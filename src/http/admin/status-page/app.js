@@ -144,13 +144,43 @@
     if (p.lastSms) f.smsAt.textContent = ago(p.lastSms.at);
   }
 
+  /** An amount with the decimals it has: two at least (12.50), up to four (0.0125). */
+  const money = (n) => n.toFixed(4).replace(/0{1,2}$/, "");
+
+  /** Per currency over every marketplace: amounts in different currencies are never added. */
+  function perCurrency(rows, pick) {
+    const units = new Map();
+    for (const r of rows) units.set(r.currency, (units.get(r.currency) || 0) + Math.round(pick(r) * 10000));
+    return [...units].sort(([a], [b]) => a.localeCompare(b)).map(([c, u]) => `${money(u / 10000)} ${c}`).join(" · ");
+  }
+
+  function renderEarnings(rows) {
+    $("earnings").textContent = perCurrency(rows, (r) => r.amount) || "0";
+    $("earnings-today").textContent = rows.length ? `today ${perCurrency(rows, (r) => r.today.amount)}` : "";
+    const body = $("earnings-markets").tBodies[0];
+    body.replaceChildren();
+    if (rows.length === 0) {
+      const tr = el("tr", "muted");
+      const td = el("td", "", "nothing sold yet");
+      td.colSpan = 6;
+      tr.append(td);
+      body.append(tr);
+    }
+    for (const r of rows) {
+      const tr = el("tr");
+      tr.dataset.market = r.market;
+      tr.dataset.currency = r.currency;
+      tr.append(el("td", "", r.market), el("td", "", r.currency), el("td", "num", String(r.today.sold)), el("td", "num", money(r.today.amount)), el("td", "num", String(r.sold)), el("td", "num", money(r.amount)));
+      body.append(tr);
+    }
+  }
+
   function renderTotals(d) {
     const ready = d.ports.filter((p) => p.state === "ready").length;
     $("ports-ready").textContent = `${ready}/${d.ports.length}`;
     $("open-activations").textContent = String(d.totals.openActivations);
     $("sms-today").textContent = String(d.totals.smsToday);
-    $("earnings").textContent = d.totals.earnings.toFixed(2);
-    $("earnings-today").textContent = `today ${d.totals.earningsToday.toFixed(2)}`;
+    renderEarnings(d.totals.earningsByMarket || []);
     const list = $("sellable");
     list.replaceChildren();
     const groups = d.totals.sellable.filter((s) => s.sims > 0);

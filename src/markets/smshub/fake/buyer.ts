@@ -84,6 +84,13 @@ export interface BuyerOptions {
    * the counts against the agent's own record of who held which SIM in that window.
    */
   onOffers?: (offers: readonly Offer[], window: { sentAt: number; receivedAt: number }) => void;
+  /**
+   * The agent sells the same SIMs on other marketplaces too: a NO_NUMBERS after a claim may
+   * be another marketplace's order in between, which SMSHUB's own rule cannot see. Such a
+   * case is kept in `contested` (with the poll's and the order's times) for the caller to
+   * hold against the agent's ledger, instead of being a violation. Default false.
+   */
+  sharedPool?: boolean;
   fetch?: typeof fetch;
 }
 
@@ -121,6 +128,20 @@ export interface BuyerStats {
 }
 
 const MAX_VIOLATIONS = 1_000;
+
+/** A NO_NUMBERS after a claim, on a shared pool (BuyerOptions.sharedPool). */
+export interface ContestedOrder {
+  /** When the GET_SERVICES that made the claim was sent. */
+  polledAt: number;
+  /** When the NO_NUMBERS came. */
+  at: number;
+  country: string;
+  operator: string;
+  service: string;
+  claimed: number;
+  /** Orders of ours since that poll. */
+  taken: number;
+}
 const MAX_SAMPLES = 10_000;
 
 const COUNTRY_ISO = new Map(Object.entries(FAMILY_COUNTRY_NAMES).map(([iso, name]) => [name, iso]));
@@ -150,7 +171,7 @@ interface Plan {
 export class SmshubBuyer {
   readonly violations: Violation[] = [];
   violationCount = 0;
-  readonly #o: Required<Omit<BuyerOptions, "onIssued" | "onOffers" | "fetch" | "outcomes" | "moduleCount" | "priority" | "pollMs">> & Pick<BuyerOptions, "outcomes" | "moduleCount" | "onIssued" | "onOffers" | "pollMs">;
+  readonly #o: Required<Omit<BuyerOptions, "onIssued" | "onOffers" | "sharedPool" | "fetch" | "outcomes" | "moduleCount" | "priority" | "pollMs">> & Pick<BuyerOptions, "outcomes" | "moduleCount" | "onIssued" | "onOffers" | "pollMs">;
   readonly #client: AgentClient;
   readonly #prng: Prng;
   readonly #reader: OfferReader;
@@ -171,12 +192,19 @@ export class SmshubBuyer {
   /** Orders sent while a poll is in flight, per country. */
   #startedDuringPoll: Map<string, number> | undefined;
   #blockedUntil = 0;
+  /** When the GET_SERVICES behind the current offers was sent. */
+  #offersAskedAt = 0;
+  /** NO_NUMBERS after a claim on a shared pool (see BuyerOptions.sharedPool). */
+  readonly contested: ContestedOrder[] = [];
   readonly #s: Omit<BuyerStats, "open" | "blocked" | "issuance"> = {
     polls: 0, pollFailures: 0, orders: 0, issued: 0, noNumbers: 0, claimedButNone: 0, reoffers: 0, orderFailures: 0, blocks: 0,
     finishes: { 1: 0, 3: 0, 4: 0, 5: 0 }, finishAttempts: 0, finishRetries: 0, finishResends: 0, refundsAfterSale: 0, earnings: {},
   };
 
+  readonly #shared: boolean;
+
   constructor(o: BuyerOptions, private readonly book: OrderBook) {
+    this.#shared = o.sharedPool ?? false;
     this.#o = {
       agentUrl: o.agentUrl,
       key: o.key,
@@ -276,6 +304,7 @@ export class SmshubBuyer {
         return this.#failPoll(read.problems.join("; "));
       }
       this.#offers = read.offers;
+      this.#offersAskedAt = sentAt;
       this.#o.onOffers?.(read.offers, { sentAt, receivedAt });
       this.#claimed = new Map(read.offers.map((o) => [`${o.country}/${o.operator}/${o.service}`, o.count]));
       this.#takenSincePoll = inflightAtSend;
@@ -376,7 +405,9 @@ export class SmshubBuyer {
       bump(this.#takenSincePoll, offer.country, -1);
       const taken = this.#takenSincePoll.get(offer.country) ?? 0;
       const claimed = this.#claimed.get(`${offer.country}/${offer.operator}/${offer.service}`) ?? 0;
-      if (claimed > taken && exceptions === undefined) {
+      if (claimed > taken && exceptions === undefined && this.#shared) {
+        if (this.contested.length < MAX_VIOLATIONS) this.contested.push({ polledAt: this.#offersAskedAt, at: Date.now(), country: offer.country, operator: offer.operator, service: offer.service, claimed, taken });
+      } else if (claimed > taken && exceptions === undefined) {
         this.#s.claimedButNone++;
         if (!this.#o.sharedPool) this.violate("GET_NUMBER", `${offer.country}/${offer.operator}/${offer.service}: ${claimed} claimed, ${taken} taken since, answered NO_NUMBERS (counts must be real)`);
       }
