@@ -67,14 +67,6 @@ export interface BuyerOptions {
   autoFinish?: boolean;
   /** Each issued order's outcome in turn instead of at random (see the fake Onlinesim's). */
   outcomes?: readonly BuyerOutcome[];
-  /**
-   * Other marketplaces sell the same SIMs (one inventory, several marketplaces): one of them
-   * may take what the last poll counted before this buyer orders it, so a NO_NUMBERS for a
-   * claimed count is counted (claimedButNone) but is no proof the counts were false, and not
-   * a violation. Every other rule still holds. Default false: the agent sells only here, as
-   * in SMSHUB's acceptance test.
-   */
-  sharedPool?: boolean;
   /** Wait up to this long for the agent to answer a first GET_SERVICES before counting failures. */
   awaitAgentMs?: number;
   /** Every issued order; `sms` says whether its service should text it (undefined: left to chance). */
@@ -227,7 +219,6 @@ export class SmshubBuyer {
       blockMs: o.blockMs ?? 30 * 60_000, // over-reporting: "block number reception for 30 minutes"
       autoFinish: o.autoFinish ?? true,
       awaitAgentMs: o.awaitAgentMs ?? 0,
-      sharedPool: o.sharedPool ?? false,
       outcomes: o.outcomes !== undefined && o.outcomes.length > 0 ? o.outcomes : undefined,
       moduleCount: o.moduleCount,
       onIssued: o.onIssued,
@@ -409,7 +400,7 @@ export class SmshubBuyer {
         if (this.contested.length < MAX_VIOLATIONS) this.contested.push({ polledAt: this.#offersAskedAt, at: Date.now(), country: offer.country, operator: offer.operator, service: offer.service, claimed, taken });
       } else if (claimed > taken && exceptions === undefined) {
         this.#s.claimedButNone++;
-        if (!this.#o.sharedPool) this.violate("GET_NUMBER", `${offer.country}/${offer.operator}/${offer.service}: ${claimed} claimed, ${taken} taken since, answered NO_NUMBERS (counts must be real)`);
+        this.violate("GET_NUMBER", `${offer.country}/${offer.operator}/${offer.service}: ${claimed} claimed, ${taken} taken since, answered NO_NUMBERS (counts must be real)`);
       }
       return undefined;
     }
