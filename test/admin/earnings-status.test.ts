@@ -20,7 +20,7 @@ afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
 });
 
-const outbound = { stats: () => ({ mode: "v1" as const, push: null, numbersOnline: null, addMessages: null }) };
+const outbound = { stats: () => ({ mode: "v1" as const, push: null, numbersOnline: null, addMessages: null, markets: [] }) };
 
 async function twoMarkets(): Promise<{ store: Store; engine: OnlinesimEngine }> {
   const t = tempStateDir();
