@@ -52,8 +52,10 @@ export function fakeOnlinesimArgs(o: FakeArgs & { partnerUrl: string }): string[
 /**
  * `--shared-pool`: Onlinesim buys the same SIMs, so a SIM counted in SMSHUB's last poll may
  * be Onlinesim's by the time SMSHUB orders it. The daemon then answers a clean NO_NUMBERS
- * (docs/protocols/smshub.md#one-inventory-on-several-marketplaces); the fake counts it but,
- * knowing it is not the only buyer, does not call the counts false. Every other check holds.
+ * (docs/protocols/smshub.md#one-inventory-on-several-marketplaces); the fake counts it as
+ * contested but, knowing it is not the only buyer, does not call the counts false (the
+ * two-marketplace e2e test holds such cases against the daemon's ledger). Every other
+ * check holds.
  */
 export function fakeSmshubArgs(o: FakeArgs & { agentUrl: string }): string[] {
   return [
