@@ -53,7 +53,14 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const ownDir = o.stateDir === undefined;
   if (o.stateDir !== undefined) ensureStateDir(o.stateDir);
   const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), "simgate-demo-"));
-  const [adminPort, partnerPort, onlinesimPort, smshubPort] = [await portOrFree(o.adminPort), await portOrFree(o.partnerPort), await portOrFree(0), await portOrFree(0)];
+  // Four listeners: two of the daemon's, one per fake marketplace; never the same port twice.
+  const ports: number[] = [];
+  for (const preferred of [o.adminPort, o.partnerPort, 0, 0]) {
+    let port = await portOrFree(preferred);
+    while (ports.includes(port)) port = await portOrFree(0);
+    ports.push(port);
+  }
+  const [adminPort, partnerPort, onlinesimPort, smshubPort] = ports as [number, number, number, number];
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const partnerUrl = `http://127.0.0.1:${partnerPort}`;
   const smshubUrl = `${partnerUrl}${DEMO_SMSHUB_PATH}`;

@@ -111,6 +111,13 @@ describe("simgate demo", () => {
     expect(await demo.stop()).toBe(0);
   }, 330_000);
 
+  it("(the ledger check itself) finds a SIM reserved again before its previous reservation closed", () => {
+    const hold = (id: number, market: string, createdAt: number, closedAt: number | null) => ({ id, market, iccid: "8970100000000000001", createdAt, closedAt });
+    expect(overlappingHolds([hold(1, "onlinesim", 100, 200), hold(2, "smshub", 200, 300), hold(3, "onlinesim", 300, null)])).toEqual([]);
+    expect(overlappingHolds([hold(1, "onlinesim", 100, 250), hold(2, "smshub", 200, 300)])).toEqual(["onlinesim #1 and smshub #2 on 8970100000000000001"]);
+    expect(overlappingHolds([hold(2, "smshub", 200, 300), hold(1, "onlinesim", 100, null)])).toHaveLength(1);
+  });
+
   it("leaves a daemon log of strict JSON lines: no key twice, the version first, no error but the hung module's", () => {
     const log = join(stateDir, "simgate.log");
     expect(existsSync(log)).toBe(true);
