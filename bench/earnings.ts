@@ -64,7 +64,7 @@ try {
   stats("ledger.earningsPerSim(0): per SIM", await time(10, () => store.sales.earningsPerSim(0)));
 
   const events = new EventEmitter();
-  const source = { ledger: store.sales, on: (e: "outcome-recorded", l: (r: RecordedOutcome) => void) => events.on(e, l) };
+  const source = { ledger: store.sales, on: (e: "outcome-recorded" | "sale-refunded", l: (r: RecordedOutcome) => void) => events.on(e, l) };
   const firstReads = await time(5, () => new EarningsBook(source).ready());
   stats("earnings book: first read (once per start)", firstReads);
 

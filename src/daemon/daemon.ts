@@ -146,6 +146,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     cleanups.push({ step: "close the ports", run: () => modems.stop() });
 
     const partnerCounters = new PartnerCounters();
+    // The other marketplaces' requests, counted apart (their endpoints report the market id).
+    const marketCounters = new Map(markets.map((m) => [m.id, new PartnerCounters()]));
+    const onMarketRequest = (info: { market: string; action: string; status: number; durationMs: number }): void => marketCounters.get(info.market)?.record(info);
     // http.tls (cert and key files) makes it HTTPS; a file that does not load stops the start here.
     const partnerEndpoint = await buildPartnerEndpoint({
       engine,
@@ -155,13 +158,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       auth: config.onlinesim.auth,
       logger: log,
       onRequest: (info) => partnerCounters.record(info),
-      mounts: marketMounts(markets, { sales: engine.core, http: config.http, logger: log }),
+      mounts: marketMounts(markets, { sales: engine.core, http: config.http, logger: log, onRequest: onMarketRequest }),
     });
     const partnerApp = partnerEndpoint.app;
     const partner = await listen(partnerApp, config.http.listen, "partner endpoint");
     cleanups.push({ step: "close the partner endpoint", run: () => partnerApp.close() });
     log.info({ event: "partner-listening", url: partner.url, mode: config.onlinesim.mode }, "partner endpoint listening");
-    const own: OwnListener[] = await listenOwn(markets, { sales: engine.core, http: config.http, logger: log });
+    const own: OwnListener[] = await listenOwn(markets, { sales: engine.core, http: config.http, logger: log, onRequest: onMarketRequest });
     cleanups.push({ step: "close the market listeners", run: () => Promise.all(own.map((l) => l.app.close())).then(() => undefined) });
     for (const l of own) log.info({ event: "market-listening", market: l.market, url: l.listening.url }, `market '${l.market}' endpoint listening`);
 
@@ -172,7 +175,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const adminListen = opts.adminListen ?? config.admin.listen;
     adminApp = await buildAdminServer({
       listen: adminListen,
-      context: { config, map, engine, store, pool, outbound, simulated: modems.simulated, partner: partnerCounters, startedAt, logger: log, adminToken: adminToken.token },
+      context: { config, map, engine, store, pool, outbound, simulated: modems.simulated, partner: partnerCounters, marketRequests: marketCounters, startedAt, logger: log, adminToken: adminToken.token },
       ready: () => {
         if (store.closed) return { ready: false, why: "store closed" };
         // Selling while nothing can be recorded would hand out numbers the store forgets.

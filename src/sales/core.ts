@@ -413,6 +413,14 @@ export class SalesCore extends EventEmitter<SalesEvents> {
       case "already-closed": {
         const first = result.reservation;
         if (this.#holdings.removeOpen(first.id)) this.#log.error({ event: "finish-memory-drift", activationId: first.id }, "engine thought this activation open but the store has it closed");
+        if (result.refundedAfterSale) {
+          this.#log.info(
+            { event: "sale-refunded", by: req.by, ...where(first), activationId: first.id, status: req.status, sum: first.finishSum ?? first.sum, currency: first.currency },
+            `activation #${first.id} (+${first.number}) was sold, then refunded by ${first.market} (status ${req.status}): no longer counted in the earnings; the number stays used up for ${first.service}`,
+          );
+          this.emit("sale-refunded", { ...first });
+          return result;
+        }
         if (req.by === "finish") this.#stats.repeatedClose(first.market);
         const differs = first.closeReason === "operator" && req.by === "finish" && first.status !== req.status;
         this.#log[differs ? "warn" : "info"](

@@ -18,6 +18,11 @@ export interface SalesEvents {
    */
   "outcome-recorded": [reservation: ClosedReservation & { outcome: Outcome }];
   /**
+   * A marketplace refunded a reservation already recorded as sold: the outcome stays "sold"
+   * (the burn stands) and `refundedAt` is set; earnings drop the sale. Once per reservation.
+   */
+  "sale-refunded": [reservation: ClosedReservation];
+  /**
    * A SIM became free for anyone: its reservation ended while it is present and ready, or
    * it came up (ready, identified) while nobody holds it.
    */

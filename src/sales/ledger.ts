@@ -95,7 +95,8 @@ export type CloseResult =
    */
   | { kind: "finished-after-release"; reservation: ClosedReservation; burns: BurnChange }
   /** Its outcome was recorded before (a re-sent close): nothing was written, the first close stands. */
-  | { kind: "already-closed"; reservation: ClosedReservation }
+  /** `refundedAfterSale`: this call was the marketplace's refund of a sale, recorded now (once). */
+  | { kind: "already-closed"; reservation: ClosedReservation; refundedAfterSale?: true }
   /** No reservation with this id on this marketplace: nothing was written. */
   | { kind: "unknown" };
 
@@ -137,6 +138,8 @@ export interface ReservationListItem extends Reservation {
   closedAt: EpochMs | null;
   closeReason: ClosedReservation["closeReason"] | null;
   finishedAt: EpochMs | null;
+  /** Set when a sale was refunded afterwards (ClosedReservation.refundedAt). */
+  refundedAt?: EpochMs;
   /** SMS routed to it. */
   smsCount: number;
 }

@@ -28,7 +28,7 @@ import type { ClosedReservation, EarningsRow, EarningsTotal, EpochMs, MarketUsag
 
 /** As a store keeps it: the close fields are absent while open. */
 type Stored = Reservation &
-  Partial<{ outcome: Outcome | null; status: number | null; finishSum: number | null; closedAt: EpochMs; closeReason: ClosedReservation["closeReason"]; finishedAt: EpochMs | null }>;
+  Partial<{ outcome: Outcome | null; status: number | null; finishSum: number | null; closedAt: EpochMs; closeReason: ClosedReservation["closeReason"]; finishedAt: EpochMs | null; refundedAt: EpochMs }>;
 
 export interface Delivery {
   id: number;
@@ -159,7 +159,16 @@ export class MemoryLedger implements SalesLedger {
     const r = this.#reservations.get(req.id);
     if (!r || r.market !== req.market) return { kind: "unknown" };
     const released = awaitingClose(r);
-    if (r.closedAt !== undefined && !released) return { kind: "already-closed", reservation: closedView(r) };
+    if (r.closedAt !== undefined && !released) {
+      // A refund of a sale: recorded once beside the sale, which stays the outcome (and the burn).
+      if (r.outcome === "sold" && req.outcome.kind === "refunded" && r.refundedAt === undefined) {
+        this.#maybeFail();
+        r.refundedAt = req.closedAt;
+        this.writes++;
+        return { kind: "already-closed", reservation: closedView(r), refundedAfterSale: true };
+      }
+      return { kind: "already-closed", reservation: closedView(r) };
+    }
     this.#maybeFail();
     const burns = burnFor(req.outcome, r, { sold: this.#sold.has(pairKey(r.number, r.service)), usage: this.#usage.get(usageKey(r.market, r.number, r.service)) }, req.closedAt);
     r.outcome = req.outcome.kind;
@@ -218,7 +227,7 @@ export class MemoryLedger implements SalesLedger {
     await this.#turns();
     const rows = new Map<string, EarningsRow>();
     for (const r of this.#reservations.values()) {
-      if (r.outcome !== "sold" || r.finishedAt === undefined || r.finishedAt === null || r.finishedAt < since) continue;
+      if (r.outcome !== "sold" || r.refundedAt !== undefined || r.finishedAt === undefined || r.finishedAt === null || r.finishedAt < since) continue;
       const key = [r.market, r.service, r.number, r.iccid, r.currency].join("\u0000");
       const row = rows.get(key) ?? { market: r.market, service: r.service, number: r.number, iccid: r.iccid, currency: r.currency, sold: 0, amount: 0 };
       row.sold++;
@@ -268,6 +277,7 @@ export class MemoryLedger implements SalesLedger {
           closedAt: closed?.closedAt ?? null,
           closeReason: closed?.closeReason ?? null,
           finishedAt: closed?.finishedAt ?? null,
+          ...(closed?.refundedAt !== undefined ? { refundedAt: closed.refundedAt } : {}),
           smsCount: this.#deliveries.filter((d) => d.reservationId === r.id).length,
         };
       });
@@ -327,5 +337,6 @@ function closedView(r: Stored): ClosedReservation {
     closedAt: r.closedAt ?? 0,
     closeReason: r.closeReason ?? "finish",
     finishedAt,
+    ...(r.refundedAt !== undefined ? { refundedAt: r.refundedAt } : {}),
   };
 }

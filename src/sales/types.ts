@@ -89,6 +89,11 @@ export type NewReservation = Omit<Reservation, "id">;
 
 /** A reservation whose SIM is free again: closed by its marketplace or the operator, or released. */
 export interface ClosedReservation extends Reservation {
+  /**
+   * Set when the marketplace refunded this sale after it was recorded as sold: the outcome
+   * stays "sold" (the number is used up for the service) but it is no longer earned.
+   */
+  refundedAt?: EpochMs;
   /** The neutral outcome; null while a released reservation has had no close. */
   outcome: Outcome | null;
   /** The marketplace's own status value as received; null exactly when `outcome` is. */

@@ -12,6 +12,7 @@ import { SCHEMA_002_V2_MESSAGES } from "./v2-messages.js";
 import { SCHEMA_003_ID_FLOOR } from "./schema/003-id-floor.js";
 import { SCHEMA_005_RELEASE } from "./schema/005-release.js";
 import { SCHEMA_006_SALES_LEDGER } from "./schema/006-sales-ledger.js";
+import { SCHEMA_007_REFUND_AFTER_SALE } from "./schema/007-refund-after-sale.js";
 import { migrateOutboxAttempts } from "./outbox.js";
 
 export interface Migration {
@@ -32,6 +33,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "activation-release", up: (db) => db.exec(SCHEMA_005_RELEASE) },
   // The buyer of each activation, neutral outcomes, burns per marketplace (the sales ledger, issue 15).
   { version: 6, name: "sales-ledger", up: (db) => db.exec(SCHEMA_006_SALES_LEDGER) },
+  // A sale refunded later: still sold (the burn stands), no longer earned.
+  { version: 7, name: "refund-after-sale", up: (db) => db.exec(SCHEMA_007_REFUND_AFTER_SALE) },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

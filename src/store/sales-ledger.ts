@@ -54,6 +54,8 @@ interface ActivationRow {
   closed_at: number | null;
   close_reason: CloseReason | null;
   finished_at: number | null;
+  /** A refund that came after the sale (schema 7). */
+  refunded_at: number | null;
 }
 
 interface UsageRow {
@@ -91,6 +93,7 @@ function closedView(r: ActivationRow): ClosedReservation {
     closedAt: r.closed_at ?? 0,
     closeReason: r.close_reason ?? "finish",
     finishedAt: r.finished_at,
+    ...(r.refunded_at !== null ? { refundedAt: r.refunded_at } : {}),
   };
 }
 
@@ -190,6 +193,7 @@ export class SqliteSalesLedger implements SalesLedger {
         closedAt: closed?.closedAt ?? null,
         closeReason: closed?.closeReason ?? null,
         finishedAt: closed?.finishedAt ?? null,
+        ...(closed?.refundedAt !== undefined ? { refundedAt: closed.refundedAt } : {}),
         smsCount: counts.get(r.id) ?? 0,
       };
     });
@@ -310,7 +314,14 @@ export class SqliteSalesLedger implements SalesLedger {
     const s = this.#stmts;
     const row = s.get.get(req.id);
     if (!row || row.market !== req.market) return { kind: "unknown" };
-    if (row.finished_at !== null) return { kind: "already-closed", reservation: closedView(row) };
+    if (row.finished_at !== null) {
+      // A refund of a sale: recorded once beside the sale, which stays the outcome (and the burn).
+      if (row.outcome === "sold" && req.outcome.kind === "refunded" && row.refunded_at === null) {
+        s.refundSale.run(req.closedAt, req.id);
+        return { kind: "already-closed", reservation: closedView({ ...row, refunded_at: req.closedAt }), refundedAfterSale: true };
+      }
+      return { kind: "already-closed", reservation: closedView(row) };
+    }
     const released = row.closed_at !== null;
     const usage = s.usageRow.get(row.market, row.number, row.service);
     const burns = burnFor(req.outcome, row, { sold: s.soldPair.get(row.number, row.service) !== undefined, usage: usage ? usageView(usage) : undefined }, req.closedAt);
@@ -382,6 +393,7 @@ function prepare(db: Database.Database) {
     rollbackToSavepoint: db.prepare("ROLLBACK TO claim_batch"),
     releaseSavepoint: db.prepare("RELEASE claim_batch"),
     get: db.prepare<[number], ActivationRow>("SELECT * FROM activations WHERE id = ?"),
+    refundSale: db.prepare<[number, number]>("UPDATE activations SET refunded_at = ? WHERE id = ? AND outcome = 'sold' AND refunded_at IS NULL"),
     openByNumber: db.prepare<[string], ActivationRow>("SELECT * FROM activations WHERE closed_at IS NULL AND number = ?"),
     openByIccid: db.prepare<[string], ActivationRow>("SELECT * FROM activations WHERE closed_at IS NULL AND iccid = ?"),
     soldPair: db.prepare<[string, string], { one: number }>("SELECT 1 AS one FROM sold_pairs WHERE number = ? AND service = ?"),
@@ -407,16 +419,16 @@ function prepare(db: Database.Database) {
     smsCounts: db.prepare<[number, number], { activation_id: number; n: number }>("SELECT activation_id, count(*) AS n FROM outbox WHERE activation_id BETWEEN ? AND ? GROUP BY activation_id"),
     earnings: db.prepare<[number], EarningsRow>(`
       SELECT market, service, number, iccid, currency, count(*) AS sold, sum(coalesce(finish_sum, sum)) AS amount
-      FROM activations WHERE outcome = 'sold' AND finished_at >= ?
+      FROM activations WHERE outcome = 'sold' AND refunded_at IS NULL AND finished_at >= ?
       GROUP BY market, service, number, iccid, currency
       ORDER BY market, service, number, currency, iccid`),
     earningsTotals: db.prepare<[number], EarningsTotal>(`
       SELECT market, service, currency, count(*) AS sold, sum(coalesce(finish_sum, sum)) AS amount
-      FROM activations WHERE outcome = 'sold' AND finished_at >= ?
+      FROM activations WHERE outcome = 'sold' AND refunded_at IS NULL AND finished_at >= ?
       GROUP BY market, service, currency ORDER BY market, service, currency`),
     earningsPerSim: db.prepare<[number], SimEarnings>(`
       SELECT market, number, iccid, currency, count(*) AS sold, sum(coalesce(finish_sum, sum)) AS amount
-      FROM activations WHERE outcome = 'sold' AND finished_at >= ?
+      FROM activations WHERE outcome = 'sold' AND refunded_at IS NULL AND finished_at >= ?
       GROUP BY market, number, iccid, currency ORDER BY market, number, currency, iccid`),
     closedCounts: db.prepare<[], ClosedCount>(`
       SELECT market, outcome, status, count(*) AS count FROM activations WHERE finished_at IS NOT NULL

@@ -173,13 +173,13 @@ describe("admin CLI commands against the running daemon", () => {
     const open = await simgate("activations");
     expect(open.code).toBe(0);
     const row = rowOf(open.stdout, `#${id}`);
-    expect(row).toMatch(new RegExp(`^#${id}\\s+open, 1[45]m left\\s+${order.json.number}\\s+${service}\\s+${country.country}/\\S+\\s+modem\\d\\s+7\\.5\\s`));
+    expect(row).toMatch(new RegExp(`^#${id}\\s+onlinesim\\s+open, 1[45]m left\\s+${order.json.number}\\s+${service}\\s+${country.country}/\\S+\\s+modem\\d\\s+7\\.5 RUB\\s`));
     expect(open.stdout).toMatch(/\n1 open, \d+ finished shown\n$/);
     const status = await simgate("status");
     expect(status.stdout).toMatch(new RegExp(`#${id} ${service} 1[45]m left`));
     expect((await d.partner({ action: "FINISH_ACTIVATION", activationId: id, status: 3, sum: 7, key: E2E_KEY })).json.status).toBe("SUCCESS");
     const done = await simgate("activations");
-    expect(rowOf(done.stdout, `#${id}`)).toMatch(new RegExp(`^#${id}\\s+3 sold\\s+${order.json.number}\\s+${service}\\s.*\\s7\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+0$`));
+    expect(rowOf(done.stdout, `#${id}`)).toMatch(new RegExp(`^#${id}\\s+onlinesim\\s+3 sold\\s+${order.json.number}\\s+${service}\\s.*\\s7 RUB\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+0$`));
     const json = JSON.parse((await simgate("activations", "--json")).stdout);
     expect(json.activations.find((a: any) => a.id === id)).toMatchObject({ state: "finished", status: 3, finishSum: 7 });
   }, TEST_MS);

@@ -110,8 +110,30 @@ describe("simgate run with markets: Onlinesim, SMSHUB on the partner listener, G
     // Sold for telegram: that SIM is never offered for telegram again, here or anywhere.
     expect(offered((await post(grizzlyUrl, { action: "GET_SERVICES", key: GRIZZLY_KEY })).json, "tg")).toBe(offered(before.json, "tg") - 1);
     expect(offered((await post(hubUrl, { action: "GET_SERVICES", key: HUB_KEY })).json, "tg")).toBe(offered(before.json, "tg") - 1);
+    // The sale counts for SMSHUB in its own row: simgate earnings, by marketplace.
+    const earned = await runSimgate(["earnings", "--json", "--config", daemon.configFile, "--admin", daemon.adminUrl.replace("http://", "")], 30_000);
+    expect(earned.code).toBe(0);
+    expect(JSON.parse(earned.stdout).rows).toEqual(expect.arrayContaining([expect.objectContaining({ market: "smshub", currency: "RUB", sold: 1, amount: 3 })]));
+    // SMSHUB refunds the sale later (FINISH 5): it leaves the earnings, the number stays used up for telegram.
+    expect((await post(hubUrl, { action: "FINISH_ACTIVATION", key: HUB_KEY, activationId: order.json["activationId"], status: 5 })).json).toEqual({ status: "SUCCESS" });
+    const after = await runSimgate(["earnings", "--json", "--config", daemon.configFile, "--admin", daemon.adminUrl.replace("http://", "")], 30_000);
+    expect(JSON.parse(after.stdout).rows.filter((r: { market: string }) => r.market === "smshub")).toEqual([]);
+    expect(offered((await post(hubUrl, { action: "GET_SERVICES", key: HUB_KEY })).json, "tg")).toBe(offered(before.json, "tg") - 1);
+    expect(daemon.proc.stdoutLines().some((l) => l.includes('"event":"sale-refunded"') && l.includes(`"activationId":${order.json["activationId"]}`))).toBe(true);
     const listed = await runSimgate(["activations", "--config", daemon.configFile, "--admin", daemon.adminUrl.replace("http://", "")], 30_000);
-    expect(listed.stdout).toMatch(new RegExp(`#${order.json["activationId"]}\\s+smshub\\s+3 sold, by operator`));
+    expect(listed.stdout).toMatch(new RegExp(`#${order.json["activationId"]}\\s+smshub\\s+3 sold \\(refunded later\\), by operator`));
+  });
+
+  it("/metrics counts each marketplace's requests and its SMS outbox apart", async () => {
+    const text = await (await fetch(`${daemon.adminUrl}/metrics`)).text();
+    const value = (series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+    expect(value('simgate_market_requests_total{market="smshub",action="GET_SERVICES",status="200"}')).toBeGreaterThan(0);
+    expect(value('simgate_market_requests_total{market="grizzly",action="GET_SERVICES",status="200"}')).toBeGreaterThan(0);
+    expect(value('simgate_market_requests_total{market="smshub",action="invalid",status="401"}')).toBeGreaterThan(0);
+    // SMSHUB has a published PUSH_SMS URL, so it has a worker; Grizzly has none configured (its SMS would wait, and the log says so).
+    expect(value('simgate_market_sms_pending{market="smshub"}')).toBe(0);
+    expect(text).not.toMatch(/simgate_market_sms_pending\{market="grizzly"\}/);
+    expect(daemon.proc.stdoutLines().some((l) => l.includes('"event":"market-no-push-url"') && l.includes('"market":"grizzly"'))).toBe(true);
   });
 
   it("never writes a market's key to the journal", () => {

@@ -245,6 +245,27 @@ export function describeLedgerContract(name: string, make: () => LedgerSubject |
       expect((await l.load()).open.map((r) => r.id)).toEqual([a.id, b.id]);
     });
 
+    it("records a refund after a sale once: the sale leaves the earnings, its outcome and burn stand", async () => {
+      const { ledger } = await make();
+      const a = await reserve(ledger, sim(1), { sum: 10 });
+      await ledger.close(close(a.id, SOLD, { closedAt: 5000 }));
+      const b = await reserve(ledger, sim(2), { service: "telegram", sum: 7 });
+      await ledger.close(close(b.id, SOLD, { closedAt: 5000 }));
+      const refund = await ledger.close(close(a.id, { kind: "refunded" }, { closedAt: 6000 }));
+      expect(refund).toMatchObject({ kind: "already-closed", refundedAfterSale: true, reservation: { id: a.id, outcome: "sold", status: 3, refundedAt: 6000 } });
+      // Once: a re-sent refund, or one of a sale never made, records nothing.
+      expect(await ledger.close(close(a.id, { kind: "refunded" }, { closedAt: 7000 }))).toEqual({ kind: "already-closed", reservation: expect.objectContaining({ id: a.id, refundedAt: 6000 }) });
+      const c = await reserve(ledger, sim(3), { sum: 4 });
+      await ledger.close(close(c.id, CANCELLED));
+      expect(await ledger.close(close(c.id, { kind: "refunded" }))).toEqual({ kind: "already-closed", reservation: expect.objectContaining({ id: c.id, outcome: "cancelled" }) });
+      expect((await ledger.find(c.id)) as object).not.toHaveProperty("refundedAt");
+      // Only b is still earned; a's number stays used up for facebook.
+      expect(await ledger.earnings(0)).toEqual([{ market: "onlinesim", service: "telegram", number: sim(2).number, iccid: sim(2).iccid, currency: "RUB", sold: 1, amount: 7 }]);
+      expect(await ledger.earningsTotals(0)).toEqual([{ market: "onlinesim", service: "telegram", currency: "RUB", sold: 1, amount: 7 }]);
+      expect((await ledger.load()).sold).toEqual(expect.arrayContaining([expect.objectContaining({ number: sim(1).number, service: "facebook" })]));
+      expect(((await ledger.find(a.id)) as { refundedAt?: number }).refundedAt).toBe(6000);
+    });
+
     it("books earnings per SIM × service × marketplace × currency, the close's amount first, by when the sale was recorded", async () => {
       const { ledger } = await make();
       const a = await reserve(ledger, sim(1), { sum: 10 });

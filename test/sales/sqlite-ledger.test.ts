@@ -56,7 +56,7 @@ describe("schema 6: a store written by the Onlinesim-only engine", () => {
 
     const store = openStore({ stateDir: t.dir, busyTimeoutMs: 200 });
     cleanups.unshift(() => store.close());
-    expect(store.migrated).toEqual([6]);
+    expect(store.migrated).toEqual([6, 7]);
     const state = await store.sales.load();
     expect(state.open).toEqual([expect.objectContaining({ id: 4, market: "onlinesim", currency: "RUB", number: "79160000004" })]);
     expect(state.sold).toEqual([{ number: "79160000001", service: "telegram", market: "onlinesim", at: 2000 }]);

@@ -160,7 +160,7 @@ describe("SqliteEnginePersistence", () => {
     old.db.close();
     const s = openStore({ stateDir: t.dir, busyTimeoutMs: 200 });
     cleanups.unshift(() => s.close());
-    expect(s.migrated).toEqual([5, 6]);
+    expect(s.migrated).toEqual([5, 6, 7]);
     expect(s.engine.getActivation(1)).toMatchObject({ status: 3, finishSum: 7.5, closedAt: 50, closeReason: "finish", finishedAt: 50 });
     expect(s.engine.load().openActivations.map((a) => a.id)).toEqual([2]);
     expect(s.engine.earningsSince(0)).toBe(7.5);

@@ -54,11 +54,11 @@ describe("opening the store", () => {
     const dir = stateDir();
     open(dir).close();
     const raw = new Database(join(dir, "simgate.db"));
-    raw.pragma("user_version = 7");
+    raw.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
     raw.close();
     const err = openError(() => open(dir));
     expect(err.code).toBe(ErrorCode.StoreNewerVersion);
-    expect(err.plainMessage).toBe(`simgate.db was written by a newer simgate (schema 7, this build knows ${LATEST_SCHEMA_VERSION}): upgrade simgate or restore a backup`);
+    expect(err.plainMessage).toBe(`simgate.db was written by a newer simgate (schema ${LATEST_SCHEMA_VERSION + 1}, this build knows ${LATEST_SCHEMA_VERSION}): upgrade simgate or restore a backup`);
   });
 
   it("runs each migration in a transaction: a failing one leaves the file at the previous version", () => {

@@ -31,6 +31,8 @@ interface Activation {
   currency?: string;
   /** sold, cancelled, refunded, rejected; null while open or released without an outcome. */
   outcome?: string | null;
+  /** Set when the marketplace refunded the sale afterwards: no longer earned. */
+  refundedAt?: number;
   number: string;
   port: string | null;
   country: string;
@@ -61,7 +63,7 @@ function stateText(a: Activation, now: number): string {
   const reason = a.closeReason ?? "finish";
   if (a.status === null) return `released (${RELEASED[reason] ?? reason})`;
   // The marketplace's own status number, with the neutral outcome as the word (each marketplace numbers its own statuses).
-  const ended = `${a.status} ${a.outcome ?? FINISHED[a.status] ?? "unknown status"}`;
+  const ended = `${a.status} ${a.outcome ?? FINISHED[a.status] ?? "unknown status"}${a.refundedAt !== undefined ? " (refunded later)" : ""}`;
   return reason === "operator" ? `${ended}, by operator` : reason in RELEASED ? `${ended}, after release` : ended;
 }
 

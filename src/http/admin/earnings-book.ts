@@ -7,7 +7,7 @@
  * the SQLite store, holding the event loop all along (orders wait). So the book reads the
  * ledger once, when the admin listener starts, and then adds each sale the sales core
  * announces ("outcome-recorded", src/sales/events.ts): a sold close, or one recorded after
- * a release. "Today" starts at local midnight of the daemon's host; at the next midnight
+ * a release; a sale refunded later leaves them again ("sale-refunded"). "Today" starts at local midnight of the daemon's host; at the next midnight
  * it starts again, empty, and takes the sales recorded from then on.
  *
  * Sales announced before the first read is done are not added (the read has them). The
@@ -40,6 +40,8 @@ export interface RecordedOutcome {
 export interface EarningsSource {
   readonly ledger: { earningsTotals(since: number): Promise<SaleTotal[]> };
   on(event: "outcome-recorded", listener: (r: RecordedOutcome) => void): unknown;
+  /** A sale the marketplace refunded later: it leaves the totals it was counted in. */
+  on(event: "sale-refunded", listener: (r: RecordedOutcome) => void): unknown;
 }
 
 /** A first read repeated this often without settling is kept (see the header). */
@@ -96,7 +98,8 @@ export class EarningsBook {
     private readonly source: EarningsSource,
     private readonly clock: () => number = Date.now,
   ) {
-    source.on("outcome-recorded", (r) => this.#record(r));
+    source.on("outcome-recorded", (r) => this.#record(r, 1));
+    source.on("sale-refunded", (r) => this.#record(r, -1));
   }
 
   get loaded(): boolean {
@@ -144,11 +147,12 @@ export class EarningsBook {
     }
   }
 
-  #record(r: RecordedOutcome): void {
+  /** A sale (+1) or the refund of one (−1, taken out of the windows that counted it). */
+  #record(r: RecordedOutcome, sign: 1 | -1): void {
     if (r.outcome !== "sold") return;
     this.#announced++;
     if (!this.#allTime || !this.#today) return;
-    const line: SaleTotal = { market: r.market, service: r.service, currency: r.currency, sold: 1, amount: r.finishSum ?? r.sum };
+    const line: SaleTotal = { market: r.market, service: r.service, currency: r.currency, sold: sign, amount: sign * (r.finishSum ?? r.sum) };
     this.#allTime.add(line);
     const day = localMidnight(r.finishedAt ?? r.closedAt);
     if (day > this.#today.start) this.#today = new Window(day);

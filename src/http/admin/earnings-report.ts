@@ -93,6 +93,8 @@ export class EarningsTally {
     if (g) {
       g.sold += line.sold;
       g.units += toUnits(line.amount);
+      // A refund took out the group's last sale (a negative line, earnings-book.ts): nothing left to show.
+      if (g.sold === 0 && g.units === 0) this.#groups.delete(text);
     } else this.#groups.set(text, { key, sold: line.sold, units: toUnits(line.amount) });
   }
 

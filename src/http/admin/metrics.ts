@@ -17,6 +17,7 @@ import { CONTENT_TYPE, Exposition, type Sample } from "./metrics-format.js";
 import { VERSION } from "../../package-info.js";
 import { EarningsBook } from "./earnings-book.js";
 import { writeEarningsMetrics } from "./metrics-earnings.js";
+import { writeMarketMetrics } from "./metrics-markets.js";
 
 /** Every port state, so a state with no ports reads 0 instead of vanishing. */
 const STATES: Record<PortState, true> = {
@@ -147,6 +148,7 @@ export function collectMetrics(ctx: AdminContext, at: AtCounters, now = Date.now
     durations.push({ suffix: "_sum", labels: { action }, value: seconds(totalMs) }, { suffix: "_count", labels: { action }, value: count });
   }
   e.family("simgate_partner_request_duration_seconds", "summary", "Time to answer partner endpoint requests, by action.", durations);
+  writeMarketMetrics(e, ctx.marketRequests ?? new Map(), outbound.markets);
 
   // The state disk: a full one stops every write (no SMS stored, no number sold).
   const space = ctx.store.diskSpace();

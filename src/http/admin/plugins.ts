@@ -42,6 +42,8 @@ export interface AdminContext {
   simulated: SimulatedPool | undefined;
   /** Requests answered by the partner endpoint, by action and HTTP status. */
   partner: RequestCounts;
+  /** Requests each other marketplace (config markets:) sent us, by market id. */
+  marketRequests?: ReadonlyMap<string, RequestCounts>;
   startedAt: number;
   logger: Logger;
   /** The admin token in force (admin.token, else the generated one): a secret to scrub from what is served. */
