@@ -11,7 +11,7 @@
  *  3. `listenOwn` (after it): the endpoints with a `listen:` of their own, plain HTTP
  *     with the partner listener's slow-client limits.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import type { Config } from "../config/schema.js";
 import { marketKeyEnvName, type SmshubMarketConfig } from "../config/markets-schema.js";
 import { ErrorCode, SimgateError } from "../errors.js";
@@ -19,10 +19,9 @@ import type { Logger } from "../log/logger.js";
 import type { MarketSales } from "../markets/market-port.js";
 import { dialectOf, marketRulesOf, nameBookOf, pushSmsUrlOf } from "../markets/smshub/config.js";
 import type { SmshubDialect } from "../markets/smshub/dialects.js";
-import { smshubEndpoint, type SmshubRequestInfo } from "../markets/smshub/endpoint.js";
+import { buildSmshubServer, smshubEndpoint, type SmshubEndpointOptions, type SmshubRequestInfo } from "../markets/smshub/endpoint.js";
 import type { NameBook } from "../markets/smshub/names.js";
 import type { MarketRules } from "../sales/policy.js";
-import { NO_JSON_SCHEMA_COMPILERS, slowClientServerOptions } from "../http/edge/index.js";
 import { listen, type Listening } from "./listen.js";
 
 /** One configured marketplace, ready to be served. */
@@ -67,8 +66,8 @@ export interface MarketServeOptions {
   onRequest?: (info: SmshubRequestInfo) => void;
 }
 
-function pluginOf(m: PreparedMarket, o: MarketServeOptions): FastifyPluginAsync {
-  return smshubEndpoint({
+function endpointOptionsOf(m: PreparedMarket, o: MarketServeOptions): SmshubEndpointOptions {
+  return {
     market: m.id,
     dialect: m.dialect,
     key: m.key,
@@ -79,12 +78,12 @@ function pluginOf(m: PreparedMarket, o: MarketServeOptions): FastifyPluginAsync 
     unknownActivation: m.config.unknownActivation,
     allowIps: m.config.allowIps,
     ...(o.onRequest ? { onRequest: o.onRequest } : {}),
-  });
+  };
 }
 
 /** The endpoints served on the partner listener (markets without `listen:`). */
 export function marketMounts(markets: readonly PreparedMarket[], o: MarketServeOptions): Array<{ paths: string[]; plugin: FastifyPluginAsync }> {
-  return markets.filter((m) => m.config.listen === undefined).map((m) => ({ paths: [m.config.path], plugin: pluginOf(m, o) }));
+  return markets.filter((m) => m.config.listen === undefined).map((m) => ({ paths: [m.config.path], plugin: smshubEndpoint(endpointOptionsOf(m, o)) }));
 }
 
 export interface OwnListener {
@@ -102,19 +101,7 @@ export async function listenOwn(markets: readonly PreparedMarket[], o: MarketSer
   try {
     for (const m of markets) {
       if (m.config.listen === undefined) continue;
-      const app = Fastify({
-        http: { ...slowClientServerOptions(o.http.requestTimeoutMs), requireHostHeader: false },
-        requestTimeout: o.http.requestTimeoutMs,
-        trustProxy: o.http.trustProxy,
-        loggerInstance: o.logger as FastifyBaseLogger,
-        // The endpoint writes its own request lines, without URLs or headers.
-        logController: new LogController({ disableRequestLogging: true }),
-        forceCloseConnections: "idle",
-        routerOptions: { ignoreTrailingSlash: true },
-        // As on every simgate listener: no route declares a JSON schema, so no Ajv is loaded (memory).
-        schemaController: NO_JSON_SCHEMA_COMPILERS,
-      }) as unknown as FastifyInstance;
-      await app.register(pluginOf(m, o));
+      const app = await buildSmshubServer(endpointOptionsOf(m, o), { requestTimeoutMs: o.http.requestTimeoutMs, trustProxy: o.http.trustProxy });
       const listening = await listen(app, m.config.listen, `market '${m.id}' endpoint`);
       started.push({ market: m.id, app, listening });
     }

@@ -18,7 +18,7 @@
  * never heard of (http/partner/delivery.ts explains what node tells us and when).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from "fastify";
-import { acceptsGzip, authenticate, ClientConnection, gzipAsync, IpAllowList, isRecord, KeyCheck, mapThrown, NO_JSON_SCHEMA_COMPILERS, normaliseIp, readBody } from "../../http/edge/index.js";
+import { acceptsGzip, authenticate, ClientConnection, gzipAsync, IpAllowList, isRecord, KeyCheck, mapThrown, NO_JSON_SCHEMA_COMPILERS, normaliseIp, readBody, slowClientServerOptions } from "../../http/edge/index.js";
 import type { Logger } from "../../log/logger.js";
 import type { MarketId, MarketSales } from "../market-port.js";
 import { SmshubActions, SmshubError, type ActionAnswer, type LogLevel } from "./actions.js";
@@ -187,9 +187,24 @@ export function smshubEndpoint(opts: SmshubEndpointOptions): FastifyPluginAsync 
   };
 }
 
+/** A listener of its own (the daemon's markets[].listen): slow clients cut, proxies trusted as for the partner endpoint. */
+export interface SmshubListenerOptions {
+  /** The whole request must arrive within this (slowloris); http.requestTimeoutMs. */
+  requestTimeoutMs: number;
+  /** http.trustProxy: the client address from X-Forwarded-For (allow-list and logs). */
+  trustProxy: boolean | readonly string[];
+}
+
 /** A fastify instance serving only this endpoint, not listening (tests, a standalone listener). */
-export async function buildSmshubServer(opts: SmshubEndpointOptions): Promise<FastifyInstance> {
+export async function buildSmshubServer(opts: SmshubEndpointOptions, listener?: SmshubListenerOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(listener
+      ? {
+          http: { ...slowClientServerOptions(listener.requestTimeoutMs), requireHostHeader: false },
+          requestTimeout: listener.requestTimeoutMs,
+          trustProxy: listener.trustProxy as boolean | string[],
+        }
+      : {}),
     loggerInstance: opts.logger as FastifyBaseLogger,
     // The request line is ours (onResponse above), without the URL or headers.
     logController: new LogController({ disableRequestLogging: true }),
