@@ -7,6 +7,7 @@
  * allow-list does not fence the others out, and a market without a key refuses the start.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,7 +40,7 @@ describe("simgate run with markets: Onlinesim, SMSHUB on the partner listener, G
       partnerPort,
       config: {
         // The same address in the file as on the command line: `selftest --config` reads it.
-        http: { listen: `0.0.0.0:${partnerPort}` },
+        http: { listen: `0.0.0.0:${partnerPort}`, requestTimeoutMs: 1_000 },
         engine: { services: ["telegram"] },
         // Onlinesim only from an address nobody here has: it must not fence the other markets out.
         onlinesim: { auth: { allowIps: ["192.0.2.7"] } },
@@ -152,6 +153,27 @@ describe("simgate run with markets: Onlinesim, SMSHUB on the partner listener, G
     expect(value('simgate_market_sms_pending{market="smshub"}')).toBe(0);
     expect(text).not.toMatch(/simgate_market_sms_pending\{market="grizzly"\}/);
     expect(daemon.proc.stdoutLines().some((l) => l.includes('"event":"market-no-push-url"') && l.includes('"market":"grizzly"'))).toBe(true);
+  });
+
+  it("a market's own listener cuts a client that dribbles its headers after http.requestTimeoutMs (1 s here)", async () => {
+    const port = Number(new URL(grizzlyUrl).port);
+    const closedAfterMs = await new Promise<number>((resolve, reject) => {
+      const started = Date.now();
+      const socket = connect({ host: "127.0.0.1", port });
+      const drip = setInterval(() => socket.destroyed || socket.write("a"), 200);
+      socket.on("connect", () => socket.write("POST /grizzly HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
+      socket.on("error", () => undefined); // a reset is a cut too
+      socket.on("close", () => {
+        clearInterval(drip);
+        resolve(Date.now() - started);
+      });
+      setTimeout(() => {
+        clearInterval(drip);
+        socket.destroy();
+        reject(new Error("the market's listener kept a slow connection open for 20 s"));
+      }, 20_000).unref();
+    });
+    expect(closedAfterMs).toBeLessThan(10_000);
   });
 
   it("never writes a market's key to the journal", () => {
