@@ -22,7 +22,7 @@
  * for metrics.
  */
 import type Database from "better-sqlite3";
-import type { EpochMs } from "../engine/persistence.js";
+import type { EpochMs } from "../sales/types.js";
 import { secretScrubber } from "../log/secrets.js";
 
 /**

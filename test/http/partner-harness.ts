@@ -13,7 +13,7 @@ import { MemoryLedger } from "../../src/sales/memory-ledger.js";
 import { OnlinesimEngine as ActivationEngine } from "../../src/markets/onlinesim/engine.js";
 import { buildPartnerServer, type PartnerEngine, type PartnerRequestInfo } from "../../src/http/partner/index.js";
 import { createLogger, type Logger } from "../../src/log/logger.js";
-import { port } from "../engine/helpers.js";
+import { port } from "../sales/ports.js";
 
 /** Distinctive, so a log search cannot hit it by accident. */
 export const KEY = "sk-partner-7Qx9Zr2Lm4Vb";

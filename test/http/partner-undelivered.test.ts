@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { OnlinesimEngine as ActivationEngine } from "../../src/markets/onlinesim/engine.js";
 import { MemoryLedger } from "../../src/sales/memory-ledger.js";
 import type { PartnerEngine } from "../../src/http/partner/index.js";
-import { port } from "../engine/helpers.js";
+import { port } from "../sales/ports.js";
 import { waitFor } from "../helpers/daemon.js";
 import { KEY, LEVEL, startPartner, type Harness } from "./partner-harness.js";
 
