@@ -61,6 +61,10 @@ try {
   // all time (the old engine's earningsSince(0), gone with it; its query, kept here as the baseline).
   const earningsSince = store.db.prepare("SELECT coalesce(sum(coalesce(finish_sum, sum)), 0) AS total FROM activations WHERE status = 3 AND finished_at >= ?");
   stats("before: engine.earningsSince(0) per close", await time(10, () => earningsSince.get(0)));
+  // And its closed activations per status (engine.closedByStatus()), also read again after every close.
+  const closedByStatus = store.db.prepare("SELECT status, count(*) AS count FROM activations WHERE finished_at IS NOT NULL GROUP BY status ORDER BY status");
+  stats("before: engine.closedByStatus() per close", await time(10, () => closedByStatus.all()));
+  stats("ledger.closedCounts(): per market × outcome × status", await time(10, () => store.sales.closedCounts()));
   stats("ledger.earnings(0): every SIM line", await time(10, () => store.sales.earnings(0)));
   stats("ledger.earningsTotals(0): per service", await time(10, () => store.sales.earningsTotals(0)));
   stats("ledger.earningsPerSim(0): per SIM", await time(10, () => store.sales.earningsPerSim(0)));
