@@ -1,19 +1,21 @@
 /**
  * `simgate demo`: the embedded default a newcomer starts with. Starts `simgate run` on a
- * simulated rack with variety (src/sim/scenarios.ts) and `simgate fake-onlinesim` playing
- * a lively marketplace whose "services" text the ordered numbers, prints where to look and
- * a one-line summary every few seconds, and shuts both down cleanly on Ctrl-C. The daemon
- * logs JSON lines to simgate.log in the state directory.
+ * simulated rack with variety (src/sim/scenarios.ts) selling the same SIMs on two lively
+ * fake marketplaces at once, `simgate fake-onlinesim` and `simgate fake-market --protocol
+ * smshub`, whose "services" text the ordered numbers; prints where to look and a summary
+ * per marketplace every few seconds, and shuts all three down cleanly on Ctrl-C. The
+ * daemon logs JSON lines to simgate.log in the state directory.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { demoDaemonConfig } from "./config.js";
 import { ensureStateDir } from "../host/state-dir.js";
 import { portOrFree, spawnSimgate, waitForStderr, type Child } from "./processes.js";
 import { RackEventPlayer } from "./rack-events.js";
-import { formatSummary, SUMMARY_LEGEND, type DemoCounts } from "./summary.js";
+import { emptyMarketCounts, formatSummary, SUMMARY_LEGEND, type DemoCounts } from "./summary.js";
+import { DEMO_KEYS, fakeOnlinesimArgs, fakeSmshubArgs, onlinesimCounts, smshubCounts } from "./marketplaces.js";
+import { demoDaemonConfig, DEMO_SMSHUB_PATH } from "./config.js";
 import { daemonAdminToken } from "../http/admin/admin-token.js";
 
 export interface DemoOptions {
@@ -35,6 +37,8 @@ export interface RunningDemo {
   /** The admin token of the demo's daemon (its generated <stateDir>/admin-token). */
   adminToken: string;
   partnerUrl: string;
+  /** Where the fake SMSHUB buys: the daemon's SMSHUB endpoint. */
+  smshubUrl: string;
   stateDir: string;
   /** Latest counts (for tests). */
   counts(): DemoCounts;
@@ -43,32 +47,30 @@ export interface RunningDemo {
   stop(): Promise<number>;
 }
 
-/** The key both sides use: a demo value, never a real Onlinesim key. */
-const DEMO_KEY = "demo-partner-key";
-
-/**
- * The fake Onlinesim's buyer closes its operations with these outcomes in turn (src/onlinesim/
- * fake/marketplace-options.ts): most get their SMS and are finished 3, and one in ten each is
- * finished 1, 4 and 5, so every status shows up within the first minute — and the demo's
- * test can rely on it instead of on luck.
- */
-export const DEMO_OUTCOMES = ["sms", "sms", "1", "sms", "4", "sms", "sms", "5", "sms", "sms"] as const;
+export { DEMO_OUTCOMES } from "./marketplaces.js";
 
 export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const ownDir = o.stateDir === undefined;
   if (o.stateDir !== undefined) ensureStateDir(o.stateDir);
   const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), "simgate-demo-"));
-  const [adminPort, partnerPort, fakePort] = [await portOrFree(o.adminPort), await portOrFree(o.partnerPort), await portOrFree(0)];
+  // Four listeners: two of the daemon's, one per fake marketplace; never the same port twice.
+  const ports: number[] = [];
+  for (const preferred of [o.adminPort, o.partnerPort, 0, 0]) {
+    let port = await portOrFree(preferred);
+    while (ports.includes(port)) port = await portOrFree(0);
+    ports.push(port);
+  }
+  const [adminPort, partnerPort, onlinesimPort, smshubPort] = ports as [number, number, number, number];
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const partnerUrl = `http://127.0.0.1:${partnerPort}`;
-  const fakeBase = `http://127.0.0.1:${fakePort}`;
+  const smshubUrl = `${partnerUrl}${DEMO_SMSHUB_PATH}`;
   const configFile = join(stateDir, "simgate-demo.yaml");
-  writeFileSync(configFile, stringify(demoDaemonConfig({ fakeBase, modems: o.modems, seed: o.seed })));
+  writeFileSync(configFile, stringify(demoDaemonConfig({ fakeBase: `http://127.0.0.1:${onlinesimPort}`, smshubBase: `http://127.0.0.1:${smshubPort}`, modems: o.modems, seed: o.seed })));
   const logFile = join(stateDir, "simgate.log");
 
-  const counts: DemoCounts = { startedAt: Date.now(), ports: 0, sellable: 0, orders: 0, delivered: 0, exact: 0, mismatched: 0, finishes: { 1: 0, 3: 0, 4: 0, 5: 0 }, earnings: 0, listed: 0, v2Messages: 0, violations: 0 };
+  const counts: DemoCounts = { startedAt: Date.now(), ports: 0, sellable: 0, markets: { onlinesim: emptyMarketCounts(), smshub: emptyMarketCounts() }, listed: 0, v2Messages: 0 };
   let daemon: Child | undefined;
-  let fake: Child | undefined;
+  const fakes: Child[] = [];
   let rack: RackEventPlayer | undefined;
   let summaryTimer: NodeJS.Timeout | undefined;
   let durationTimer: NodeJS.Timeout | undefined;
@@ -76,13 +78,14 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
 
-  // The daemon stops first: on its way out it withdraws its numbers from the (still running) fake Onlinesim.
+  // The daemon stops first: on its way out it withdraws its numbers from the (still running)
+  // fake Onlinesim and may still push SMS to either marketplace.
   const stop = (code = 0): Promise<number> =>
     (stopping ??= (async () => {
       clearInterval(summaryTimer);
       clearTimeout(durationTimer);
       rack?.stop();
-      const codes = [await daemon?.stop(), await fake?.stop()].filter((c) => c !== undefined);
+      const codes = [await daemon?.stop(), ...(await Promise.all(fakes.map((f) => f.stop())))].filter((c) => c !== undefined);
       if (ownDir) rmSync(stateDir, { recursive: true, force: true });
       const result = code !== 0 ? code : codes.every((c) => c === 0) ? 0 : 1;
       resolveDone(result);
@@ -90,56 +93,37 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     })());
 
   // The admin token the daemon will use: made now, exactly as the daemon makes it at its first
-  // start (<stateDir>/admin-token, 0600), because the fake's services need it before the
+  // start (<stateDir>/admin-token, 0600), because the fakes' services need it before the
   // daemon runs. The daemon then finds the file and uses it.
   const adminToken = daemonAdminToken(undefined, stateDir).token;
 
-  // Onlinesim is up before its partner, as in real life: the daemon's first pushes (the v2
-  // number list) find it listening, and it starts buying once the partner endpoint answers.
-  let fakeListening!: () => void;
-  const fakeUp = new Promise<void>((r) => (fakeListening = r));
-  let fakeErr = "";
-  fake = spawnSimgate(
-    [
-      "fake-onlinesim", "--listen", `127.0.0.1:${fakePort}`, "--partner", partnerUrl, "--sms-via", adminUrl, "--key", DEMO_KEY,
-      "--poll-ms", "2000", "--order-every-ms", String(o.orderEveryMs), "--sms-window-ms", "15000", "--outcomes", DEMO_OUTCOMES.join(","),
-      "--await-partner-ms", "90000", "--modules", String(o.modems), "--summary-ms", "1000", "--json",
-    ],
-    {
-      env: { SIMGATE_ADMIN_TOKEN: adminToken },
-      onStderr: (t) => (fakeErr += t),
-      onLine: (line) => {
-        try {
-          const s = JSON.parse(line);
-          if (s.event === "listening") fakeListening();
-          if (s.event !== "summary") return;
-          Object.assign(counts, {
-            orders: s.orders,
-            delivered: s.pushSms,
-            exact: s.servicesSms?.exact ?? 0,
-            mismatched: s.servicesSms?.mismatched ?? 0,
-            finishes: s.finishes,
-            earnings: s.earnings,
-            listed: s.v2?.lastNumbers ?? 0,
-            v2Messages: s.v2?.messages ?? 0,
-            violations: s.violations,
-          });
-        } catch {
-          // Not a JSON line: the fake prints nothing else in --json mode.
-        }
-      },
-    },
-  );
-  let daemonErr = "";
+  // The marketplaces are up before their supplier, as in real life: the daemon's first pushes
+  // (the v2 number list) find them listening, and they start buying once its endpoints answer.
+  // Once the demo is stopping their summaries are no longer read: with the daemon gone first,
+  // their last requests fail, which is the demo ending, not the daemon's doing.
+  const common = { adminUrl, orderEveryMs: o.orderEveryMs, modems: o.modems, awaitMs: 90_000 };
   try {
-    await Promise.race([fakeUp, fake.exited.then((code) => Promise.reject(new Error(`exited with ${code}: ${fakeErr.trim().split("\n").at(-1) ?? ""}`)))]);
+    fakes.push(
+      await startFake("the fake Onlinesim", fakeOnlinesimArgs({ ...common, port: onlinesimPort, partnerUrl }), adminToken, (s) => {
+        if (stopping) return;
+        const read = onlinesimCounts(s);
+        Object.assign(counts, { listed: read.listed, v2Messages: read.v2Messages });
+        counts.markets.onlinesim = read.market;
+      }),
+    );
+    fakes.push(
+      await startFake("the fake SMSHUB", fakeSmshubArgs({ ...common, port: smshubPort, agentUrl: smshubUrl }), adminToken, (s) => {
+        if (!stopping) counts.markets.smshub = smshubCounts(s);
+      }),
+    );
   } catch (err) {
     await stop(1);
-    throw new Error(`the fake Onlinesim did not start: ${(err as Error).message}`);
+    throw err;
   }
+  let daemonErr = "";
   daemon = spawnSimgate(
     ["run", "--simulate", String(o.modems), "--seed", o.seed, "--scenario", "demo", "--config", configFile, "--state-dir", stateDir, "--listen", `127.0.0.1:${partnerPort}`, "--admin", `127.0.0.1:${adminPort}`],
-    { env: { SIMGATE_ONLINESIM_KEY: DEMO_KEY, SIMGATE_LOG_FORMAT: "json" }, logFile, onStderr: (t) => (daemonErr += t) },
+    { env: { SIMGATE_ONLINESIM_KEY: DEMO_KEYS.onlinesim, SIMGATE_MARKET_SMSHUB_KEY: DEMO_KEYS.smshub, SIMGATE_LOG_FORMAT: "json" }, logFile, onStderr: (t) => (daemonErr += t) },
   );
   try {
     await waitForStderr(daemon, /partner endpoint/, 60_000, () => daemonErr);
@@ -147,21 +131,64 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     await stop(1);
     throw new Error(`the daemon did not start: ${(err as Error).message} (log: ${logFile})`);
   }
-  for (const c of [daemon, fake]) void c.exited.then((code) => (stopping ? undefined : (o.out(`a demo process exited unexpectedly (${code}); stopping`), stop(1))));
+  for (const c of [daemon, ...fakes]) void c.exited.then((code) => (stopping ? undefined : (o.out(`a demo process exited unexpectedly (${code}); stopping`), stop(1))));
 
-  o.out(`simgate demo: ${o.modems} simulated modems (seed ${o.seed}) and a fake Onlinesim buying from them`);
+  o.out(`simgate demo: ${o.modems} simulated modems (seed ${o.seed}) sold on two fake marketplaces at once, Onlinesim and SMSHUB`);
   // With the token: one click logs the browser in (the page then drops it from the address bar).
   o.out(`  status page   ${adminUrl}/?token=${adminToken}`);
   o.out(`  partner API   ${partnerUrl}/  (what Onlinesim calls)`);
+  o.out(`  SMSHUB API    ${smshubUrl}  (what SMSHUB calls)`);
   o.out(`  daemon log    ${logFile}`);
   o.out(`  config        ${configFile}`);
-  o.out(`  Ctrl-C stops both.`);
+  o.out(`  Ctrl-C stops all three.`);
   for (const line of SUMMARY_LEGEND) o.out(line);
   rack = new RackEventPlayer(adminUrl, adminToken, o.modems, o.out);
   rack.start();
-  summaryTimer = setInterval(() => void refreshPorts(adminUrl, adminToken, counts).then(() => o.out(formatSummary(counts))), o.summaryMs);
+  summaryTimer = setInterval(() => void refreshPorts(adminUrl, adminToken, counts).then(() => formatSummary(counts).forEach((l) => o.out(l))), o.summaryMs);
   if (o.durationMs !== undefined) durationTimer = setTimeout(() => void stop(0), o.durationMs);
-  return { adminUrl, adminToken, partnerUrl, stateDir, counts: () => ({ ...counts }), done, stop: () => stop(0) };
+  return {
+    adminUrl,
+    adminToken,
+    partnerUrl,
+    smshubUrl,
+    stateDir,
+    counts: () => structuredClone(counts),
+    done,
+    stop: () => stop(0),
+  };
+}
+
+/**
+ * Starts one fake marketplace with --json and resolves once it listens; every summary it
+ * prints goes to `onSummary`. Rejects with one line if it exits first.
+ */
+async function startFake(what: string, args: string[], adminToken: string, onSummary: (s: Record<string, unknown>) => void): Promise<Child> {
+  let listening!: () => void;
+  const up = new Promise<void>((r) => (listening = r));
+  let stderr = "";
+  const child = spawnSimgate(args, {
+    env: { SIMGATE_ADMIN_TOKEN: adminToken },
+    onStderr: (t) => (stderr += t),
+    onLine: (line) => {
+      let s: unknown;
+      try {
+        s = JSON.parse(line);
+      } catch {
+        return; // Not a JSON line: the fakes print nothing else in --json mode.
+      }
+      if (typeof s !== "object" || s === null) return;
+      const event = (s as { event?: unknown }).event;
+      if (event === "listening") listening();
+      if (event === "summary") onSummary(s as Record<string, unknown>);
+    },
+  });
+  try {
+    await Promise.race([up, child.exited.then((code) => Promise.reject(new Error(`exited with ${code}: ${stderr.trim().split("\n").at(-1) ?? ""}`)))]);
+  } catch (err) {
+    await child.stop();
+    throw new Error(`${what} did not start: ${(err as Error).message}`);
+  }
+  return child;
 }
 
 async function refreshPorts(adminUrl: string, adminToken: string, counts: DemoCounts): Promise<void> {

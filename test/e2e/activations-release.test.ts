@@ -152,7 +152,7 @@ describe("a paused daemon, and the operator's close (simgate run --simulate 1)",
       // Onlinesim's own FINISH afterwards is the idempotent repeat.
       expect((await d.partner({ action: "FINISH_ACTIVATION", activationId: id, status: 4, key: E2E_KEY })).json).toEqual({ status: "SUCCESS" });
       const list = await runSimgate(["activations", ...admin], CLI_MS, { SIMGATE_ADMIN_TOKEN: d.adminToken });
-      expect(list.stdout).toMatch(new RegExp(`^#${id}\\s+4 cancelled, by operator\\s`, "m"));
+      expect(list.stdout).toMatch(new RegExp(`^#${id}\\s+onlinesim\\s+4 cancelled, by operator\\s`, "m"));
 
       const unknown = await runSimgate(["activations", "close", "999999", "--status", "3", ...admin], CLI_MS, { SIMGATE_ADMIN_TOKEN: d.adminToken });
       expect(unknown).toMatchObject({ code: 1, stdout: "", stderr: "simgate activations: no activation #999999 was ever issued\n" });
@@ -223,7 +223,7 @@ describe("overdue release through the daemon (engine.releaseFactor 0.02 of a 60 
       const metrics = await (await fetch(`${d.adminUrl}/metrics`)).text();
       expect(metrics).toContain('simgate_activations_released_total{reason="overdue"} 1');
       const list = await runSimgate(["activations", "--admin", d.adminUrl.replace("http://", "")], CLI_MS, { SIMGATE_ADMIN_TOKEN: d.adminToken });
-      expect(list.stdout).toMatch(new RegExp(`^#${id}\\s+released \\(overdue, no FINISH\\)\\s+${order.json.number}\\s`, "m"));
+      expect(list.stdout).toMatch(new RegExp(`^#${id}\\s+onlinesim\\s+released \\(overdue, no FINISH\\)\\s+${order.json.number}\\s`, "m"));
 
       const finish = { action: "FINISH_ACTIVATION", activationId: id, status: 3, sum: 9.5, key: E2E_KEY };
       expect((await d.partner(finish)).json).toEqual({ status: "SUCCESS" });

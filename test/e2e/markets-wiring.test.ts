@@ -32,11 +32,14 @@ describe("simgate run with markets: Onlinesim, SMSHUB on the partner listener, G
   let grizzlyUrl: string;
 
   beforeAll(async () => {
-    const grizzlyPort = await freePort();
+    const [grizzlyPort, partnerPort] = [await freePort(), await freePort()];
     grizzlyUrl = `http://127.0.0.1:${grizzlyPort}/grizzly`;
     daemon = await startDaemonProcess({
       modems: 4,
+      partnerPort,
       config: {
+        // The same address in the file as on the command line: `selftest --config` reads it.
+        http: { listen: `0.0.0.0:${partnerPort}` },
         engine: { services: ["telegram"] },
         // Onlinesim only from an address nobody here has: it must not fence the other markets out.
         onlinesim: { auth: { allowIps: ["192.0.2.7"] } },
@@ -95,6 +98,21 @@ describe("simgate run with markets: Onlinesim, SMSHUB on the partner listener, G
       expect(r.stdout).toMatch(/^claimed 4, got 4, slowest \d+ ms\n$/);
       expect(r.code).toBe(0);
     }
+  });
+
+  it("simgate selftest --config finds each market's endpoint, protocol and key as the daemon does", async () => {
+    const env = { SIMGATE_MARKET_SMSHUB_KEY: HUB_KEY, SIMGATE_MARKET_GRIZZLY_KEY: GRIZZLY_KEY };
+    for (const market of ["smshub", "grizzly"]) {
+      const r = await runSimgate(["selftest", "--market", market, "--config", daemon.configFile], 60_000, env);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(/^claimed 4, got 4, slowest \d+ ms\n$/);
+    }
+    const unknown = await runSimgate(["selftest", "--market", "bower", "--config", daemon.configFile], 30_000, env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^simgate selftest: no market 'bower' in the config \(configured: onlinesim, smshub, grizzly\)\n/);
+    const noKey = await runSimgate(["selftest", "--market", "grizzly", "--config", daemon.configFile], 30_000, {});
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toMatch(/^simgate selftest: the market's key is needed: set SIMGATE_MARKET_GRIZZLY_KEY \(or markets\[\]\.key\)\n/);
   });
 
   it("the operator closes an SMSHUB activation as sold: the number is used up for that service on every marketplace", async () => {

@@ -121,6 +121,27 @@ describe("fake SMSHUB catches a wrong agent", () => {
     if (flags.overReport) expect(fake.stats().blocked).toBe(true);
   });
 
+  it("sharing the pool with other marketplaces (sharedPool), a NO_NUMBERS after a claim is contested, not a violation", async () => {
+    // Another marketplace may take what the last poll counted before this buyer orders it:
+    // the case is kept for a check against the agent's ledger. Every other rule still holds
+    // (a busy number given is still caught).
+    const { fake, buyer } = await setup({ sharedPool: true }, { claimButNone: true });
+    for (let i = 0; i < 3; i++) {
+      await buyer.pollOnce();
+      await buyer.orderOnce();
+    }
+    expect(fake.stats().contested).toBeGreaterThan(0);
+    expect(fake.stats().contested).toBe(buyer.contested.length);
+    expect(fake.violations).toEqual([]);
+    agent!.flags.claimButNone = false;
+    agent!.flags.giveBusy = true;
+    for (let i = 0; i < 3; i++) {
+      await buyer.pollOnce();
+      await buyer.orderOnce();
+    }
+    await until(() => fake.violations.some((v) => /given again while open/.test(v.detail)), 5_000, "a busy number caught");
+  });
+
   it("an issuance slower than 3 s fails", async () => {
     const { fake, buyer } = await setup({}, { slowMs: 3_400 });
     await buyer.pollOnce();

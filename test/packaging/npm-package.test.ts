@@ -134,7 +134,8 @@ describe("npm pack → npm install -g → the installed simgate", () => {
     });
     expect(out.code, out.stderr + out.stdout).toBe(0);
     expect(out.stdout).toMatch(/^simgate demo: 16 simulated modems/);
-    expect(out.stdout).toMatch(/ports \d+\/16 sellable · orders [1-9]\d* · delivered \d+/);
+    // A summary tick: the rack, then both marketplaces buying.
+    expect(out.stdout).toMatch(/ports \d+\/16 sellable\n {2}onlinesim orders [1-9]\d* · delivered \d+.*\n {2}smshub {4}orders [1-9]\d* · delivered \d+/);
     expect(out.stdout).toContain("simgate demo stopped (clean)");
   }, 180_000);
 

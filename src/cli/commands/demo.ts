@@ -1,4 +1,4 @@
-/** `simgate demo` (npm run demo): the daemon on a simulated rack, sold through a fake Onlinesim. */
+/** `simgate demo` (npm run demo): the daemon on a simulated rack, sold at once through a fake Onlinesim and a fake SMSHUB. */
 import { startDemo } from "../../demo/demo.js";
 import { DEMO_MIN_MODEMS } from "../../sim/scenarios.js";
 import { EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, type CliCommand } from "../io.js";
@@ -9,16 +9,17 @@ const HELP = `usage: simgate demo [--modems N] [--seed S] [--state-dir DIR] [--a
 
 See simgate work without any hardware: ${DEMO_MIN_MODEMS} simulated modems (two empty slots, a PIN-locked
 SIM, a roaming SIM, numbers learned by USSD, one module that hangs, one that is unplugged)
-and a fake Onlinesim that polls, orders, has services text the numbers and closes the
-operations. Prints the status page URL and a summary line every few seconds; Ctrl-C stops.
+and two fake marketplaces, Onlinesim and SMSHUB, buying from the same SIMs at once: each
+polls, orders, has services text the numbers and closes the operations. Prints the status
+page URL and a summary per marketplace every few seconds; Ctrl-C stops.
 
   --modems N          simulated modems (default ${DEMO_MIN_MODEMS}; fewer leave some rack roles out)
   --seed S            same seed, same SIMs and numbers (default 1)
   --state-dir DIR     keep the state database and log here (default: a temp dir, removed at the end)
   --admin-port P      status page / admin API port (default 8081, or a free one if taken)
   --partner-port P    partner endpoint port (default 8080, or a free one if taken)
-  --order-every-ms N  how often the fake Onlinesim orders a number (default 1500)
-  --summary-ms N      summary line period (default 5000)
+  --order-every-ms N  how often each fake marketplace orders a number (default 1500)
+  --summary-ms N      summary period (default 5000)
   --duration S        stop by itself after S seconds (default: run until Ctrl-C)
 `;
 

@@ -38,6 +38,8 @@ SMSHUB family:
   --outcomes LIST       each order's outcome in turn, e.g. sms,4,sms,1,5: sms = the service texts
                         the number, finished 3 once it arrives; 1 = finished 1 at once; 4, 5 = no SMS
   --await-agent-ms N    wait up to N ms for --agent to answer before buying (default 0)
+  --shared-pool         the agent sells the same SIMs on other marketplaces too: a NO_NUMBERS after
+                        a claim is counted as contested, not a violation (another may have taken them)
   --summary-ms N        summary period (default 5000)
   --sms-via ADMIN_URL   play the services too: text the ordered numbers through a simulating
                         daemon's admin API, token from SIMGATE_ADMIN_TOKEN
@@ -76,6 +78,7 @@ export function smshubSummaryLine(s: FakeSmshubStats): string {
     `finishes=1:${f[1]},3:${f[3]},4:${f[4]},5:${f[5]} reoffers=${s.reoffers} earnings=${earnings} ` +
     `issuanceMs=p50:${t.p50 ?? "-"},p95:${t.p95 ?? "-"},max:${t.max ?? "-"} pushSms=${s.pushSms.accepted} duplicates=${s.pushSms.duplicates} ` +
     (s.servicesSms ? `smsSent=${s.servicesSms.sent} smsExact=${s.servicesSms.exact} smsMismatched=${s.servicesSms.mismatched} ` : "") +
+    (s.contested ? `contested=${s.contested} ` : "") +
     `violations=${s.violations}` +
     (s.lastViolation ? ` last=${JSON.stringify(s.lastViolation)}` : "")
   );
@@ -105,6 +108,7 @@ async function smshubCommand(argv: string[], io: CliIo): Promise<number> {
         "await-agent-ms": { type: "string", default: "0" },
         "summary-ms": { type: "string", default: "5000" },
         "sms-via": { type: "string" },
+        "shared-pool": { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -171,6 +175,7 @@ async function smshubCommand(argv: string[], io: CliIo): Promise<number> {
             currency,
             // A few acknowledged FINISHes are sent again, so a non-idempotent agent shows up.
             resendFinishRate: 0.05,
+            sharedPool: v["shared-pool"],
             ...(ints["modules"] !== undefined ? { moduleCount: ints["modules"] } : {}),
             ...(priority !== undefined ? { priority } : {}),
             ...(outcomes !== undefined ? { outcomes: outcomes.map((o): BuyerOutcome => (o === "sms" ? o : (Number(o) as 1 | 4 | 5))) } : {}),

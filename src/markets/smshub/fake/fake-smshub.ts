@@ -48,6 +48,8 @@ export interface FakeSmshubStats extends Omit<BuyerStats, "open"> {
   pushSms: PushSmsStats;
   /** SMS the services sent, and how many came back by PUSH_SMS with the exact text. */
   servicesSms: (ServiceSendersStats & { exact: number; mismatched: number }) | null;
+  /** NO_NUMBERS after a claim on a shared pool (buyer.contested): another marketplace may have ordered in between. */
+  contested: number;
   violations: number;
   lastViolation?: string;
 }
@@ -171,6 +173,7 @@ export class FakeSmshub {
       openOrders: this.book.openOrders().length,
       pushSms: { ...this.push.stats },
       servicesSms: this.services ? { ...this.services.stats, exact: this.push.exact, mismatched: this.push.mismatches.length } : null,
+      contested: this.buyer?.contested.length ?? 0,
       violations: count,
       ...(last ? { lastViolation: `${last.what} ${last.detail}` } : {}),
     };
