@@ -14,7 +14,7 @@
  * serve the document await `EarningsBook.of(engine.core).ready()`) they are empty.
  */
 import { Catalog, type EngineConfig } from "../../engine/index.js";
-import type { OnlinesimEngine as ActivationEngine } from "../../markets/onlinesim/engine.js";
+import type { OnlinesimEngine } from "../../markets/onlinesim/engine.js";
 import type { EngineStats } from "../../markets/onlinesim/engine-stats.js";
 import type { PortMap } from "../../modem/port-map.js";
 import type { Store } from "../../store/index.js";
@@ -89,7 +89,7 @@ export interface DaemonStatus {
 
 export interface StatusSources {
   map: PortMap;
-  engine: ActivationEngine;
+  engine: OnlinesimEngine;
   outbound: OutboundStatsSource;
   store: Store;
   startedAt?: number;
@@ -133,7 +133,7 @@ function storeTotals(store: Store, now: number): StoreTotals {
 }
 
 /** Per country × operator: the SIMs offered for at least one service (`any` is the sum, so it is left out). */
-function sellable(engine: ActivationEngine): StatusTotals["sellable"] {
+function sellable(engine: OnlinesimEngine): StatusTotals["sellable"] {
   const out: StatusTotals["sellable"] = [];
   for (const c of engine.getServices().countryList) {
     for (const [operator, counts] of Object.entries(c.operatorMap)) {
