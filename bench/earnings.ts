@@ -57,8 +57,14 @@ try {
   })();
   console.log(`ledger: ${n} sold reservations, ${SIMS} SIMs × ${SERVICES} services, 2 marketplaces, RUB and USD (${process.version})`);
 
-  // What the status document and /metrics did before the earnings book, after every close: one RUB total, all time.
-  stats("before: engine.earningsSince(0) per close", await time(10, () => store.engine.earningsSince(0)));
+  // What the status document and /metrics did before the earnings book, after every close: one RUB total,
+  // all time (the old engine's earningsSince(0), gone with it; its query, kept here as the baseline).
+  const earningsSince = store.db.prepare("SELECT coalesce(sum(coalesce(finish_sum, sum)), 0) AS total FROM activations WHERE status = 3 AND finished_at >= ?");
+  stats("before: engine.earningsSince(0) per close", await time(10, () => earningsSince.get(0)));
+  // And its closed activations per status (engine.closedByStatus()), also read again after every close.
+  const closedByStatus = store.db.prepare("SELECT status, count(*) AS count FROM activations WHERE finished_at IS NOT NULL GROUP BY status ORDER BY status");
+  stats("before: engine.closedByStatus() per close", await time(10, () => closedByStatus.all()));
+  stats("ledger.closedCounts(): per market × outcome × status", await time(10, () => store.sales.closedCounts()));
   stats("ledger.earnings(0): every SIM line", await time(10, () => store.sales.earnings(0)));
   stats("ledger.earningsTotals(0): per service", await time(10, () => store.sales.earningsTotals(0)));
   stats("ledger.earningsPerSim(0): per SIM", await time(10, () => store.sales.earningsPerSim(0)));
@@ -79,7 +85,7 @@ try {
   let i = 0;
   stats("one sale added (the core's event)", await time(1000, () => {
     i++;
-    events.emit("outcome-recorded", { outcome: "sold", market: "smshub", service: "extra", number: `7916${String(i % SIMS).padStart(7, "0")}`, iccid: `8970${String(i % SIMS).padStart(15, "0")}`, currency: "USD", sum: 0.1, finishSum: null, finishedAt: Date.now(), closedAt: Date.now() });
+    events.emit("outcome-recorded", { outcome: "sold", market: "smshub", service: "extra", number: `7916${String(i % SIMS).padStart(7, "0")}`, iccid: `8970${String(i % SIMS).padStart(15, "0")}`, currency: "USD", sum: 0.1, finishSum: null, finishedAt: Date.now(), closedAt: Date.now(), status: 3 });
   }));
   for (const by of [["market"], ["service"], ["market", "service"]] as Dimension[][]) {
     stats(`GET /api/earnings?by=${by.join(",")} (all time)`, await time(10, async () => earningsReport(await book.totals(0), await book.totals(book.snapshot().todayStart), by, 20)));

@@ -3,7 +3,7 @@
  * (p50/p99) and throughput at 256 ready SIMs, with autocannon as the load generator.
  *
  * The server (bench/partner-worker.ts) runs in a worker thread: buildPartnerServer over a
- * real ActivationEngine on the real SQLite store, GET_NUMBER through orderNumber (group
+ * real OnlinesimEngine (the sales core) on the real SQLite store, GET_NUMBER through orderNumber (group
  * commit), info logging to /dev/null — the daemon's request path without the modems.
  * autocannon runs on this thread; every latency is one request's write → full answer as
  * autocannon's client saw it (its own histogram has 1 ms resolution, so the samples are

@@ -18,7 +18,7 @@ import { destination } from "pino";
 import { ConfigSchema, type Config } from "../src/config/schema.js";
 import { parseEngineConfig } from "../src/config/engine-schema.js";
 import { OnlinesimEngine } from "../src/markets/onlinesim/engine.js";
-import type { PortInput } from "../src/engine/inventory.js";
+import type { PortInput } from "../src/sales/inventory.js";
 import { buildPartnerServer } from "../src/http/partner/index.js";
 import { createLogger } from "../src/log/logger.js";
 import { openStore } from "../src/store/index.js";

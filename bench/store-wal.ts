@@ -1,8 +1,8 @@
 /**
  * How big the WAL gets under a write burst: the state directory must hold simgate.db plus
  * its WAL, and on a small disk the WAL's peak is what fills it. A burst of the daemon's
- * real writes (an SMS part, its message, an activation, its outbox entry, a delivery, a
- * close) as fast as the disk allows, for a bounded time; after every round the sizes of
+ * real writes (an SMS part, its message, a reservation, its outbox entry, a delivery, a
+ * close, the last three through the sales ledger as the sales core makes them) as fast as the disk allows, for a bounded time; after every round the sizes of
  * simgate.db and simgate.db-wal are sampled.
  *
  *   node --import tsx bench/store-wal.ts [rounds]
@@ -34,7 +34,7 @@ export interface WalPeak {
  * `parent`: where the temporary state directory goes (default the OS temp dir; the disk
  * test puts it on a small tmpfs).
  */
-export function measureWalPeak(maxRounds = 3000, maxMs = 20_000, parent = tmpdir()): WalPeak {
+export async function measureWalPeak(maxRounds = 3000, maxMs = 20_000, parent = tmpdir()): Promise<WalPeak> {
   const dir = mkdtempSync(join(parent, "simgate-bench-wal-"));
   const store = openStore({ stateDir: dir });
   const db = join(dir, "simgate.db");
@@ -50,11 +50,16 @@ export function measureWalPeak(maxRounds = 3000, maxMs = 20_000, parent = tmpdir
       const { part } = buildPart({ portId: "usb-1-1", iccid: "8970100000000000001", memory: "SM", index: rounds % 50, pdu: pdu!.hex, tpduLength: pdu!.tpduLength, receivedAt: new Date() });
       store.sms.acceptPart(part);
       const sms = store.sms.storeMessage({ portId: "usb-1-1", iccid: part.iccid, sender: "Telegram", text, parts: [part], missingParts: [], timestamp: null });
-      const a = store.engine.createActivation({ number: `7916${String(rounds).padStart(7, "0")}`, iccid: `iccid-${rounds}`, portId: "usb-1-1", country: "russia", operator: "mts", service: "telegram", sum: 10, createdAt: Date.now() });
-      const q = store.engine.attachSmsToActivation(sms.id, a.id, Date.now());
+      const number = `7916${String(rounds).padStart(7, "0")}`;
+      const iccid = `iccid-${rounds}`;
+      const [claimed] = await store.sales.claim([
+        { reservation: { market: "onlinesim", service: "telegram", sum: 10, currency: "RUB", createdAt: Date.now() }, candidates: [{ number, iccid, portId: "usb-1-1", country: "russia", operator: "mts" }] },
+      ]);
+      if (claimed?.kind !== "reserved") throw new Error(`round ${rounds}: the claim of a free SIM came back ${claimed?.kind}`);
+      const q = await store.sales.attachSms({ smsId: sms.id, iccid, number, at: Date.now() });
       if (previousOutbox !== undefined) store.outbox.markDelivered(previousOutbox, Date.now());
-      if (q.kind === "queued") previousOutbox = q.entry.id;
-      store.engine.closeActivation({ id: a.id, status: 3, finishSum: null, closedAt: Date.now(), usage: { number: a.number, service: "telegram", sold: true, cancels: 0, excluded: false } });
+      if (q.kind === "queued") previousOutbox = q.deliveryId;
+      await store.sales.close({ id: claimed.reservation.id, market: "onlinesim", outcome: { kind: "sold" }, status: 3, finishSum: null, closedAt: Date.now(), by: "finish" });
       const wal = size(`${db}-wal`);
       peakWal = Math.max(peakWal, wal);
       peakTotal = Math.max(peakTotal, wal + size(db));
@@ -67,7 +72,7 @@ export function measureWalPeak(maxRounds = 3000, maxMs = 20_000, parent = tmpdir
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = measureWalPeak(Number(process.argv[2] ?? 3000));
+  const r = await measureWalPeak(Number(process.argv[2] ?? 3000));
   const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
   console.log(`${r.rounds} rounds (6 commits each) in ${r.ms} ms: WAL peak ${kib(r.peakWalBytes)}, simgate.db + WAL peak ${kib(r.peakTotalBytes)}, simgate.db at the end ${kib(r.finalDbBytes)}`);
 }

@@ -53,9 +53,7 @@ export enum ErrorCode {
   /** The tty already has an owner in this process (another lease on the same device node). */
   DiscoveryPortOwned = 700,
 
-  // Activation engine (inventory, assignment, lifecycle, SMS routing).
-  /** A number or ICCID already has an open activation (store-level guard; the engine never asks for it). */
-  EngineNumberBusy = 800,
+  // Engine configuration (800, the old engine's busy-number guard, is retired: the sales ledger's claim answers "taken" instead).
   /** An `exceptionPhoneSet` item is not a digit prefix (Q8). */
   EngineBadPrefix = 801,
   /** The engine part of the config does not validate. */

@@ -1,12 +1,9 @@
-/** The activation engine (issue 5): inventory counts, assignment, lifecycle, SMS routing. */
-export { ActivationEngine } from "./engine.js";
-export type { EngineOptions, EngineStats, FinishRequest, FinishResponse, GetNumberRequest, GetNumberResponse, GetServicesResponse } from "./engine.js";
+/**
+ * What is left of the pre-core engine (issue 5) now that the sales core sells (issue 15):
+ * the Onlinesim name catalogue, the `exceptionPhoneSet` prefixes, the `engine:` config
+ * type, and the port feed and stale-sweep timer the daemon drives the core with.
+ */
 export type { EngineConfig } from "./config.js";
 export { Catalog } from "./catalog.js";
-export type { PortInput, CountryCounts } from "./inventory.js";
-export { MemoryPersistence } from "./memory-persistence.js";
-export type * from "./persistence.js";
 export { parseExceptionPhoneSet } from "./prefixes.js";
-export type { RouteOutcome, SmsToRoute } from "./sms-routing.js";
 export { feedPorts, watchStale } from "./port-feed.js";
-export { feedSms } from "./sms-feed.js";

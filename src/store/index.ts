@@ -13,7 +13,6 @@ import type { ReceivedPart } from "../sms/index.js";
 import { backupDatabase, type BackupReport } from "./backup.js";
 import { DEFAULT_STATE_DIR, openDatabase, type OpenDatabaseOptions } from "./database.js";
 import { diskSpace, LowSpaceWatch, type DiskSpace } from "./disk-space.js";
-import { SqliteEnginePersistence } from "./engine-persistence.js";
 import { schemaVersion } from "./migrations.js";
 import { OutboxRepository } from "./outbox.js";
 import { ReassemblyStateRepository } from "./reassembly-state.js";
@@ -30,7 +29,7 @@ export type { AcceptedPart, SmsRecord, StoredMessage, StoredPart } from "./sms.j
 export type { DueDelivery, DueFilter, OutboxItem } from "./outbox.js";
 export { marketOutboxOf, type MarketOutboxRow, type MarketOutboxView } from "./market-outbox.js";
 export type { V2MessageInput, V2MessageItem } from "./v2-messages.js";
-export { SqliteEnginePersistence, SqliteSalesLedger, SimRepository, SmsRepository, OutboxRepository, ReassemblyStateRepository, V2MessageRepository };
+export { SqliteSalesLedger, SimRepository, SmsRepository, OutboxRepository, ReassemblyStateRepository, V2MessageRepository };
 export { restoreAssembler, type RestoredAssembler } from "./sms-recovery.js";
 export type { BackupReport } from "./backup.js";
 export type { DiskSpace } from "./disk-space.js";
@@ -67,7 +66,6 @@ export interface Store {
   /** v2 addMessage(s) queue (docs/protocols/onlinesim-v2.md#addmessage, docs/protocols/onlinesim-v2.md#addmessages). */
   readonly v2Messages: V2MessageRepository;
   readonly reassembly: ReassemblyStateRepository;
-  readonly engine: SqliteEnginePersistence;
   /** The sales core's ledger port (src/sales/ledger.ts): reservations of every marketplace, burns, earnings. */
   readonly sales: SqliteSalesLedger;
   /** The SMS receiver's hand-off: store the part durably; resolving lets the modem delete it. */
@@ -124,7 +122,6 @@ export function openStore(opts: OpenStoreOptions = {}): Store {
     outbox: new OutboxRepository(db),
     v2Messages: new V2MessageRepository(db),
     reassembly: new ReassemblyStateRepository(db, clock),
-    engine: new SqliteEnginePersistence(db),
     sales: new SqliteSalesLedger(db),
     // Synchronous underneath; a throw becomes a rejection, so the receiver keeps the SMS on the modem.
     acceptPart: async (part) => {

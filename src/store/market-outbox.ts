@@ -7,7 +7,7 @@
  *
  *   const worker = new SmsOutboxWorker({ market, delivery, outbox: marketOutboxOf(store.outbox, market), … });
  */
-import type { EpochMs } from "../engine/persistence.js";
+import type { EpochMs } from "../sales/types.js";
 import type { DueDelivery, DueFilter, OutboxRepository } from "./outbox.js";
 
 /** A pending row as a marketplace's worker sees it: the reservation's number, the SMS's own id. */

@@ -22,7 +22,7 @@
  * for metrics.
  */
 import type Database from "better-sqlite3";
-import type { EpochMs } from "../engine/persistence.js";
+import type { EpochMs } from "../sales/types.js";
 import { secretScrubber } from "../log/secrets.js";
 
 /**
@@ -239,7 +239,7 @@ export class OutboxRepository {
 
   /**
    * Queue (smsId, activationId), due at once. Idempotent by the pair. No check that the
-   * activation is open: the engine's attachSmsToActivation does that in its transaction.
+   * activation is open: the sales ledger's attachSms (src/store/sales-ledger.ts) does that in its transaction.
    */
   enqueue(smsId: number, activationId: number, at: EpochMs): { item: OutboxItem; duplicate: boolean } {
     const info = this.#insert.run(smsId, activationId, at, at);

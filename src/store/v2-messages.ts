@@ -13,7 +13,7 @@
  * Batch writes (markSent / markAttempt of many ids) are one transaction: one WAL fsync.
  */
 import type Database from "better-sqlite3";
-import type { EpochMs } from "../engine/persistence.js";
+import type { EpochMs } from "../sales/types.js";
 
 /** Schema 2 (migrations.ts): the queue table and its due index. */
 export const SCHEMA_002_V2_MESSAGES = `

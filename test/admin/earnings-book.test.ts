@@ -4,7 +4,8 @@
  * event-loop turns, like a store across a network), two marketplaces paying in RUB and
  * USD. Whatever the order of sales, releases, late closes, midnights and the book's first
  * read, the book says exactly what the ledger says, all time and today; currencies are
- * never added together.
+ * never added together. Its closed activations per marketplace and status are the ledger's
+ * `closedCounts`, whatever the outcome.
  */
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
@@ -69,6 +70,18 @@ async function sell(core: SalesCore, market: (typeof MARKETS)[number], service: 
   const c = await core.close({ market: market.id, id: r.reservation.id, outcome: { kind: "sold" }, status: 3, finishSum, by: "finish" });
   expect(c.kind).toBe("closed");
   return r.reservation.id;
+}
+
+/** The ledger's closed counts per marketplace × status (its rows also split by outcome), as the book keeps them. */
+function closedPerStatus(rows: readonly { market: string; status: number; count: number }[]): { market: string; status: number; count: number }[] {
+  const sums = new Map<string, { market: string; status: number; count: number }>();
+  for (const r of rows) {
+    const key = `${r.market}\u0000${r.status}`;
+    const line = sums.get(key) ?? { market: r.market, status: r.status, count: 0 };
+    line.count += r.count;
+    sums.set(key, line);
+  }
+  return [...sums.values()].sort((a, b) => a.market.localeCompare(b.market) || a.status - b.status);
 }
 
 describe("earnings book", () => {
@@ -151,6 +164,37 @@ describe("earnings book", () => {
     expect(s.today.markets.entries()).toEqual([{ market: "smshub", currency: "USD", sold: 1, amount: 0.3 }]);
   });
 
+  it("counts the closed activations per marketplace and status from its first read on, sold or not; a refund after a sale changes no count", async () => {
+    let now = EVENING;
+    const ledger = sqliteLedger();
+    const core = await coreOver(ledger, () => now);
+    await sell(core, MARKETS[0], "telegram", 10, null);
+    const cancelled = await core.reserve({ market: "smshub", service: "telegram", excludePrefixes: [], price: { amount: 1, currency: "USD" } });
+    if (cancelled.status !== "reserved") throw new Error("no SIM");
+    await core.close({ market: "smshub", id: cancelled.reservation.id, outcome: { kind: "cancelled", cancelLimit: 4 }, status: 8, finishSum: null, by: "finish" });
+    const book = new EarningsBook(core, () => now);
+    expect(book.snapshot().closed.entries()).toEqual([]);
+    await book.ready();
+    expect(book.snapshot().closed.entries()).toEqual([
+      { market: "onlinesim", status: 3, count: 1 },
+      { market: "smshub", status: 8, count: 1 },
+    ]);
+    const sold = await sell(core, MARKETS[1], "whatsapp", 0.5, null);
+    const refused = await core.reserve({ market: "onlinesim", service: "whatsapp", excludePrefixes: [], price: { amount: 1, currency: "RUB" } });
+    if (refused.status !== "reserved") throw new Error("no SIM");
+    await core.close({ market: "onlinesim", id: refused.reservation.id, outcome: { kind: "rejected" }, status: 1, finishSum: null, by: "operator" });
+    await core.close({ market: "smshub", id: sold, outcome: { kind: "refunded" }, status: 8, finishSum: null, by: "finish" });
+    expect(book.snapshot().closed.entries()).toEqual(closedPerStatus(await ledger.closedCounts()));
+    expect(book.snapshot().closed.entries()).toEqual([
+      { market: "onlinesim", status: 1, count: 1 },
+      { market: "onlinesim", status: 3, count: 1 },
+      { market: "smshub", status: 3, count: 1 },
+      { market: "smshub", status: 8, count: 1 },
+    ]);
+    // The status document's compatible view: per status value, over every marketplace.
+    expect(book.snapshot().closed.byStatus()).toEqual({ "1": 1, "3": 2, "8": 1 });
+  });
+
   it("a first read that fails rejects, and the next one reads again", async () => {
     const ledger = new MemoryLedger();
     const core = await coreOver(ledger, Date.now);
@@ -227,6 +271,7 @@ describe("earnings book", () => {
           expect(s.allTime.markets.entries().sort((a, b) => a.market!.localeCompare(b.market!))).toEqual(byMarket(await ledger.earnings(0)));
           expect(s.today.markets.entries().sort((a, b) => a.market!.localeCompare(b.market!))).toEqual(byMarket(await ledger.earnings(today)));
           for (const e of s.allTime.markets.entries()) expect(e.currency).toBe(MARKETS.find((m) => m.id === e.market)!.currency);
+          expect(s.closed.entries()).toEqual(closedPerStatus(await ledger.closedCounts()));
         }),
         { numRuns: 40 },
       );

@@ -10,7 +10,7 @@ import { matchPort } from "../../src/http/admin/inspect-ports.js";
 import { parseSince } from "../../src/http/admin/inspect-since.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { E2E_KEY, startDaemonProcess, waitFor, waitSettled, type DaemonProcess } from "../helpers/daemon.js";
-import { deliverParts, newActivation, tempStateDir } from "../store/helpers.js";
+import { attach, deliverParts, finish, newActivation, reserve, tempStateDir } from "../store/helpers.js";
 
 const base = (id: string) => id.slice(id.lastIndexOf("/") + 1);
 
@@ -97,13 +97,13 @@ describe("store queries behind the API", () => {
     return s.sms.storeMessage({ portId, iccid: parts[0]!.iccid, sender: "Telegram", text, parts, missingParts: [], timestamp: null }).id;
   }
 
-  it("recent SMS: newest first, by port and since, with where each went", () => {
+  it("recent SMS: newest first, by port and since, with where each went", async () => {
     const s = store();
     const a = sms(s, "p1", "one", 1_000);
     const b = sms(s, "p2", "two", 2_000);
     const c = sms(s, "p1", "three", 3_000);
-    const act = s.engine.createActivation(newActivation(1, { portId: "p1" }));
-    s.engine.attachSmsToActivation(c, act.id, 3_000);
+    const act = await reserve(s.sales, newActivation(1, { portId: "p1" }));
+    await attach(s.sales, c, act, 3_000);
     const [row] = s.outbox.due(10_000);
     s.outbox.markDelivered(row!.id, 3_500);
     s.v2Messages.enqueue(b, { number: "4915112345678", from: "Telegram", text: "two", receivedAt: 2_000 });
@@ -117,13 +117,14 @@ describe("store queries behind the API", () => {
     expect(one!.deliveries).toEqual([]);
   });
 
-  it("recent activations: every open one however old, the newest closed ones, SMS counts", () => {
+  it("recent activations: every open one however old, the newest closed ones, SMS counts", async () => {
     const s = store();
-    const old = s.engine.createActivation(newActivation(1));
-    const ids = [2, 3, 4, 5].map((n) => s.engine.createActivation(newActivation(n)).id);
-    for (const id of ids) s.engine.closeActivation({ id, status: 3, finishSum: 9, closedAt: 5_000, usage: null });
-    s.engine.attachSmsToActivation(sms(s, "p1", "x", 1_000), old.id, 1_000);
-    const list = s.engine.recentActivations(2);
+    const old = await reserve(s.sales, newActivation(1));
+    const ids: number[] = [];
+    for (const n of [2, 3, 4, 5]) ids.push((await reserve(s.sales, newActivation(n))).id);
+    for (const id of ids) await finish(s.sales, id, 3, 5_000, { finishSum: 9 });
+    await attach(s.sales, sms(s, "p1", "x", 1_000), old, 1_000);
+    const list = await s.sales.recent(2);
     expect(list.map((a) => a.id)).toEqual([ids[3], ids[2], old.id]);
     expect(list[0]).toMatchObject({ status: 3, finishSum: 9, closedAt: 5_000, smsCount: 0 });
     expect(list[2]).toMatchObject({ status: null, finishSum: null, closedAt: null, smsCount: 1 });

@@ -8,7 +8,7 @@ import { freePort } from "../helpers/daemon.js";
 import { openStore } from "../../src/store/index.js";
 import { LATEST_SCHEMA_VERSION } from "../../src/store/index.js";
 import { ID_FLOOR_FILE_NAME } from "../../src/store/id-floor.js";
-import { newActivation } from "../store/helpers.js";
+import { finish, newActivation, reserve } from "../store/helpers.js";
 
 const dirs: string[] = [];
 const fresh = () => {
@@ -116,8 +116,9 @@ describe("simgate store init", () => {
   it("--force on a store with open activations names what is forgotten; ids continue above the old ones", async () => {
     const dir = fresh();
     const s = openStore({ stateDir: dir });
-    const ids = [1, 2, 3].map((n) => s.engine.createActivation(newActivation(n)).id);
-    s.engine.closeActivation({ id: ids[1]!, status: 3, finishSum: null, closedAt: 1, usage: null });
+    const ids: number[] = [];
+    for (const n of [1, 2, 3]) ids.push((await reserve(s.sales, newActivation(n))).id);
+    await finish(s.sales, ids[1]!, 3, 1);
     s.close();
     const forced = await runSimgate(["store", "init", "--force", "--state-dir", dir]);
     expect(forced.code, forced.stderr).toBe(0);
@@ -126,8 +127,8 @@ describe("simgate store init", () => {
     expect(forced.stdout).toContain(`activation ids continue above ${ids[2]}`);
     const after = openStore({ stateDir: dir });
     try {
-      expect(after.engine.load().openActivations).toEqual([]);
-      expect(after.engine.createActivation(newActivation(4)).id).toBeGreaterThan(ids[2]!);
+      expect((await after.sales.load()).open).toEqual([]);
+      expect((await reserve(after.sales, newActivation(4))).id).toBeGreaterThan(ids[2]!);
     } finally {
       after.close();
     }
@@ -150,7 +151,7 @@ describe("simgate store init", () => {
   it("--force with a damaged id floor moves it aside too and says the floor is the old file's own ids", async () => {
     const dir = fresh();
     const s = openStore({ stateDir: dir });
-    const id = s.engine.createActivation(newActivation(1)).id;
+    const id = (await reserve(s.sales, newActivation(1))).id;
     s.close();
     writeFileSync(join(dir, ID_FLOOR_FILE_NAME), "garbage");
     expect((await runSimgate(["store", "--state-dir", dir])).stderr).toContain("is damaged");

@@ -10,7 +10,7 @@ import { ONLINESIM } from "../../src/markets/onlinesim/v1-market.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { routeLeftovers } from "../../src/daemon/route-recovery.js";
-import { deliverParts, newActivation, tempStateDir } from "../store/helpers.js";
+import { deliverParts, newActivation, reserve, tempStateDir } from "../store/helpers.js";
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -39,7 +39,7 @@ const engineOn = (s: Store) => OnlinesimEngine.open({ ledger: s.sales, config: p
 describe("routeLeftovers", () => {
   it("queues for PUSH_SMS a stored, unrouted SMS of an open activation, once", async () => {
     const { s } = store();
-    const a = s.engine.createActivation(newActivation(1, { createdAt: 1_000_000 }));
+    const a = await reserve(s.sales, newActivation(1, { createdAt: 1_000_000 }));
     const lost = storeOnly(s, a.iccid, "code 4711", 1_000_500);
     const engine = await engineOn(s);
     expect(await routeLeftovers(s, engine, silentLogger())).toBe(1);
@@ -52,7 +52,7 @@ describe("routeLeftovers", () => {
 
   it("leaves alone SMS from before the activation and SMS on SIMs without an open activation", async () => {
     const { s } = store();
-    const a = s.engine.createActivation(newActivation(1, { createdAt: 2_000_000 }));
+    const a = await reserve(s.sales, newActivation(1, { createdAt: 2_000_000 }));
     storeOnly(s, a.iccid, "before the order", 1_999_000);
     storeOnly(s, "8970100999999999999", "another SIM", 2_000_500);
     expect(await routeLeftovers(s, await engineOn(s), silentLogger())).toBe(0);

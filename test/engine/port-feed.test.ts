@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { feedPorts } from "../../src/engine/port-feed.js";
 import { PortMap } from "../../src/modem/port-map.js";
-import { anyCounts, makeEngine } from "./helpers.js";
+import { anyCounts, makeEngine } from "../markets/onlinesim-engine.js";
 
 describe("feedPorts", () => {
   it("follows the live port map, one rebuild per burst of changes", async () => {
     const map = new PortMap();
-    const { engine } = makeEngine();
+    const { engine } = await makeEngine();
     let rebuilds = 0;
     const sink = { updatePorts: (ports: Parameters<typeof engine.updatePorts>[0]) => (rebuilds++, engine.updatePorts(ports)) };
     const stop = feedPorts(sink, map);
@@ -17,7 +17,7 @@ describe("feedPorts", () => {
     await Promise.resolve();
     expect(rebuilds).toBe(2);
     expect(anyCounts(engine)).toEqual({ facebook: 1, telegram: 1 });
-    expect(engine.getNumber({ country: "russia", operator: "mts", service: "facebook", sum: 1 })).toMatchObject({ number: 79161234567 });
+    expect(await engine.getNumber({ country: "russia", operator: "mts", service: "facebook", sum: 1 })).toMatchObject({ number: 79161234567 });
     map.vanish("usb-1");
     await Promise.resolve();
     expect(engine.stats().modules).toBe(0);

@@ -16,7 +16,7 @@ import {
   V1ErrorResponse,
   check,
 } from "../../src/onlinesim/schemas.js";
-import { port } from "../engine/helpers.js";
+import { port } from "../sales/ports.js";
 import { DEFAULTS, KEY, startPartner, type Harness } from "./partner-harness.js";
 
 let h: Harness | undefined;

@@ -10,10 +10,10 @@ import { parseEngineConfig } from "../../src/config/engine-schema.js";
 import type { PortInput } from "../../src/sales/inventory.js";
 import type { SalesLedger } from "../../src/sales/ledger.js";
 import { MemoryLedger } from "../../src/sales/memory-ledger.js";
-import { OnlinesimEngine as ActivationEngine } from "../../src/markets/onlinesim/engine.js";
+import { OnlinesimEngine } from "../../src/markets/onlinesim/engine.js";
 import { buildPartnerServer, type PartnerEngine, type PartnerRequestInfo } from "../../src/http/partner/index.js";
 import { createLogger, type Logger } from "../../src/log/logger.js";
-import { port } from "../engine/helpers.js";
+import { port } from "../sales/ports.js";
 
 /** Distinctive, so a log search cannot hit it by accident. */
 export const KEY = "sk-partner-7Qx9Zr2Lm4Vb";
@@ -30,7 +30,7 @@ export interface HarnessOptions {
   /** The engine's ledger (default a fresh MemoryLedger). */
   ledger?: SalesLedger;
   /** Put something around the real engine (a fault, a delay) for the few tests about our own failures. */
-  wrapEngine?: (engine: ActivationEngine) => PartnerEngine;
+  wrapEngine?: (engine: OnlinesimEngine) => PartnerEngine;
   /** Replaces the default onRequest callback (which collects into `infos`). */
   onRequest?: (info: PartnerRequestInfo) => void;
   /** Called with the app before it listens (extra hooks for a test). */
@@ -47,7 +47,7 @@ export interface Harness {
   app: FastifyInstance;
   url: string;
   port: number;
-  engine: ActivationEngine;
+  engine: OnlinesimEngine;
   /** Every line the endpoint logged, raw (for the key search) and parsed. */
   rawLogs: string[];
   logs: () => LogLine[];
@@ -63,12 +63,12 @@ export interface Answer {
   json: Record<string, unknown>;
 }
 
-export function makeEngine(rentService = false, ledger: SalesLedger = new MemoryLedger(), logger?: Logger): Promise<ActivationEngine> {
+export function makeEngine(rentService = false, ledger: SalesLedger = new MemoryLedger(), logger?: Logger): Promise<OnlinesimEngine> {
   const config = parseEngineConfig({ services: ["facebook", "telegram"] });
   // The engine's schema reserves `rent` (operatorMap key) until rent lands there; the
   // endpoint only passes `service: "rent"` through, so the test adds it past the schema.
   const services = rentService ? [...config.services, "rent"] : config.services;
-  return ActivationEngine.open({ ledger, config: { ...config, services }, ...(logger ? { logger } : {}) });
+  return OnlinesimEngine.open({ ledger, config: { ...config, services }, ...(logger ? { logger } : {}) });
 }
 
 export async function answerOf(res: Response): Promise<Answer> {

@@ -17,7 +17,7 @@ import { listen } from "../../src/daemon/listen.js";
 import { ErrorCode, isSimgateError } from "../../src/errors.js";
 import { buildPartnerEndpoint, type PartnerEndpoint } from "../../src/http/partner/index.js";
 import { createLogger } from "../../src/log/logger.js";
-import { port } from "../engine/helpers.js";
+import { port } from "../sales/ports.js";
 import { encryptKey, httpsPost, makeCert, type TestCert } from "../helpers/tls.js";
 import { DEFAULTS, KEY, LEVEL, makeEngine, type LogLine } from "./partner-harness.js";
 

@@ -7,10 +7,10 @@
 import { connect, type Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import type { OnlinesimEngine as ActivationEngine } from "../../src/markets/onlinesim/engine.js";
+import type { OnlinesimEngine } from "../../src/markets/onlinesim/engine.js";
 import { MemoryLedger } from "../../src/sales/memory-ledger.js";
 import type { PartnerEngine } from "../../src/http/partner/index.js";
-import { port } from "../engine/helpers.js";
+import { port } from "../sales/ports.js";
 import { waitFor } from "../helpers/daemon.js";
 import { KEY, LEVEL, startPartner, type Harness } from "./partner-harness.js";
 
@@ -29,7 +29,7 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } 
 }
 
 /** The real engine behind the PartnerEngine interface, with some methods replaced. */
-function around(engine: ActivationEngine, replace: Partial<PartnerEngine>): PartnerEngine {
+function around(engine: OnlinesimEngine, replace: Partial<PartnerEngine>): PartnerEngine {
   return {
     getServices: () => engine.getServices(),
     orderNumber: (req) => engine.orderNumber(req),

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parseEngineConfig } from "../../src/config/engine-schema.js";
 import { OnlinesimEngine } from "../../src/markets/onlinesim/engine.js";
 import { MemoryLedger } from "../../src/sales/memory-ledger.js";
-import { port } from "../engine/helpers.js";
+import { port } from "../sales/ports.js";
 
 async function telegramCount(market: { share?: number; headroom?: number } | undefined, sims: number): Promise<number> {
   const engine = await OnlinesimEngine.open({ ledger: new MemoryLedger(), config: parseEngineConfig({ services: ["telegram"] }), ...(market ? { market } : {}) });

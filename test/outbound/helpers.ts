@@ -8,9 +8,9 @@ import { pino, type Logger } from "pino";
 import { afterEach, beforeEach } from "vitest";
 import { FakeOnlinesim, type FakeOnlinesimOptions, type FakeOnlinesimUrls } from "../../src/onlinesim/fake/index.js";
 import type { Config } from "../../src/config/schema.js";
-import type { ActivationRecord } from "../../src/engine/persistence.js";
+import type { Reservation } from "../../src/sales/types.js";
 import { openStore, type Store } from "../../src/store/index.js";
-import { deliverParts, newActivation, tempStateDir } from "../store/helpers.js";
+import { deliverParts, newActivation, reserve, tempStateDir } from "../store/helpers.js";
 import { nodeHttpTransport, type HttpTransport } from "../../src/outbound/http.js";
 
 export const KEY = "k-outbound-test-123";
@@ -75,16 +75,21 @@ export function storeSms(s: Store, text: string, sender = "Telegram", portId = "
   return s.sms.storeMessage({ portId, iccid: parts[0]!.iccid, sender, text, parts, missingParts: [], timestamp: null }).id;
 }
 
-export function activation(s: Store, n: number, over: Parameters<typeof newActivation>[1] = {}): ActivationRecord {
-  return s.engine.createActivation(newActivation(n, over));
+/** An open Onlinesim activation on SIM `n`, claimed through the sales ledger as GET_NUMBER does. */
+export function activation(s: Store, n: number, over: Parameters<typeof newActivation>[1] = {}): Promise<Reservation> {
+  return reserve(s.sales, newActivation(n, over));
 }
 
-/** Store an SMS and route it to the activation as the engine does: returns the outbox row id and the SMS id. */
-export function queueSms(s: Store, a: ActivationRecord, text: string, sender = "Telegram"): { outboxId: number; smsId: number } {
+/**
+ * Store an SMS and queue its PUSH_SMS row for the activation: returns the outbox row id and
+ * the SMS id. Synchronous (the outbox repository's own insert, the row routing writes), so a
+ * test can queue several in one turn, as a burst of SMS arrives.
+ */
+export function queueSms(s: Store, a: Reservation, text: string, sender = "Telegram"): { outboxId: number; smsId: number } {
   const smsId = storeSms(s, text, sender);
-  const outcome = s.engine.attachSmsToActivation(smsId, a.id, Date.now());
-  if (outcome.kind !== "queued") throw new Error(`expected queued, got ${outcome.kind}`);
-  return { outboxId: outcome.entry.id, smsId };
+  const { item, duplicate } = s.outbox.enqueue(smsId, a.id, Date.now());
+  if (duplicate) throw new Error(`SMS ${smsId} was queued for activation ${a.id} before`);
+  return { outboxId: item.id, smsId };
 }
 
 export function pushConfig(over: Partial<Config["onlinesim"]["push"]> = {}): Config["onlinesim"]["push"] {

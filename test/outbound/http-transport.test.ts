@@ -80,7 +80,7 @@ describe("PUSH_SMS transport", () => {
       }
       ok(res);
     });
-    const a = activation(store, 1);
+    const a = await activation(store, 1);
     const { outboxId } = queueSms(store, a, "Your code is 800142");
     const log = captureLogger();
     const sender = new PushSmsSender({ outbox: store.outbox, key: KEY, push: pushConfig({ url: `${srv.url}/old` }), logger: log.logger, scrub: (t) => t.replaceAll(KEY, "***") });

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/store/database.js";
 import { MIGRATIONS } from "../../src/store/migrations.js";
 import { openStore } from "../../src/store/index.js";
-import { tempStateDir } from "../store/helpers.js";
+import { finish, tempStateDir } from "../store/helpers.js";
 import { activation, storeSms, tempStore } from "./helpers.js";
 
 const cleanups: Array<() => void> = [];
@@ -16,19 +16,19 @@ afterEach(() => {
 });
 
 describe("OutboxRepository queries for the sender", () => {
-  it("due rows carry the activation's closedAt (null while open)", () => {
+  it("due rows carry the activation's closedAt (null while open)", async () => {
     const s = tempStore(cleanups).store();
-    const a = activation(s, 1);
+    const a = await activation(s, 1);
     const { item } = s.outbox.enqueue(storeSms(s, "x"), a.id, 100);
     expect(s.outbox.due(100)[0]).toMatchObject({ id: item.id, closedAt: null });
-    s.engine.closeActivation({ id: a.id, status: 3, finishSum: null, closedAt: 555, usage: null });
+    await finish(s.sales, a.id, 3, 555);
     expect(s.outbox.due(100)[0]).toMatchObject({ id: item.id, closedAt: 555 });
   });
 
-  it("filters rent and non-rent rows (service compared case-insensitively) and counts them", () => {
+  it("filters rent and non-rent rows (service compared case-insensitively) and counts them", async () => {
     const s = tempStore(cleanups).store();
-    const sms = s.outbox.enqueue(storeSms(s, "normal"), activation(s, 1).id, 10).item;
-    const rent = s.outbox.enqueue(storeSms(s, "rent"), activation(s, 2, { service: "RENT" }).id, 20).item;
+    const sms = s.outbox.enqueue(storeSms(s, "normal"), (await activation(s, 1)).id, 10).item;
+    const rent = s.outbox.enqueue(storeSms(s, "rent"), (await activation(s, 2, { service: "RENT" })).id, 20).item;
     expect(s.outbox.due(100).map((d) => d.id)).toEqual([sms.id, rent.id]);
     expect(s.outbox.due(100, 10, {}).map((d) => d.id)).toEqual([sms.id, rent.id]);
     expect(s.outbox.due(100, 10, { rent: true }).map((d) => d.id)).toEqual([rent.id]);
@@ -36,10 +36,10 @@ describe("OutboxRepository queries for the sender", () => {
     expect([s.outbox.pendingCount(), s.outbox.pendingCount({ rent: true }), s.outbox.pendingCount({ rent: false })]).toEqual([2, 1, 1]);
   });
 
-  it("nextDueAfter gives the earliest retry strictly after now, per filter", () => {
+  it("nextDueAfter gives the earliest retry strictly after now, per filter", async () => {
     const s = tempStore(cleanups).store();
-    const one = s.outbox.enqueue(storeSms(s, "1"), activation(s, 1).id, 10).item;
-    const two = s.outbox.enqueue(storeSms(s, "2"), activation(s, 2, { service: "rent" }).id, 10).item;
+    const one = s.outbox.enqueue(storeSms(s, "1"), (await activation(s, 1)).id, 10).item;
+    const two = s.outbox.enqueue(storeSms(s, "2"), (await activation(s, 2, { service: "rent" })).id, 10).item;
     expect(s.outbox.nextDueAfter(10)).toBeNull(); // both are due now: not "after"
     s.outbox.markAttempt(one.id, "HTTP 503", 5_000);
     s.outbox.markAttempt(two.id, "HTTP 503", 3_000);
@@ -49,9 +49,9 @@ describe("OutboxRepository queries for the sender", () => {
     expect(s.outbox.nextDueAfter(10)).toBe(5_000);
   });
 
-  it("reports the oldest pending row's age, null when nothing is pending", () => {
+  it("reports the oldest pending row's age, null when nothing is pending", async () => {
     const s = tempStore(cleanups).store();
-    const a = activation(s, 1);
+    const a = await activation(s, 1);
     expect(s.outbox.oldestPendingAgeMs(1_000)).toBeNull();
     const first = s.outbox.enqueue(storeSms(s, "1"), a.id, 100).item;
     s.outbox.enqueue(storeSms(s, "2"), a.id, 400);
@@ -60,11 +60,11 @@ describe("OutboxRepository queries for the sender", () => {
     expect(s.outbox.oldestPendingAgeMs(1_000)).toBe(600);
   });
 
-  it("markSending records the attempt before it leaves; the outcome clears it; only unsettled ones are 'in flight at start'", () => {
+  it("markSending records the attempt before it leaves; the outcome clears it; only unsettled ones are 'in flight at start'", async () => {
     const t = tempStore(cleanups);
     const s = t.store();
-    const a = activation(s, 1);
-    const b = activation(s, 2);
+    const a = await activation(s, 1);
+    const b = await activation(s, 2);
     const one = s.outbox.enqueue(storeSms(s, "1"), a.id, 10).item;
     const two = s.outbox.enqueue(storeSms(s, "2"), b.id, 10).item;
     expect(s.outbox.markSending([one.id, two.id], 20)).toBe(2);
@@ -81,10 +81,10 @@ describe("OutboxRepository queries for the sender", () => {
     expect(r.outbox.inFlightAtStart()).toEqual([]);
   });
 
-  it("nextToSend gives each activation's oldest due row, oldest first", () => {
+  it("nextToSend gives each activation's oldest due row, oldest first", async () => {
     const s = tempStore(cleanups).store();
-    const a = activation(s, 1);
-    const b = activation(s, 2);
+    const a = await activation(s, 1);
+    const b = await activation(s, 2);
     const a1 = s.outbox.enqueue(storeSms(s, "a1"), a.id, 10).item;
     const b1 = s.outbox.enqueue(storeSms(s, "b1"), b.id, 11).item;
     const a2 = s.outbox.enqueue(storeSms(s, "a2"), a.id, 12).item;
@@ -130,7 +130,7 @@ describe("OutboxRepository queries for the sender", () => {
     expect([s.outbox.nextDueAfter(100), s.outbox.nextDueAfter(100, mine), s.outbox.nextDueAfter(100, { ...mine, rent: true })]).toEqual([500, 700, null]);
   });
 
-  it("migration 4 scrubs credentials out of error texts older versions stored", () => {
+  it("migration 4 scrubs credentials out of error texts older versions stored", async () => {
     const dir = tempStateDir();
     cleanups.push(dir.cleanup);
     const old = openDatabase({ stateDir: dir.dir, migrations: MIGRATIONS.slice(0, 2) });

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { PushSmsSender } from "../../src/outbound/index.js";
-import type { ActivationRecord } from "../../src/engine/persistence.js";
+import type { Reservation } from "../../src/sales/types.js";
 import { activation, captureLogger, fakeAndStore, KEY, ManualTime, pushConfig, queueSms, recordingTransport, tick, until } from "./helpers.js";
 
 const t = fakeAndStore();
@@ -18,10 +18,10 @@ const CONCURRENCY = 4;
 const OUTAGE_MS = 10 * 60_000;
 
 /** 40 SMS on 20 numbers (two each), queued in this order; returns the texts in queue order. */
-function backlog(): string[] {
-  const acts: ActivationRecord[] = [];
+async function backlog(): Promise<string[]> {
+  const acts: Reservation[] = [];
   for (let i = 0; i < 20; i++) {
-    const a = activation(t.store, 100 + i);
+    const a = await activation(t.store, 100 + i);
     t.fake.openOperation({ activationId: a.id, number: a.number });
     acts.push(a);
   }
@@ -96,7 +96,7 @@ async function expectOrderedDrain(x: PushSmsSender, rec: ReturnType<typeof recor
 
 describe("PUSH_SMS back-off per URL", () => {
   it("connection refused: one probe per back-off step for 10 minutes, then the backlog drains in order", async () => {
-    const texts = backlog();
+    const texts = await backlog();
     await t.fake.goDown();
     const time = new ManualTime();
     const { x, rec, log } = sender(time);
@@ -125,7 +125,7 @@ describe("PUSH_SMS back-off per URL", () => {
   });
 
   it("HTTP 500: the requests reaching Onlinesim stay bounded, then the backlog drains in order", async () => {
-    const texts = backlog();
+    const texts = await backlog();
     t.fake.fail({ path: "/v1/PUSH_SMS", status: 500, times: Infinity });
     const time = new ManualTime();
     const { x, rec } = sender(time);
@@ -145,7 +145,7 @@ describe("PUSH_SMS back-off per URL", () => {
   });
 
   it("hanging answers: each attempt times out, a timed-out SMS is retried only after the back-off, the count stays bounded", async () => {
-    const texts = backlog();
+    const texts = await backlog();
     t.fake.fail({ path: "/v1/PUSH_SMS", delayMs: 10 * 60_000, times: Infinity });
     const time = new ManualTime();
     const { x, rec } = sender(time, 200);
@@ -169,7 +169,7 @@ describe("PUSH_SMS back-off per URL", () => {
   });
 
   it("a probe that hangs does not hold back the next step's probe: a recovery is seen within a step", async () => {
-    const texts = backlog();
+    const texts = await backlog();
     const time = new ManualTime();
     const { x, rec } = sender(time);
     // The first answers are 500s (the URL closes), then Onlinesim hangs: the next probe never answers.
@@ -203,8 +203,8 @@ describe("PUSH_SMS back-off per URL", () => {
   });
 
   it("a refusal of one SMS (HTTP 400) does not close the URL: the others keep flowing", async () => {
-    const a = activation(t.store, 200);
-    const b = activation(t.store, 201);
+    const a = await activation(t.store, 200);
+    const b = await activation(t.store, 201);
     t.fake.openOperation({ activationId: a.id, number: a.number });
     t.fake.openOperation({ activationId: b.id, number: b.number });
     queueSms(t.store, a, "refused one");
@@ -225,7 +225,7 @@ describe("PUSH_SMS back-off per URL", () => {
   });
 
   it("one number's SMS go out one at a time, in the order they came", async () => {
-    const a = activation(t.store, 300);
+    const a = await activation(t.store, 300);
     t.fake.openOperation({ activationId: a.id, number: a.number });
     const texts = ["first", "second", "third", "fourth"];
     for (const text of texts) queueSms(t.store, a, text);

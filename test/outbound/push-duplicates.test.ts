@@ -22,7 +22,7 @@ function sender(over: Partial<PushSmsSenderOptions> = {}) {
 
 describe("PUSH_SMS duplicates", () => {
   it("a slow Onlinesim (answers after 12 s) gets the SMS once with the default settings", async () => {
-    const a = activation(t.store, 1);
+    const a = await activation(t.store, 1);
     t.fake.openOperation({ activationId: a.id, number: a.number });
     const { outboxId } = queueSms(t.store, a, "slow but accepted");
     t.fake.fail({ path: "/v1/PUSH_SMS", delayMs: 12_000 });
@@ -36,7 +36,7 @@ describe("PUSH_SMS duplicates", () => {
   }, 40_000);
 
   it("records each attempt (committed) before its request leaves, and clears it with the answer", async () => {
-    const a = activation(t.store, 2);
+    const a = await activation(t.store, 2);
     t.fake.openOperation({ activationId: a.id, number: a.number });
     const { outboxId } = queueSms(t.store, a, "recorded first");
     const seenAtArrival: Array<{ sendingSince: number | null | undefined; inTransaction: boolean }> = [];
@@ -53,7 +53,7 @@ describe("PUSH_SMS duplicates", () => {
   it("after a stop that cut attempts short, resends exactly those first, one at a time, then the rest", async () => {
     const rows: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const a = activation(t.store, 10 + i);
+      const a = await activation(t.store, 10 + i);
       t.fake.openOperation({ activationId: a.id, number: a.number });
       rows.push(queueSms(t.store, a, `sms ${i}`).outboxId);
     }

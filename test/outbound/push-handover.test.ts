@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { PushSmsSender } from "../../src/outbound/index.js";
 import type { Store } from "../../src/store/index.js";
-import type { ActivationRecord } from "../../src/engine/persistence.js";
+import type { Reservation } from "../../src/sales/types.js";
 import { activation, captureLogger, KEY, pushConfig, queueSms, sleep, tempStore, until } from "./helpers.js";
 
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -87,7 +87,7 @@ describe("PUSH_SMS rows handed over by queued()", () => {
     sender.start();
     await sleep(20);
     const atStart = queries();
-    const acts = Array.from({ length: 4 }, (_, i) => activation(store, 200 + i));
+    const acts = await Promise.all(Array.from({ length: 4 }, (_, i) => activation(store, 200 + i)));
     for (let i = 0; i < 20; i++) {
       sender.queued(queueSms(store, acts[i % 4]!, `code ${i}`).outboxId);
       await until(() => onlinesim.accepted.length === i + 1, 5000, `SMS ${i}`);
@@ -105,7 +105,7 @@ describe("PUSH_SMS rows handed over by queued()", () => {
     cleanups.push(() => sender.stop());
     sender.start();
     await sleep(20);
-    const acts = Array.from({ length: 3 }, (_, i) => activation(store, 250 + i));
+    const acts = await Promise.all(Array.from({ length: 3 }, (_, i) => activation(store, 250 + i)));
     // One turn: 2 SMS for each of 3 numbers, 2 slots.
     for (let i = 0; i < 6; i++) sender.queued(queueSms(store, acts[i % 3]!, `n${i % 3} #${Math.floor(i / 3)}`).outboxId);
     await until(() => sender.stats().delivered === 6, 10_000, "6 deliveries");
@@ -134,7 +134,7 @@ describe("PUSH_SMS rows handed over by queued()", () => {
         });
         cleanups.push(() => sender.stop());
         sender.start();
-        const acts: ActivationRecord[] = Array.from({ length: 4 }, (_, i) => activation(store, 300 + i));
+        const acts: Reservation[] = await Promise.all(Array.from({ length: 4 }, (_, i) => activation(store, 300 + i)));
         const sent: Array<{ outboxId: number; text: string }> = [];
         for (const s of steps) {
           if ("sms" in s) {

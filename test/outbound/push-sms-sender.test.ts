@@ -8,6 +8,7 @@ import { FakeOnlinesim, type FakeOnlinesimUrls } from "../../src/onlinesim/fake/
 import { PushSmsSender, type PushSmsSenderOptions } from "../../src/outbound/index.js";
 import type { Store } from "../../src/store/index.js";
 import { activation, captureLogger, KEY, pushConfig, queueSms, recordingTransport, sleep, storeSms, tempStore, until } from "./helpers.js";
+import { finish } from "../store/helpers.js";
 
 const cleanups: Array<() => void | Promise<void>> = [];
 let fake: FakeOnlinesim;
@@ -39,7 +40,7 @@ const pushes = () => fake.recorder.on("PUSH_SMS");
 
 describe("PUSH_SMS delivery", () => {
   it("POSTs exactly the text, phone, sender and smsId (activationId mode), then marks the row delivered", async () => {
-    const a = activation(store, 1);
+    const a = await activation(store, 1);
     fake.openOperation({ activationId: a.id, number: a.number });
     const { outboxId } = queueSms(store, a, "Your code is 800142", "Instagram");
     const { sender: x } = sender();
@@ -55,7 +56,7 @@ describe("PUSH_SMS delivery", () => {
   });
 
   it("uniqueSmsId sends the stored SMS id; phoneFormat int sends the phone as a JSON number", async () => {
-    const a = activation(store, 2);
+    const a = await activation(store, 2);
     fake.openOperation({ activationId: a.id, number: a.number });
     storeSms(store, "an earlier, unrouted SMS"); // so the SMS id differs from the activation id
     const { smsId } = queueSms(store, a, "one");
@@ -69,7 +70,7 @@ describe("PUSH_SMS delivery", () => {
   });
 
   it("sends a rent activation's SMS to rentUrl with service RENT", async () => {
-    const a = activation(store, 3, { service: "rent" });
+    const a = await activation(store, 3, { service: "rent" });
     fake.openOperation({ activationId: a.id, number: a.number, service: "rent" });
     queueSms(store, a, "rent code 4321");
     const { sender: x } = sender();
@@ -83,7 +84,7 @@ describe("PUSH_SMS delivery", () => {
   });
 
   it("retries 5xx after a growing back-off (never sooner than retryMs), is delivered once, and sends nothing after acceptance", async () => {
-    const a = activation(store, 4);
+    const a = await activation(store, 4);
     fake.openOperation({ activationId: a.id, number: a.number });
     const { outboxId } = queueSms(store, a, "after an outage");
     fake.fail({ path: "/v1/PUSH_SMS", status: 503, times: 3 });
@@ -107,7 +108,7 @@ describe("PUSH_SMS delivery", () => {
     await fake.stop();
     fake = new FakeOnlinesim({ key: KEY, pushErrorForm: form });
     urls = await fake.start();
-    const a = activation(store, 5);
+    const a = await activation(store, 5);
     fake.openOperation({ activationId: a.id, number: a.number });
     const one = queueSms(store, a, "from a bank");
     fake.fail({ path: "/v1/PUSH_SMS", terminal: "BAD_SERVICE" });
@@ -121,7 +122,7 @@ describe("PUSH_SMS delivery", () => {
   });
 
   it("NO_OPERATION from the fake's own logic (number without an operation) is terminal too", async () => {
-    const a = activation(store, 6);
+    const a = await activation(store, 6);
     const { outboxId } = queueSms(store, a, "nobody ordered this");
     const { sender: x } = sender();
     x.start();
@@ -132,7 +133,7 @@ describe("PUSH_SMS delivery", () => {
   });
 
   it("URL unset: rows stay queued with one warning; a sender with the URL delivers them later", async () => {
-    const a = activation(store, 7);
+    const a = await activation(store, 7);
     fake.openOperation({ activationId: a.id, number: a.number });
     queueSms(store, a, "queued one");
     const first = sender({}, { url: undefined, rentUrl: undefined });
@@ -153,7 +154,7 @@ describe("PUSH_SMS delivery", () => {
   });
 
   it("after a restart delivers what was pending and never re-sends what was delivered", async () => {
-    const a = activation(store, 8);
+    const a = await activation(store, 8);
     fake.openOperation({ activationId: a.id, number: a.number });
     queueSms(store, a, "delivered before the restart");
     const first = sender();
@@ -179,7 +180,7 @@ describe("PUSH_SMS delivery", () => {
   });
 
   it("wake() sends at once (no waiting for the retry timer)", async () => {
-    const a = activation(store, 9);
+    const a = await activation(store, 9);
     fake.openOperation({ activationId: a.id, number: a.number });
     // A retry period far longer than the test: only wake() can make it go out.
     const { sender: x } = sender({}, { retryMs: 600_000 });
@@ -198,7 +199,7 @@ describe("PUSH_SMS delivery", () => {
 
   it("coalesces a burst of wakes, bounds concurrency, and never has a row in flight twice", async () => {
     // Ten numbers with one SMS each: a number's own SMS go one at a time (push-backoff.test.ts).
-    const acts = Array.from({ length: 10 }, (_, i) => activation(store, 100 + i));
+    const acts = await Promise.all(Array.from({ length: 10 }, (_, i) => activation(store, 100 + i)));
     for (const a of acts) fake.openOperation({ activationId: a.id, number: a.number });
     const rec = recordingTransport();
     // Slow answers and a short retry timer: the timer fires while rows are in flight.
@@ -218,9 +219,9 @@ describe("PUSH_SMS delivery", () => {
   });
 
   it("gives up ('expired') a row whose activation closed more than giveUpAfterCloseMs ago, without sending it", async () => {
-    const a = activation(store, 11);
+    const a = await activation(store, 11);
     const { outboxId } = queueSms(store, a, "too late");
-    store.engine.closeActivation({ id: a.id, status: 4, finishSum: null, closedAt: Date.now() - 120_000, usage: null });
+    await finish(store.sales, a.id, 4, Date.now() - 120_000);
     const { sender: x, log } = sender();
     x.start();
     await until(() => x.stats().gaveUp === 1);
@@ -230,11 +231,11 @@ describe("PUSH_SMS delivery", () => {
   });
 
   it("keeps retrying a recently closed activation's SMS, then gives up once the window passes", async () => {
-    const a = activation(store, 12);
+    const a = await activation(store, 12);
     fake.openOperation({ activationId: a.id, number: a.number });
     const { outboxId } = queueSms(store, a, "retried until expiry");
     // Closed 1 s before the window ends.
-    store.engine.closeActivation({ id: a.id, status: 3, finishSum: null, closedAt: Date.now() - 59_000, usage: null });
+    await finish(store.sales, a.id, 3, Date.now() - 59_000);
     fake.fail({ path: "/v1/PUSH_SMS", status: 503, times: Infinity });
     // Back-off steps capped at retryMs: a probe every 200-250 ms until the window closes.
     const { sender: x } = sender({}, { retryMs: 200, backoffMaxMs: 200 });
@@ -249,7 +250,7 @@ describe("PUSH_SMS delivery", () => {
 
   it("a key error pauses all of PUSH_SMS with one loud line, then probes with one row and resumes", async () => {
     for (let i = 0; i < 3; i++) {
-      const a = activation(store, 130 + i);
+      const a = await activation(store, 130 + i);
       fake.openOperation({ activationId: a.id, number: a.number });
       queueSms(store, a, `held ${i}`);
     }
@@ -279,7 +280,7 @@ describe("PUSH_SMS delivery", () => {
   });
 
   it("stop() waits for an answer arriving within the grace period and records it", async () => {
-    const a = activation(store, 14);
+    const a = await activation(store, 14);
     fake.openOperation({ activationId: a.id, number: a.number });
     const { outboxId } = queueSms(store, a, "answered during stop");
     fake.fail({ path: "/v1/PUSH_SMS", delayMs: 200 });
@@ -291,7 +292,7 @@ describe("PUSH_SMS delivery", () => {
   });
 
   it("stop() is bounded: a hanging POST is aborted, the row stays queued as in flight (resent first next time), nothing is marked afterwards", async () => {
-    const a = activation(store, 15);
+    const a = await activation(store, 15);
     fake.openOperation({ activationId: a.id, number: a.number });
     const { outboxId } = queueSms(store, a, "hanging");
     fake.fail({ path: "/v1/PUSH_SMS", delayMs: 20_000 });

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { ErrorCode, isSimgateError } from "../../src/errors.js";
 import { openStore } from "../../src/store/index.js";
-import { newActivation, tempStateDir } from "./helpers.js";
+import { finish, newActivation, reserve, tempStateDir } from "./helpers.js";
 import { runUntilKilled } from "./fixtures/kill-child.js";
 import { once } from "node:events";
 
@@ -67,7 +67,7 @@ describe("SIGKILL at random moments", () => {
         expect(has("sms", sms), "acked messages missing").toEqual([]);
         expect(has("activations", acts), "acked activations missing").toEqual([]);
         expect(has("outbox", outbox), "acked outbox entries missing").toEqual([]);
-        for (const id of closed) expect(store.engine.getActivation(id)).toMatchObject({ status: 3 });
+        for (const id of closed) expect(await store.sales.find(id)).toMatchObject({ status: 3, outcome: "sold" });
         // Delivered PUSH_SMS stay delivered: never due again after a crash.
         const delivered = idsOf(acked.lines, "D");
         const due = new Set(store.outbox.due(Number.MAX_SAFE_INTEGER, 1_000_000).map((d) => d.id));
@@ -75,21 +75,22 @@ describe("SIGKILL at random moments", () => {
           expect(store.outbox.get(id)?.deliveredAt).not.toBeNull();
           expect(due.has(id)).toBe(false);
         }
-        // The engine's view after restart: acknowledged closes are closed; every other
+        // The ledger after restart: acknowledged closes are closed; every other
         // acknowledged activation is still open, except perhaps the last one (its close
         // may have committed with the kill landing before the "C" line).
-        const open = new Set(store.engine.load().openActivations.map((a) => a.id));
+        const ledger = await store.sales.load();
+        const open = new Set(ledger.open.map((a) => a.id));
         for (const id of acts.filter((a) => !closed.includes(a) && a !== acts.at(-1))) expect(open.has(id)).toBe(true);
         for (const id of closed) expect(open.has(id)).toBe(false);
         // Every closed-and-acknowledged sale is in the usage history.
-        const soldUsage = new Set(store.engine.load().usage.filter((u) => u.sold).map((u) => u.number));
+        const soldUsage = new Set(ledger.sold.map((u) => u.number));
         for (const l of acked.lines.filter((x) => x[0] === "A" && closed.includes(Number(x[1])))) expect(soldUsage.has(l[2]!)).toBe(true);
         // A new activation after the crash gets an id above everything ever acknowledged.
-        const fresh = store.engine.createActivation(newActivation(900_000 + run, { iccid: `parent-${run}` }));
+        const fresh = await reserve(store.sales, newActivation(900_000 + run, { iccid: `parent-${run}` }));
         expect(fresh.id).toBeGreaterThan(max(acts));
         expect(fresh.id).toBeGreaterThan(highestActivation);
         highestActivation = fresh.id;
-        store.engine.closeActivation({ id: fresh.id, status: 4, finishSum: null, closedAt: 1, usage: null });
+        await finish(store.sales, fresh.id, 4, 1);
       } finally {
         store.close();
       }
@@ -122,7 +123,7 @@ describe("SIGKILL at random moments", () => {
       await exited;
       clearTimeout(guard);
       const store = openStore({ stateDir: own.dir, busyTimeoutMs: 300 });
-      expect(store.engine.load().openActivations.length).toBeGreaterThanOrEqual(0);
+      expect((await store.sales.load()).open.length).toBeGreaterThanOrEqual(0);
       store.close();
     } finally {
       own.cleanup();

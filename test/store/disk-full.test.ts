@@ -20,7 +20,7 @@ import { measureWalPeak } from "../../bench/store-wal.js";
 import { createLogger } from "../../src/log/logger.js";
 import { WAL_LIMIT_BYTES } from "../../src/store/database.js";
 import { openStore } from "../../src/store/index.js";
-import { newActivation } from "./helpers.js";
+import { newActivation, reserve } from "./helpers.js";
 import { perTestCleanup } from "./per-test.js";
 
 const mounts: string[] = [];
@@ -76,10 +76,10 @@ async function until(what: string, check: () => boolean, timeoutMs = 15_000): Pr
 const { defer } = perTestCleanup();
 
 describe("the store on a small disk", () => {
-  it("a burst of writes fits a 2 MiB disk: the WAL stays bounded", { timeout: 120_000 }, () => {
+  it("a burst of writes fits a 2 MiB disk: the WAL stays bounded", { timeout: 120_000 }, async () => {
     const disk = smallDisk("2m");
     // ~2 KiB of rows per round: 450 rounds leave simgate.db near 1 MiB, so the WAL has well under 1 MiB.
-    const r = measureWalPeak(450, 60_000, disk);
+    const r = await measureWalPeak(450, 60_000, disk);
     console.info(`WAL on a 2 MiB disk: ${r.rounds} rounds in ${r.ms} ms, WAL peak ${Math.round(r.peakWalBytes / 1024)} KiB, simgate.db + WAL peak ${Math.round(r.peakTotalBytes / 1024)} KiB`);
     expect(r.rounds).toBe(450);
     expect(r.peakWalBytes).toBeLessThanOrEqual(WAL_LIMIT_BYTES);
@@ -98,14 +98,14 @@ describe("the store on a small disk", () => {
     expect(events("store-low-space")).toEqual([]);
 
     const acknowledged: number[] = [];
-    for (let i = 1; i <= 5; i++) acknowledged.push(store.engine.createActivation(newActivation(i)).id);
+    for (let i = 1; i <= 5; i++) acknowledged.push((await reserve(store.sales, newActivation(i))).id);
 
     const filler = fill(disk);
     await until("the low-space warning", () => events("store-low-space").length > 0);
     let failure: unknown;
     for (let i = 6; i < 3000 && failure === undefined; i++) {
       try {
-        acknowledged.push(store.engine.createActivation(newActivation(i)).id);
+        acknowledged.push((await reserve(store.sales, newActivation(i))).id);
       } catch (err) {
         failure = err;
       }
@@ -115,7 +115,7 @@ describe("the store on a small disk", () => {
     expect(state.writable).toBe(false);
     expect(!state.writable && state.reason).toMatch(/SQLITE_FULL|ENOSPC|full|no space/i);
     // More failing writes: still one error line, and one low-space warning however often it was sampled.
-    for (let i = 0; i < 20; i++) expect(() => store.engine.createActivation(newActivation(10_000 + i))).toThrow();
+    for (let i = 0; i < 20; i++) await expect(reserve(store.sales, newActivation(10_000 + i))).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 300));
     expect(events("store-write-failing")).toHaveLength(1);
     expect(events("store-low-space")).toHaveLength(1);
@@ -125,14 +125,14 @@ describe("the store on a small disk", () => {
     await until("writes to work again", () => store.writeHealth().writable);
     await until("the space-ok note", () => events("store-space-ok").length === 1);
     expect(events("store-writable")).toHaveLength(1);
-    const after = store.engine.createActivation(newActivation(20_000)).id;
+    const after = (await reserve(store.sales, newActivation(20_000))).id;
     expect(after).toBeGreaterThan(Math.max(...acknowledged));
 
     store.close();
     const reopened = openStore({ stateDir });
     try {
-      for (const id of acknowledged) expect(reopened.engine.getActivation(id), `activation ${id}`).toBeDefined();
-      expect(reopened.engine.getActivation(after)).toBeDefined();
+      for (const id of acknowledged) expect(await reopened.sales.find(id), `activation ${id}`).toBeDefined();
+      expect(await reopened.sales.find(after)).toBeDefined();
     } finally {
       reopened.close();
       rmSync(stateDir, { recursive: true, force: true });

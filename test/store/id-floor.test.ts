@@ -15,7 +15,7 @@ import { ErrorCode, SimgateError } from "../../src/errors.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { ID_FLOOR_FILE_NAME } from "../../src/store/id-floor.js";
 import { initStore } from "../../src/store/init.js";
-import { deliverParts, newActivation } from "./helpers.js";
+import { deliverParts, finish, newActivation, reserve } from "./helpers.js";
 import { perTestCleanup } from "./per-test.js";
 import { runUntilKilled } from "./fixtures/kill-child.js";
 
@@ -36,11 +36,11 @@ function refusal(fn: () => unknown): SimgateError {
 
 /** Issue one activation and one SMS; returns their ids. */
 let seq = 0;
-function issue(s: Store): { activation: number; sms: number } {
+async function issue(s: Store): Promise<{ activation: number; sms: number }> {
   seq++;
-  const activation = s.engine.createActivation(newActivation(seq, { iccid: `icc-${seq}` })).id;
+  const activation = (await reserve(s.sales, newActivation(seq, { iccid: `icc-${seq}` }))).id;
   // Close it again so the next one may reuse the number in tests that issue many.
-  s.engine.closeActivation({ id: activation, status: 4, finishSum: null, closedAt: seq, usage: null });
+  await finish(s.sales, activation, 4, seq);
   const parts = deliverParts({ text: `sms ${seq}`, at: new Date(1_790_000_000_000 + seq * 1000) });
   for (const p of parts) s.sms.acceptPart(p);
   const sms = s.sms.storeMessage({ portId: "usb-1-1", iccid: parts[0]!.iccid, sender: "Telegram", text: `sms ${seq}`, parts, missingParts: [], timestamp: null }).id;
@@ -48,20 +48,20 @@ function issue(s: Store): { activation: number; sms: number } {
 }
 
 describe("the id floor", () => {
-  it("restoring an older simgate.db never reissues an activation or SMS id", () => {
+  it("restoring an older simgate.db never reissues an activation or SMS id", async () => {
     const dir = stateDir();
     let s = openStore({ stateDir: dir });
-    issue(s);
+    await issue(s);
     s.close();
     copyFileSync(dbFile(dir), join(dir, "backup.db"));
     s = openStore({ stateDir: dir });
-    issue(s);
-    const last = issue(s);
+    await issue(s);
+    const last = await issue(s);
     s.close();
     copyFileSync(join(dir, "backup.db"), dbFile(dir));
     s = openStore({ stateDir: dir });
     try {
-      const next = issue(s);
+      const next = await issue(s);
       expect(next.activation).toBeGreaterThan(last.activation);
       expect(next.sms).toBeGreaterThan(last.sms);
     } finally {
@@ -69,14 +69,14 @@ describe("the id floor", () => {
     }
   });
 
-  it("a clean restart continues right after the last id (the reserved block is given back)", () => {
+  it("a clean restart continues right after the last id (the reserved block is given back)", async () => {
     const dir = stateDir();
     let s = openStore({ stateDir: dir });
-    const first = issue(s);
+    const first = await issue(s);
     s.close();
     s = openStore({ stateDir: dir });
     try {
-      expect(issue(s).activation).toBe(first.activation + 1);
+      expect((await issue(s)).activation).toBe(first.activation + 1);
     } finally {
       s.close();
     }
@@ -85,7 +85,7 @@ describe("the id floor", () => {
   it("after a SIGKILL, an older simgate.db restored still gets ids above everything the dead process acknowledged", { timeout: 60_000 }, async () => {
     const dir = stateDir();
     const s = openStore({ stateDir: dir });
-    issue(s);
+    await issue(s);
     s.close();
     copyFileSync(dbFile(dir), join(dir, "backup.db"));
     const acked = await runUntilKilled(CHILD, [dir, "7"], 300);
@@ -97,7 +97,7 @@ describe("the id floor", () => {
     copyFileSync(join(dir, "backup.db"), dbFile(dir));
     const after = openStore({ stateDir: dir });
     try {
-      const next = issue(after);
+      const next = await issue(after);
       expect(next.activation).toBeGreaterThan(Math.max(...activations));
       expect(next.sms).toBeGreaterThan(Math.max(...sms));
     } finally {
@@ -105,10 +105,10 @@ describe("the id floor", () => {
     }
   });
 
-  it("a deleted simgate.db while the floor file remains is refused with one line, and nothing is created", () => {
+  it("a deleted simgate.db while the floor file remains is refused with one line, and nothing is created", async () => {
     const dir = stateDir();
     const s = openStore({ stateDir: dir });
-    const { activation } = issue(s);
+    const { activation } = await issue(s);
     s.close();
     unlinkSync(dbFile(dir));
     const err = refusal(() => openStore({ stateDir: dir }));
@@ -131,10 +131,10 @@ describe("the id floor", () => {
     expect(existsSync(dbFile(dir))).toBe(true);
   });
 
-  it("a damaged floor file is refused with one line naming it; the database is left alone", () => {
+  it("a damaged floor file is refused with one line naming it; the database is left alone", async () => {
     const dir = stateDir();
     const s = openStore({ stateDir: dir });
-    issue(s);
+    await issue(s);
     s.close();
     const text = readFileSync(floorFile(dir), "utf8");
     // One digit changed: still well-formed text, but not what was written.
@@ -149,22 +149,22 @@ describe("the id floor", () => {
     expect(refusal(() => openStore({ stateDir: dir })).code).toBe(ErrorCode.StoreIdFloorDamaged);
   });
 
-  it("a store from before the floor existed gets one from its own highest ids", () => {
+  it("a store from before the floor existed gets one from its own highest ids", async () => {
     const dir = stateDir();
     const s = openStore({ stateDir: dir });
-    const last = issue(s);
+    const last = await issue(s);
     s.close();
     rmSync(floorFile(dir));
     const again = openStore({ stateDir: dir });
     try {
       expect(existsSync(floorFile(dir))).toBe(true);
-      expect(issue(again).activation).toBeGreaterThan(last.activation);
+      expect((await issue(again)).activation).toBeGreaterThan(last.activation);
     } finally {
       again.close();
     }
   });
 
-  it("property: whatever happens between starts (clean stops, crashes, restores of older copies, re-inits), ids only grow", { timeout: 120_000 }, () => {
+  it("property: whatever happens between starts (clean stops, crashes, restores of older copies, re-inits), ids only grow", { timeout: 120_000 }, async () => {
     type Step = { kind: "issue"; n: number } | { kind: "restart" } | { kind: "crash" } | { kind: "backup" } | { kind: "restore"; pick: number } | { kind: "reinit" };
     const step = fc.oneof(
       fc.record({ kind: fc.constant("issue" as const), n: fc.integer({ min: 1, max: 4 }) }),
@@ -174,8 +174,8 @@ describe("the id floor", () => {
       fc.record({ kind: fc.constant("restore" as const), pick: fc.nat() }),
       fc.constant({ kind: "reinit" as const }),
     );
-    fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 14 }), (steps: Step[]) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 14 }), async (steps: Step[]) => {
         const dir = stateDir();
         const backups: Buffer[] = [];
         let highest = { activation: 0, sms: 0 };
@@ -185,7 +185,7 @@ describe("the id floor", () => {
             switch (st.kind) {
               case "issue":
                 for (let i = 0; i < st.n; i++) {
-                  const ids = issue(s);
+                  const ids = await issue(s);
                   expect(ids.activation).toBeGreaterThan(highest.activation);
                   expect(ids.sms).toBeGreaterThan(highest.sms);
                   highest = ids;

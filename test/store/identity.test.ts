@@ -15,7 +15,7 @@ import { ErrorCode, SimgateError } from "../../src/errors.js";
 import { openStore, LATEST_SCHEMA_VERSION, type Store } from "../../src/store/index.js";
 import { MIGRATIONS } from "../../src/store/migrations.js";
 import { SIMGATE_APPLICATION_ID } from "../../src/store/store-identity.js";
-import { newActivation } from "./helpers.js";
+import { newActivation, reserve } from "./helpers.js";
 import { perTestCleanup } from "./per-test.js";
 
 const { stateDir, defer } = perTestCleanup();
@@ -101,9 +101,9 @@ describe("a write-ahead log that is not simgate.db's own", () => {
     const dir = stateDir();
     const file = join(dir, "simgate.db");
     const live = openStore({ stateDir: dir });
-    live.engine.createActivation(newActivation(1));
+    await reserve(live.sales, newActivation(1));
     await live.backup(join(dir, "backup.db"));
-    for (let i = 2; i < 40; i++) live.engine.createActivation(newActivation(i));
+    for (let i = 2; i < 40; i++) await reserve(live.sales, newActivation(i));
     // What a crash leaves: the WAL with the writes since the last checkpoint.
     const wal = readFileSync(`${file}-wal`);
     live.close();
@@ -117,7 +117,7 @@ describe("a write-ahead log that is not simgate.db's own", () => {
     expect(digest(file)).toBe(restored);
     // Moved aside as told, the backup opens with exactly what it held.
     renameSync(`${file}-wal`, join(dir, "old-wal"));
-    expect(open(dir).engine.load().openActivations.map((a) => a.id)).toEqual([1]);
+    expect((await open(dir).sales.load()).open.map((a) => a.id)).toEqual([1]);
   });
 
   it("a missing simgate.db with its WAL left behind is refused, not started fresh with the WAL replayed into it", () => {
@@ -138,7 +138,7 @@ describe("simgate's own stores", () => {
     expect(s.db.pragma("application_id", { simple: true })).toBe(SIMGATE_APPLICATION_ID);
   });
 
-  it("a store written by an earlier version (application id 0, simgate's schema) is recognised, migrated and stamped", () => {
+  it("a store written by an earlier version (application id 0, simgate's schema) is recognised, migrated and stamped", async () => {
     const dir = stateDir();
     const old = new Database(join(dir, "simgate.db"));
     old.pragma("journal_mode = WAL");
@@ -152,8 +152,8 @@ describe("simgate's own stores", () => {
     const s = open(dir);
     expect(s.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     expect(s.db.pragma("application_id", { simple: true })).toBe(SIMGATE_APPLICATION_ID);
-    expect(s.engine.load().openActivations.map((a) => a.id)).toEqual([1]);
+    expect((await s.sales.load()).open.map((a) => a.id)).toEqual([1]);
     // Ids continue above the old file's.
-    expect(s.engine.createActivation(newActivation(2)).id).toBeGreaterThan(1);
+    expect((await reserve(s.sales, newActivation(2))).id).toBeGreaterThan(1);
   });
 });

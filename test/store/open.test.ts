@@ -6,7 +6,7 @@ import { oneLineError } from "../../src/cli/format.js";
 import { ErrorCode, isSimgateError, SimgateError } from "../../src/errors.js";
 import { openStore, LATEST_SCHEMA_VERSION, type Store } from "../../src/store/index.js";
 import { MIGRATIONS, type Migration } from "../../src/store/migrations.js";
-import { newActivation } from "./helpers.js";
+import { newActivation, reserve } from "./helpers.js";
 import { perTestCleanup } from "./per-test.js";
 
 const { stateDir, defer } = perTestCleanup();
@@ -40,14 +40,14 @@ describe("opening the store", () => {
     expect(statSync(dir).isDirectory()).toBe(true);
   });
 
-  it("reopens without migrating again and keeps what was written", () => {
+  it("reopens without migrating again and keeps what was written", async () => {
     const dir = stateDir();
     const a = open(dir);
-    const act = a.engine.createActivation(newActivation(1));
+    const act = await reserve(a.sales, newActivation(1));
     a.close();
     const b = open(dir);
     expect(b.migrated).toEqual([]);
-    expect(b.engine.load().openActivations).toEqual([act]);
+    expect((await b.sales.load()).open).toEqual([act]);
   });
 
   it("refuses a file from a newer simgate with a message saying what to do", () => {

@@ -56,7 +56,7 @@ export const storeCommand: CliCommand = async (argv, io) => {
       schemaVersion: store.schemaVersion,
       migrated: store.migrated,
       sims: count("SELECT count(*) AS n FROM sims"),
-      openActivations: store.engine.load().openActivations.length,
+      openActivations: (await store.sales.load()).open.length,
       activations: count("SELECT count(*) AS n FROM activations"),
       sms: count("SELECT count(*) AS n FROM sms_parts"),
       outboxPending: store.outbox.pendingCount(),

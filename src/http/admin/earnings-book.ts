@@ -10,10 +10,15 @@
  * a release; a sale refunded later leaves them again ("sale-refunded"). "Today" starts at local midnight of the daemon's host; at the next midnight
  * it starts again, empty, and takes the sales recorded from then on.
  *
+ * The book keeps the recorded outcomes too, counted per marketplace × status value (the
+ * ledger's `closedCounts`, then every "outcome-recorded", sold or not): the status page's
+ * closed activations and /metrics' `simgate_activations_closed_total` read them, for the
+ * same reason (a scan of every reservation ever is no thing to do per scrape).
+ *
  * Sales announced before the first read is done are not added (the read has them). The
- * read is two queries, all time and today: a sale recorded between them would be in one
- * and not the other, so a read during which a sale was announced is made again (a few
- * times at most, then kept). This is exact on a store that resolves a write in the turn it
+ * read is three queries, all time, today and the closed counts: an outcome recorded between
+ * them would be in one and not another, so a read during which one was announced is made
+ * again (a few times at most, then kept). This is exact on a store that resolves a write in the turn it
  * commits (the SQLite store, the in-memory ledger): a sale the read saw is announced
  * before the read's answer is seen. A store across a network would need the read to say
  * which sales it counted.
@@ -34,11 +39,20 @@ export interface RecordedOutcome {
   finishSum: number | null;
   finishedAt: number | null;
   closedAt: number;
+  /** The marketplace's own status value of the close. */
+  status: number | null;
+}
+
+/** Recorded outcomes of one marketplace with one status value; the sales ledger's `ClosedCount` fits. */
+export interface ClosedCountLine {
+  market: string;
+  status: number;
+  count: number;
 }
 
 /** What the book reads: the sales core (its ledger, and its events). */
 export interface EarningsSource {
-  readonly ledger: { earningsTotals(since: number): Promise<SaleTotal[]> };
+  readonly ledger: { earningsTotals(since: number): Promise<SaleTotal[]>; closedCounts(): Promise<ClosedCountLine[]> };
   on(event: "outcome-recorded", listener: (r: RecordedOutcome) => void): unknown;
   /** A sale the marketplace refunded later: it leaves the totals it was counted in. */
   on(event: "sale-refunded", listener: (r: RecordedOutcome) => void): unknown;
@@ -69,6 +83,38 @@ class Window {
   }
 }
 
+/** Recorded outcomes per marketplace × status value, all time. */
+export class ClosedTally {
+  readonly #counts = new Map<string, Map<number, number>>();
+
+  add(line: ClosedCountLine): void {
+    let perStatus = this.#counts.get(line.market);
+    if (!perStatus) this.#counts.set(line.market, (perStatus = new Map()));
+    perStatus.set(line.status, (perStatus.get(line.status) ?? 0) + line.count);
+  }
+
+  /** Per status value over every marketplace, keyed by the value as text (the status document's `closedActivations`). */
+  byStatus(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const statuses = [...this.#counts.values()].flatMap((m) => [...m.entries()]).sort(([a], [b]) => a - b);
+    for (const [status, count] of statuses) out[String(status)] = (out[String(status)] ?? 0) + count;
+    return out;
+  }
+
+  /** Per marketplace × status value, ordered by both. */
+  entries(): ClosedCountLine[] {
+    return [...this.#counts.entries()]
+      .flatMap(([market, m]) => [...m.entries()].map(([status, count]) => ({ market, status, count })))
+      .sort((a, b) => a.market.localeCompare(b.market) || a.status - b.status);
+  }
+
+  static of(lines: readonly ClosedCountLine[]): ClosedTally {
+    const t = new ClosedTally();
+    for (const l of lines) t.add(l);
+    return t;
+  }
+}
+
 export interface EarningsSnapshot {
   /** False until the first read of the ledger is done: every figure is then empty. */
   loaded: boolean;
@@ -76,6 +122,8 @@ export interface EarningsSnapshot {
   todayStart: number;
   allTime: Window;
   today: Window;
+  /** Recorded outcomes (sold or not), all time. */
+  closed: ClosedTally;
 }
 
 const books = new WeakMap<EarningsSource, EarningsBook>();
@@ -83,7 +131,8 @@ const books = new WeakMap<EarningsSource, EarningsBook>();
 export class EarningsBook {
   #allTime: Window | undefined;
   #today: Window | undefined;
-  /** Sales announced so far: a first read that saw this change is made again. */
+  #closed: ClosedTally | undefined;
+  /** Outcomes announced so far: a first read that saw this change is made again. */
   #announced = 0;
   #loading: Promise<void> | undefined;
 
@@ -98,7 +147,10 @@ export class EarningsBook {
     private readonly source: EarningsSource,
     private readonly clock: () => number = Date.now,
   ) {
-    source.on("outcome-recorded", (r) => this.#record(r, 1));
+    source.on("outcome-recorded", (r) => {
+      this.#countClosed(r);
+      this.#record(r, 1);
+    });
     source.on("sale-refunded", (r) => this.#record(r, -1));
   }
 
@@ -121,9 +173,9 @@ export class EarningsBook {
   /** All time and today, as far as read (empty before `ready`). */
   snapshot(): EarningsSnapshot {
     const todayStart = localMidnight(this.clock());
-    if (!this.#allTime || !this.#today) return { loaded: false, todayStart, allTime: new Window(0), today: new Window(todayStart) };
+    if (!this.#allTime || !this.#today || !this.#closed) return { loaded: false, todayStart, allTime: new Window(0), today: new Window(todayStart), closed: new ClosedTally() };
     if (this.#today.start < todayStart) this.#today = new Window(todayStart);
-    return { loaded: true, todayStart, allTime: this.#allTime, today: this.#today };
+    return { loaded: true, todayStart, allTime: this.#allTime, today: this.#today, closed: this.#closed };
   }
 
   /** Sales per service × marketplace × currency since `since` (epoch ms): all time and today from memory, any other window from the ledger. */
@@ -139,12 +191,20 @@ export class EarningsBook {
     for (let read = 1; ; read++) {
       const before = this.#announced;
       const todayStart = localMidnight(this.clock());
-      const [all, today] = await Promise.all([this.source.ledger.earningsTotals(0), this.source.ledger.earningsTotals(todayStart)]);
+      const [all, today, closed] = await Promise.all([this.source.ledger.earningsTotals(0), this.source.ledger.earningsTotals(todayStart), this.source.ledger.closedCounts()]);
       if (this.#announced !== before && read < MAX_READS) continue;
       this.#allTime = Window.of(0, all);
       this.#today = Window.of(todayStart, today);
+      this.#closed = ClosedTally.of(closed);
       return;
     }
+  }
+
+  /** Any recorded outcome counts once for its marketplace and status (a refund later changes neither). */
+  #countClosed(r: RecordedOutcome): void {
+    if (r.status === null) return;
+    this.#announced++;
+    this.#closed?.add({ market: r.market, status: r.status, count: 1 });
   }
 
   /** A sale (+1) or the refund of one (−1, taken out of the windows that counted it). */

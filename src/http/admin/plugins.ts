@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../../config/schema.js";
-import type { OnlinesimEngine as ActivationEngine } from "../../markets/onlinesim/engine.js";
+import type { OnlinesimEngine } from "../../markets/onlinesim/engine.js";
 import type { Logger } from "../../log/logger.js";
 import type { PortMap } from "../../modem/port-map.js";
 import type { ModemPool } from "../../pool/pool.js";
@@ -35,7 +35,7 @@ export interface RequestCounts {
 export interface AdminContext {
   config: Readonly<Config>;
   map: PortMap;
-  engine: ActivationEngine;
+  engine: OnlinesimEngine;
   store: Store;
   pool: ModemPool;
   outbound: OutboundStatsSource;

@@ -6,15 +6,15 @@
  * passes the secret scrubber (an error text from an older version, or any text a sender
  * kept, could carry the key).
  *
- * The totals come from the store. They are recomputed only when something they count has
- * changed (a new SMS id, another FINISH, a new day), so the status page can ask for this
- * document several times a second without scanning the tables each time. Earnings come
- * from the earnings book (earnings-book.ts), which the ledger fills once and each sale
- * updates; until its first read is done (callers that serve the document await
- * `EarningsBook.of(engine.core).ready()`) they are empty.
+ * The SMS totals come from the store. They are recomputed only when something they count
+ * has changed (a new SMS id, a new day), so the status page can ask for this document
+ * several times a second without scanning the tables each time. Earnings and the closed
+ * activations per status come from the earnings book (earnings-book.ts), which the ledger
+ * fills once and each recorded outcome updates; until its first read is done (callers that
+ * serve the document await `EarningsBook.of(engine.core).ready()`) they are empty.
  */
 import { Catalog, type EngineConfig } from "../../engine/index.js";
-import type { OnlinesimEngine as ActivationEngine } from "../../markets/onlinesim/engine.js";
+import type { OnlinesimEngine } from "../../markets/onlinesim/engine.js";
 import type { EngineStats } from "../../markets/onlinesim/engine-stats.js";
 import type { PortMap } from "../../modem/port-map.js";
 import type { Store } from "../../store/index.js";
@@ -89,7 +89,7 @@ export interface DaemonStatus {
 
 export interface StatusSources {
   map: PortMap;
-  engine: ActivationEngine;
+  engine: OnlinesimEngine;
   outbound: OutboundStatsSource;
   store: Store;
   startedAt?: number;
@@ -104,32 +104,28 @@ interface StoreTotals {
   key: string;
   smsToday: number;
   smsTotal: number;
-  closedActivations: Record<string, number>;
   lastSms: Map<string, NonNullable<PortStatus["lastSms"]>>;
 }
 
-const EMPTY_TOTALS: StoreTotals = { key: "", smsToday: 0, smsTotal: 0, closedActivations: {}, lastSms: new Map() };
+const EMPTY_TOTALS: StoreTotals = { key: "", smsToday: 0, smsTotal: 0, lastSms: new Map() };
 /** One cache per store: the store is the thing the totals are read from. */
 const storeTotalsCache = new WeakMap<Store, StoreTotals>();
 const catalogs = new WeakMap<object, Catalog>();
 const builtinCatalog = new Catalog();
 
-function storeTotals(store: Store, finished: number, now: number): StoreTotals {
+function storeTotals(store: Store, now: number): StoreTotals {
   const cached = storeTotalsCache.get(store);
   // A closed store (shutdown in progress) answers nothing new; show what was last read.
   if (store.closed) return cached ?? EMPTY_TOTALS;
   const today = localMidnight(now);
-  const key = `${store.sms.maxId()}|${finished}|${today}`;
+  const key = `${store.sms.maxId()}|${today}`;
   if (cached?.key === key) return cached;
-  const closedActivations: Record<string, number> = {};
-  for (const r of store.engine.closedByStatus()) closedActivations[String(r.status)] = r.count;
   const lastSms = new Map<string, NonNullable<PortStatus["lastSms"]>>();
   for (const m of store.sms.lastPerPort()) lastSms.set(m.portId, { id: m.id, sender: m.sender, text: m.text, at: m.receivedAt });
   const totals: StoreTotals = {
     key,
     smsToday: store.sms.countSince(today),
     smsTotal: store.sms.countSince(0),
-    closedActivations,
     lastSms,
   };
   storeTotalsCache.set(store, totals);
@@ -137,7 +133,7 @@ function storeTotals(store: Store, finished: number, now: number): StoreTotals {
 }
 
 /** Per country × operator: the SIMs offered for at least one service (`any` is the sum, so it is left out). */
-function sellable(engine: ActivationEngine): StatusTotals["sellable"] {
+function sellable(engine: OnlinesimEngine): StatusTotals["sellable"] {
   const out: StatusTotals["sellable"] = [];
   for (const c of engine.getServices().countryList) {
     for (const [operator, counts] of Object.entries(c.operatorMap)) {
@@ -165,7 +161,7 @@ function rubles(byMarket: readonly MarketEarnings[], pick: (m: MarketEarnings) =
 export function daemonStatus(d: StatusSources): DaemonStatus {
   const now = Date.now();
   const engine = d.engine.stats();
-  const stored = storeTotals(d.store, engine.finished, now);
+  const stored = storeTotals(d.store, now);
   const book = EarningsBook.of(d.engine.core);
   // A caller that did not wait for the first read gets empty earnings now and full ones next time.
   if (!book.loaded) book.ready().catch(() => undefined);
@@ -205,7 +201,8 @@ export function daemonStatus(d: StatusSources): DaemonStatus {
     earningsToday: rubles(byMarket, (m) => m.today.amount),
     earningsByMarket: byMarket,
     openActivations: engine.openActivations,
-    closedActivations: stored.closedActivations,
+    // Every marketplace's closes per status value, as the old engine's table counted them.
+    closedActivations: book.snapshot().closed.byStatus(),
   };
   const doc: DaemonStatus = {
     version: VERSION,

@@ -12,7 +12,7 @@
  * A released row keeps `status = 0` until a FINISH comes: the initial schema's CHECK ties
  * status to closed_at, and changing it would mean rebuilding the table (and its
  * AUTOINCREMENT sequence, which ids must never go below). Readers take the status only
- * when finished_at is set (src/store/engine-persistence.ts). Rows closed before this
+ * when finished_at is set (src/store/sales-ledger.ts). Rows closed before this
  * migration were all closed by FINISH: they are marked so.
  */
 export const SCHEMA_005_RELEASE = `

@@ -1,5 +1,5 @@
 /**
- * The activation engine on the SQLite store, SIGKILLed at random moments (issue 5 §6):
+ * The sales core (OnlinesimEngine, as the daemon runs it) on the SQLite store, SIGKILLed at random moments (issue 5 §6):
  * after each restart every GET_NUMBER that was answered is still open (or closed by an
  * answered FINISH), a number held by an open activation is never handed out again, and
  * activation ids keep growing.
@@ -7,19 +7,19 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
-import { ActivationEngine } from "../../src/engine/engine.js";
+import { OnlinesimEngine } from "../../src/markets/onlinesim/engine.js";
 import { parseEngineConfig } from "../../src/config/engine-schema.js";
-import { port } from "../engine/helpers.js";
+import { port } from "../sales/ports.js";
 import { tempStateDir } from "./helpers.js";
 import { runUntilKilled } from "./fixtures/kill-child.js";
 
-const CHILD = fileURLToPath(new URL("./fixtures/engine-crash-child.ts", import.meta.url));
+const CHILD = fileURLToPath(new URL("./fixtures/sales-crash-child.ts", import.meta.url));
 const tmp = tempStateDir();
 afterAll(() => tmp.cleanup());
 
 const runAndKill = (killAfterMs: number): Promise<string[][]> => runUntilKilled(CHILD, [tmp.dir], killAfterMs);
 
-describe("ActivationEngine on SQLite, SIGKILLed", () => {
+describe("the sales core on SQLite, SIGKILLed", () => {
   it("keeps every answered activation and close, and never hands a held number out twice", { timeout: 120_000 }, async () => {
     const openById = new Map<number, string>();
     let highest = 0;
@@ -45,7 +45,7 @@ describe("ActivationEngine on SQLite, SIGKILLed", () => {
 
       const store = openStore({ stateDir: tmp.dir, busyTimeoutMs: 2000 });
       try {
-        const engine = new ActivationEngine({ persistence: store.engine, config: parseEngineConfig({ services: ["facebook", "telegram"] }) });
+        const engine = await OnlinesimEngine.open({ ledger: store.sales, config: parseEngineConfig({ services: ["facebook", "telegram"] }) });
         engine.updatePorts(Array.from({ length: 64 }, (_, i) => port(i + 1)));
         const open = new Map(engine.openActivations().map((a) => [a.id, String(a.number)]));
         // Everything we saw opened and not closed is open; at most one more (the last
@@ -54,14 +54,14 @@ describe("ActivationEngine on SQLite, SIGKILLed", () => {
         for (const [id, number] of openById) {
           if (!open.has(id)) {
             // Only acceptable: its FINISH committed but was not printed; then it is closed in the store.
-            expect(store.engine.getActivation(id), `activation ${id} lost`).toMatchObject({ status: expect.any(Number) });
+            expect(await store.sales.find(id), `activation ${id} lost`).toMatchObject({ status: expect.any(Number) });
             openById.delete(id);
           } else expect(open.get(id)).toBe(number);
         }
         for (const [id, number] of open) if (!openById.has(id)) openById.set(id, number);
         expect(new Set(open.values()).size, "two open activations share a number").toBe(open.size);
         // The restarted engine knows what is held: a new order gets a free number and a new id.
-        const next = engine.getNumber({ country: "russia", operator: "any", service: "telegram", sum: 1 });
+        const next = await engine.getNumber({ country: "russia", operator: "any", service: "telegram", sum: 1 });
         if (next.status === "SUCCESS") {
           expect([...open.values()]).not.toContain(String(next.number));
           expect(next.activationId).toBeGreaterThan(highest);

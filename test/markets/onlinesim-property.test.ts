@@ -1,5 +1,6 @@
 /**
- * Random sequences of port changes, orders, SMS, finishes and restarts; the invariants
+ * The engine the daemon runs for Onlinesim (the sales core with the Onlinesim adapter) under
+ * random sequences of port changes, orders, SMS, finishes and restarts; the invariants
  * are checked after every step against an independent model:
  *  - no number (and no ICCID) in two open activations; memory = what load() returns;
  *  - counts never exceed ready idle SIMs nor ready modules (minus the reserve), and with no
@@ -12,11 +13,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ActivationEngine } from "../../src/engine/engine.js";
 import { parseEngineConfig } from "../../src/config/engine-schema.js";
-import type { PortInput } from "../../src/engine/inventory.js";
-import { MemoryPersistence } from "../../src/engine/memory-persistence.js";
-import { port } from "./helpers.js";
+import { OnlinesimEngine } from "../../src/markets/onlinesim/engine.js";
+import type { PortInput } from "../../src/sales/inventory.js";
+import { MemoryLedger } from "../../src/sales/memory-ledger.js";
+import { port } from "./onlinesim-engine.js";
 
 const SERVICES = ["facebook", "telegram"];
 /** 6 SIMs (one on an unnamed network) behind 4 modules: a small SIM bank. */
@@ -88,10 +89,10 @@ interface ModelPort { sim: number | null; present: boolean; ready: boolean }
 
 async function run(steps: Step[], reserve: number, cancelLimit: number): Promise<void> {
   const config = parseEngineConfig({ services: SERVICES, reserveModules: reserve, cancelLimit });
-  const persistence = new MemoryPersistence();
+  const ledger = new MemoryLedger();
   let now = 1;
-  const build = () => new ActivationEngine({ persistence, config, clock: () => now });
-  let engine = build();
+  const build = () => OnlinesimEngine.open({ ledger, config, clock: () => now });
+  let engine = await build();
   // Start with a SIM in every module (SIMs 0, 2, 4, 5: both Russian operators, Germany, an unnamed network).
   const ports: ModelPort[] = [0, 2, 4, 5].map((sim) => ({ sim, present: true, ready: true }));
   const open = new Map<number, { s: number; service: string; createdAt: number; sms: boolean }>();
@@ -118,8 +119,8 @@ async function run(steps: Step[], reserve: number, cancelLimit: number): Promise
 
   engine.updatePorts(snapshot());
 
-  const check = (): void => {
-    const durable = persistence.load().openActivations;
+  const check = async (): Promise<void> => {
+    const durable = (await ledger.load()).open;
     expect(engine.openActivations()).toEqual(durable);
     expect(new Set(durable.map((a) => a.number)).size).toBe(durable.length);
     expect(new Set(durable.map((a) => a.iccid)).size).toBe(durable.length);
@@ -166,7 +167,7 @@ async function run(steps: Step[], reserve: number, cancelLimit: number): Promise
         engine.updatePorts(snapshot());
         break;
       case "order": {
-        const r = engine.getNumber({ ...st, exceptionPhoneSet: st.prefixes, sum: 1 });
+        const r = await engine.getNumber({ ...st, exceptionPhoneSet: st.prefixes, sum: 1 });
         expect(r.status).not.toBe("ERROR");
         if (r.status === "SUCCESS") {
           const s = SIMS.findIndex((_, i) => digits(i) === String(r.number));
@@ -205,7 +206,7 @@ async function run(steps: Step[], reserve: number, cancelLimit: number): Promise
       }
       case "finish": {
         const id = st.unknown || issued.length === 0 ? 1000 + st.pick : issued[st.pick % issued.length]!;
-        expect(engine.finishActivation({ activationId: id, status: st.status })).toEqual({ status: "SUCCESS" });
+        expect(await engine.finishActivation({ activationId: id, status: st.status })).toEqual({ status: "SUCCESS" });
         const a = open.get(id) ?? released.get(id);
         if (a) {
           open.delete(id);
@@ -218,14 +219,14 @@ async function run(steps: Step[], reserve: number, cancelLimit: number): Promise
         const ids = [...open.keys()];
         if (ids.length === 0) break;
         const id = ids[st.pick % ids.length]!;
-        engine.withdrawUndelivered(id, "the client closed the connection");
+        await engine.withdrawUndelivered(id, "the client closed the connection");
         released.set(id, open.get(id)!);
         open.delete(id);
         break;
       }
       case "age": {
         now += st.ms;
-        const freed = engine.sweep().map((a) => a.id);
+        const freed = (await engine.sweep()).map((a) => a.id);
         const due = [...open.entries()].filter(([, a]) => now - a.createdAt > (a.sms ? RELEASE_AFTER.withSms : RELEASE_AFTER.noSms)).map(([id]) => id);
         expect(freed.sort((x, y) => x - y)).toEqual(due.sort((x, y) => x - y));
         for (const id of due) {
@@ -238,23 +239,23 @@ async function run(steps: Step[], reserve: number, cancelLimit: number): Promise
         const s = ports[st.p]!.sim;
         if (s === null) break;
         const p = simPort(s, st.p);
-        const r = engine.routeSms({ smsId: st.smsId, portId: p.id, iccid: p.iccid, number: p.number, receivedAt: now });
+        const r = await engine.routeSms({ smsId: st.smsId, portId: p.id, iccid: p.iccid, number: p.number, receivedAt: now });
         const a = [...open.entries()].find(([, v]) => v.s === s);
         if (a) {
-          expect(r).toMatchObject({ activationId: a[0] });
+          expect(r).toMatchObject({ reservation: { id: a[0] } });
           a[1].sms = true;
         } else expect(r.kind).toBe("unrouted");
         break;
       }
       case "restart": {
         const before = engine.getServices();
-        engine = build();
+        engine = await build();
         engine.updatePorts(snapshot());
         expect(engine.getServices()).toEqual(before);
         break;
       }
     }
-    check();
+    await check();
   }
 }
 
