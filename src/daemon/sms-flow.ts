@@ -63,7 +63,6 @@ export function startSmsFlow(opts: SmsFlowOptions): SmsFlow {
     void engine.routeSms({ smsId, portId, iccid: sms.iccid ?? iccid, number, receivedAt: clock() }).then((outcome) => opts.onStored({ smsId, sms, number, outcome }));
   };
 
-  // Not engine/sms-feed.ts's feedSms: the outgoing queues need the message itself, not only its id.
   const onSms = (port: PortView, sms: CompleteSms): void => storeAndRoute(port.id, sms, port.number, port.iccid);
   map.on("sms-received", onSms);
 
