@@ -149,6 +149,8 @@ describe("simgate run with markets: Onlinesim, SMSHUB on the partner listener, G
     expect(value('simgate_market_requests_total{market="smshub",action="GET_SERVICES",status="200"}')).toBeGreaterThan(0);
     expect(value('simgate_market_requests_total{market="grizzly",action="GET_SERVICES",status="200"}')).toBeGreaterThan(0);
     expect(value('simgate_market_requests_total{market="smshub",action="invalid",status="401"}')).toBeGreaterThan(0);
+    // The cancel (4) on SMSHUB earlier in this file, counted under its marketplace.
+    expect(value('simgate_reservations_closed_total{market="smshub",status="4"}')).toBeGreaterThanOrEqual(1);
     // SMSHUB has a published PUSH_SMS URL, so it has a worker; Grizzly has none configured (its SMS would wait, and the log says so).
     expect(value('simgate_market_sms_pending{market="smshub"}')).toBe(0);
     expect(text).not.toMatch(/simgate_market_sms_pending\{market="grizzly"\}/);

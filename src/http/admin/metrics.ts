@@ -91,7 +91,15 @@ export function collectMetrics(ctx: AdminContext, at: AtCounters, now = Date.now
     { labels: { result: "assigned" }, value: engine.assigned },
     { labels: { result: "no_numbers" }, value: engine.noNumbers },
   ]);
-  writeEarningsMetrics(e, EarningsBook.of(ctx.engine.core).snapshot());
+  const book = EarningsBook.of(ctx.engine.core).snapshot();
+  writeEarningsMetrics(e, book);
+  // Each marketplace numbers its own statuses: per market, beside the all-markets family above (kept for old dashboards).
+  e.family(
+    "simgate_reservations_closed_total",
+    "counter",
+    "Reservations closed by their marketplace or the operator, per marketplace and its status value (all time).",
+    book.loaded ? book.closed.entries().map((l) => ({ labels: { market: l.market, status: String(l.status) }, value: l.count })) : [],
+  );
 
   const push = outbound.push;
   e.family(
