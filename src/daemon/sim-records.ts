@@ -5,20 +5,33 @@
  */
 import type { Logger } from "../log/logger.js";
 import type { PortMap, PortView } from "../modem/port-map.js";
-import type { SimRepository } from "../store/index.js";
 
-export function recordSims(map: PortMap, sims: SimRepository, log: Logger): () => void {
+/**
+ * What this needs of the SIM registry: one write per change. It may answer later (a store
+ * across the network, issue 17): a write that fails, at once or later, is logged and
+ * asked again at the SIM's next change. The SQLite store's SimRepository fits.
+ */
+export interface SimRegistry {
+  recordSim(port: PortView): unknown;
+}
+
+export function recordSims(map: PortMap, sims: SimRegistry, log: Logger): () => void {
   const last = new Map<string, string>();
   const onChange = (port: PortView): void => {
     if (!port.iccid) return;
     const fingerprint = [port.iccid, port.imsi, port.number, port.mcc, port.mnc, port.networkOperator].join("|");
     if (last.get(port.id) === fingerprint) return;
-    try {
-      sims.recordSim(port);
-      last.set(port.id, fingerprint);
-    } catch (err) {
-      // Only the cache of learned numbers suffers: the number is asked again after a restart.
+    // Only the cache of learned numbers suffers from a failed write: the number is asked again after a restart.
+    const failed = (err: unknown): void => {
+      if (last.get(port.id) === fingerprint) last.delete(port.id);
       log.error({ event: "sim-record-failed", err, port: port.id, iccid: port.iccid }, "could not record the SIM in the store");
+    };
+    try {
+      const written = sims.recordSim(port);
+      last.set(port.id, fingerprint);
+      if (written instanceof Promise) written.catch(failed);
+    } catch (err) {
+      failed(err);
     }
   };
   map.on("changed", onChange);

@@ -29,6 +29,16 @@ export interface SmsStored {
   outcome: RouteOutcome;
 }
 
+/**
+ * What the SMS path needs of the store for a whole message: keep it durably and give its
+ * id. It may answer later (a store across the network, issue 17); the SQLite store's
+ * SmsRepository answers at once. Its parts are durable already (acceptPart), and a whole
+ * SMS stored but not routed is routed at the next start (route-recovery.ts).
+ */
+export interface SmsArchive {
+  storeMessage(sms: CompleteSms): { id: number } | Promise<{ id: number }>;
+}
+
 export interface SmsFlowOptions {
   store: Store;
   engine: Pick<OnlinesimEngine, "routeSms">;
@@ -47,20 +57,26 @@ export interface SmsFlow {
 
 export function startSmsFlow(opts: SmsFlowOptions): SmsFlow {
   const { store, engine, map, logger } = opts;
+  const archive: SmsArchive = store.sms;
   const clock = opts.clock ?? Date.now;
   const log = logger.child({ component: "sms-flow" });
   const assemblers = new Map<string, MessageAssembler>();
 
   const storeAndRoute = (portId: string, sms: CompleteSms, number: string | null, iccid: string | null): void => {
-    let smsId: number;
+    const failed = (err: unknown): void => log.error({ event: "sms-store-failed", err, port: portId }, "could not store a whole SMS (its parts are stored); not routed");
+    // routeSms never rejects: a store failure is its "failed" outcome, and the SMS stays stored.
+    const route = (smsId: number): void =>
+      void engine.routeSms({ smsId, portId, iccid: sms.iccid ?? iccid, number, receivedAt: clock() }).then((outcome) => opts.onStored({ smsId, sms, number, outcome }));
+    let stored: { id: number } | Promise<{ id: number }>;
     try {
-      smsId = store.sms.storeMessage(sms).id;
+      stored = archive.storeMessage(sms);
     } catch (err) {
-      log.error({ event: "sms-store-failed", err, port: portId }, "could not store a whole SMS (its parts are stored); not routed");
+      failed(err);
       return;
     }
-    // routeSms never rejects: a store failure is its "failed" outcome, and the SMS stays stored.
-    void engine.routeSms({ smsId, portId, iccid: sms.iccid ?? iccid, number, receivedAt: clock() }).then((outcome) => opts.onStored({ smsId, sms, number, outcome }));
+    // A synchronous store routes in the same turn, as before; an asynchronous one once it answers.
+    if (stored instanceof Promise) stored.then((s) => route(s.id), failed);
+    else route(stored.id);
   };
 
   const onSms = (port: PortView, sms: CompleteSms): void => storeAndRoute(port.id, sms, port.number, port.iccid);
