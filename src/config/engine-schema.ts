@@ -2,7 +2,7 @@
  * The `engine:` block of simgate's config: one zod schema, every default and range with the
  * reason for it (docs/conventions.md#rule-10). It lives in the config layer, not in the
  * engine: the engine declares the plain type it needs (EngineConfig in
- * src/engine/config.ts) and never sees the file or zod. The composition root hands the
+ * src/markets/onlinesim/engine-config.ts) and never sees the file or zod. The composition root hands the
  * parsed block over, and the type checker holds the two together there
  * (test/config/engine-schema.test.ts checks that they are the same type).
  */

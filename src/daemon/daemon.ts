@@ -19,7 +19,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { ErrorCode, SimgateError } from "../errors.js";
-import { feedPorts, watchStale } from "../engine/index.js";
+import { feedPorts, watchStale } from "../sales/port-feed.js";
 import { OnlinesimEngine } from "../markets/onlinesim/engine.js";
 import type { Logger } from "../log/logger.js";
 import { PortMap } from "../modem/port-map.js";

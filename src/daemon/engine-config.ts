@@ -9,7 +9,7 @@
  *   On hardware an empty list stays empty (sell nothing until told what to sell) and the
  *   daemon says so at start.
  */
-import type { EngineConfig } from "../engine/index.js";
+import type { EngineConfig } from "../markets/onlinesim/engine-config.js";
 import type { Config } from "../config/schema.js";
 
 export const DEMO_SERVICES = ["telegram", "whatsapp", "google", "facebook", "vk"] as const;

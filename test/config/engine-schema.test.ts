@@ -5,7 +5,7 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { parseEngineConfig, type EngineConfigOutput } from "../../src/config/engine-schema.js";
 import { validateConfig } from "../../src/config/load.js";
-import type { EngineConfig } from "../../src/engine/config.js";
+import type { EngineConfig } from "../../src/markets/onlinesim/engine-config.js";
 
 describe("the engine block", () => {
   it("parses to exactly the type the engine declares (checked by the type checker)", () => {

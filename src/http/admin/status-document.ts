@@ -13,7 +13,8 @@
  * fills once and each recorded outcome updates; until its first read is done (callers that
  * serve the document await `EarningsBook.of(engine.core).ready()`) they are empty.
  */
-import { Catalog, type EngineConfig } from "../../engine/index.js";
+import { Catalog } from "../../markets/onlinesim/catalog.js";
+import type { EngineConfig } from "../../markets/onlinesim/engine-config.js";
 import type { OnlinesimEngine } from "../../markets/onlinesim/engine.js";
 import type { EngineStats } from "../../markets/onlinesim/engine-stats.js";
 import type { PortMap } from "../../modem/port-map.js";

@@ -8,7 +8,7 @@
  * (daemon/outbound.ts), so a number sold on v1 (or any other marketplace sharing the
  * core) leaves the v2 list without the daemon matching request names.
  */
-import type { EngineConfig } from "../../engine/config.js";
+import type { EngineConfig } from "./engine-config.js";
 import type { Logger } from "../../log/logger.js";
 import { SalesCore, type RouteOutcome } from "../../sales/core.js";
 import type { PortInput } from "../../sales/inventory.js";

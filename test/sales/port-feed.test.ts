@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { feedPorts } from "../../src/engine/port-feed.js";
+import { feedPorts } from "../../src/sales/port-feed.js";
 import { PortMap } from "../../src/modem/port-map.js";
 import { anyCounts, makeEngine } from "../markets/onlinesim-engine.js";
 

@@ -4,7 +4,7 @@
  * sends integers, SMSHUB-style clients send strings (Q8): accept both, normalise to digit
  * strings and compare with the number's E.164 digits (no "+").
  */
-import { ErrorCode, SimgateError } from "../errors.js";
+import { ErrorCode, SimgateError } from "../../errors.js";
 
 /** E.164 numbers have at most 15 digits (ITU-T E.164 §6); a longer prefix matches nothing and is a bug upstream. */
 const MAX_PREFIX_DIGITS = 15;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, isSimgateError } from "../../src/errors.js";
-import { isExcluded, parseExceptionPhoneSet } from "../../src/engine/prefixes.js";
+import { isExcluded, parseExceptionPhoneSet } from "../../src/markets/onlinesim/prefixes.js";
 
 describe("parseExceptionPhoneSet", () => {
   it.each([

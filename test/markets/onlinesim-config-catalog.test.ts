@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Catalog } from "../../src/engine/catalog.js";
+import { Catalog } from "../../src/markets/onlinesim/catalog.js";
 import { parseEngineConfig } from "../../src/config/engine-schema.js";
 import { ErrorCode, isSimgateError } from "../../src/errors.js";
 import { OPERATORS } from "../../src/sim/operators.js";
