@@ -63,8 +63,8 @@ export interface SimReadiness {
 }
 
 /**
- * Wait until the SIM is READY and the module registered. Stops early when the SIM stays
- * absent for `absentGiveUpMs` (a dead slot does not come alive by waiting).
+ * Wait until the SIM is READY and the module registered, or the time is up. A dead slot
+ * costs the whole wait: a SIM that is still being read looks the same as none for a while.
  */
 export async function waitSimAndNetwork(line: ModuleLine, wait: WaitOptions, commandTimeoutMs: number): Promise<SimReadiness> {
   let simPresent = false;

@@ -158,10 +158,10 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     this.#urc(...this.#dialect.simRemovedUrcs(this.#ctx), ...registrationUrcs(this.#ctx));
   }
 
-  /** Insert a SIM: the one pulled earlier, or a new card. */
-  insertSim(sim?: SimCardProfile): void {
+  /** Insert a SIM: the one pulled earlier, a new card, or a card that lives elsewhere (a bank slot keeps its card and its SM memory). */
+  insertSim(sim?: SimCardProfile | SimCard): void {
     if (this.#sim) this.pullSim();
-    const card = sim ? new SimCard(structuredClone(sim)) : this.#ejected;
+    const card = sim instanceof SimCard ? sim : sim ? new SimCard(structuredClone(sim)) : this.#ejected;
     if (!card) throw new Error("no SIM to insert: pass a SimCardProfile");
     this.#ejected = null;
     this.#sim = card;
