@@ -67,6 +67,13 @@ function params(payload: string): string[] {
 /** The active slot (1-based) from the reply to `activeSlotQuery`. */
 export function parseActiveSlot(family: MultiSlotFamily, lines: readonly string[]): Parsed<number> {
   const f = FAMILIES[family];
+  // Some SIMCom firmwares list every slot as `+SMSIMCFG: <mode>,<slot>,<state>`, one line each;
+  // the line whose state is 1 is the active slot (docs/sim-banks.md#multi-slot-modules, marked as our reading there).
+  const perSlot = lines.map((l) => afterPrefix(l, `${f.prefix}:`)).filter((p): p is string => p !== undefined && params(p).length === 3);
+  if (family === "simcom" && perSlot.length > 0) {
+    const active = perSlot.map(params).find((p) => p[2] === "1");
+    return active?.[1] !== undefined && /^\d+$/.test(active[1]) ? ok(Number(active[1])) : fail("no +SMSIMCFG line marks a slot active", lines);
+  }
   for (const line of lines) {
     const payload = afterPrefix(line, `${f.prefix}:`);
     if (payload === undefined) continue;
