@@ -51,9 +51,14 @@ export async function readIccid(line: ModuleLine, commandTimeoutMs: number): Pro
   return parsed.ok ? parsed.value.iccid : null;
 }
 
-/** Wait for the module to answer a bare AT again (after a reset). */
-export function waitAnswering(line: ModuleLine, wait: WaitOptions, commandTimeoutMs: number): Promise<boolean> {
-  return pollUntil(async () => (await lines(line, "AT", commandTimeoutMs)) !== null, wait);
+/**
+ * Wait for the module to answer a bare AT again (after a reset). The first poll waits one
+ * poll interval: a module that has just restarted ignores what it is sent, and a command
+ * that times out costs the channel a resynchronisation.
+ */
+export async function waitAnswering(line: ModuleLine, wait: WaitOptions, commandTimeoutMs: number): Promise<boolean> {
+  await pause(wait.pollMs);
+  return pollUntil(async () => (await lines(line, "AT", commandTimeoutMs)) !== null, { ...wait, timeoutMs: Math.max(0, wait.timeoutMs - wait.pollMs) });
 }
 
 export interface SimReadiness {

@@ -12,7 +12,7 @@ export const FAST_TIMING: Partial<SwitchTiming> = {
   gapBetweenSwitchesMs: 0,
   resetTimeoutMs: 5_000,
   registerTimeoutMs: 3_000,
-  pollMs: 20,
+  pollMs: 100,
   commandTimeoutMs: 1_000,
 };
 
@@ -35,7 +35,7 @@ export interface BankRig {
   close(): Promise<void>;
 }
 
-export async function startBankRig(modules: number, slots: number, seed: number, directory?: (bank: SimulatedBank) => SlotDirectory): Promise<BankRig> {
+export async function startBankRig(modules: number, slots: number, seed: number, timing: Partial<SwitchTiming> = {}): Promise<BankRig> {
   const sim = await startSimulatedBank({ modules, slots, seed, switchDelayMs: 30, registerDelayMs: 40, modem: { resetMs: 40 } });
   const channels: AtChannel[] = [];
   try {
@@ -52,8 +52,8 @@ export async function startBankRig(modules: number, slots: number, seed: number,
     control: control!,
     modules: moduleLines,
     slotsPerModule: slots,
-    directory: (directory ?? directoryOf)(sim.bank),
-    timing: FAST_TIMING,
+    directory: directoryOf(sim.bank),
+    timing: { ...FAST_TIMING, ...timing },
   });
   return {
     sim,
