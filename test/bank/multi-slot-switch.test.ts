@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AtChannel } from "../../src/at/index.js";
 import { MultiSlotSwitch, type SlotAddress } from "../../src/bank/index.js";
-import { activeSlotQuery, parseActiveSlot, parseSlotRange, slotRangeQuery, type MultiSlotFamily } from "../../drivers/bank/index.js";
+import { activeSlotQuery, classifySwitchUrc, parseActiveSlot, parseSlotRange, slotRangeQuery, type MultiSlotFamily } from "../../drivers/bank/index.js";
 import { startSimulatedPool, type SimulatedPool } from "../../src/sim/pool.js";
 import { generateProfile, type SimDialect } from "../../src/sim/profile.js";
 import { createRng } from "../../src/sim/rng.js";
@@ -50,4 +50,25 @@ describe("MultiSlotSwitch against simulated dual-SIM modules on real pseudo-term
       expect(await switcher.select(1, 3)).toMatchObject({ status: "failed", reason: "bad-address" });
     });
   }
+
+  it("quectel: the URCs a slot change raises are the ones classifySwitchUrc names (+CPIN NOT READY, +QUSIM: 1, +CPIN: READY)", async () => {
+    const second = generateProfile("quectel", createRng(98), { noNumberRatio: 0 }).sim;
+    pool = await startSimulatedPool({ count: 1, dialect: "quectel", seed: 4, attach: "pty", modem: { extraSlots: [second], slotSwitchMs: 60 } });
+    channel = new AtChannel(await openBytePort({ path: pool.modems[0]!.path }));
+    const unsolicited: string[] = [];
+    channel.on("unhandled", (line) => unsolicited.push(line));
+    await channel.run("AT+QUIMSLOT=2");
+    // Nothing is polled meanwhile, so every URC of the change reaches "unhandled".
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no +CPIN: READY; got ${JSON.stringify(unsolicited)}`)), 5_000);
+      channel!.on("unhandled", (line) => {
+        if (line === "+CPIN: READY") {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    const kinds = unsolicited.map(classifySwitchUrc).filter((k) => k !== null).map((k) => k.kind);
+    expect(kinds).toEqual(["sim-not-ready", "sim-initialised", "sim-ready"]);
+  });
 });
