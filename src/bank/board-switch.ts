@@ -5,7 +5,7 @@
  */
 import type { AtChannel } from "../at/index.js";
 import { boardSwitchCommand, classifyBoardAnswer } from "../../drivers/bank/index.js";
-import { isSimgateError, ErrorCode } from "../errors.js";
+import { isModemGone, isSimgateError, ErrorCode } from "../errors.js";
 import { radioOff, readIccid, waitAnswering, waitSimAndNetwork, type ModuleLine } from "./module-reader.js";
 import { NumberWitness } from "./number-witness.js";
 import { readSeatedFlagged } from "./seated-reader.js";
@@ -48,7 +48,13 @@ export class BoardSlotSwitch implements SlotSwitch {
     }
     const t = this.#t;
     const before = await readIccid(line, t.commandTimeoutMs);
-    const answer = await this.#sendSwitch(module, slot);
+    let answer;
+    try {
+      answer = await this.#sendSwitch(module, slot);
+    } catch (err) {
+      if (!isModemGone(err)) throw err;
+      return { status: "failed", reason: "switch-gone", address, detail: `the bank's control port is gone: ${err instanceof Error ? err.message : String(err)}`, seated: null, durationMs: Date.now() - started };
+    }
     if (answer === "refused") {
       return { status: "failed", reason: "refused", address, detail: `the board refused ${boardSwitchCommand(module, slot)}`, seated: null, durationMs: Date.now() - started };
     }

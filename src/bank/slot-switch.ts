@@ -47,6 +47,8 @@ export type FailureReason =
   | "no-sim"
   /** The switch hardware answered ERROR. */
   | "refused"
+  /** The switch hardware's own line is gone (the bank's control port vanished); nothing was switched. */
+  | "switch-gone"
   /** The module did not come back after its reset. */
   | "module-silent"
   /** The module or slot is outside the layout. */

@@ -32,6 +32,8 @@ export interface BankRig {
   sim: SimulatedBankOnPtys;
   bank: SimulatedBank;
   board: BoardSlotSwitch;
+  /** The driver's side of the control port. */
+  control: AtChannel;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startBankRig(modules: number, slots: number, seed: number,
     sim,
     bank: sim.bank,
     board,
+    control: control!,
     close: async () => {
       await Promise.all(channels.map((c) => c.close()));
       await sim.close();

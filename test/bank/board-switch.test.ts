@@ -73,6 +73,14 @@ describe("BoardSlotSwitch against a simulated bank on real pseudo-terminals", ()
     expect(seated.sharedNumberWith).toEqual([rig.bank.card(1, 2).profile.iccid]);
   });
 
+  it("a control port that is gone fails the switch as switch-gone and leaves the module as it was", async () => {
+    rig = await startBankRig(1, 3, 19);
+    await rig.control.close();
+    expect(await rig.board.select(1, 2)).toMatchObject({ status: "failed", reason: "switch-gone" });
+    expect(rig.bank.truth(1).iccid).toBe(rig.bank.card(1, 1).profile.iccid);
+    expect((await rig.board.seated(1)).iccid).toBe(rig.bank.card(1, 1).profile.iccid);
+  });
+
   it("refuses a slot outside the layout without touching the board, and park turns the radio off", async () => {
     rig = await startBankRig(1, 2, 18);
     expect(await rig.board.select(1, 3)).toMatchObject({ status: "failed", reason: "bad-address" });

@@ -28,7 +28,7 @@ export interface SimulatedBankOptions {
 
 /** What is really in front of a module, for tests to compare with what a driver reports. */
 export interface BankTruth {
-  /** The slot the board last moved there (null before any switch moved a card: slot 1 is seated at power-on). */
+  /** The slot the board last moved there (slot 1 at power-on). */
   slot: number;
   /** The ICCID the module can read right now; null with no SIM (dead slot, or waiting for a reset). */
   iccid: string | null;
