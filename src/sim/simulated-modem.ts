@@ -26,6 +26,10 @@ export interface SimulatedModemOptions {
   ussdDelayMs?: number;
   /** How long AT+CFUN=1,1 keeps the module away. Default 400 ms. */
   resetMs?: number;
+  /** SIM cards in the module's other holders (a dual-SIM module: one more), selected with AT+CSUS / AT+QUIMSLOT / AT+SMSIMCFG. */
+  extraSlots?: SimCardProfile[];
+  /** From a slot select to the other SIM being read (+CPIN READY). Default 2000 ms. */
+  slotSwitchMs?: number;
   /**
    * Wall clock (ms since epoch) the first concatenation reference is derived from, so a
    * restarted simulator does not repeat the references of the last run. Default Date.now.
@@ -71,6 +75,10 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
   readonly #resetMs: number;
   #sim: SimCard | null;
   #ejected: SimCard | null = null;
+  /** Cards in the holders of a multi-slot module, index = slot - 1 (the active holder's card is #sim). */
+  readonly #slotCards: (SimCard | null)[];
+  #activeSlot = 1;
+  readonly #slotSwitchMs: number;
   #present = true;
   #booting = false;
   #closed = false;
@@ -105,6 +113,8 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     this.#inbox = new SmsInbox(firstConcatRef(rng.int(0, 255), (options.clock ?? Date.now)()));
     this.#ussdDelayMs = options.ussdDelayMs ?? 150;
     this.#resetMs = options.resetMs ?? 400;
+    this.#slotCards = [card, ...(options.extraSlots ?? []).map((p) => new SimCard(structuredClone(p)))];
+    this.#slotSwitchMs = options.slotSwitchMs ?? 2_000;
     this.#ctx = this.#makeContext();
     this.#input = new LineInput(this.#settings, {
       echo: (bytes) => this.#emit(bytes),
@@ -158,15 +168,40 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
     this.#urc(...this.#dialect.simRemovedUrcs(this.#ctx), ...registrationUrcs(this.#ctx));
   }
 
-  /** Insert a SIM: the one pulled earlier, or a new card. */
-  insertSim(sim?: SimCardProfile): void {
+  /** Insert a SIM: the one pulled earlier, a new card, or a card that lives elsewhere (a bank slot keeps its card and its SM memory). */
+  insertSim(sim?: SimCardProfile | SimCard): void {
     if (this.#sim) this.pullSim();
-    const card = sim ? new SimCard(structuredClone(sim)) : this.#ejected;
+    const card = sim instanceof SimCard ? sim : sim ? new SimCard(structuredClone(sim)) : this.#ejected;
     if (!card) throw new Error("no SIM to insert: pass a SimCardProfile");
     this.#ejected = null;
     this.#sim = card;
     this.#urc(...this.#dialect.simInsertedUrcs(this.#ctx), ...registrationUrcs(this.#ctx));
     this.#inbox.retry(this.#ctx);
+  }
+
+  /** Which holder of a multi-slot module is active (1-based), and how many there are. */
+  get slots(): { count: number; active: number } {
+    return { count: this.#slotCards.length, active: this.#activeSlot };
+  }
+
+  /**
+   * Make another holder active, as AT+CSUS / AT+QUIMSLOT / AT+SMSIMCFG do: the SIM goes
+   * (+CPIN URCs, registration lost), the other one is read after slotSwitchMs and the
+   * module registers with it (docs/sim-banks.md#after-a-switch).
+   */
+  selectSlot(slot: number): void {
+    if (slot === this.#activeSlot || slot < 1 || slot > this.#slotCards.length) return;
+    this.#slotCards[this.#activeSlot - 1] = this.#sim ?? this.#ejected;
+    this.pullSim();
+    this.#ejected = null;
+    this.#activeSlot = slot;
+    const registration = this.#base.network.registration;
+    this.setRegistration(2);
+    const card = this.#slotCards[slot - 1];
+    this.#schedule(this.#slotSwitchMs, () => {
+      if (card) this.insertSim(card);
+      this.setRegistration(registration === 2 ? 1 : registration);
+    });
   }
 
   /** Network side: registration state changes (roaming, denied, searching); raises +CREG/+CGREG URCs. */
@@ -395,6 +430,10 @@ export class SimulatedModem extends EventEmitter<DeviceWireEvents> implements De
       },
       ussdDelayMs: this.#ussdDelayMs,
       cancelUssd: null,
+      get slots() {
+        return self.slots;
+      },
+      selectSlot: (slot) => self.selectSlot(slot),
     };
   }
 }

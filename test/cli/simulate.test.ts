@@ -1,15 +1,10 @@
-import { spawn, execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isLuhnValid } from "../../src/sim/identifiers.js";
 import { openBytePort } from "../../src/transport/serial-port.js";
 import { Host } from "../sim/helpers.js";
-
-const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const BIN = join(REPO, "bin", "simgate.js");
+import { run, startSimulate } from "./simulate-helpers.js";
 
 interface Line {
   path: string;
@@ -23,46 +18,6 @@ interface Line {
   manufacturer: string;
   model: string;
   sim: string;
-}
-
-function startSimulate(args: string[]) {
-  const child = spawn(process.execPath, [BIN, "simulate", ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-  const lines: string[] = [];
-  let stderr = "";
-  const waiters = new Set<() => void>();
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: child.stdout }).on("line", (l) => {
-    lines.push(l);
-    for (const w of waiters) w();
-  });
-  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return {
-    child,
-    exit,
-    read: (count: number, timeoutMs = 20_000) =>
-      new Promise<string[]>((resolve, reject) => {
-        const check = () => {
-          if (lines.length < count) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(lines.slice(0, count));
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`got ${lines.length}/${count} lines; stderr: ${stderr}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      }),
-  };
-}
-
-function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, "simulate", ...args], { cwd: REPO, timeout: 20_000 }, (err, _out, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr });
-    });
-  });
 }
 
 describe("simgate simulate", () => {

@@ -4,11 +4,13 @@ import { startSimulatedPool, type SimulatedPoolModem } from "../../sim/pool.js";
 import { loadReplayProfile } from "../../sim/replay-profile.js";
 import { startReplayPool } from "../../sim/replay-pool.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliCommand } from "../io.js";
+import { parseBankLayout, simulateBank } from "./simulate-bank.js";
 import { oneLineError, table } from "../format.js";
 
 const HELP = `usage: simgate simulate --modems N [--dialect generic|simcom|quectel|huawei|wavecom|mixed] [--seed S] [--json]
                         [--dir DIR] [--latency MS] [--no-number-ratio R]
        simgate simulate --profile FILE [--modems N] [--json] [--dir DIR]
+       simgate simulate --bank MxS [--switch-ms MS] [--seed S] [--json] [--dir DIR]
 
 Start N simulated GSM modems on pseudo-terminals (symlinks DIR/modem0, modem1, …) that any
 program can open (simgate probe, minicom, gammu), print one line per modem, then run until
@@ -24,6 +26,10 @@ SIGINT/SIGTERM and clean up. The same --seed gives the same modems on every star
   --no-number-ratio R  share of SIMs that do not know their own number, 0..1 (default 0.25)
   --profile FILE       replay a captured device instead: FILE maps each command to the lines a
                        real module answered (test/corpus/devices/*.json); N copies (default 1)
+  --bank MxS           a SIM bank instead: M modules x S slots, each slot its own SIM, a control
+                       port (DIR/bank-control) taking AT+SWIT<port, 2 digits>-<slot, 4 digits>,
+                       and the modules at DIR/modem0…
+  --switch-ms MS       how long a bank switch takes before the module sees the new SIM (default 10000)
 `;
 
 const MAX_MODEMS = 1024;
@@ -85,6 +91,8 @@ export const simulateCommand: CliCommand = async (argv, io) => {
         latency: { type: "string" },
         "no-number-ratio": { type: "string" },
         profile: { type: "string" },
+        bank: { type: "string" },
+        "switch-ms": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -100,6 +108,13 @@ export const simulateCommand: CliCommand = async (argv, io) => {
     io.stderr.write(`simgate simulate: ${msg}\n${HELP}`);
     return EXIT_USAGE;
   };
+  if (values.bank !== undefined) {
+    const layout = parseBankLayout(values.bank);
+    if (typeof layout === "string") return usage(layout);
+    const switchMs = values["switch-ms"] === undefined ? 10_000 : numberOption(values["switch-ms"], "switch-ms", 0, 600_000, true);
+    if (typeof switchMs === "string") return usage(switchMs);
+    return simulateBank({ ...layout, seed: values.seed, switchMs, json: values.json === true, dir: values.dir }, io);
+  }
   if (values.profile !== undefined) return replayProfile(values.profile, values.modems, values.json, values.dir, io, usage);
   if (values.modems === undefined) return usage("--modems N is required");
   const count = numberOption(values.modems, "modems", 1, MAX_MODEMS, true);

@@ -95,6 +95,10 @@ export interface SimContext {
   readonly ussdDelayMs: number;
   /** Cancels the pending USSD answer, if any. */
   cancelUssd: (() => void) | null;
+  /** SIM holders of a multi-slot module (1 on ordinary modules); `active` counts from 1. */
+  readonly slots: { readonly count: number; readonly active: number };
+  /** Make another holder active: the module drops the SIM and reads the other one (docs/sim-banks.md#multi-slot-modules). */
+  selectSlot(slot: number): void;
 }
 
 export const ok = (lines: string[] = [], after?: () => void): AtResult =>

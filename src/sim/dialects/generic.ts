@@ -9,6 +9,7 @@ import { simCommands } from "../commands/sim.js";
 import { smsCommands } from "../commands/sms.js";
 import type { CommandTable } from "../commands/types.js";
 import { ussdCommands } from "../commands/ussd.js";
+import { csusCommand } from "../commands/slots.js";
 import { cpinUrc, plainUssdRequest, qualcommAti, textOrUcs2 } from "./common.js";
 import type { DialectSpec } from "./types.js";
 
@@ -23,7 +24,8 @@ export const baseCommands: CommandTable = {
 
 export const genericDialect: DialectSpec = {
   name: "generic",
-  commands: baseCommands,
+  // 27.007 +CSUS, the standard's own slot selection (docs/sim-banks.md#multi-slot-modules).
+  commands: { ...baseCommands, "+CSUS": csusCommand },
   unsupportedText: "ERROR",
   defaults: { cnmi: [2, 1, 0, 0, 0], cscs: "IRA", curc: 0, ussdMode: 0 },
   charsets: ["IRA", "GSM", "UCS2"],

@@ -8,6 +8,7 @@ import { cme, CME, ok, parseIntArg, type CommandTable, type SimContext } from ".
 import { isGsm7Text } from "../commands/charset.js";
 import { cpinUrc, plainUssdRequest, textOrUcs2 } from "./common.js";
 import { baseCommands } from "./generic.js";
+import { quimslotCommand } from "../commands/slots.js";
 import { encodeUssdResponse } from "../../codec/index.js";
 import type { DialectSpec, UssdWire } from "./types.js";
 
@@ -35,6 +36,8 @@ const commands: CommandTable = {
       return ok([isRegistered(m) ? `+QNWINFO: "FDD LTE","${n.mcc}${n.mnc}","LTE BAND 3",1300` : "+QNWINFO: No Service"]);
     },
   },
+  // AT+QUIMSLOT selects the SIM holder on dual-SIM models (docs/sim-banks.md#multi-slot-modules).
+  "+QUIMSLOT": quimslotCommand,
   "+QURCCFG": { set: () => ok(), read: () => ok(['+QURCCFG: "urcport","usbat"']) },
 };
 

@@ -6,6 +6,7 @@ import { isRegistered } from "../commands/network.js";
 import { ok, parseIntArg, cme, CME, unsupported, type CommandTable, type SimContext } from "../commands/types.js";
 import { cpinUrc, plainUssdRequest, textOrUcs2 } from "./common.js";
 import { baseCommands } from "./generic.js";
+import { smsimcfgCommand } from "../commands/slots.js";
 import type { DialectSpec } from "./types.js";
 
 /** Call Ready / SMS Ready follow a ready SIM (SIM800 manual V1.09 p.351–352, docs/protocols/at-commands.md#sim-hot-swap-and-readiness). */
@@ -13,6 +14,8 @@ const readyUrcs = (m: SimContext): string[] => (m.sim?.state === "ready" ? ["Cal
 
 const commands: CommandTable = {
   ...baseCommands,
+  // AT+SMSIMCFG selects the SIM holder on dual-SIM SIMCom models (docs/sim-banks.md#multi-slot-modules).
+  "+SMSIMCFG": smsimcfgCommand,
   // SIM800 prints its revision with a prefix.
   "+CGMR": { exec: (m) => ok([`Revision:${m.profile.revision}`]) },
   // AT+CCID: bare digits on SIM800 (docs/protocols/at-commands.md#sim-iccid-and-imsi, "SIMCom SIM800/SIM900" row). Readable before the PIN.
