@@ -6,6 +6,8 @@
  *   PortMap "sms-received" → store → core routes to the SIM's holder → PUSH_SMS sender / v2 queue
  *   sales core reservation events → v2 list (one SIM, one buyer: the ledger decides)
  *   partner endpoint (Onlinesim polls) → engine       admin listener → status, health, simulator
+ *   markets: (SMSHUB family) → their endpoints on the partner listener or their own, the same
+ *   sales core, and an SMS outbox worker each (markets.ts, outbound.ts; docs/markets.md)
  *
  * Start order makes readiness honest: the store opens first (a corrupt or locked store
  * refuses the start with one line), the engine loads its open activations, the partner
