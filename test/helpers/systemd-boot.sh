@@ -15,9 +15,10 @@ mount --rbind /dev "$root/dev"
 mount --rbind /sys "$root/sys"
 mount -t tmpfs -o mode=0755 tmpfs "$root/run"
 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
-# The overlay shows only the root file system: a checkout on another mount is bound in, read-only.
+# The overlay shows only the root file system, and /tmp and /run are fresh tmpfs above: a
+# checkout on another mount, or under /tmp or /run (a CI clone there), is bound in, read-only.
 repo_mount="$(findmnt -n -o TARGET -T "$repo")"
-if [ "$repo_mount" != "/" ]; then
+if [ "$repo_mount" != "/" ] || [[ "$repo" == /tmp/* ]] || [[ "$repo" == /run/* ]]; then
   mkdir -p "$root$repo"
   mount --rbind -o ro "$repo" "$root$repo"
 fi
