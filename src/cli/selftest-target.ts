@@ -19,9 +19,9 @@ export interface SelftestTarget {
 
 /** A listener's base URL as a local client reaches it: a wildcard address becomes loopback. */
 function baseOf(hostPort: string, tls: boolean): string {
-  const parsed = parseHostPort(hostPort);
-  const host = parsed === undefined ? "127.0.0.1" : parsed.host === "0.0.0.0" || parsed.host === "" ? "127.0.0.1" : parsed.host === "::" ? "[::1]" : parsed.host.includes(":") ? `[${parsed.host}]` : parsed.host;
-  return `${tls ? "https" : "http"}://${host}:${parsed?.port ?? 0}`;
+  const { host, port } = parseHostPort(hostPort) ?? { host: "0.0.0.0", port: 0 };
+  const reachable = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return `${tls ? "https" : "http"}://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /** The target for `market`, or a one-line reason it is not configured. */

@@ -11,6 +11,7 @@
  * adapter's and the core's.
  */
 import { z } from "zod";
+import { HOST_PORT, parseHostPort } from "./host-port.js";
 
 /** The SMSHUB family's marketplaces (src/markets/smshub/dialects.ts DIALECT_NAMES). */
 export const SMSHUB_DIALECT_NAMES = ["smshub", "smsbower", "grizzly"] as const;
@@ -22,7 +23,7 @@ export const DEFAULT_HEADROOM = 0;
 const nameMap = (keyPattern: RegExp, what: string) =>
   z.record(z.string().regex(keyPattern, what), z.union([z.string().min(1).max(64), z.null()])).default({});
 
-const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:]+):\d{1,5}$/, "expected HOST:PORT").refine((s) => Number(s.slice(s.lastIndexOf(":") + 1)) <= 65535, "port above 65535");
+const hostPort = z.string().refine((s) => parseHostPort(s) !== undefined && HOST_PORT.test(s), "expected HOST:PORT (port 0-65535)");
 
 /**
  * A marketplace's id: what the sales ledger records as the buyer of each reservation and

@@ -1,17 +1,11 @@
 import { existsSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import type { BankPortLine } from "../../src/cli/commands/simulate-bank.js";
 import { openBytePort } from "../../src/transport/serial-port.js";
 import { Host } from "../sim/helpers.js";
 import { run, startSimulate } from "./simulate-helpers.js";
 
-interface PortLine {
-  role: "control" | "module";
-  path: string;
-  module: number | null;
-  slot: number | null;
-  iccid: string | null;
-  msisdn: string | null;
-}
+type PortLine = BankPortLine;
 
 describe("simgate simulate --bank", () => {
   let running: ReturnType<typeof startSimulate> | undefined;
